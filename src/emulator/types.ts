@@ -1,0 +1,153 @@
+// Contract between the emulator's core (HTTP, routing, store, LRO, faults; src/emulator/*.ts) and
+// its resource providers (src/emulator/providers/*.ts). The core owns everything generic to ARM;
+// a provider owns the shape and the rules of its resource types. See docs/emulator.md.
+
+/** JSON as it travels on the wire. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+
+/** ARM's error envelope content: `{ "error": { "code", "message" } }`, with the HTTP status to send. */
+export class ArmError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: Array<{ code: string; message: string; target?: string }>,
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+    this.name = "ArmError";
+  }
+}
+
+/** A stored resource. `body` is what GET returns (before the provider's optional `view`). */
+export interface ResourceRecord {
+  /** Canonical ID as first created (casing preserved); the store is keyed case-insensitively. */
+  id: string;
+  /** Full type, e.g. "Microsoft.Network/virtualNetworks/subnets". */
+  type: string;
+  name: string;
+  /** Resource group name, or undefined for subscription-level or tenant-level resources. */
+  resourceGroup?: string;
+  subscriptionId: string;
+  /** The api-version of the last write. */
+  apiVersion: string;
+  body: JsonObject;
+  /** Set while an operation (create/update/delete) is in flight. */
+  pendingOperation?: { id: string; kind: "create" | "update" | "delete" | "action"; endsAt: number };
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Read and write access to the emulated world, for provider rules and side effects. */
+export interface ResourceStore {
+  get(id: string): ResourceRecord | undefined;
+  /** Every record whose type matches (case-insensitive), optionally below a scope ID prefix. */
+  listByType(type: string, scope?: string): ResourceRecord[];
+  /** Direct children (one level) of a resource ID, optionally of one child type. */
+  children(parentId: string, childType?: string): ResourceRecord[];
+  /** Creates or replaces a record immediately (no LRO): for side effects such as DNS A records. */
+  upsert(record: Omit<ResourceRecord, "createdAt" | "updatedAt"> & Partial<Pick<ResourceRecord, "createdAt" | "updatedAt">>): ResourceRecord;
+  /** Removes a record and everything below it immediately. */
+  remove(id: string): void;
+  /** Soft-deleted items (key vaults, workspaces): kept by kind and lower-cased name. */
+  softDeleted: {
+    get(kind: string, name: string): JsonObject | undefined;
+    list(kind: string): JsonObject[];
+    put(kind: string, name: string, value: JsonObject): void;
+    remove(kind: string, name: string): void;
+  };
+  /** Names held "by someone else" in another tenant (seeded by tests), by kind: "storage", "keyvault", "registry". */
+  isTakenElsewhere(kind: string, name: string): boolean;
+}
+
+export interface HandlerContext {
+  store: ResourceStore;
+  subscriptionId: string;
+  /** Case-preserving ID of the resource addressed by the request. */
+  id: string;
+  resourceGroup?: string;
+  name: string;
+  apiVersion: string;
+  /** A new random GUID (principal IDs, resource GUIDs, etags). */
+  guid(): string;
+  now(): Date;
+  /** Parsed ID helpers. */
+  parentId(id: string): string | undefined;
+}
+
+export interface WriteRequest {
+  /** The stored record when it already exists (update); undefined on create. */
+  existing?: ResourceRecord;
+  /** The request body as sent. */
+  body: JsonObject;
+}
+
+export interface ActionRequest {
+  /** The resource the action is on (undefined for provider-level actions). */
+  record?: ResourceRecord;
+  body: JsonObject;
+  /** Query parameters other than api-version. */
+  query: Record<string, string>;
+}
+
+export interface ActionResponse {
+  status: number;
+  body?: Json;
+  /** When set, the action is long-running and completes after this many realistic seconds. */
+  longRunningSeconds?: number;
+}
+
+export interface ResourceTypeHandler {
+  /** Full type, e.g. "Microsoft.Network/virtualNetworks/subnets" (matched case-insensitively). */
+  type: string;
+  /** api-versions ARM accepts for this type (the SDKs' versions and the specs' versions). */
+  apiVersions: string[];
+  /** "required": regional resource; "global": location must be "global"; "none": child resource without location. */
+  location: "required" | "global" | "none";
+  /**
+   * How writes complete. "sync": 200/201 with a final body; "async": 201/200 with provisioningState
+   * Creating/Updating and an Azure-AsyncOperation (or Location) header, Succeeded after the latency.
+   */
+  lro: { put: "sync" | "async"; delete: "sync" | "async"; header?: "Azure-AsyncOperation" | "Location" };
+  /** Realistic durations in seconds on real Azure, with their source in docs/emulator.md. */
+  latency: { create: number; update: number; delete: number };
+  /** Writes to this resource while it (or its parent) has an operation in flight fail with AnotherOperationInProgress. */
+  exclusiveWrites?: boolean;
+  /**
+   * Validates a PUT and returns the body to store (without provisioningState, id, name, type: the core
+   * adds those). Throw ArmError to refuse.
+   */
+  put(ctx: HandlerContext, req: WriteRequest): JsonObject | Promise<JsonObject>;
+  /** PATCH semantics; default (when absent) is 405 MethodNotAllowed. */
+  patch?(ctx: HandlerContext, req: WriteRequest & { existing: ResourceRecord }): JsonObject | Promise<JsonObject>;
+  /** Refuse a delete (e.g. InUseSubnetCannotBeDeleted). */
+  beforeDelete?(ctx: HandlerContext, record: ResourceRecord): void;
+  /** Side effects once a create/update reaches Succeeded (DNS A records, principal IDs, ...). */
+  onSucceeded?(ctx: HandlerContext, record: ResourceRecord): void;
+  /** Side effects after a delete completes (soft delete, cleaning references). */
+  onDeleted?(ctx: HandlerContext, record: ResourceRecord): void;
+  /** Composes the GET body (e.g. a VNet shows its subnet child records inline). */
+  view?(ctx: HandlerContext, record: ResourceRecord): JsonObject;
+  /** POST {resourceId}/{action}, by lower-cased action name. */
+  actions?: Record<string, (ctx: HandlerContext, req: ActionRequest) => ActionResponse | Promise<ActionResponse>>;
+}
+
+/**
+ * POST or GET on a provider path that is not a resource: `/subscriptions/{sub}/providers/{ns}/{...}`,
+ * e.g. Microsoft.Storage/checkNameAvailability, Microsoft.KeyVault/deletedVaults,
+ * Microsoft.KeyVault/locations/{loc}/deletedVaults/{name}/purge.
+ */
+export interface ProviderRoute {
+  method: "GET" | "POST" | "DELETE";
+  /** Path after `/subscriptions/{sub}/providers/`, with `{name}` placeholders, matched case-insensitively. */
+  path: string;
+  apiVersions: string[];
+  handle(ctx: Omit<HandlerContext, "id" | "name" | "resourceGroup">, params: Record<string, string>, req: ActionRequest): ActionResponse | Promise<ActionResponse>;
+}
+
+export interface EmulatorProvider {
+  namespace: string; // "Microsoft.Network"
+  types: ResourceTypeHandler[];
+  routes?: ProviderRoute[];
+}
