@@ -151,3 +151,21 @@ export interface EmulatorProvider {
   types: ResourceTypeHandler[];
   routes?: ProviderRoute[];
 }
+
+/** One finding of Microsoft's spec validation (oav LiveValidator) on a request or response. */
+export interface SpecFinding {
+  /** "error": fails the request (400 InvalidRequestContent) or the test; "unverified": logged only. */
+  severity: "error" | "unverified";
+  code: string; // oav's code, e.g. OBJECT_ADDITIONAL_PROPERTIES, INVALID_TYPE
+  message: string;
+  /** JSON path in the payload, e.g. "$.properties.addressSpace". */
+  path: string;
+  operationId?: string;
+  /** The spec api-version validated against (may be older than the request's). */
+  specApiVersion?: string;
+}
+
+export interface SpecValidator {
+  validateRequest(input: { method: string; url: string; headers: Record<string, string>; body: unknown }): Promise<SpecFinding[]>;
+  validateResponse(input: { method: string; url: string; status: number; headers: Record<string, string>; body: unknown }): Promise<SpecFinding[]>;
+}
