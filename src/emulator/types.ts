@@ -109,11 +109,34 @@ export interface ResourceTypeHandler {
    * How writes complete. "sync": 200/201 with a final body; "async": 201/200 with provisioningState
    * Creating/Updating and an Azure-AsyncOperation (or Location) header, Succeeded after the latency.
    */
-  lro: { put: "sync" | "async"; delete: "sync" | "async"; header?: "Azure-AsyncOperation" | "Location" };
+  lro: {
+    put: "sync" | "async";
+    delete: "sync" | "async";
+    /**
+     * PATCH completion when it differs from PUT (default: as `put`). E.g. StorageAccounts_Update,
+     * Vaults_Update and Workspaces_Update (Log Analytics) answer 200 synchronously while their PUT is long-running.
+     */
+    patch?: "sync" | "async";
+    /**
+     * HTTP status of a PUT that creates (default 201). Components_CreateOrUpdate (Application Insights)
+     * lists only 200, and the SDK rejects any other status; Workspaces_CreateOrUpdate (Machine Learning) lists 200/202.
+     */
+    createStatus?: 200 | 201 | 202;
+    header?: "Azure-AsyncOperation" | "Location";
+  };
   /** Realistic durations in seconds on real Azure, with their source in docs/emulator.md. */
   latency: { create: number; update: number; delete: number };
   /** Writes to this resource while it (or its parent) has an operation in flight fail with AnotherOperationInProgress. */
   exclusiveWrites?: boolean;
+  /**
+   * Whether the core manages `properties.provisioningState` (default true). Set false for types whose
+   * spec has no provisioningState (e.g. role assignments, private DNS record sets); their writes must be "sync".
+   */
+  provisioningState?: boolean;
+  /** The core sets a fresh weak `etag` (W/"guid") on every write (default false: set it only where the spec has it). */
+  etag?: boolean;
+  /** The core maintains ARM's `systemData` (createdAt/By, lastModifiedAt/By) (default false: only where the spec has it). */
+  systemData?: boolean;
   /**
    * Validates a PUT and returns the body to store (without provisioningState, id, name, type: the core
    * adds those). Throw ArmError to refuse.

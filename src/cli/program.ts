@@ -1,0 +1,385 @@
+// The `secure-aml` command line (commander). Start-up time matters: only commander and the field
+// table load at the top; each action loads its command module (and through it the Azure SDKs,
+// prompts and spinners) with `await import()` after the input has been checked.
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Command, CommanderError, Option } from "commander";
+import { ExitCode, SecureAmlError, type InputProblem } from "../errors.js";
+import { FIELDS, type FieldGroup, type FieldSpec } from "../config/fields.js";
+import type {
+  CommandInput,
+  CommandIo,
+  CommandName,
+  CommandResult,
+  ConfigCommandInput,
+  DestroyCommandInput,
+  EmulatorCommandInput,
+  PlanCommandInput,
+} from "./command-contract.js";
+import type { RunOptions } from "../config/types.js";
+
+const GROUP_HEADINGS: Record<FieldGroup, string> = {
+  basics: "Deployment:",
+  network: "Network (the tutorial's ranges by default):",
+  names: "Resource names (derived from --prefix unless given):",
+  jumpbox: "Jump box (Windows 11, reached through Bastion):",
+  compute: "Compute:",
+  options: "Features:",
+};
+
+export const EXIT_CODES_HELP = `
+Exit codes:
+  0    success
+  1    provisioning failure (Azure refused or failed; state saved, rerun to resume)
+  2    bad input (every problem listed: field, flag, variable, value, rule)
+  3    state locked (another secure-aml run uses the same --state file)
+  130  interrupted (Ctrl-C; state saved, rerun to resume)`;
+
+const ENV_HELP = `
+Every deployment flag has a SECURE_AML_* variable (--vnet-address-space: SECURE_AML_VNET_ADDRESS_SPACE;
+booleans take true/false) and a key of the same name in the --config JSON file. Precedence: flags,
+variables (and AZURE_SUBSCRIPTION_ID), config file, prompts (terminal only), defaults.
+The jump-box password is never a flag: set SECURE_AML_JUMPBOX_PASSWORD or answer the masked prompt.`;
+
+const EXAMPLES: Record<CommandName | "emulator" | "program", string> = {
+  program: `
+Examples:
+  $ npx secure-aml init --local --yes          try everything against the bundled emulator
+  $ npx secure-aml init                        the wizard: sign in, answer, confirm the plan
+  $ secure-aml plan --subscription $SUB --location eastus
+  $ secure-aml status --output json
+  $ secure-aml destroy`,
+  init: `
+Examples:
+  $ secure-aml init                                         interactive wizard
+  $ secure-aml init --local --yes                           no Azure account needed
+  $ SECURE_AML_JUMPBOX_PASSWORD=... secure-aml init --yes --subscription $SUB --location westeurope --prefix team1
+  $ secure-aml init --config secure-aml.json --yes          replay answers saved by the wizard
+  $ secure-aml init --yes --no-jumpbox --no-bastion --subscription $SUB --location eastus --output json`,
+  plan: `
+Examples:
+  $ secure-aml plan --subscription $SUB --location eastus   what init would create or change
+  $ secure-aml plan --config secure-aml.json --output json
+  $ secure-aml plan --local --diagram architecture.svg`,
+  status: `
+Examples:
+  $ secure-aml status                          from .secure-aml/state.json
+  $ secure-aml status --subscription $SUB --resource-group team1-rg --output json`,
+  verify: `
+Examples:
+  $ secure-aml verify                          audit the network isolation of what is deployed
+  $ secure-aml verify --subscription $SUB --resource-group other-rg --output json`,
+  stop: `
+Examples:
+  $ secure-aml stop                            deallocate the jump box and the compute instance
+  $ secure-aml stop --state ci/state.json --yes`,
+  start: `
+Examples:
+  $ secure-aml start
+  $ secure-aml start --output json`,
+  destroy: `
+Examples:
+  $ secure-aml destroy                         asks you to type the resource group's name
+  $ secure-aml destroy --yes --purge           scripts: no question; purge soft-deleted vault and workspace
+  $ secure-aml destroy --resource-group old-rg --force --yes`,
+  emulator: `
+Examples:
+  $ secure-aml emulator                                       https://127.0.0.1:<port>, data in .secure-aml/emulator
+  $ secure-aml emulator --port 0 --data /tmp/arm --output json
+  $ secure-aml emulator --latency realistic --time-scale 0.01 --faults "seed=1,429=0.05"`,
+};
+
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version?: unknown };
+    return typeof pkg.version === "string" ? pkg.version : "0.0.0";
+  } catch {
+    return "0.0.0";
+  }
+}
+
+function fieldOptions(field: FieldSpec): Option[] {
+  const heading = GROUP_HEADINGS[field.group];
+  const env = [field.env, ...(field.envAliases ?? [])].join(", ");
+  if (field.type === "boolean") {
+    const positive = field.flag.startsWith("--no-") ? `--${field.flag.slice(5)}` : field.flag;
+    const negative = `--no-${positive.slice(2)}`;
+    // Both forms exist so a flag can override a variable or file either way; defining the positive
+    // form first keeps commander's value undefined when neither is given (precedence is ours).
+    const shown = field.flag === positive ? positive : negative;
+    const pos = new Option(positive, shown === positive ? `${field.description} [${env}]` : `opposite of ${negative}`);
+    const neg = new Option(negative, shown === negative ? `${field.description} [${env}]` : `opposite of ${positive}`);
+    if (shown === positive) neg.hideHelp();
+    else pos.hideHelp();
+    return [pos.helpGroup(heading), neg.helpGroup(heading)];
+  }
+  const choices = field.choices ? ` (${field.choices.join("|")})` : "";
+  return [new Option(`${field.flag} ${field.valueName ?? "<value>"}`, `${field.description}${choices} [${env}]`).helpGroup(heading)];
+}
+
+function addCommonOptions(cmd: Command): Command {
+  const heading = "Common options:";
+  const options = [
+    new Option("--output <format>", "text or json (json: one JSON document on stdout) [SECURE_AML_OUTPUT]"),
+    new Option("--yes", "never prompt; accept the plan (scripts, CI) [SECURE_AML_YES]"),
+    new Option("--state <file>", "state file (default .secure-aml/state.json) [SECURE_AML_STATE]"),
+    new Option("--config <file>", "JSON config file of deployment settings [SECURE_AML_CONFIG]"),
+    new Option("--color", "colour even if NO_COLOR is set").hideHelp(),
+    new Option("--no-color", "no colours or spinners (also NO_COLOR, CI, or no terminal)"),
+    new Option("--endpoint <url>", "ARM endpoint, e.g. an emulator's https://127.0.0.1:PORT [SECURE_AML_ARM_ENDPOINT]"),
+    new Option("--ca-cert <file>", "PEM CA certificate trusted for --endpoint [SECURE_AML_CA_CERT]"),
+    new Option("--local", "start the bundled ARM emulator for this command (no Azure account) [SECURE_AML_LOCAL]"),
+    new Option("--concurrency <n>", "steps run at once (default 8; 1 = strictly in order) [SECURE_AML_CONCURRENCY]"),
+  ];
+  for (const option of options) cmd.addOption(option.helpGroup(heading));
+  return cmd;
+}
+
+function addConfigOptions(cmd: Command): Command {
+  for (const field of FIELDS) for (const option of fieldOptions(field)) cmd.addOption(option);
+  // Accepted only to be refused with a clear message (see resolveConfig): never a password flag.
+  cmd.addOption(new Option("--jumpbox-password <password>").hideHelp());
+  return cmd;
+}
+
+function isTerminal(stream: unknown): boolean {
+  return typeof stream === "object" && stream !== null && (stream as { isTTY?: unknown }).isTTY === true;
+}
+
+function isModuleMissing(error: unknown, url: URL): boolean {
+  const e = error as { code?: unknown; message?: unknown };
+  if (e?.code !== "ERR_MODULE_NOT_FOUND" || typeof e.message !== "string") return false;
+  return e.message.includes(fileURLToPath(url)) || e.message.includes(url.href);
+}
+
+class NotImplemented extends SecureAmlError {
+  constructor(what: string) {
+    super("NOT_IMPLEMENTED", `${what}: not implemented yet`, ExitCode.failed);
+  }
+}
+
+/** Loads `../commands/<name>.js` (or another module) and returns its export, or throws "not implemented yet". */
+async function loadExport<T>(relative: string, exportName: string, what: string): Promise<T> {
+  const url = new URL(relative, import.meta.url);
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(url.href)) as Record<string, unknown>;
+  } catch (error) {
+    if (isModuleMissing(error, url)) throw new NotImplemented(what);
+    throw error;
+  }
+  const fn = mod[exportName];
+  if (typeof fn !== "function") throw new NotImplemented(what);
+  return fn as T;
+}
+
+export interface CliContext {
+  io: CommandIo;
+  env: NodeJS.ProcessEnv;
+}
+
+interface Outcome {
+  code: number;
+  output: RunOptions["output"];
+}
+
+function reportError(error: unknown, ctx: CliContext, output: RunOptions["output"]): number {
+  const e = error as Partial<SecureAmlError> & { problems?: InputProblem[] };
+  const known = error instanceof SecureAmlError || (typeof e?.code === "string" && typeof e?.exitCode === "number");
+  if (!known) {
+    const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    ctx.io.stderr.write(`secure-aml: unexpected error: ${text}\n`);
+    if (output === "json") ctx.io.stdout.write(JSON.stringify({ ok: false, error: { code: "UNEXPECTED", message: String(error) } }) + "\n");
+    return ExitCode.failed;
+  }
+  ctx.io.stderr.write(`secure-aml: ${e.message}\n`);
+  if (e.next) ctx.io.stderr.write(`next: ${e.next}\n`);
+  if (output === "json") {
+    const body = { code: e.code, message: e.message, exitCode: e.exitCode, next: e.next, armCode: e.armCode, problems: e.problems };
+    ctx.io.stdout.write(JSON.stringify({ ok: false, error: body }) + "\n");
+  }
+  return e.exitCode ?? ExitCode.failed;
+}
+
+/** The whole program, without running it (tests inspect it). `outcome` receives each action's result. */
+export function buildProgram(ctx: CliContext, outcome: Outcome = { code: 0, output: "text" }): Command {
+  const program = new Command("secure-aml")
+    .description(
+      "Builds the network-isolated Azure Machine Learning workspace of Microsoft's secure-workspace tutorial " +
+        "(VNet, private endpoints, Bastion, jump box, compute) in one command; plus a local ARM emulator.",
+    )
+    .version(packageVersion(), "-V, --version", "print the version")
+    .helpOption("-h, --help", "show help")
+    .showSuggestionAfterError(true)
+    .configureOutput({
+      writeOut: (text) => ctx.io.stdout.write(text),
+      writeErr: (text) => ctx.io.stderr.write(text),
+    })
+    .exitOverride()
+    .addHelpText("after", `${EXAMPLES.program}\n${EXIT_CODES_HELP}\n${ENV_HELP}\n`);
+
+  const common = async (opts: Record<string, unknown>): Promise<{ run: RunOptions; configFile?: string; problems: InputProblem[] }> => {
+    const { checkRunOptions } = await import("../config/resolve.js");
+    const { options, problems } = checkRunOptions(opts, ctx.env, { stdin: isTerminal(ctx.io.stdin), stderr: isTerminal(ctx.io.stderr) });
+    outcome.output = options.output;
+    const configFile = typeof opts.config === "string" && opts.config !== "" ? opts.config : ctx.env.SECURE_AML_CONFIG || undefined;
+    return { run: options, configFile, problems };
+  };
+
+  const withErrors = (fn: (opts: Record<string, unknown>) => Promise<CommandResult>) => async (opts: Record<string, unknown>) => {
+    try {
+      const result = await fn(opts);
+      outcome.code = typeof result === "number" ? result : ExitCode.ok;
+    } catch (error) {
+      outcome.code = reportError(error, ctx, outcome.output);
+    }
+  };
+
+  const configCommand = (name: "init" | "plan", description: string) => {
+    const cmd = new Command(name).description(description);
+    addConfigOptions(cmd);
+    if (name === "plan") cmd.addOption(new Option("--diagram <file>", "also write the architecture diagram (.svg, else Mermaid text)"));
+    addCommonOptions(cmd);
+    cmd.addHelpText("after", `${EXAMPLES[name]}\n${EXIT_CODES_HELP}\n${ENV_HELP}\n`);
+    cmd.action(
+      withErrors(async (opts) => {
+        const { run, configFile, problems } = await common(opts);
+        const { precheckConfig } = await import("../config/resolve.js");
+        const { LOCAL_DEFAULTS } = await import("../config/local.js");
+        // Every bad flag, variable or file value (and, without a terminal, every missing one) exits 2 here,
+        // before a command module, an SDK or the network is touched.
+        const precheck = await precheckConfig({
+          flags: opts,
+          env: ctx.env,
+          configFile,
+          interactive: run.interactive,
+          requirePassword: name === "init",
+          defaults: run.local ? LOCAL_DEFAULTS : undefined,
+          generatePassword: run.local,
+          extraProblems: problems,
+        });
+        const input: ConfigCommandInput = { flags: opts, env: ctx.env, run, configFile, io: ctx.io, precheck };
+        if (name === "init") {
+          const runInit = await loadExport<(i: ConfigCommandInput) => Promise<CommandResult>>("../commands/init.js", "runInit", "init");
+          return runInit(input);
+        }
+        const planInput: PlanCommandInput = { ...input, diagram: typeof opts.diagram === "string" ? opts.diagram : undefined };
+        const runPlan = await loadExport<(i: PlanCommandInput) => Promise<CommandResult>>("../commands/plan.js", "runPlan", "plan");
+        return runPlan(planInput);
+      }),
+    );
+    return cmd;
+  };
+
+  program.addCommand(configCommand("init", "create (or resume, or repair) the secure workspace: the wizard, or flags with --yes"));
+  program.addCommand(configCommand("plan", "show what init would create or change, without writing anything"));
+
+  const dayTwo: { name: Exclude<CommandName, "init" | "plan">; description: string; exportName: string }[] = [
+    { name: "status", description: "each resource of the deployment, whether it exists and runs", exportName: "runStatus" },
+    { name: "verify", description: "audit the network isolation of what is deployed (exit 1 when not clean)", exportName: "runVerify" },
+    { name: "stop", description: "deallocate the jump box and the compute instance so they stop costing", exportName: "runStop" },
+    { name: "start", description: "start the jump box and the compute instance again", exportName: "runStart" },
+    { name: "destroy", description: "delete the resource group secure-aml created (asks for its name unless --yes)", exportName: "runDestroy" },
+  ];
+  for (const { name, description, exportName } of dayTwo) {
+    const cmd = new Command(name).description(description);
+    cmd.addOption(new Option("--subscription <id>", "subscription, when there is no state file [SECURE_AML_SUBSCRIPTION, AZURE_SUBSCRIPTION_ID]"));
+    cmd.addOption(new Option("--resource-group <name>", "resource group, when there is no state file [SECURE_AML_RESOURCE_GROUP]"));
+    if (name === "destroy") {
+      cmd.addOption(new Option("--force", "also delete a resource group secure-aml did not create"));
+      cmd.addOption(new Option("--purge", "purge the soft-deleted key vault and workspace so their names can be reused"));
+    }
+    addCommonOptions(cmd);
+    cmd.addHelpText("after", `${EXAMPLES[name]}\n${EXIT_CODES_HELP}\n`);
+    cmd.action(
+      withErrors(async (opts) => {
+        const { run, configFile, problems } = await common(opts);
+        if (problems.length > 0) {
+          const { InputError } = await import("../errors.js");
+          throw new InputError(problems);
+        }
+        const input: CommandInput = { flags: opts, env: ctx.env, run, configFile, io: ctx.io };
+        const fn = await loadExport<(i: CommandInput | DestroyCommandInput) => Promise<CommandResult>>(
+          `../commands/${name}.js`,
+          exportName,
+          name,
+        );
+        if (name === "destroy") return fn({ ...input, force: opts.force === true, purge: opts.purge === true });
+        return fn(input);
+      }),
+    );
+    program.addCommand(cmd);
+  }
+
+  const emulator = new Command("emulator")
+    .description("run the local Azure Resource Manager emulator in the foreground (HTTPS on 127.0.0.1)")
+    .addOption(new Option("--port <n>", "port; 0 picks a free one").default("0"))
+    .addOption(new Option("--data <dir>", "where resources and the certificate persist (default .secure-aml/emulator)"))
+    .addOption(new Option("--latency <profile>", "none or realistic").default("none"))
+    .addOption(new Option("--time-scale <x>", "multiplies realistic latencies, e.g. 0.01").default("1"))
+    .addOption(new Option("--faults <spec>", "inject faults deterministically, e.g. seed=1,429=0.1"))
+    .addOption(new Option("--output <format>", "text or json (json: one line with endpoint and caCert)").default("text"))
+    .addHelpText("after", `${EXAMPLES.emulator}\n${EXIT_CODES_HELP}\n`)
+    .action(
+      withErrors(async (opts) => {
+        const problems: InputProblem[] = [];
+        const port = Number(opts.port);
+        if (!/^\d+$/.test(String(opts.port)) || port > 65535) problems.push({ field: "port", flag: "--port", value: String(opts.port), rule: "must be a port number 0-65535 (0 = any free port)" });
+        const latency = String(opts.latency);
+        if (latency !== "none" && latency !== "realistic") problems.push({ field: "latency", flag: "--latency", value: latency, rule: "must be none or realistic" });
+        const timeScale = Number(opts.timeScale);
+        if (!Number.isFinite(timeScale) || timeScale <= 0) problems.push({ field: "timeScale", flag: "--time-scale", value: String(opts.timeScale), rule: "must be a number > 0" });
+        const output = String(opts.output);
+        if (output !== "text" && output !== "json") problems.push({ field: "output", flag: "--output", value: output, rule: "must be text or json" });
+        else outcome.output = output;
+        if (problems.length > 0) {
+          const { InputError } = await import("../errors.js");
+          throw new InputError(problems);
+        }
+        const input: EmulatorCommandInput = {
+          port,
+          dataDir: typeof opts.data === "string" ? opts.data : undefined,
+          latency: latency as EmulatorCommandInput["latency"],
+          timeScale,
+          faults: typeof opts.faults === "string" ? opts.faults : undefined,
+          output: output as EmulatorCommandInput["output"],
+          env: ctx.env,
+          io: ctx.io,
+        };
+        const runEmulatorCommand = await loadExport<(i: EmulatorCommandInput) => Promise<CommandResult>>(
+          "../emulator/entry.js",
+          "runEmulatorCommand",
+          "emulator",
+        );
+        return runEmulatorCommand(input);
+      }),
+    );
+  program.addCommand(emulator);
+
+  // Subcommands inherit the output settings and error handling of the program.
+  for (const cmd of program.commands) {
+    cmd.configureOutput({ writeOut: (t) => ctx.io.stdout.write(t), writeErr: (t) => ctx.io.stderr.write(t) }).exitOverride().showSuggestionAfterError(true);
+  }
+  return program;
+}
+
+/** Runs the CLI on argv (process.argv form) and returns the exit code; never calls process.exit. */
+export async function runCli(argv: readonly string[], ctx: CliContext): Promise<number> {
+  const outcome: Outcome = { code: ExitCode.ok, output: "text" };
+  const program = buildProgram(ctx, outcome);
+  if (argv.length <= 2) {
+    program.outputHelp({ error: true });
+    return ExitCode.badInput;
+  }
+  try {
+    await program.parseAsync([...argv]);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end here with code 0; usage errors (unknown option, missing value) are bad input.
+      if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.exitCode === 0) return ExitCode.ok;
+      return ExitCode.badInput;
+    }
+    return reportError(error, ctx, outcome.output);
+  }
+  return outcome.code;
+}

@@ -1,0 +1,529 @@
+// The single source of truth for every DeploymentConfig field: its flag, SECURE_AML_* variable,
+// config-file key (= the field key), type, default and rules. The CLI generates init/plan options
+// from this table, the config-file schema is built from it, and the wizard asks its questions from it.
+// Keep this module light: the CLI imports it to print --help (no ajv, no SDKs here).
+import { createRequire } from "node:module";
+import type { DeploymentConfig } from "./types.js";
+import { isKnownRegion } from "./regions.js";
+import {
+  checkAdminUsername,
+  checkInteger,
+  checkName,
+  checkShutdownTime,
+  checkSubnet,
+  checkSubscriptionId,
+  checkVmSize,
+  checkVnetAddressSpace,
+  checkWindowsTimeZone,
+  type NameKind,
+} from "./rules.js";
+
+export type FieldGroup = "basics" | "network" | "names" | "jumpbox" | "compute" | "options";
+
+export interface FieldSpec {
+  key: keyof DeploymentConfig;
+  /** The flag that changes the default, e.g. "--vnet-address-space"; booleans that default to true use "--no-x". */
+  flag: string;
+  /** The SECURE_AML_* variable ("true"/"false" for booleans). */
+  env: string;
+  /** Other variables read after `env` (subscription: AZURE_SUBSCRIPTION_ID). */
+  envAliases?: readonly string[];
+  description: string;
+  type: "string" | "number" | "boolean" | "enum";
+  choices?: readonly string[];
+  /** No default: must be supplied (flag, variable, file or prompt). */
+  required: boolean;
+  group: FieldGroup;
+  /** The default, possibly computed from other values (usually the prefix); undefined when its inputs are unknown. */
+  derive?: (c: Partial<DeploymentConfig>) => string | number | boolean | undefined;
+  /** Rule messages for this value (may look at other values); empty when valid. */
+  validate?: (value: unknown, all: Partial<DeploymentConfig>) => string[];
+  /** Placeholder shown in --help, e.g. "<cidr>". */
+  valueName?: string;
+}
+
+export const DEFAULT_PREFIX = "secureaml";
+
+/**
+ * A short deterministic suffix for globally unique names (storage account, key vault, registry,
+ * compute instance): 5 base-36 characters of SHA-256("subscription/resource group", lowercased).
+ * The same subscription and resource group always give the same names, so a rerun finds what it
+ * created, while two people (or two resource groups) using the default prefix do not collide.
+ */
+export function globalNameSuffix(subscriptionId: string, resourceGroup: string): string {
+  // node:crypto is loaded on first use, not at start-up (--help needs only the table's text).
+  const { createHash } = createRequire(import.meta.url)("node:crypto") as typeof import("node:crypto");
+  const digest = createHash("sha256").update(`${subscriptionId.toLowerCase()}/${resourceGroup.toLowerCase()}`).digest();
+  return digest.readBigUInt64BE(0).toString(36).padStart(5, "0").slice(-5);
+}
+
+function fromPrefix(make: (prefix: string) => string): (c: Partial<DeploymentConfig>) => string | undefined {
+  return (c) => (c.prefix ? make(c.prefix) : undefined);
+}
+
+function withSuffix(make: (prefix: string, suffix: string) => string): (c: Partial<DeploymentConfig>) => string | undefined {
+  return (c) =>
+    c.prefix && c.subscriptionId && c.resourceGroup ? make(c.prefix, globalNameSuffix(c.subscriptionId, c.resourceGroup)) : undefined;
+}
+
+const name = (kind: NameKind) => (value: unknown) => checkName(kind, value);
+
+/** "--vnet-address-space" → "SECURE_AML_VNET_ADDRESS_SPACE"; "--no-jumpbox" → "SECURE_AML_JUMPBOX". */
+function envFor(flag: string): string {
+  return "SECURE_AML_" + flag.replace(/^--(no-)?/, "").replace(/-/g, "_").toUpperCase();
+}
+
+type Spec = Omit<FieldSpec, "env"> & { env?: string };
+const spec = (s: Spec): FieldSpec => ({ ...s, env: s.env ?? envFor(s.flag) });
+
+export const FIELDS: readonly FieldSpec[] = [
+  // --- basics -------------------------------------------------------------------------------
+  spec({
+    key: "subscriptionId",
+    flag: "--subscription",
+    envAliases: ["AZURE_SUBSCRIPTION_ID"],
+    description: "Azure subscription id (GUID) to deploy into",
+    type: "string",
+    required: true,
+    group: "basics",
+    valueName: "<id>",
+    validate: (v) => checkSubscriptionId(v),
+  }),
+  spec({
+    key: "prefix",
+    flag: "--prefix",
+    description: `short prefix every derived name starts from (default "${DEFAULT_PREFIX}")`,
+    type: "string",
+    required: false,
+    group: "basics",
+    valueName: "<prefix>",
+    derive: () => DEFAULT_PREFIX,
+    validate: name("prefix"),
+  }),
+  spec({
+    key: "resourceGroup",
+    flag: "--resource-group",
+    description: "resource group to create or reuse (default <prefix>-rg)",
+    type: "string",
+    required: false,
+    group: "basics",
+    valueName: "<name>",
+    derive: fromPrefix((p) => `${p}-rg`),
+    validate: name("resourceGroup"),
+  }),
+  spec({
+    key: "location",
+    flag: "--location",
+    description: "Azure region, e.g. eastus (must offer Azure Machine Learning)",
+    type: "string",
+    required: true,
+    group: "basics",
+    valueName: "<region>",
+    validate: (v, all) =>
+      typeof v === "string" && isKnownRegion(v, all.cloud ?? "AzureCloud")
+        ? []
+        : [`unknown region for ${all.cloud ?? "AzureCloud"}; use a programmatic name such as eastus or westeurope (\`az account list-locations -o table\`)`],
+  }),
+  spec({
+    key: "cloud",
+    flag: "--cloud",
+    description: "Azure cloud",
+    type: "enum",
+    choices: ["AzureCloud", "AzureUSGovernment", "AzureChinaCloud"],
+    required: false,
+    group: "basics",
+    valueName: "<cloud>",
+    derive: () => "AzureCloud",
+  }),
+
+  // --- network ------------------------------------------------------------------------------
+  spec({
+    key: "vnetName",
+    flag: "--vnet-name",
+    description: "virtual network name (default <prefix>-vnet)",
+    type: "string",
+    required: false,
+    group: "network",
+    valueName: "<name>",
+    derive: fromPrefix((p) => `${p}-vnet`),
+    validate: name("virtualNetwork"),
+  }),
+  spec({
+    key: "vnetAddressSpace",
+    flag: "--vnet-address-space",
+    description: "VNet address space (never 172.17.0.0/16, the Docker bridge range)",
+    type: "string",
+    required: false,
+    group: "network",
+    valueName: "<cidr>",
+    derive: () => "172.16.0.0/16",
+    validate: (v) => checkVnetAddressSpace(v),
+  }),
+  spec({
+    key: "trainingSubnet",
+    flag: "--training-subnet",
+    description: "Training subnet: workspace, its services' private endpoints, compute, jump box",
+    type: "string",
+    required: false,
+    group: "network",
+    valueName: "<cidr>",
+    derive: () => "172.16.0.0/24",
+    validate: (v, all) => checkSubnet(v, { name: "Training", maxPrefixLength: 29, vnetAddressSpace: all.vnetAddressSpace, earlier: [] }),
+  }),
+  spec({
+    key: "scoringSubnet",
+    flag: "--scoring-subnet",
+    description: "Scoring subnet, for endpoints deployed later",
+    type: "string",
+    required: false,
+    group: "network",
+    valueName: "<cidr>",
+    derive: () => "172.16.1.0/24",
+    validate: (v, all) =>
+      checkSubnet(v, {
+        name: "Scoring",
+        maxPrefixLength: 29,
+        vnetAddressSpace: all.vnetAddressSpace,
+        earlier: [{ name: "Training", value: all.trainingSubnet }],
+      }),
+  }),
+  spec({
+    key: "bastionSubnet",
+    flag: "--bastion-subnet",
+    description: "AzureBastionSubnet (/26 or larger)",
+    type: "string",
+    required: false,
+    group: "network",
+    valueName: "<cidr>",
+    derive: () => "172.16.2.0/26",
+    // Checked even with --no-bastion: the range is reserved so Bastion can be added later.
+    validate: (v, all) =>
+      checkSubnet(v, {
+        name: "AzureBastionSubnet",
+        maxPrefixLength: 26,
+        vnetAddressSpace: all.vnetAddressSpace,
+        earlier: [
+          { name: "Training", value: all.trainingSubnet },
+          { name: "Scoring", value: all.scoringSubnet },
+        ],
+      }),
+  }),
+
+  spec({
+    key: "bastion",
+    flag: "--no-bastion",
+    description: "skip Azure Bastion (then reach the jump box another way)",
+    type: "boolean",
+    required: false,
+    group: "network",
+    derive: () => true,
+  }),
+
+  // --- names --------------------------------------------------------------------------------
+  spec({
+    key: "storageAccount",
+    flag: "--storage-account",
+    description: "storage account (global; default <prefix>st<suffix>)",
+    type: "string",
+    required: false,
+    group: "names",
+    valueName: "<name>",
+    derive: withSuffix((p, s) => `${p}st${s}`),
+    validate: name("storageAccount"),
+  }),
+  spec({
+    key: "keyVault",
+    flag: "--key-vault",
+    description: "key vault (global; default <prefix>-kv-<suffix>)",
+    type: "string",
+    required: false,
+    group: "names",
+    valueName: "<name>",
+    derive: withSuffix((p, s) => `${p}-kv-${s}`),
+    validate: name("keyVault"),
+  }),
+  spec({
+    key: "registry",
+    flag: "--registry",
+    description: "container registry, Premium SKU (global; default <prefix>acr<suffix>)",
+    type: "string",
+    required: false,
+    group: "names",
+    valueName: "<name>",
+    derive: withSuffix((p, s) => `${p}acr${s}`),
+    validate: name("containerRegistry"),
+  }),
+  spec({
+    key: "workspace",
+    flag: "--workspace",
+    description: "Azure Machine Learning workspace (default <prefix>-ws)",
+    type: "string",
+    required: false,
+    group: "names",
+    valueName: "<name>",
+    derive: fromPrefix((p) => `${p}-ws`),
+    validate: name("mlWorkspace"),
+  }),
+  spec({
+    key: "logAnalyticsWorkspace",
+    flag: "--log-analytics-workspace",
+    description: "Log Analytics workspace behind Application Insights (default <prefix>-logs)",
+    type: "string",
+    required: false,
+    group: "names",
+    valueName: "<name>",
+    derive: fromPrefix((p) => `${p}-logs`),
+    validate: name("logAnalyticsWorkspace"),
+  }),
+  spec({
+    key: "appInsights",
+    flag: "--app-insights",
+    description: "Application Insights component (default <prefix>-appi)",
+    type: "string",
+    required: false,
+    group: "names",
+    valueName: "<name>",
+    derive: fromPrefix((p) => `${p}-appi`),
+    validate: name("appInsights"),
+  }),
+  spec({
+    key: "privateLinkScope",
+    flag: "--private-link-scope",
+    description: "Azure Monitor private link scope (default <prefix>-ampls)",
+    type: "string",
+    required: false,
+    group: "names",
+    valueName: "<name>",
+    derive: fromPrefix((p) => `${p}-ampls`),
+    validate: name("privateLinkScope"),
+  }),
+  spec({
+    key: "bastionName",
+    flag: "--bastion-name",
+    description: "Bastion host (default <prefix>-bastion)",
+    type: "string",
+    required: false,
+    group: "names",
+    valueName: "<name>",
+    derive: fromPrefix((p) => `${p}-bastion`),
+    validate: name("bastionHost"),
+  }),
+  spec({
+    key: "bastionPublicIp",
+    flag: "--bastion-public-ip",
+    description: "Bastion's public IP address resource (default <prefix>-bastion-pip)",
+    type: "string",
+    required: false,
+    group: "names",
+    valueName: "<name>",
+    derive: fromPrefix((p) => `${p}-bastion-pip`),
+    validate: name("publicIp"),
+  }),
+
+  // --- jump box -----------------------------------------------------------------------------
+  spec({
+    key: "jumpbox",
+    flag: "--no-jumpbox",
+    description: "skip the Windows 11 jump box VM",
+    type: "boolean",
+    required: false,
+    group: "jumpbox",
+    derive: () => true,
+  }),
+  spec({
+    key: "jumpboxName",
+    flag: "--jumpbox-name",
+    description: "jump box VM and Windows computer name, at most 15 characters (default <prefix>-jump)",
+    type: "string",
+    required: false,
+    group: "jumpbox",
+    valueName: "<name>",
+    derive: fromPrefix((p) => `${p}-jump`),
+    validate: name("windowsVm"),
+  }),
+  spec({
+    key: "jumpboxAdmin",
+    flag: "--jumpbox-admin",
+    description: 'jump box administrator user name (default "azureuser"; password from SECURE_AML_JUMPBOX_PASSWORD or the prompt)',
+    type: "string",
+    required: false,
+    group: "jumpbox",
+    valueName: "<user>",
+    derive: () => "azureuser",
+    validate: (v) => checkAdminUsername(v),
+  }),
+  spec({
+    key: "jumpboxSize",
+    flag: "--jumpbox-size",
+    description: "jump box VM size (default Standard_D2s_v3: 2 vCPU, 8 GiB, offered in every region)",
+    type: "string",
+    required: false,
+    group: "jumpbox",
+    valueName: "<size>",
+    derive: () => "Standard_D2s_v3",
+    validate: (v) => checkVmSize(v),
+  }),
+  spec({
+    key: "jumpboxShutdownTime",
+    flag: "--jumpbox-shutdown-time",
+    description: "daily auto-shutdown time of the jump box, HHmm (default 1900)",
+    type: "string",
+    required: false,
+    group: "jumpbox",
+    valueName: "<HHmm>",
+    derive: () => "1900",
+    validate: (v) => checkShutdownTime(v),
+  }),
+  spec({
+    key: "jumpboxShutdownTimeZone",
+    flag: "--jumpbox-shutdown-timezone",
+    description: 'Windows time-zone id of the shutdown time (default "UTC")',
+    type: "string",
+    required: false,
+    group: "jumpbox",
+    valueName: "<tz>",
+    derive: () => "UTC",
+    validate: (v) => checkWindowsTimeZone(v),
+  }),
+
+  // --- compute ------------------------------------------------------------------------------
+  spec({
+    key: "computeCluster",
+    flag: "--compute-cluster",
+    description: "compute cluster name (default cpu-cluster, as in the tutorial)",
+    type: "string",
+    required: false,
+    group: "compute",
+    valueName: "<name>",
+    derive: () => "cpu-cluster",
+    validate: name("computeCluster"),
+  }),
+  spec({
+    key: "clusterVmSize",
+    flag: "--cluster-vm-size",
+    description: "compute cluster node size (default Standard_DS3_v2, studio's default)",
+    type: "string",
+    required: false,
+    group: "compute",
+    valueName: "<size>",
+    derive: () => "Standard_DS3_v2",
+    validate: (v) => checkVmSize(v),
+  }),
+  spec({
+    key: "clusterMinNodes",
+    flag: "--cluster-min-nodes",
+    description: "minimum cluster nodes (default 0: the cluster costs nothing when idle)",
+    type: "number",
+    required: false,
+    group: "compute",
+    valueName: "<n>",
+    derive: () => 0,
+    validate: (v) => checkInteger(v, 0),
+  }),
+  spec({
+    key: "clusterMaxNodes",
+    flag: "--cluster-max-nodes",
+    description: "maximum cluster nodes (default 2)",
+    type: "number",
+    required: false,
+    group: "compute",
+    valueName: "<n>",
+    derive: () => 2,
+    validate: (v, all) => {
+      const problems = checkInteger(v, 1);
+      if (problems.length === 0 && typeof all.clusterMinNodes === "number" && (v as number) < all.clusterMinNodes) {
+        problems.push(`must be ≥ the minimum node count (${all.clusterMinNodes})`);
+      }
+      return problems;
+    },
+  }),
+  spec({
+    key: "computeInstance",
+    flag: "--compute-instance",
+    description: "compute instance name, unique in the region (default <prefix>-ci-<suffix>)",
+    type: "string",
+    required: false,
+    group: "compute",
+    valueName: "<name>",
+    derive: withSuffix((p, s) => `${p}-ci-${s}`),
+    validate: name("computeInstance"),
+  }),
+  spec({
+    key: "instanceVmSize",
+    flag: "--instance-vm-size",
+    description: "compute instance size (default Standard_DS3_v2)",
+    type: "string",
+    required: false,
+    group: "compute",
+    valueName: "<size>",
+    derive: () => "Standard_DS3_v2",
+    validate: (v) => checkVmSize(v),
+  }),
+
+  // --- options ------------------------------------------------------------------------------
+  spec({
+    key: "batchEndpoints",
+    flag: "--batch-endpoints",
+    description: "add queue and table private endpoints on storage (batch endpoints, ParallelRunStep)",
+    type: "boolean",
+    required: false,
+    group: "options",
+    derive: () => false,
+  }),
+  spec({
+    key: "trainingNsg",
+    flag: "--training-nsg",
+    description: "create an NSG on the Training subnet with the rules the training page requires",
+    type: "boolean",
+    required: false,
+    group: "options",
+    derive: () => false,
+  }),
+  spec({
+    key: "keyVaultSoftDeleted",
+    flag: "--key-vault-soft-deleted",
+    description: "when a soft-deleted vault holds the key vault name: fail, recover it, or purge it (default fail)",
+    type: "enum",
+    choices: ["fail", "recover", "purge"],
+    required: false,
+    group: "options",
+    valueName: "<action>",
+    derive: () => "fail",
+  }),
+];
+
+export function fieldByKey(key: string): FieldSpec | undefined {
+  return FIELDS.find((f) => f.key === key);
+}
+
+/** The property commander stores a flag under: "--no-jumpbox" → "jumpbox", "--jumpbox-shutdown-timezone" → "jumpboxShutdownTimezone". */
+export function flagAttributeName(field: FieldSpec): string {
+  return field.flag
+    .replace(/^--(no-)?/, "")
+    .replace(/-([a-z0-9])/g, (_m, ch: string) => ch.toUpperCase());
+}
+
+/** The flag that sets a boolean to the opposite of its usual flag: "--no-jumpbox" ↔ "--jumpbox". */
+export function oppositeFlag(field: FieldSpec): string | undefined {
+  if (field.type !== "boolean") return undefined;
+  return field.flag.startsWith("--no-") ? `--${field.flag.slice(5)}` : `--no-${field.flag.slice(2)}`;
+}
+
+/** Every value check of one field (type, choices and the field's own rules); empty when valid. */
+export function checkFieldValue(field: FieldSpec, value: unknown, all: Partial<DeploymentConfig>): string[] {
+  switch (field.type) {
+    case "boolean":
+      if (typeof value !== "boolean") return ["must be true or false"];
+      break;
+    case "number":
+      if (typeof value !== "number" || !Number.isFinite(value)) return ["must be a number"];
+      break;
+    case "enum":
+      if (typeof value !== "string" || !(field.choices ?? []).includes(value)) return [`must be one of: ${(field.choices ?? []).join(", ")}`];
+      break;
+    case "string":
+      if (typeof value !== "string") return ["must be text"];
+      break;
+  }
+  return field.validate ? field.validate(value, all) : [];
+}

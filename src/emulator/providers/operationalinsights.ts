@@ -1,0 +1,117 @@
+// Microsoft.OperationalInsights/workspaces (Log Analytics; operationalinsights 2022-10-01, also
+// 2023-09-01 and 2025-07-01): sku, retention, public network access for ingestion and query,
+// customerId GUID. Rules and messages: docs/emulator-services.md.
+
+import { ArmError, type EmulatorProvider, type HandlerContext, type JsonObject, type ResourceRecord } from "../types.js";
+import { clone, compact, enumValue, isObject, mergePatch, nowIso, optionalBoolean, optionalNumber, optionalString, requireLocation, section, tagsOf } from "./service-common.js";
+import { scopedResourcesLinking } from "./insights.js";
+
+export const LOG_ANALYTICS_WORKSPACE_TYPE = "Microsoft.OperationalInsights/workspaces";
+
+/** @azure/arm-operationalinsights 9 sends 2022-10-01; the specs also hold 2023-09-01 and 2025-07-01. */
+const API_VERSIONS = ["2022-10-01", "2020-08-01", "2021-06-01", "2021-12-01-preview", "2023-09-01", "2025-02-01", "2025-07-01"];
+
+const SKUS = ["Free", "Standard", "Premium", "PerNode", "PerGB2018", "Standalone", "CapacityReservation", "LACluster"] as const;
+const CAPACITY_LEVELS = [100, 200, 300, 400, 500, 1000, 2000, 5000];
+const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9-]{2,61}[A-Za-z0-9]$/;
+
+function invalid(message: string): ArmError {
+  return new ArmError(400, "InvalidParameter", message);
+}
+
+function build(ctx: HandlerContext, request: JsonObject, existing: ResourceRecord | undefined): JsonObject {
+  if (!NAME_PATTERN.test(ctx.name)) {
+    throw new ArmError(
+      400,
+      "InvalidWorkspaceName",
+      `The workspace name '${ctx.name}' is invalid. It must be 4-63 characters long, contain only letters, digits and hyphens, and start and end with a letter or digit.`,
+    );
+  }
+  const requested = section(request, "properties");
+  const previous = section(existing?.body, "properties");
+  const requestedSku = section(requested, "sku");
+  const skuName =
+    enumValue(optionalString(requestedSku, "name"), SKUS, (v) => invalid(`The SKU '${v}' is not valid. Valid values: ${SKUS.join(", ")}.`)) ??
+    optionalString(section(previous, "sku"), "name") ??
+    "PerGB2018";
+  if (!existing && (skuName === "Free" || skuName === "Standard" || skuName === "Premium" || skuName === "PerNode" || skuName === "Standalone")) {
+    // Legacy pricing tiers cannot be chosen for new workspaces.
+    throw new ArmError(400, "InvalidSkuForNewWorkspace", `Pricing tier '${skuName}' is a legacy tier that is not available for new workspaces. Use PerGB2018.`);
+  }
+  const capacity = optionalNumber(requestedSku, "capacityReservationLevel");
+  if (skuName === "CapacityReservation" && (capacity === undefined || !CAPACITY_LEVELS.includes(capacity))) {
+    throw invalid(`The capacity reservation level must be one of ${CAPACITY_LEVELS.join(", ")} for the CapacityReservation SKU.`);
+  }
+  const retentionInDays = optionalNumber(requested, "retentionInDays") ?? optionalNumber(previous, "retentionInDays") ?? 30;
+  if (!Number.isInteger(retentionInDays) || retentionInDays < 30 || retentionInDays > 730) {
+    throw invalid(`The retention period ${retentionInDays} is invalid. For the ${skuName} pricing tier it must be between 30 and 730 days.`);
+  }
+  const access = (key: string): string =>
+    enumValue(optionalString(requested, key), ["Enabled", "Disabled", "SecuredByPerimeter"], (v) => invalid(`The value '${v}' of ${key} is not valid. Valid values: Enabled, Disabled.`)) ??
+    optionalString(previous, key) ??
+    "Enabled";
+  const now = nowIso(ctx);
+  const previousSku = section(previous, "sku");
+  const capping = mergePatch(section(previous, "workspaceCapping"), section(requested, "workspaceCapping"));
+  const features = mergePatch(
+    isObject(previous.features) ? previous.features : { enableLogAccessUsingOnlyResourcePermissions: true },
+    section(requested, "features"),
+  );
+  return compact({
+    location: requireLocation(request),
+    tags: tagsOf(request, existing) ?? {},
+    identity: isObject(request.identity) ? clone(request.identity) : existing && isObject(existing.body.identity) ? clone(existing.body.identity) : undefined,
+    properties: compact({
+      customerId: optionalString(previous, "customerId") ?? ctx.guid(),
+      sku: compact({
+        name: skuName,
+        capacityReservationLevel: skuName === "CapacityReservation" ? capacity : undefined,
+        lastSkuUpdate: optionalString(previousSku, "name") === skuName ? (optionalString(previousSku, "lastSkuUpdate") ?? now) : now,
+      }),
+      retentionInDays,
+      workspaceCapping: {
+        dailyQuotaGb: isObject(capping) ? (optionalNumber(capping, "dailyQuotaGb") ?? -1) : -1,
+        quotaNextResetTime: now,
+        dataIngestionStatus: "RespectQuota",
+      },
+      publicNetworkAccessForIngestion: access("publicNetworkAccessForIngestion"),
+      publicNetworkAccessForQuery: access("publicNetworkAccessForQuery"),
+      forceCmkForQuery: optionalBoolean(requested, "forceCmkForQuery") ?? optionalBoolean(previous, "forceCmkForQuery"),
+      features: isObject(features) ? features : undefined,
+      createdDate: optionalString(previous, "createdDate") ?? now,
+      modifiedDate: now,
+    }),
+  });
+}
+
+export const operationalInsightsProvider: EmulatorProvider = {
+  namespace: "Microsoft.OperationalInsights",
+  types: [
+    {
+      type: LOG_ANALYTICS_WORKSPACE_TYPE,
+      apiVersions: API_VERSIONS,
+      location: "required",
+      // Workspaces_CreateOrUpdate: 200/201/202, long-running; Workspaces_Delete: 200/202/204.
+      lro: { put: "async", patch: "sync", delete: "async", header: "Azure-AsyncOperation" },
+      latency: { create: 15, update: 5, delete: 10 },
+      put(ctx, req) {
+        return build(ctx, req.body, req.existing);
+      },
+      patch(ctx, req) {
+        const current = req.existing.body;
+        const merged = mergePatch(current, compact({ properties: req.body.properties, identity: req.body.identity }));
+        const body: JsonObject = isObject(merged) ? merged : clone(current);
+        body.tags = isObject(req.body.tags) ? clone(req.body.tags) : isObject(current.tags) ? clone(current.tags) : {};
+        return build(ctx, body, req.existing);
+      },
+      view(ctx, record) {
+        // privateLinkScopedResources is read-only and reflects the AMPLS scoped resources linking this workspace.
+        const body = clone(record.body);
+        const properties = section(body, "properties");
+        properties.privateLinkScopedResources = scopedResourcesLinking(ctx.store, record.id).map((link) => ({ resourceId: link.scopedResourceId, scopeId: link.scopeId }));
+        body.properties = properties;
+        return body;
+      },
+    },
+  ],
+};

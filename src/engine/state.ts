@@ -1,0 +1,402 @@
+// The state file: what a deployment was asked to be and how far each step got. It is a cache, not
+// the truth (steps re-read Azure), but it is what makes "run it again" resume. Written atomically
+// (temp file, fsync, rename, fsync of the directory), mode 0600, never holding a secret-looking
+// field, and refused (left byte-for-byte untouched) when it is not valid JSON, fails the shape check
+// or comes from a newer schema. Refusals are SecureAmlError with exit 2 (bad input: the person must
+// move or fix the file, or upgrade secure-aml), codes STATE_INVALID / STATE_FROM_FUTURE.
+
+import { Ajv } from "ajv";
+import { chmod, mkdir, open, readdir, readFile, stat, unlink } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
+import writeFileAtomic from "write-file-atomic";
+import { ExitCode, SecureAmlError } from "../errors.js";
+import type { ResourceOutcome } from "./types.js";
+import { acquireLock, type LockOptions, type StateLock } from "./lock.js";
+
+export const STATE_SCHEMA_VERSION = 1;
+export const DEFAULT_STATE_PATH = join(".secure-aml", "state.json");
+
+export type StepStatus = "pending" | "running" | "done" | "failed";
+
+export interface StepRecord {
+  status: StepStatus;
+  /** Attempts over all runs. */
+  attempts: number;
+  startedAt?: string;
+  finishedAt?: string;
+  durationMs?: number;
+  outputs: Record<string, string>;
+  /** What the step owns, with what its last finished attempt did to each. */
+  resources: ResourceOutcome[];
+  /** IDs this step ever reported as "created" (kept across runs: proof that secure-aml made them). */
+  createdIds?: string[];
+  lastError?: { code: string; message: string };
+}
+
+export interface DeploymentState {
+  schemaVersion: typeof STATE_SCHEMA_VERSION;
+  createdAt: string;
+  updatedAt: string;
+  /** The deployment configuration (never a secret: secret-looking field names are refused). */
+  config: Record<string, unknown>;
+  steps: Record<string, StepRecord>;
+  /** Free-form string facts a command wants to remember (no secrets). */
+  meta?: Record<string, string>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Secret-looking field names
+
+/** Words that mark a field as secret anywhere in its name (camelCase, snake_case or kebab-case). */
+const SECRET_WORDS = ["password", "passwd", "pwd", "secret", "token", "credential", "credentials", "connectionstring"];
+/** Words that mark a field as secret when they end its name ("storageKey", "accessKeys"; not "keyVault"). */
+const SECRET_LAST_WORDS = ["key", "keys"];
+
+function wordsOf(name: string): string[] {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+    .replace(/([A-Z]+)([A-Z][a-z])/g, "$1 $2")
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((w) => w.toLowerCase());
+}
+
+/** Whether a field name looks like it holds a secret (password, secret, key(s), token, connectionString...). */
+export function isSecretLookingName(name: string): boolean {
+  const words = wordsOf(name);
+  if (words.length === 0) return false;
+  const joined = words.join("");
+  if (joined.includes("connectionstring")) return true;
+  if (words.some((w) => SECRET_WORDS.includes(w))) return true;
+  return SECRET_LAST_WORDS.includes(words[words.length - 1]);
+}
+
+/** Field paths under `value` whose names look secret. */
+export function findSecretLookingFields(value: unknown, path = ""): string[] {
+  const found: string[] = [];
+  if (Array.isArray(value)) {
+    value.forEach((item, i) => found.push(...findSecretLookingFields(item, `${path}[${i}]`)));
+  } else if (typeof value === "object" && value !== null) {
+    for (const [key, child] of Object.entries(value)) {
+      const childPath = path ? `${path}.${key}` : key;
+      if (isSecretLookingName(key)) found.push(childPath);
+      found.push(...findSecretLookingFields(child, childPath));
+    }
+  }
+  return found;
+}
+
+/** Throws SecureAmlError STATE_SECRET_FIELD (exit 2) when `value` has a secret-looking field. */
+export function assertNoSecretFields(value: unknown, what = "config"): void {
+  const found = findSecretLookingFields(value);
+  if (found.length > 0) {
+    throw new SecureAmlError(
+      "STATE_SECRET_FIELD",
+      `Refusing to store ${what} in the state file: field${found.length === 1 ? "" : "s"} ${found.join(", ")} ` +
+        `look${found.length === 1 ? "s" : ""} secret (password, secret, key, token, connection string). Secrets are never written to state.`,
+      ExitCode.badInput,
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shape check
+
+const resourceSchema = {
+  type: "object",
+  required: ["id", "kind", "name", "action"],
+  additionalProperties: false,
+  properties: {
+    id: { type: "string" },
+    kind: { type: "string" },
+    name: { type: "string" },
+    action: { enum: ["created", "updated", "unchanged", "deleted", "absent"] },
+  },
+} as const;
+
+const stepSchema = {
+  type: "object",
+  required: ["status", "attempts", "outputs", "resources"],
+  additionalProperties: false,
+  properties: {
+    status: { enum: ["pending", "running", "done", "failed"] },
+    attempts: { type: "integer", minimum: 0 },
+    startedAt: { type: "string" },
+    finishedAt: { type: "string" },
+    durationMs: { type: "number", minimum: 0 },
+    outputs: { type: "object", additionalProperties: { type: "string" } },
+    resources: { type: "array", items: resourceSchema },
+    createdIds: { type: "array", items: { type: "string" } },
+    lastError: {
+      type: "object",
+      required: ["code", "message"],
+      additionalProperties: false,
+      properties: { code: { type: "string" }, message: { type: "string" } },
+    },
+  },
+} as const;
+
+const stateSchema = {
+  type: "object",
+  required: ["schemaVersion", "createdAt", "updatedAt", "config", "steps"],
+  additionalProperties: false,
+  properties: {
+    schemaVersion: { const: STATE_SCHEMA_VERSION },
+    createdAt: { type: "string" },
+    updatedAt: { type: "string" },
+    config: { type: "object" },
+    steps: { type: "object", additionalProperties: stepSchema },
+    meta: { type: "object", additionalProperties: { type: "string" } },
+  },
+} as const;
+
+const ajv = new Ajv({ allErrors: true, strict: true });
+const validateShape = ajv.compile<DeploymentState>(stateSchema);
+
+function invalid(path: string, why: string): SecureAmlError {
+  return new SecureAmlError(
+    "STATE_INVALID",
+    `The state file ${path} cannot be used: ${why}. It was left untouched; fix it or move it aside (or pass --state with another file), then run again.`,
+    ExitCode.badInput,
+  );
+}
+
+/** Parses and checks a state document; throws STATE_INVALID / STATE_FROM_FUTURE (exit 2). */
+export function parseStateDocument(text: string, path: string): DeploymentState {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    const detail = text.trim() === "" ? "the file is empty" : `not valid JSON (${err instanceof Error ? err.message : String(err)})`;
+    throw invalid(path, detail);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw invalid(path, "it is not a JSON object");
+  const version = (value as { schemaVersion?: unknown }).schemaVersion;
+  if (typeof version === "number" && Number.isInteger(version) && version > STATE_SCHEMA_VERSION) {
+    throw new SecureAmlError(
+      "STATE_FROM_FUTURE",
+      `The state file ${path} was written by a newer secure-aml (schema ${version}; this version reads schema ${STATE_SCHEMA_VERSION}). ` +
+        `It was left untouched; upgrade secure-aml to continue this deployment.`,
+      ExitCode.badInput,
+    );
+  }
+  if (!validateShape(value)) {
+    const problems = (validateShape.errors ?? [])
+      .slice(0, 10)
+      .map((e) => `${e.instancePath || "(root)"} ${e.message ?? "is invalid"}`)
+      .join("; ");
+    throw invalid(path, `it does not have the expected shape (${problems})`);
+  }
+  const secretFields = findSecretLookingFields(value.config).map((f) => `config.${f}`);
+  for (const [id, step] of Object.entries(value.steps)) {
+    secretFields.push(...findSecretLookingFields(step.outputs).map((f) => `steps.${id}.outputs.${f}`));
+  }
+  if (secretFields.length > 0) throw invalid(path, `it has secret-looking fields (${secretFields.join(", ")})`);
+  return value;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The handle
+
+export interface OpenStateOptions {
+  /** Create the file (and its directory) when missing; otherwise a missing file is STATE_NOT_FOUND. */
+  create: boolean;
+  /** Take the state's lock (default true). Without it the handle must only be read. */
+  lock?: boolean;
+  lockOptions?: LockOptions;
+  /** Values (the jump-box password...) that must never reach the file: replaced by "[redacted]". */
+  secretValues?: string[];
+}
+
+function emptyState(): DeploymentState {
+  const now = new Date().toISOString();
+  return { schemaVersion: STATE_SCHEMA_VERSION, createdAt: now, updatedAt: now, config: {}, steps: {} };
+}
+
+function clone<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+export class StateHandle {
+  #data: DeploymentState;
+  #writing: Promise<void> = Promise.resolve();
+  #queued: Promise<void> | undefined;
+  #closed = false;
+  readonly #secretValues: string[];
+
+  constructor(
+    /** Absolute path of the file; undefined for an in-memory state (tests, benchmarks). */
+    readonly path: string | undefined,
+    data: DeploymentState,
+    readonly lock: StateLock | undefined,
+    secretValues: string[] = [],
+  ) {
+    this.#data = data;
+    this.#secretValues = secretValues.filter((v) => v.length > 0);
+  }
+
+  /** The current state (read it; change it through `update`). */
+  get data(): Readonly<DeploymentState> {
+    return this.#data;
+  }
+
+  step(id: string): StepRecord | undefined {
+    return this.#data.steps[id];
+  }
+
+  /** Replaces the stored configuration (deep copy); refuses secret-looking fields. Call `save` after. */
+  setConfig(config: object): void {
+    assertNoSecretFields(config, "the configuration");
+    this.#data.config = clone(config) as Record<string, unknown>;
+  }
+
+  /** Applies `mutate` to the state and saves it. */
+  async update(mutate: (state: DeploymentState) => void): Promise<void> {
+    mutate(this.#data);
+    await this.save();
+  }
+
+  /**
+   * Writes the current state atomically. Concurrent calls are serialized and coalesced: a call made
+   * while a write is running waits for one more write that includes its changes.
+   */
+  save(): Promise<void> {
+    if (this.#closed) return Promise.reject(new SecureAmlError("STATE_CLOSED", "The state handle was closed."));
+    if (this.#queued) return this.#queued;
+    const queued = this.#writing.catch(() => undefined).then(() => {
+      this.#queued = undefined;
+      return this.#writeNow();
+    });
+    this.#queued = queued;
+    this.#writing = queued;
+    return queued;
+  }
+
+  async #writeNow(): Promise<void> {
+    assertNoSecretFields(this.#data.config, "the configuration");
+    for (const [id, step] of Object.entries(this.#data.steps)) assertNoSecretFields(step.outputs, `outputs of step ${id}`);
+    this.#data.updatedAt = new Date().toISOString();
+    let text = `${JSON.stringify(this.#data, null, 2)}\n`;
+    for (const secret of this.#secretValues) {
+      const escaped = JSON.stringify(secret).slice(1, -1);
+      text = text.split(escaped).join("[redacted]");
+    }
+    if (!this.path) return;
+    await ensurePrivateDir(dirname(this.path));
+    await writeFileAtomic(this.path, text, { mode: 0o600, fsync: true });
+    await fsyncDir(dirname(this.path));
+  }
+
+  /** Waits for pending writes and releases the lock. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    try {
+      await this.#writing.catch(() => undefined);
+    } finally {
+      this.#closed = true;
+      await this.lock?.release();
+    }
+  }
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  // Makes the rename durable; some platforms cannot open or fsync a directory, which is fine.
+  try {
+    const handle = await open(dir, "r");
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    /* best effort */
+  }
+}
+
+/**
+ * Creates the state's directory with mode 0700. An existing directory is tightened to 0700 only when
+ * it is secure-aml's own (`.secure-aml`), never a shared one the person pointed --state into.
+ */
+async function ensurePrivateDir(dir: string): Promise<void> {
+  const created = await mkdir(dir, { recursive: true, mode: 0o700 });
+  if (created !== undefined || basename(dir) === ".secure-aml") {
+    const st = await stat(dir);
+    if ((st.mode & 0o777) !== 0o700) await chmod(dir, 0o700);
+  }
+}
+
+/** Temp files of write-file-atomic (`state.json.<digits>`) left by a writer that was killed. */
+async function removeLeftoverTempFiles(path: string): Promise<void> {
+  const dir = dirname(path);
+  const prefix = `${basename(path)}.`;
+  const names = await readdir(dir).catch(() => [] as string[]);
+  await Promise.all(
+    names
+      .filter((n) => n.startsWith(prefix) && /^\d+$/.test(n.slice(prefix.length)))
+      .map((n) => unlink(join(dir, n)).catch(() => undefined)),
+  );
+}
+
+async function readIfExists(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (err) {
+    if ((err as { code?: unknown }).code === "ENOENT") return undefined;
+    throw err;
+  }
+}
+
+function notFound(path: string): SecureAmlError {
+  return new SecureAmlError(
+    "STATE_NOT_FOUND",
+    `No state file at ${path}: nothing has been deployed from here (pass --state to point at another file).`,
+    ExitCode.badInput,
+  );
+}
+
+/**
+ * Opens the state file for a run: takes its lock (STATE_LOCKED, exit 3, when another run holds it),
+ * then reads and checks it (STATE_INVALID / STATE_FROM_FUTURE, exit 2, file untouched), or creates it
+ * when missing and `create` is set (STATE_NOT_FOUND, exit 2, otherwise). Call `close()` when done.
+ */
+export async function openState(path: string, options: OpenStateOptions): Promise<StateHandle> {
+  const absolute = resolve(path);
+  if (options.create) await ensurePrivateDir(dirname(absolute));
+  let lock: StateLock | undefined;
+  try {
+    lock = options.lock === false ? undefined : await acquireLock(absolute, options.lockOptions);
+  } catch (err) {
+    if ((err as { code?: unknown }).code === "ENOENT") throw notFound(absolute);
+    throw err;
+  }
+  try {
+    const text = await readIfExists(absolute);
+    let handle: StateHandle;
+    if (text === undefined) {
+      if (!options.create) {
+        throw notFound(absolute);
+      }
+      handle = new StateHandle(absolute, emptyState(), lock, options.secretValues);
+      await handle.save();
+    } else {
+      handle = new StateHandle(absolute, parseStateDocument(text, absolute), lock, options.secretValues);
+    }
+    if (lock) await removeLeftoverTempFiles(absolute);
+    return handle;
+  } catch (err) {
+    await lock?.release();
+    throw err;
+  }
+}
+
+/** Reads a state file without locking or writing (status, plan). Undefined when it does not exist. */
+export async function readState(path: string): Promise<DeploymentState | undefined> {
+  const absolute = resolve(path);
+  const text = await readIfExists(absolute);
+  return text === undefined ? undefined : parseStateDocument(text, absolute);
+}
+
+/** A state that lives in memory only (tests, benchmarks): same handle, `save` writes nothing. */
+export function memoryState(initial?: DeploymentState): StateHandle {
+  return new StateHandle(undefined, initial ? clone(initial) : emptyState(), undefined);
+}

@@ -1,0 +1,48 @@
+// Step 14: build images on the compute cluster (the tutorial's `az ml workspace update -i`), since
+// the registry is behind the VNet and cannot build them itself.
+
+import type { Step, StepIo, StepResult, PlannedResource } from "../engine/types.js";
+import type { Workspace } from "@azure/arm-machinelearning";
+import type { AzureStepContext } from "./context.js";
+import { getOrUndefined } from "../azure/arm-errors.js";
+import { compare, converge, outcome, planResource, workspaceId, type ResourceSpec } from "./common.js";
+
+function spec({ config, azure }: AzureStepContext): ResourceSpec<Workspace> {
+  const id = workspaceId(config);
+  return {
+    id,
+    kind: "Microsoft.MachineLearningServices/workspaces",
+    name: config.workspace,
+    group: "training-subnet",
+    read: async () => getOrUndefined({ resource: id }, async () => (await azure.machineLearning()).workspaces.get(config.resourceGroup, config.workspace)),
+    provisioningState: (w) => w.provisioningState,
+    diff: (w) => {
+      const changes: string[] = [];
+      compare(changes, "imageBuildCompute", w.imageBuildCompute, config.computeCluster);
+      return changes;
+    },
+    create: async () => {
+      throw new Error(`workspace ${config.workspace} does not exist; the workspace step creates it`);
+    },
+    update: async () =>
+      (await azure.machineLearning()).workspaces.beginUpdateAndWait(config.resourceGroup, config.workspace, { imageBuildCompute: config.computeCluster }, azure.lro()),
+  };
+}
+
+export async function runImageBuild(ctx: AzureStepContext, io: StepIo): Promise<StepResult> {
+  return { resources: [outcome(await converge(spec(ctx), ctx.azure, io))] };
+}
+
+export async function planImageBuild(ctx: AzureStepContext): Promise<PlannedResource[]> {
+  const p = await planResource(spec(ctx));
+  return [p.action === "create" ? { ...p, action: "update", changes: [`imageBuildCompute → ${ctx.config.computeCluster}`] } : p];
+}
+
+export const imageBuildStep: Step<AzureStepContext> = {
+  id: "image-build",
+  title: "Build images on the compute cluster",
+  dependsOn: ["compute-cluster"],
+  expectedSeconds: 20,
+  run: runImageBuild,
+  plan: planImageBuild,
+};

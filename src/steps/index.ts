@@ -1,0 +1,106 @@
+// The provisioning graph of the secure-workspace tutorial. The engine runs independent steps in
+// parallel; `dependsOn` is the order that matters and `mutex: "vnet"` serialises the steps that
+// write the virtual network itself.
+//
+//   resource-group ─┬─ network ─┬─ private-dns ─┬─ storage-endpoints ──── storage-endpoint-reader
+//                   │           │               ├─ key-vault-endpoint            ▲
+//                   │           ├─ bastion*     ├─ registry-endpoint             │
+//                   │           ├─ training-nsg*├─ workspace-endpoint ─┬─ compute-cluster ─ image-build
+//                   │           └─ jumpbox*     │                      └─ compute-instance
+//                   │                           └─ monitor-private-link
+//                   ├─ storage ────┐
+//                   ├─ key-vault ──┼─ workspace ── (workspace-endpoint, storage-endpoint-reader)
+//                   ├─ registry ───┤
+//                   └─ monitoring ─┘ (also monitor-private-link)
+//   * optional: --no-bastion, --training-nsg, --no-jumpbox
+
+import type { Step } from "../engine/types.js";
+import type { DeploymentConfig } from "../config/types.js";
+import type { StepContext } from "./context.js";
+import { resourceGroupStep } from "./resource-group.js";
+import { networkStep } from "./network.js";
+import { trainingNsgStep } from "./training-nsg.js";
+import { bastionStep } from "./bastion.js";
+import { privateDnsStep } from "./private-dns.js";
+import { storageStep } from "./storage.js";
+import { storageEndpointsStep } from "./storage-endpoints.js";
+import { keyVaultStep } from "./key-vault.js";
+import { keyVaultEndpointStep } from "./key-vault-endpoint.js";
+import { registryStep } from "./registry.js";
+import { registryEndpointStep } from "./registry-endpoint.js";
+import { monitoringStep } from "./monitoring.js";
+import { workspaceStep } from "./workspace.js";
+import { workspaceEndpointStep } from "./workspace-endpoint.js";
+import { storageEndpointReaderStep } from "./storage-endpoint-reader.js";
+import { monitorPrivateLinkStep } from "./monitor-private-link.js";
+import { jumpboxStep } from "./jumpbox.js";
+import { computeClusterStep } from "./compute-cluster.js";
+import { computeInstanceStep } from "./compute-instance.js";
+import { imageBuildStep } from "./image-build.js";
+
+export type { StepContext, AzureStepContext } from "./context.js";
+
+/** Every step, in a valid sequential order (dependencies first). */
+export const allSteps: ReadonlyArray<Step<StepContext>> = [
+  resourceGroupStep,
+  networkStep,
+  trainingNsgStep,
+  bastionStep,
+  privateDnsStep,
+  storageStep,
+  keyVaultStep,
+  registryStep,
+  monitoringStep,
+  storageEndpointsStep,
+  keyVaultEndpointStep,
+  registryEndpointStep,
+  workspaceStep,
+  workspaceEndpointStep,
+  storageEndpointReaderStep,
+  monitorPrivateLinkStep,
+  jumpboxStep,
+  computeClusterStep,
+  computeInstanceStep,
+  imageBuildStep,
+];
+
+/** Optional steps and the config switch that turns each on. */
+const optional: Record<string, (c: DeploymentConfig) => boolean> = {
+  [bastionStep.id]: (c) => c.bastion,
+  [jumpboxStep.id]: (c) => c.jumpbox,
+  [trainingNsgStep.id]: (c) => c.trainingNsg,
+};
+
+/** The steps this deployment runs (optional ones dropped when switched off). No step depends on an optional one. */
+export function stepsFor(config: DeploymentConfig): Array<Step<StepContext>> {
+  return allSteps.filter((s) => optional[s.id]?.(config) ?? true);
+}
+
+/** Steps switched off by the config, with the reason (for `step-skip` events and `plan`). */
+export function skippedSteps(config: DeploymentConfig): Array<{ step: Step<StepContext>; reason: string }> {
+  const reasons: Record<string, string> = { bastion: "--no-bastion", jumpbox: "--no-jumpbox", "training-nsg": "no --training-nsg" };
+  return allSteps.filter((s) => !(optional[s.id]?.(config) ?? true)).map((step) => ({ step, reason: reasons[step.id] ?? "switched off" }));
+}
+
+export {
+  resourceGroupStep,
+  networkStep,
+  trainingNsgStep,
+  bastionStep,
+  privateDnsStep,
+  storageStep,
+  storageEndpointsStep,
+  keyVaultStep,
+  keyVaultEndpointStep,
+  registryStep,
+  registryEndpointStep,
+  monitoringStep,
+  workspaceStep,
+  workspaceEndpointStep,
+  storageEndpointReaderStep,
+  monitorPrivateLinkStep,
+  jumpboxStep,
+  computeClusterStep,
+  computeInstanceStep,
+  imageBuildStep,
+};

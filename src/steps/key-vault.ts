@@ -1,0 +1,144 @@
+// Step 5a: the workspace's key vault, public network access off. A soft-deleted vault holding the
+// name is handled as --key-vault-soft-deleted says: fail (default, naming both ways out), recover
+// it, or purge it and create a new one.
+
+import type { Step, StepIo, StepResult, PlannedResource } from "../engine/types.js";
+import type { DeletedVault, Vault } from "@azure/arm-keyvault";
+import type { AzureStepContext } from "./context.js";
+import { getOrUndefined, armCall } from "../azure/arm-errors.js";
+import { subscriptionTenantId } from "../azure/clients.js";
+import { SecureAmlError, ExitCode } from "../errors.js";
+import { MANAGED_TAGS, compare, converge, keyVaultId, outcome, planResource, type ResourceSpec } from "./common.js";
+import { ensureNameAvailable } from "./name-check.js";
+
+export const keyVaultSecurity = { publicNetworkAccess: "Disabled", defaultAction: "Deny" } as const;
+
+async function findSoftDeleted({ config, azure }: AzureStepContext): Promise<DeletedVault | undefined> {
+  return armCall({ resource: config.keyVault, operation: "list soft-deleted key vaults" }, async () => {
+    for await (const v of (await azure.keyVault()).vaults.listDeleted()) {
+      if ((v.name ?? "").toLowerCase() === config.keyVault.toLowerCase()) return v;
+    }
+    return undefined;
+  });
+}
+
+function spec(ctx: AzureStepContext, io: StepIo | undefined): ResourceSpec<Vault> {
+  const { config, azure } = ctx;
+  const id = keyVaultId(config);
+  let recover = false;
+  return {
+    id,
+    kind: "Microsoft.KeyVault/vaults",
+    name: config.keyVault,
+    group: "global",
+    read: async () => getOrUndefined({ resource: id }, async () => (await azure.keyVault()).vaults.get(config.resourceGroup, config.keyVault)),
+    provisioningState: (v) => v.properties.provisioningState,
+    diff: (v) => {
+      const changes: string[] = [];
+      compare(changes, "publicNetworkAccess", v.properties.publicNetworkAccess, keyVaultSecurity.publicNetworkAccess);
+      compare(changes, "networkAcls.defaultAction", v.properties.networkAcls?.defaultAction ?? "Allow", keyVaultSecurity.defaultAction);
+      return changes;
+    },
+    beforeCreate: async () => {
+      const deleted = await findSoftDeleted(ctx);
+      if (deleted) {
+        const where = deleted.properties?.location ?? config.location;
+        if (config.keyVaultSoftDeleted === "fail") {
+          throw new SecureAmlError(
+            "KEY_VAULT_SOFT_DELETED",
+            `The key vault name "${config.keyVault}" is held by a soft-deleted vault (in ${where}, deleted ${deleted.properties?.deletionDate?.toISOString() ?? "earlier"}). ` +
+              `Re-run with --key-vault-soft-deleted recover to bring it back, or --key-vault-soft-deleted purge to delete it for good and create a new one` +
+              (deleted.properties?.purgeProtectionEnabled ? " (purge protection is on, so only recover will work)" : "") +
+              `, or choose another name with --key-vault.`,
+            ExitCode.failed,
+            `secure-aml init --key-vault-soft-deleted recover`,
+          );
+        }
+        if (config.keyVaultSoftDeleted === "recover") {
+          recover = true;
+          return;
+        }
+        io?.progress(`purging soft-deleted key vault ${config.keyVault}`);
+        await armCall({ resource: config.keyVault, operation: "purge soft-deleted key vault" }, async () =>
+          (await azure.keyVault()).vaults.purgeDeleted(config.keyVault, where, azure.lro()),
+        );
+      }
+      await ensureNameAvailable({
+        label: "key vault",
+        name: config.keyVault,
+        flag: "--key-vault",
+        maxLength: 24,
+        allowHyphen: true,
+        isAvailable: async (name) => {
+          const r = await (await azure.keyVault()).vaults.checkNameAvailability({ name, type: "Microsoft.KeyVault/vaults" });
+          return { available: r.nameAvailable === true, reason: r.reason, message: r.message };
+        },
+      });
+    },
+    create: async () => {
+      const client = await azure.keyVault();
+      const tenantId = await subscriptionTenantId(azure);
+      if (recover) {
+        io?.progress(`recovering soft-deleted key vault ${config.keyVault}`);
+        await client.vaults.createOrUpdate(
+          config.resourceGroup,
+          config.keyVault,
+          { location: config.location, tags: { ...MANAGED_TAGS }, properties: { tenantId, sku: { family: "A", name: "standard" }, createMode: "recover" } },
+          azure.lro(),
+        );
+        // A recovered vault comes back with its old network settings; put ours on it.
+        return client.vaults.update(config.resourceGroup, config.keyVault, {
+          properties: { publicNetworkAccess: keyVaultSecurity.publicNetworkAccess, networkAcls: { defaultAction: keyVaultSecurity.defaultAction, bypass: "AzureServices" } },
+        });
+      }
+      return client.vaults.createOrUpdate(
+        config.resourceGroup,
+        config.keyVault,
+        {
+          location: config.location,
+          tags: { ...MANAGED_TAGS },
+          properties: {
+            tenantId,
+            sku: { family: "A", name: "standard" },
+            // Azure Machine Learning adds the workspace identity's access policy itself.
+            accessPolicies: [],
+            enableRbacAuthorization: false,
+            enableSoftDelete: true,
+            softDeleteRetentionInDays: 90,
+            publicNetworkAccess: keyVaultSecurity.publicNetworkAccess,
+            networkAcls: { defaultAction: keyVaultSecurity.defaultAction, bypass: "AzureServices" },
+          },
+        },
+        azure.lro(),
+      );
+    },
+    // PATCH only what we own: the workspace's access policy must survive.
+    update: async () =>
+      (await azure.keyVault()).vaults.update(config.resourceGroup, config.keyVault, {
+        properties: { publicNetworkAccess: keyVaultSecurity.publicNetworkAccess, networkAcls: { defaultAction: keyVaultSecurity.defaultAction, bypass: "AzureServices" } },
+      }),
+  };
+}
+
+export async function runKeyVault(ctx: AzureStepContext, io: StepIo): Promise<StepResult> {
+  const result = await converge(spec(ctx, io), ctx.azure, io);
+  return { resources: [outcome(result)], outputs: { keyVaultId: keyVaultId(ctx.config) } };
+}
+
+export async function planKeyVault(ctx: AzureStepContext): Promise<PlannedResource[]> {
+  const planned = await planResource(spec(ctx, undefined));
+  if (planned.action === "create") {
+    const deleted = await findSoftDeleted(ctx);
+    if (deleted) return [{ ...planned, changes: [`a soft-deleted vault holds the name; --key-vault-soft-deleted=${ctx.config.keyVaultSoftDeleted}`] }];
+  }
+  return [planned];
+}
+
+export const keyVaultStep: Step<AzureStepContext> = {
+  id: "key-vault",
+  title: "Key vault",
+  dependsOn: ["resource-group"],
+  expectedSeconds: 30,
+  run: runKeyVault,
+  plan: planKeyVault,
+};

@@ -1,0 +1,11 @@
+// The UI layer's public surface: renderers (IoHost), plan/summary/diagram views, prompts and the wizard.
+export { createIoHost, chooseMode, buildResult, nonInteractiveError } from "./renderers.js";
+export { renderPlan, groupPlan, planSection, PLAN_SECTIONS } from "./plan.js";
+export type { PlanGroup, PlanSectionId } from "./plan.js";
+export { renderSummary } from "./summary.js";
+export type { SummaryInput } from "./summary.js";
+export { renderDiagram } from "./diagram.js";
+export { createInquirerBackend, createScriptedPromptBackend, askQuestion, interruptedError } from "./prompt.js";
+export type { ScriptedAnswer, ScriptedPromptBackend, ScriptedPromptLog } from "./prompt.js";
+export { formatDuration, portalLink, hasControlCharacters } from "./format.js";
+export type { InitResult, ResultDocument, ResultCommand, IoHostOptions, PromptBackend, RunRecord, UiHost, PlanEstimate } from "./types.js";

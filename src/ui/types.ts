@@ -1,0 +1,105 @@
+// Types of the UI layer: how a command asks for an IoHost, the prompt backend the wizard and
+// IoHost.request use, and the one JSON document `--output json` writes to stdout.
+
+import type { ErrorInfo, IoHost, PlannedResource, ResourceAction } from "../engine/types.js";
+
+/**
+ * The four kinds of prompt secure-aml asks. The default backend wraps @inquirer/prompts; tests and the
+ * lead's pseudo-terminal harness can inject another. Every method rejects with the SecureAmlError
+ * code "INTERRUPTED" (exit 130) when the person presses Ctrl-C.
+ */
+export interface PromptBackend {
+  input(q: {
+    message: string;
+    default?: string;
+    validate?: (value: string) => string | true | Promise<string | true>;
+  }): Promise<string>;
+  password(q: { message: string; validate?: (value: string) => string | true | Promise<string | true> }): Promise<string>;
+  confirm(q: { message: string; default?: boolean }): Promise<boolean>;
+  select(q: {
+    message: string;
+    choices: ReadonlyArray<{ value: string; name: string; description?: string }>;
+    default?: string;
+  }): Promise<string>;
+}
+
+export interface IoHostOptions {
+  output: "text" | "json";
+  /** False with --no-color or NO_COLOR. */
+  color: boolean;
+  /** Whether stderr (where progress goes) is a terminal. */
+  isTTY: boolean;
+  /** CI is set in the environment. */
+  ci: boolean;
+  stderr: NodeJS.WritableStream;
+  stdout: NodeJS.WritableStream;
+  /** Answers questions; default: @inquirer/prompts on `stdin`, drawing on `stderr`. */
+  prompt?: PromptBackend;
+  /**
+   * Whether a person can answer questions. Default: isTTY && !ci. Commands pass false with --yes,
+   * so that nothing ever waits on stdin.
+   */
+  interactive?: boolean;
+  /** Input for the default prompt backend; default process.stdin. */
+  stdin?: NodeJS.ReadableStream;
+  /** Clock for timestamps and elapsed times (tests). */
+  now?: () => number;
+}
+
+/** What the renderer saw during a run; commands build their result document from it. */
+export interface RunRecord {
+  resources: Array<{ id: string; kind: string; name: string; action: ResourceAction; step: string }>;
+  /** Duration of each finished or failed step, in milliseconds. */
+  stepDurationsMs: Record<string, number>;
+  errors: Array<ErrorInfo & { step?: string }>;
+  skipped: Array<{ step: string; reason: string }>;
+  retries: number;
+  /** Milliseconds since the host was created. */
+  elapsedMs: number;
+}
+
+export type ResultCommand = "init" | "plan" | "status" | "verify" | "destroy" | "stop" | "start";
+
+/**
+ * The single JSON document `--output json` writes to stdout (init, plan, status, verify, destroy).
+ * Never contains secrets.
+ */
+export interface InitResult {
+  /** Version of this document's shape. */
+  schema: 1;
+  command: ResultCommand;
+  ok: boolean;
+  exitCode: number;
+  resources: Array<{ id: string; kind: string; name: string; action: ResourceAction; step?: string }>;
+  counts: { reads: number; writes: number; polls: number };
+  durations: { totalMs: number; steps: Record<string, number> };
+  errors: Array<{ code: string; message: string; armCode?: string; next?: string; step?: string }>;
+  /** `plan` only: what would be done. */
+  planned?: PlannedResource[];
+  estimate?: PlanEstimate;
+  /** Command-specific extras (e.g. verify's checks), JSON-serialisable. */
+  details?: Record<string, unknown>;
+}
+
+/** Alias used by commands other than init; same shape. */
+export type ResultDocument = InitResult;
+
+export interface PlanEstimate {
+  criticalPathSeconds: number;
+  sequentialSeconds: number;
+}
+
+/** An IoHost plus what a command needs around a run. */
+export interface UiHost extends IoHost {
+  readonly mode: "tty" | "plain" | "json";
+  /** Whether request() can reach a person. */
+  readonly interactive: boolean;
+  /** Writes the result document to stdout in JSON mode (exactly once); does nothing in text mode. */
+  writeResult(doc: InitResult): void;
+  /** Writes a block of human text (plan, summary, diagram): to stdout in text mode, to stderr in JSON mode. */
+  print(text: string): void;
+  /** What the host saw so far. */
+  record(): RunRecord;
+  /** Stops spinners and timers; call before exiting (also on Ctrl-C). */
+  close(): void;
+}
