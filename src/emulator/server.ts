@@ -547,7 +547,14 @@ export class ArmEmulator {
       const ctx = this.context(subscriptionId, subscriptionIdOf(subscriptionId), subscriptionId, undefined, apiVersion);
       const { id: _id, name: _name, resourceGroup: _resourceGroup, ...routeCtx } = ctx;
       const response = await route.handle(routeCtx, params, { body: state.body ?? {}, query: this.queryOf(state) });
-      return { status: response.status, body: response.body };
+      if (response.longRunningSeconds === undefined) return { status: response.status, body: response.body };
+      const operation = this.startDetachedOperation(state, subscriptionId, routeMatch.provider.namespace, response.longRunningSeconds);
+      operation.result = response.body ?? null;
+      operation.resultStatus = response.status === 202 ? 200 : response.status;
+      const headers: Record<string, string> = { Location: this.operationUrl(operation, "results") };
+      const retryAfter = retryAfterSeconds(this.latency);
+      if (retryAfter !== undefined) headers["Retry-After"] = String(retryAfter);
+      return { status: 202, headers };
     }
     if (rest.length === 1) {
       this.requireMethod(method, ["GET"]);
@@ -816,23 +823,30 @@ export class ArmEmulator {
     kind: "create" | "update",
     isPatch = false,
   ): Reply {
-    if (handler.lro.put === "sync" || handler.provisioningState === false) {
+    const mode = isPatch ? (handler.lro.patch ?? handler.lro.put) : handler.lro.put;
+    const header = handler.lro.header;
+    if (mode === "sync" || handler.provisioningState === false) {
       const record = this.storeWrite(handler, ctx, existing, stored, location, requestBody, "Succeeded");
       this.runSucceeded(handler, record);
       const after = this.world.get(record.id) ?? record;
-      return { status: existing || isPatch ? 200 : 201, body: this.viewOf(after) };
+      return { status: kind === "create" ? (handler.lro.createStatus ?? 201) : 200, body: this.viewOf(after) };
     }
     const record = this.storeWrite(handler, ctx, existing, stored, location, requestBody, kind === "create" ? "Creating" : "Updating");
     const operation = this.startOperation(state, kind, record, handler, kind === "create" ? handler.latency.create : handler.latency.update);
     const headers: Record<string, string> = {};
     const retryAfter = retryAfterSeconds(this.latency);
     if (retryAfter !== undefined) headers["Retry-After"] = String(retryAfter);
-    if (handler.lro.header === "Location") {
+    const body = this.viewOf(this.world.get(record.id) ?? record);
+    if (header === "Location") {
       headers.Location = this.operationUrl(operation, "results");
+      // Location-style RPs (e.g. StorageAccounts_Create) answer 202 without a body unless told otherwise.
+      if (kind === "create" && handler.lro.createStatus !== undefined) return { status: handler.lro.createStatus, body, headers };
       return { status: 202, headers };
     }
-    headers["Azure-AsyncOperation"] = this.operationUrl(operation, "status");
-    return { status: existing || isPatch ? 200 : 201, body: this.viewOf(this.world.get(record.id) ?? record), headers };
+    // Azure-AsyncOperation: the poller follows the header. No header: the poller re-reads the resource until its
+    // provisioningState is terminal (e.g. Vaults_CreateOrUpdate).
+    if (header === "Azure-AsyncOperation") headers["Azure-AsyncOperation"] = this.operationUrl(operation, "status");
+    return { status: kind === "create" ? (handler.lro.createStatus ?? 201) : 200, body, headers };
   }
 
   private async deleteResource(state: RequestState, handler: ResourceTypeHandler, ctx: HandlerContext, existing: ResourceRecord | undefined): Promise<Reply> {
@@ -853,7 +867,7 @@ export class ArmEmulator {
 
   private deleteAccepted(handler: ResourceTypeHandler, operation: OperationRecord): Reply {
     const headers: Record<string, string> = { Location: this.operationUrl(operation, "results") };
-    if (handler.lro.header !== "Location") headers["Azure-AsyncOperation"] = this.operationUrl(operation, "status");
+    if (handler.lro.header === "Azure-AsyncOperation") headers["Azure-AsyncOperation"] = this.operationUrl(operation, "status");
     const retryAfter = retryAfterSeconds(this.latency);
     if (retryAfter !== undefined) headers["Retry-After"] = String(retryAfter);
     return { status: 202, headers };
@@ -1004,6 +1018,33 @@ export class ArmEmulator {
     return operation;
   }
 
+  /** A long-running provider-route operation (no record): completes with the route's result after the latency. */
+  private startDetachedOperation(state: RequestState, subscriptionId: string, namespace: string, realisticSeconds: number): OperationRecord {
+    const now = Date.now();
+    const failAtEnd = this.faults.onOperationStart({ method: state.method, path: state.url.pathname, requestClass: state.requestClass });
+    if (failAtEnd) state.logEntry.fault = "fail";
+    const locationSegment = state.segments.findIndex((segment) => sameText(segment, "locations"));
+    const location = locationSegment >= 0 && state.segments[locationSegment + 1] ? normalizeLocation(state.segments[locationSegment + 1]) : "global";
+    const operation: OperationRecord = {
+      id: randomUUID(),
+      kind: "action",
+      resourceId: state.url.pathname,
+      resourceType: `${namespace}/providerAction`,
+      subscriptionId,
+      namespace,
+      location,
+      apiVersion: state.apiVersion ?? "",
+      startedAt: now,
+      endsAt: now + operationDurationMs(this.latency, realisticSeconds),
+      status: "InProgress",
+      failAtEnd: failAtEnd || undefined,
+      detached: true,
+    };
+    this.world.operations.set(operation.id, operation);
+    this.world.markDirty();
+    return operation;
+  }
+
   private operationUrl(operation: OperationRecord, shape: "status" | "results" | "resourceGroup"): string {
     const query = `?api-version=${encodeURIComponent(operation.apiVersion)}`;
     if (shape === "resourceGroup") return `${this.endpoint}/subscriptions/${operation.subscriptionId}/operationresults/${operation.id}${query}`;
@@ -1022,6 +1063,13 @@ export class ArmEmulator {
   private finishOperation(operation: OperationRecord, now: number): void {
     operation.finishedAt = now;
     this.world.markDirty();
+    if (operation.detached) {
+      if (operation.failAtEnd) {
+        operation.status = "Failed";
+        operation.error = { code: "InternalServerError", message: "An unexpected error occurred while processing the operation (fault injected by the emulator)." };
+      } else operation.status = "Succeeded";
+      return;
+    }
     const record = this.world.get(operation.resourceId);
     const owned = record?.pendingOperation?.id === operation.id;
     if (!record || !owned) {
@@ -1122,7 +1170,9 @@ export class ArmEmulator {
     }
     if (operation.kind === "delete") return { status: 204 };
     if (operation.kind === "action") {
-      return operation.result === undefined || operation.result === null ? { status: 204 } : { status: operation.resultStatus ?? 200, body: operation.result };
+      // 200 even without a result: the TypeSpec-generated SDKs (arm-keyvault 5, arm-compute 24) accept only the
+      // statuses the operation's spec lists for a poll (200/202 for actions), not 204.
+      return operation.result === undefined || operation.result === null ? { status: 200 } : { status: operation.resultStatus ?? 200, body: operation.result };
     }
     const record = this.world.get(operation.resourceId);
     if (!record) return { status: 204 };

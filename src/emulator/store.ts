@@ -29,6 +29,8 @@ export interface OperationRecord {
   result?: Json;
   resultStatus?: number;
   finishedAt?: number;
+  /** A provider-route operation (e.g. purging a deleted vault) not attached to any record. */
+  detached?: boolean;
 }
 
 interface WorldFile {

@@ -122,6 +122,15 @@ export const testProvider: EmulatorProvider = {
   ],
   routes: [
     {
+      // A long-running provider-level action (like purging a deleted vault): 202 + Location, then 200.
+      method: "POST",
+      path: "Microsoft.EmulatorTest/locations/{location}/archivedThings/{name}/purge",
+      apiVersions: API_VERSIONS,
+      handle() {
+        return { status: 202, longRunningSeconds: 30 };
+      },
+    },
+    {
       method: "POST",
       path: "Microsoft.EmulatorTest/checkNameAvailability",
       apiVersions: API_VERSIONS,

@@ -180,12 +180,18 @@ class TtyRenderer implements Renderer {
     private readonly now: () => number,
   ) {}
 
-  /** Writes finished lines above the live block. */
+  /** Writes finished lines above the live block, then redraws the block (with the current steps). */
   private write(text: string): void {
-    const spinning = this.spinner?.isSpinning === true;
-    if (spinning) this.spinner?.clear();
+    if (this.spinner?.isSpinning) {
+      // ora redraws the block after an outside write: give it the current steps first.
+      if (this.running.size === 0 || this.suspended) this.stopLive();
+      else {
+        this.spinner.text = this.liveText();
+        this.spinner.clear();
+      }
+    }
     this.stream.write(text + "\n");
-    if (spinning) this.spinner?.render();
+    this.refresh();
   }
 
   private liveText(): string {
@@ -218,7 +224,8 @@ class TtyRenderer implements Renderer {
       this.spinner = this.makeOra({ stream: this.stream, discardStdin: false, color: "cyan", isEnabled: true });
     }
     this.spinner.text = this.liveText();
-    if (!this.spinner.isSpinning) this.spinner.start();
+    if (this.spinner.isSpinning) this.spinner.render();
+    else this.spinner.start();
     if (!this.ticker) {
       // Elapsed seconds change even when no event arrives; unref so a forgotten close() never holds the process.
       this.ticker = setInterval(() => {
@@ -267,20 +274,17 @@ class TtyRenderer implements Renderer {
             `— retrying in ${formatDuration(event.delayMs)} (attempt ${event.attempt})`,
           )}`,
         );
-        this.refresh();
         break;
       }
       case "step-done": {
         this.running.delete(event.id);
         const tally = resourceTally(event.resources);
         this.write(`${c.green("✔")} ${event.title}  ${c.dim(formatDuration(event.durationMs))}${tally ? c.dim(`  ${tally}`) : ""}`);
-        this.refresh();
         break;
       }
       case "step-skip":
         this.running.delete(event.id);
         this.write(`${c.dim("–")} ${event.title} ${c.dim(`skipped: ${event.reason}`)}`);
-        this.refresh();
         break;
       case "step-failed": {
         this.running.delete(event.id);
@@ -290,7 +294,6 @@ class TtyRenderer implements Renderer {
         lines.push(`    ${cleanText(e.message)}`);
         if (e.next) lines.push(`    ${c.dim("next:")} ${c.cyan(e.next)}`);
         this.write(lines.join("\n"));
-        this.refresh();
         break;
       }
       case "log": {
@@ -344,6 +347,10 @@ export async function createIoHost(options: IoHostOptions): Promise<UiHost> {
 
   let renderer: Renderer;
   if (mode === "tty") {
+    // A pseudo-terminal opened without a window size reports 0 columns; ora divides by the width to
+    // know how many lines to erase, so give it the conventional 80 until the terminal says otherwise.
+    const terminal = options.stderr as NodeJS.WritableStream & { columns?: number };
+    if (!(typeof terminal.columns === "number" && terminal.columns > 0)) terminal.columns = 80;
     const [{ default: ora }, { Chalk }] = await Promise.all([import("ora"), import("chalk")]);
     const chalk = new Chalk({ level: options.color ? 1 : 0 });
     renderer = new TtyRenderer(options.stderr, (o) => ora(o), chalk, recorder, now);

@@ -108,6 +108,17 @@ describe("emulator core: long-running operations (latency none)", () => {
     assert.deepEqual(result.body, { restarted: true });
   });
 
+  it("runs long-running provider-route actions through a Location poll", async () => {
+    const accepted = await emulator.raw(
+      "POST",
+      `/subscriptions/${emulator.subscriptionId}/providers/Microsoft.EmulatorTest/locations/eastus/archivedThings/old/purge?api-version=${API}`,
+    );
+    assert.equal(accepted.status, 202);
+    const location = new URL(accepted.headers.location);
+    assert.match(location.pathname, /\/locations\/eastus\/operationResults\//);
+    assert.equal((await emulator.raw("GET", location.pathname + location.search)).status, 200);
+  });
+
   it("deletes a resource group with everything inside, children first (onDeleted called)", async () => {
     await client.resourceGroups.createOrUpdate("cascade-rg", { location: "eastus" });
     const widget = idOf(emulator, "cascade-rg", "widgets", "cw");

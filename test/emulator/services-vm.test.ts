@@ -70,13 +70,13 @@ after(async () => {
 describe("virtual machines", () => {
   it("creates the Windows 11 jump box; the password never comes back", async () => {
     const vm = await compute.virtualMachines.createOrUpdate(RG, "jumpbox", vmParams(nicIds[0]), POLL);
-    assert.equal(vm.properties?.provisioningState, "Succeeded");
-    assert.equal(vm.properties?.osProfile?.adminPassword, undefined);
-    assert.equal(vm.properties?.storageProfile?.imageReference?.offer, "windows-11");
+    assert.equal(vm.provisioningState, "Succeeded");
+    assert.equal(vm.osProfile?.adminPassword, undefined);
+    assert.equal(vm.storageProfile?.imageReference?.offer, "windows-11");
     const dump = JSON.stringify(await fixture.emulator.resources());
     assert.equal(dump.includes(PASSWORD), false, "the password is not stored");
     const withView = await compute.virtualMachines.get(RG, "jumpbox", { expand: "instanceView" });
-    assert.ok(withView.properties?.instanceView?.statuses?.some((status) => status.code === "PowerState/running"));
+    assert.ok(withView.instanceView?.statuses?.some((status: { code?: string }) => status.code === "PowerState/running"));
   });
 
   it("deallocates, starts and powers off (long-running), visible in the instance view", async () => {

@@ -131,17 +131,19 @@ test("plain renderer: timestamped lines, every event shown, no escape codes at a
   assert.match(out, /warn\s+1 step failed; state saved\./);
 });
 
-test("tty renderer: finished steps with durations, long steps announced, retries and failures with ARM code and next command", async () => {
+test("tty renderer: finished steps with durations, long steps announced, retries and failures with ARM code and next command", async (t) => {
   const clock = { t: 1_000_000 };
   const stderr = new Capture(true);
   const stdout = new Capture();
   const host = await createIoHost({ output: "text", color: true, isTTY: true, ci: false, stderr, stdout, interactive: false, now: () => clock.t });
   assert.equal(host.mode, "tty");
+  t.after(() => host.close());
   const events = scriptedRun();
   for (const e of events.slice(0, 6)) host.notify(e);
   clock.t += 65_000;
-  // The live block shows both running steps, the long one with its expectation and elapsed time.
-  await new Promise((r) => setTimeout(r, 300));
+  // The live block shows both running steps, the long one with its expectation and elapsed time;
+  // the elapsed time is redrawn by a timer, so wait (bounded) until it has been.
+  for (let i = 0; i < 40 && !/1m 05s/.test(stderr.text); i++) await new Promise((r) => setTimeout(r, 100));
   const live = stderr.text;
   assert.match(live, /Virtual network and subnets\s+\S*1m 05s/);
   assert.match(live, /Azure Bastion\s+\S*1m 05s\S* \S*\(usually ~10 min\)/);

@@ -1195,7 +1195,8 @@ const privateEndpointHandler: ResourceTypeHandler = {
       const existingNic = ctx.store.get(nicId);
       const ipConfigurations = asArray(properties.customDnsConfigs).map((config, index) => {
         const item = asObject(config);
-        const configurationName = `privateEndpointIpConfig.${ctx.guid()}`;
+        const previousName = asString(asObject(asArray(propertiesOf(existingNic?.body).ipConfigurations)[index]).name);
+        const configurationName = previousName ?? `privateEndpointIpConfig.${ctx.guid()}`;
         return {
           id: `${nicId}/ipConfigurations/${configurationName}`,
           name: configurationName,
@@ -1507,6 +1508,12 @@ const zoneGroupHandler: ResourceTypeHandler = {
   },
   onSucceeded(ctx, record) {
     for (const planned of plannedRecordsFromGroup(record.body)) writeARecord(ctx, planned);
+  },
+  // Azure's zone group (and its spec) has id, name, etag and properties, but no type.
+  view(_ctx, record) {
+    const body = clone(record.body);
+    delete body.type;
+    return body;
   },
   onDeleted(ctx, record) {
     removeZoneGroupRecords(ctx.store, record.body);

@@ -1,0 +1,209 @@
+// `secure-aml init`: builds (or resumes, or repairs) the secure workspace. The configuration arrives
+// validated (src/cli/program.ts); missing values are asked for in a terminal. Then: lock the state
+// file, store the configuration (never a secret), show the plan and confirm (terminal without --yes
+// only), run the step graph, and report — a summary on a terminal, timestamped lines without one,
+// or exactly one JSON document on stdout with --output json.
+
+import type { ConfigCommandInput, CommandResult } from "../cli/command-contract.js";
+import type { DeploymentConfig, Secrets } from "../config/types.js";
+import { ExitCode, SecureAmlError } from "../errors.js";
+import type { StateHandle } from "../engine/state.js";
+import type { RunSummary } from "../engine/engine.js";
+import { buildResult, renderPlan, renderSummary } from "../ui/index.js";
+import { checkRuntimeInput, openCommandRuntime, reportCommandError, type CommandRuntime } from "./runtime.js";
+import {
+  assertCloudSupported,
+  commandSuffix,
+  estimateFor,
+  isTransientStepError,
+  resolveInteractively,
+  resumeCommand,
+  stepErrorInfo,
+} from "./init-plan-common.js";
+
+/** Where the wizard offers to save the answers. */
+const SAVED_CONFIG_FILE = "secure-aml.json";
+
+export async function runInit(input: ConfigCommandInput): Promise<CommandResult> {
+  const { run, io, env } = input;
+  let runtime: CommandRuntime | undefined;
+  let state: StateHandle | undefined;
+  let resultWritten = false;
+  try {
+    // Zones are checked from what is known before anything is opened (Azure China: exit 2, no request).
+    const partial = input.precheck.resolved?.config ?? input.precheck.partial;
+    if (partial.cloud !== undefined && partial.batchEndpoints !== undefined) assertCloudSupported(partial as DeploymentConfig);
+
+    let config: DeploymentConfig;
+    let secrets: Secrets;
+    let sources: Record<string, string>;
+    if (input.precheck.resolved) {
+      ({ config, secrets, sources } = input.precheck.resolved);
+      // Run options first (exit 2, nothing touched), then the lock: a second run on the same state
+      // exits 3 before it starts an emulator.
+      await checkRuntimeInput(input, config.cloud);
+      state = await openInitState(run.statePath, secrets);
+      runtime = await openCommandRuntime(input, { command: "init", subscriptionId: config.subscriptionId, cloud: config.cloud });
+    } else {
+      // A terminal with values missing: sign in first (the subscription and regions are listed from Azure).
+      runtime = await openCommandRuntime(input, { command: "init", cloud: partial.cloud });
+      ({ config, secrets, sources } = await resolveInteractively(input, runtime, true));
+      assertCloudSupported(config);
+      state = await openInitState(run.statePath, secrets);
+    }
+    assertSameDeployment(state, config, run.statePath);
+
+    const { ui } = runtime;
+    const azure = runtime.azureFor(config.subscriptionId);
+    const { stepsFor, skippedSteps } = await import("../steps/index.js");
+    const steps = stepsFor(config);
+    const resume = resumeCommand(input);
+
+    // A person at a terminal sees the plan and confirms it; --yes and scripts go straight on.
+    if (ui.interactive && !run.yes) {
+      const { planSteps } = await import("../engine/engine.js");
+      const ctx = { config, secrets: {}, azure };
+      const planned = await planSteps(steps, ctx, { io: ui, state, signal: runtime.signal });
+      ui.print(renderPlan(planned.resources, estimateFor(steps)));
+      const go = await ui.request({ kind: "confirm", id: "confirm-plan", message: "Go ahead?", default: true });
+      if (go !== true) {
+        ui.print("Nothing was changed.");
+        return ExitCode.ok;
+      }
+      if (Object.values(sources).includes("prompt")) {
+        const save = await ui.request({ kind: "confirm", id: "save-config", message: `Save these answers to ${SAVED_CONFIG_FILE} for \`secure-aml init --config ${SAVED_CONFIG_FILE} --yes\`?`, default: false });
+        if (save === true) {
+          const { writeConfigFile } = await import("../config/file.js");
+          await writeConfigFile(SAVED_CONFIG_FILE, config);
+          ui.notify({ type: "log", level: "info", message: `Saved the answers (no password) to ${SAVED_CONFIG_FILE}.` });
+        }
+      }
+    }
+
+    await state.update((s) => {
+      s.meta = { ...(s.meta ?? {}), local: String(run.local), ...(run.endpoint ? { endpoint: run.endpoint } : {}) };
+    });
+    state.setConfig(config);
+    await state.save();
+
+    for (const { step, reason } of skippedSteps(config)) ui.notify({ type: "step-skip", id: step.id, title: step.title, reason });
+
+    const { runSteps } = await import("../engine/engine.js");
+    const summary = await runSteps(steps, { config, secrets, azure }, {
+      concurrency: run.concurrency,
+      io: ui,
+      state,
+      signal: runtime.signal,
+      isTransient: isTransientStepError,
+      toErrorInfo: stepErrorInfo,
+      resumeCommand: resume,
+    });
+    const counts = azure.counter.snapshot();
+
+    if (ui.mode === "json") {
+      ui.writeResult(
+        buildResult({
+          command: "init",
+          record: ui.record(),
+          counts,
+          ok: summary.exitCode === ExitCode.ok,
+          exitCode: summary.exitCode,
+          details: details(summary, input, resume, config),
+        }),
+      );
+      resultWritten = true;
+    }
+    reportOutcome(summary, input, runtime, config, resume);
+    return summary.exitCode;
+  } catch (error) {
+    return reportCommandError(error, {
+      io,
+      env,
+      output: run.output,
+      command: "init",
+      ui: runtime?.ui,
+      resultWritten,
+      counts: runtime ? safeCounts(runtime) : undefined,
+    });
+  } finally {
+    await state?.close().catch(() => undefined);
+    await runtime?.close().catch(() => undefined);
+  }
+}
+
+async function openInitState(statePath: string, secrets: Secrets): Promise<StateHandle> {
+  const { openState } = await import("../engine/state.js");
+  const secretValues = secrets.jumpboxPassword ? [secrets.jumpboxPassword] : [];
+  return openState(statePath, { create: true, secretValues });
+}
+
+/** A state file belongs to one deployment: another subscription or resource group needs another file. */
+function assertSameDeployment(state: StateHandle, config: DeploymentConfig, statePath: string): void {
+  const stored = state.data.config as Partial<DeploymentConfig>;
+  if (typeof stored.subscriptionId !== "string" || typeof stored.resourceGroup !== "string") return;
+  const same =
+    stored.subscriptionId.toLowerCase() === config.subscriptionId.toLowerCase() &&
+    stored.resourceGroup.toLowerCase() === config.resourceGroup.toLowerCase();
+  if (same) return;
+  throw new SecureAmlError(
+    "STATE_OTHER_DEPLOYMENT",
+    `The state file ${statePath} records the deployment ${stored.subscriptionId}/${stored.resourceGroup}, ` +
+      `but this run asks for ${config.subscriptionId}/${config.resourceGroup}.`,
+    ExitCode.badInput,
+    `use another state file for this deployment: secure-aml init --state <other-file> ...`,
+  );
+}
+
+function safeCounts(runtime: CommandRuntime): { reads: number; writes: number; polls: number } | undefined {
+  try {
+    return runtime.azure.counter.snapshot();
+  } catch {
+    return undefined;
+  }
+}
+
+function details(summary: RunSummary, input: ConfigCommandInput, resume: string, config: DeploymentConfig): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    status: summary.status,
+    statePath: input.run.statePath,
+    local: input.run.local,
+    subscriptionId: config.subscriptionId,
+    resourceGroup: config.resourceGroup,
+    workspace: config.workspace,
+    steps: summary.steps.map((s) => ({ id: s.id, status: s.status, attempts: s.attempts, durationMs: s.durationMs, ...(s.reason ? { reason: s.reason } : {}) })),
+  };
+  if (summary.exitCode !== ExitCode.ok) out.resumeCommand = resume;
+  if (summary.failedStep) out.failedStep = summary.failedStep;
+  return out;
+}
+
+/** Human ending: the summary (stdout) on success; the failure and the resume command (stderr) otherwise. */
+function reportOutcome(summary: RunSummary, input: ConfigCommandInput, runtime: CommandRuntime, config: DeploymentConfig, resume: string): void {
+  const { ui } = runtime;
+  const stderr = input.io.stderr;
+  if (summary.status === "succeeded") {
+    if (ui.mode === "json") return;
+    ui.print(renderSummaryText(summary, input, runtime, config));
+    return;
+  }
+  if (summary.status === "interrupted") {
+    stderr.write(`secure-aml: interrupted; the state is saved in ${input.run.statePath}.\n`);
+    stderr.write(`next: ${resume}\n`);
+    return;
+  }
+  const error = summary.error;
+  const code = error?.armCode ?? error?.code ?? "FAILED";
+  stderr.write(`secure-aml: step "${summary.failedStep ?? "?"}" failed: ${code}: ${error?.message ?? "unknown error"}\n`);
+  stderr.write(`The state is saved in ${input.run.statePath}; fix the cause, then resume (finished steps are only checked again).\n`);
+  stderr.write(`next: ${resume}\n`);
+}
+
+function renderSummaryText(summary: RunSummary, input: ConfigCommandInput, runtime: CommandRuntime, config: DeploymentConfig): string {
+  return renderSummary({
+    config,
+    resources: summary.resources,
+    durationMs: summary.durationMs,
+    local: runtime.loopback,
+    commandSuffix: commandSuffix(input) || undefined,
+  });
+}

@@ -1,0 +1,329 @@
+// What every command module needs around its work: the UI host for the chosen output mode, an
+// AzureContext (the real ARM endpoint with the person's credential, or a loopback emulator with the
+// static test token), the local emulator for --local, an AbortSignal wired to Ctrl-C, and one way to
+// turn any error into a printed message and an exit code.
+//
+// Credentials: a loopback endpoint (an emulator) always gets the static test token and never a real
+// token; any other endpoint gets DefaultAzureCredential, imported and built only when first needed.
+// SECURE_AML_CREDENTIAL=static asks for the test token explicitly and is refused (exit 2, before any
+// request) for a non-loopback endpoint.
+
+import { readFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/core-auth";
+import type { CommandInput } from "../cli/command-contract.js";
+import type { CloudName } from "../config/types.js";
+import { LOCAL_SUBSCRIPTION_ID } from "../config/local.js";
+import { ExitCode, InputError, SecureAmlError, type InputProblem } from "../errors.js";
+import type { ErrorInfo } from "../engine/types.js";
+import { createAzureContext, type AzureContext } from "../azure/clients.js";
+import { cloudProfile } from "../azure/clouds.js";
+import { assertLoopbackEndpoint, createStaticTestCredential, isLoopbackHost } from "../azure/credential.js";
+import type { ResultCommand, UiHost, InitResult, RunRecord } from "../ui/types.js";
+import type { RunningEmulator } from "../emulator/server.js";
+
+/** Poll interval for long-running operations against a loopback emulator (it sends Retry-After when it needs longer). */
+export const LOOPBACK_POLL_INTERVAL_MS = 10;
+/** Environment variable that forces the static test credential (refused for a non-loopback endpoint). */
+export const CREDENTIAL_ENV = "SECURE_AML_CREDENTIAL";
+
+export interface CommandRuntimeOptions {
+  command: ResultCommand;
+  /** The subscription the AzureContext addresses; default: the local emulator's for --local. */
+  subscriptionId?: string;
+  cloud?: CloudName;
+}
+
+export interface CommandRuntime {
+  ui: UiHost;
+  /** The AzureContext for `subscriptionId` (throws INPUT when none was given and the run is not local). */
+  readonly azure: AzureContext;
+  /** Another AzureContext on the same endpoint, credential and CA (e.g. once the wizard picked the subscription). */
+  azureFor(subscriptionId: string): AzureContext;
+  /** The credential every client uses (static test token for a loopback endpoint). */
+  credential: TokenCredential;
+  /** Options for an @azure/arm-* client created outside AzureContext (subscription listing in the wizard). */
+  clientOptions: { endpoint: string; tlsOptions?: { ca: string } };
+  /** ARM endpoint without trailing slash. */
+  endpoint: string;
+  /** True when the endpoint is a loopback emulator (--local or --endpoint https://127.0.0.1:...). */
+  loopback: boolean;
+  /** The in-process emulator of --local. */
+  emulator?: RunningEmulator;
+  /** Aborted on SIGINT/SIGTERM. */
+  signal: AbortSignal;
+  /** Whether the run was interrupted (signal aborted by a signal). */
+  readonly interrupted: boolean;
+  /** Stops the emulator, the UI's spinners and the signal handlers. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+function isTerminal(stream: unknown): boolean {
+  return typeof stream === "object" && stream !== null && (stream as { isTTY?: unknown }).isTTY === true;
+}
+
+export function isCi(env: NodeJS.ProcessEnv): boolean {
+  const ci = env.CI;
+  return ci !== undefined && ci !== "" && ci.toLowerCase() !== "false" && ci !== "0";
+}
+
+/** Where --local keeps the emulator's world and certificate: `.secure-aml/emulator/` beside the state file. */
+export function localEmulatorDir(statePath: string): string {
+  return join(dirname(resolve(statePath)), "emulator");
+}
+
+function endpointIsLoopback(endpoint: string): boolean {
+  try {
+    return isLoopbackHost(new URL(endpoint).hostname);
+  } catch {
+    return false;
+  }
+}
+
+function wantsStaticCredential(env: NodeJS.ProcessEnv): boolean {
+  const value = env[CREDENTIAL_ENV];
+  return value !== undefined && value.trim().toLowerCase() === "static";
+}
+
+/** DefaultAzureCredential, imported and constructed on the first token request only. */
+class LazyDefaultCredential implements TokenCredential {
+  private inner: Promise<TokenCredential> | undefined;
+  constructor(private readonly authorityHost: string) {}
+  getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
+    this.inner ??= import("@azure/identity").then(({ DefaultAzureCredential }) => new DefaultAzureCredential({ authorityHost: this.authorityHost }));
+    return this.inner.then((c) => c.getToken(scopes, options)).catch((err: unknown) => {
+      throw signInError(err);
+    });
+  }
+}
+
+function signInError(err: unknown): unknown {
+  const name = (err as { name?: unknown })?.name;
+  if (name === "CredentialUnavailableError" || name === "AggregateAuthenticationError") {
+    return new SecureAmlError(
+      "NOT_SIGNED_IN",
+      "No Azure credential was found (Azure CLI, environment variables, managed identity).",
+      ExitCode.failed,
+      "az login   (then re-run; or try everything locally with --local)",
+    );
+  }
+  return err;
+}
+
+/**
+ * The run options only a command can check (an unreadable --ca-cert, the static test credential
+ * asked for with a remote endpoint): InputError, exit 2. Commands may call it before they touch
+ * anything (e.g. before taking the state's lock); openCommandRuntime calls it too. Returns the PEM.
+ */
+export async function checkRuntimeInput(input: CommandInput, cloudName: CloudName = "AzureCloud"): Promise<string | undefined> {
+  const { run, env } = input;
+  const cloud = cloudProfile(cloudName);
+  const problems: InputProblem[] = [];
+
+  let caCertPem: string | undefined;
+  if (run.caCert !== undefined) {
+    try {
+      caCertPem = await readFile(run.caCert, "utf8");
+      if (!caCertPem.includes("-----BEGIN CERTIFICATE-----")) {
+        problems.push({ field: "caCert", flag: "--ca-cert", env: "SECURE_AML_CA_CERT", value: run.caCert, rule: "must be a PEM file (-----BEGIN CERTIFICATE-----)" });
+      }
+    } catch (err) {
+      problems.push({ field: "caCert", flag: "--ca-cert", env: "SECURE_AML_CA_CERT", value: run.caCert, rule: `cannot be read (${(err as Error).message})` });
+    }
+  }
+  const forcedStatic = wantsStaticCredential(env);
+  if (forcedStatic && !run.local) {
+    try {
+      assertLoopbackEndpoint(run.endpoint);
+    } catch {
+      problems.push({
+        field: "credential",
+        env: CREDENTIAL_ENV,
+        value: "static",
+        rule: `the static test token may only be sent to a loopback endpoint (127.0.0.0/8, ::1, localhost), not ${run.endpoint ?? cloud.armEndpoint}; unset ${CREDENTIAL_ENV} to sign in for real (az login)`,
+      });
+    }
+  }
+  if (problems.length > 0) throw new InputError(problems);
+  return caCertPem;
+}
+
+/**
+ * Opens what a command needs. Bad run options that only show here (an unreadable --ca-cert, the
+ * static credential with a remote endpoint) throw InputError (exit 2) before any request.
+ */
+export async function openCommandRuntime(input: CommandInput, opts: CommandRuntimeOptions): Promise<CommandRuntime> {
+  const { run, env, io } = input;
+  const cloudName: CloudName = opts.cloud ?? "AzureCloud";
+  const cloud = cloudProfile(cloudName);
+  let caCertPem = await checkRuntimeInput(input, cloudName);
+
+  const { createIoHost } = await import("../ui/index.js");
+  const ui = await createIoHost({
+    output: run.output,
+    color: run.color,
+    isTTY: isTerminal(io.stderr),
+    ci: isCi(env),
+    stderr: io.stderr,
+    stdout: io.stdout,
+    stdin: io.stdin,
+    interactive: run.interactive,
+  });
+
+  // Ctrl-C / SIGTERM: abort once (the engine stops, saves state and the command exits 130); a second
+  // Ctrl-C while it winds down leaves at once (state writes are atomic, the lock is released on exit).
+  const controller = new AbortController();
+  let interrupted = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) {
+      io.stderr.write(`\nsecure-aml: ${signal} again, leaving now (the state file stays consistent; re-run to resume).\n`);
+      process.exit(ExitCode.interrupted);
+    }
+    interrupted = true;
+    io.stderr.write(`\nsecure-aml: ${signal === "SIGINT" ? "Ctrl-C" : signal}: stopping after the running requests, saving the state...\n`);
+    controller.abort(new SecureAmlError("INTERRUPTED", `Interrupted by ${signal}.`, ExitCode.interrupted));
+  };
+  const onSigint = () => onSignal("SIGINT");
+  const onSigterm = () => onSignal("SIGTERM");
+  process.on("SIGINT", onSigint);
+  process.on("SIGTERM", onSigterm);
+  const removeSignals = () => {
+    process.off("SIGINT", onSigint);
+    process.off("SIGTERM", onSigterm);
+  };
+
+  let emulator: RunningEmulator | undefined;
+  try {
+    if (run.local) {
+      const { startEmulator } = await import("../emulator/index.js");
+      emulator = await startEmulator({
+        dataDir: localEmulatorDir(run.statePath),
+        latency: "none",
+        validateSpecs: false,
+        log: (line) => {
+          if (env.SECURE_AML_DEBUG) io.stderr.write(`emulator: ${line}\n`);
+        },
+      });
+      caCertPem = emulator.caCert;
+    }
+  } catch (err) {
+    removeSignals();
+    ui.close();
+    throw err;
+  }
+
+  const endpoint = (emulator?.endpoint ?? run.endpoint ?? cloud.armEndpoint).replace(/\/+$/, "");
+  const loopback = endpointIsLoopback(endpoint);
+  // The static token never leaves the machine; a real token never goes to a loopback emulator.
+  const credential: TokenCredential = loopback ? createStaticTestCredential(endpoint) : new LazyDefaultCredential(cloud.authorityHost);
+  const pollIntervalMs = loopback ? LOOPBACK_POLL_INTERVAL_MS : undefined;
+
+  const contexts = new Map<string, AzureContext>();
+  const azureFor = (subscriptionId: string): AzureContext => {
+    const key = subscriptionId.toLowerCase();
+    let context = contexts.get(key);
+    if (!context) {
+      context = createAzureContext({ subscriptionId, endpoint, caCertPem, credential, cloud: cloudName, pollIntervalMs });
+      contexts.set(key, context);
+    }
+    return context;
+  };
+  const defaultSubscription = opts.subscriptionId ?? (run.local ? LOCAL_SUBSCRIPTION_ID : undefined);
+
+  let closed = false;
+  const runtime: CommandRuntime = {
+    ui,
+    get azure(): AzureContext {
+      if (defaultSubscription === undefined) {
+        throw new InputError([{ field: "subscriptionId", flag: "--subscription", env: "AZURE_SUBSCRIPTION_ID", rule: "a subscription is required" }]);
+      }
+      return azureFor(defaultSubscription);
+    },
+    azureFor,
+    credential,
+    clientOptions: caCertPem !== undefined ? { endpoint, tlsOptions: { ca: caCertPem } } : { endpoint },
+    endpoint,
+    loopback,
+    emulator,
+    signal: controller.signal,
+    get interrupted() {
+      return interrupted;
+    },
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      ui.close();
+      try {
+        await emulator?.stop();
+      } finally {
+        removeSignals();
+      }
+    },
+  };
+  return runtime;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors → exit codes
+
+/** The exit code an error stands for: InputError 2, STATE_LOCKED 3, interrupted 130, else 1. */
+export function exitCodeOf(error: unknown): number {
+  if (isInterruption(error)) return ExitCode.interrupted;
+  if (error instanceof SecureAmlError) return error.exitCode;
+  const e = error as { code?: unknown; exitCode?: unknown };
+  if (typeof e?.code === "string" && typeof e.exitCode === "number") return e.exitCode;
+  return ExitCode.failed;
+}
+
+export function isInterruption(error: unknown): boolean {
+  const e = error as { name?: unknown; code?: unknown; exitCode?: unknown };
+  return e?.code === "INTERRUPTED" || e?.exitCode === ExitCode.interrupted || e?.name === "AbortError" || e?.name === "ExitPromptError";
+}
+
+/** The error as ErrorInfo (for the JSON document), without stack traces. */
+export function errorInfoOf(error: unknown): ErrorInfo {
+  if (isInterruption(error)) {
+    const next = (error as { next?: unknown }).next;
+    return { code: "INTERRUPTED", message: "Interrupted.", ...(typeof next === "string" ? { next } : {}) };
+  }
+  if (error instanceof SecureAmlError) {
+    return { code: error.code, message: error.message, ...(error.armCode ? { armCode: error.armCode } : {}), ...(error.next ? { next: error.next } : {}) };
+  }
+  return { code: "UNEXPECTED", message: error instanceof Error ? error.message : String(error) };
+}
+
+const EMPTY_RECORD: RunRecord = { resources: [], stepDurationsMs: {}, errors: [], skipped: [], retries: 0, elapsedMs: 0 };
+
+/**
+ * Prints an error (message, then a `next:` line) to stderr and, with --output json, writes the one
+ * result document (unless `resultWritten`). Returns the exit code. Never prints a stack trace for a
+ * known error; unknown errors show their stack only with SECURE_AML_DEBUG.
+ */
+export async function reportCommandError(
+  error: unknown,
+  where: { io: CommandInput["io"]; env: NodeJS.ProcessEnv; output: "text" | "json"; command: ResultCommand; ui?: UiHost; resultWritten?: boolean; counts?: { reads: number; writes: number; polls: number } },
+): Promise<number> {
+  const code = exitCodeOf(error);
+  const known = error instanceof SecureAmlError || isInterruption(error);
+  const message = isInterruption(error) ? "Interrupted." : error instanceof Error ? error.message : String(error);
+  where.io.stderr.write(`secure-aml: ${known ? "" : "unexpected error: "}${message}\n`);
+  if (!known && where.env.SECURE_AML_DEBUG && error instanceof Error && error.stack) where.io.stderr.write(`${error.stack}\n`);
+  const next = (error as { next?: unknown })?.next;
+  if (typeof next === "string" && next !== "") where.io.stderr.write(`next: ${next}\n`);
+  if (where.output === "json" && !where.resultWritten) {
+    const { buildResult } = await import("../ui/index.js");
+    const info = errorInfoOf(error);
+    const doc: InitResult = buildResult({
+      command: where.command,
+      record: where.ui?.record() ?? EMPTY_RECORD,
+      counts: where.counts,
+      ok: false,
+      exitCode: code,
+      extraErrors: [info],
+      details: error instanceof InputError ? { problems: error.problems } : undefined,
+    });
+    if (where.ui && where.ui.mode === "json") where.ui.writeResult(doc);
+    else where.io.stdout.write(JSON.stringify(doc, null, 2) + "\n");
+  }
+  return code;
+}

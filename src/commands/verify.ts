@@ -1,0 +1,66 @@
+// `secure-aml verify`: a network-isolation audit of what is deployed in the resource group (read
+// from Azure, not from the state file), also for environments secure-aml did not build. Exit 0 when
+// every check passes, 1 when there are findings. The checks: src/audit/checks.ts, docs/verify.md.
+
+import type { CommandResult, DayTwoCommandInput } from "../cli/command-contract.js";
+import { ExitCode, SecureAmlError } from "../errors.js";
+import { collectInventory } from "../audit/inventory.js";
+import { runChecks } from "../audit/checks.js";
+import { withDayTwoRuntime } from "../audit/daytwo.js";
+import { MANAGED_TAG, MANAGED_TAG_VALUE } from "../steps/common.js";
+
+export async function runVerify(input: DayTwoCommandInput): Promise<CommandResult> {
+  return withDayTwoRuntime(input, "verify", async ({ target, runtime, azure }) => {
+    const { ui } = runtime;
+    ui.notify({ type: "log", level: "info", message: `auditing resource group ${target.resourceGroup} in subscription ${target.subscriptionId}` });
+    const inventory = await collectInventory(azure, target.resourceGroup);
+    if (!inventory.group) {
+      throw new SecureAmlError(
+        "RESOURCE_GROUP_NOT_FOUND",
+        `Resource group ${target.resourceGroup} does not exist in subscription ${target.subscriptionId}: there is nothing to verify.`,
+        ExitCode.failed,
+        "secure-aml init",
+      );
+    }
+    const managed = inventory.group.tags[MANAGED_TAG] === MANAGED_TAG_VALUE;
+    const results = runChecks(inventory, managed);
+    const findings = results.flatMap((r) => r.findings);
+    const exitCode = findings.length === 0 ? ExitCode.ok : ExitCode.failed;
+
+    if (ui.mode === "json") {
+      const { buildResult } = await import("../ui/index.js");
+      ui.writeResult(
+        buildResult({
+          command: "verify",
+          record: ui.record(),
+          counts: azure.counter.snapshot(),
+          ok: findings.length === 0,
+          exitCode,
+          details: {
+            subscriptionId: target.subscriptionId,
+            resourceGroup: target.resourceGroup,
+            managedBySecureAml: managed,
+            resourcesExamined: inventory.resources.length,
+            checks: results.map((r) => ({ id: r.id, title: r.title, examined: r.examined, passed: r.findings.length === 0, findings: r.findings.length })),
+            findings,
+          },
+        }),
+      );
+    } else {
+      const lines: string[] = [`Network isolation of ${target.resourceGroup} (${inventory.resources.length} resources):`, ""];
+      for (const r of results) {
+        const mark = r.findings.length > 0 ? "✗" : r.examined === 0 ? "-" : "✓";
+        lines.push(`${mark} ${r.title}${r.examined === 0 ? " (nothing to check)" : ""}`);
+        for (const f of r.findings) {
+          lines.push(`    ${f.name}: ${f.problem}`);
+          lines.push(`      why: ${f.why}`);
+          lines.push(`      fix: ${f.fix}`);
+        }
+      }
+      lines.push("");
+      lines.push(findings.length === 0 ? "No findings: the deployment is network-isolated as the tutorial builds it." : `${findings.length} finding${findings.length === 1 ? "" : "s"}.`);
+      ui.print(lines.join("\n"));
+    }
+    return exitCode;
+  });
+}

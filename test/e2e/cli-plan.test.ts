@@ -1,0 +1,103 @@
+// `secure-aml plan` as a subprocess against the emulator (spec validation on): read-only (the
+// emulator sees no write), creates on an empty world and nothing to do after init, the estimate,
+// the training-page NSG rules, `--output json` and `--diagram`.
+
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs/promises";
+import path from "node:path";
+import { startTestEmulator, type TestEmulator } from "../helpers/emulator.js";
+import { ESCAPE, emulatorArgs, oneJsonDocument, runCli, tempDir, type ResultDoc } from "./cli-init-fixture.js";
+
+let emulator: TestEmulator;
+
+before(async () => {
+  emulator = await startTestEmulator({ validateSpecs: true });
+});
+after(async () => {
+  await emulator?.stop();
+});
+
+const WRITE_METHODS = new Set(["PUT", "PATCH", "DELETE"]);
+
+async function assertNoWrites(): Promise<void> {
+  const log = await emulator.requestLog();
+  assert.ok(log.length > 0, "plan read what exists");
+  const writes = log.filter((e) => WRITE_METHODS.has(e.method) || (e.method === "POST" && !/checkNameAvailability/i.test(e.path)));
+  assert.deepEqual(writes.map((e) => `${e.method} ${e.path}`), [], "plan sent no write");
+}
+
+test("plan on an empty world: every resource to create, zero writes, estimate and NSG guidance", async (t) => {
+  const dir = await tempDir(t, "plan");
+  await emulator.clearRequestLog();
+  const result = await runCli(["plan", ...emulatorArgs(emulator, "planempty", path.join(dir, "state.json"))], { cwd: dir });
+  assert.equal(result.code, 0, result.stderr);
+  await assertNoWrites();
+  assert.match(result.stdout, /\+ create\s+resourceGroups\s+planempty-rg/);
+  assert.match(result.stdout, /\+ create\s+virtualNetworks\s+planempty-vnet/);
+  assert.match(result.stdout, /\+ create\s+privateEndpoints/);
+  assert.doesNotMatch(result.stdout, /^\s+= exists/m, "nothing exists yet");
+  assert.match(result.stdout, /Estimate on real Azure: .* along the critical path \(resource-group → .*\), against .* one step after another/);
+  assert.match(result.stdout, /AzureMachineLearning port 22/);
+  assert.doesNotMatch(result.stdout + result.stderr, ESCAPE);
+  await assert.rejects(fs.stat(path.join(dir, "state.json")), "plan writes no state file");
+});
+
+test("plan --output json: one document in init's shape; after init every resource is `none`", async (t) => {
+  const dir = await tempDir(t, "planjson");
+  const state = path.join(dir, "state.json");
+  const args = emulatorArgs(emulator, "planjson", state);
+
+  await emulator.clearRequestLog();
+  const before = await runCli(["plan", "--output", "json", ...args], { cwd: dir });
+  assert.equal(before.code, 0, before.stderr);
+  assert.doesNotMatch(before.stderr, ESCAPE);
+  const empty = oneJsonDocument(before.stdout) as ResultDoc;
+  assert.equal(empty.command, "plan");
+  assert.equal(empty.ok, true);
+  assert.equal(empty.counts.writes, 0);
+  assert.ok(empty.planned && empty.planned.length >= 40);
+  const creates = empty.planned.filter((p) => p.action === "create").length;
+  assert.ok(creates >= empty.planned.length - 1, `all but the image-build update are creates (${creates}/${empty.planned.length})`);
+  assert.ok(empty.resources.every((r) => r.action === "absent"), "nothing exists yet");
+  assert.ok(empty.estimate && empty.estimate.criticalPathSeconds > 0 && empty.estimate.criticalPathSeconds < empty.estimate.sequentialSeconds);
+  await assertNoWrites();
+
+  const init = await runCli(["init", "--yes", "--output", "json", ...args], { cwd: dir });
+  assert.equal(init.code, 0, init.stderr);
+  const initDoc = oneJsonDocument(init.stdout) as ResultDoc;
+
+  await emulator.clearRequestLog();
+  const afterInit = await runCli(["plan", "--output", "json", ...args], { cwd: dir });
+  assert.equal(afterInit.code, 0, afterInit.stderr);
+  const done = oneJsonDocument(afterInit.stdout) as ResultDoc;
+  assert.ok(done.planned && done.planned.length > 0);
+  for (const p of done.planned) assert.equal(p.action, "none", `${p.kind} ${p.name}`);
+  assert.ok(done.resources.every((r) => r.action === "unchanged"));
+  // Same shape as init's document.
+  assert.deepEqual(Object.keys(done).filter((k) => k in initDoc).sort(), Object.keys(initDoc).sort());
+  await assertNoWrites();
+
+  const text = await runCli(["plan", ...args], { cwd: dir });
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /0 resources to create, 0 to update/);
+});
+
+test("plan --diagram writes the architecture as Mermaid (and says so for .svg)", async (t) => {
+  const dir = await tempDir(t, "diagram");
+  const state = path.join(dir, "state.json");
+  const mmd = path.join(dir, "arch.mmd");
+  const first = await runCli(["plan", "--diagram", mmd, "--no-bastion", ...emulatorArgs(emulator, "plandiag", state)], { cwd: dir });
+  assert.equal(first.code, 0, first.stderr);
+  const text = await fs.readFile(mmd, "utf8");
+  assert.match(text, /^flowchart/);
+  assert.match(text, /plandiag-vnet/);
+  assert.match(text, /Training 172\.16\.0\.0\/24/);
+  assert.match(first.stdout, /Switched off: .*--no-bastion/);
+
+  const svg = path.join(dir, "arch.svg");
+  const second = await runCli(["plan", "--diagram", svg, ...emulatorArgs(emulator, "plandiag", state)], { cwd: dir });
+  assert.equal(second.code, 0, second.stderr);
+  assert.match(await fs.readFile(path.join(dir, "arch.mmd"), "utf8"), /^flowchart/);
+  assert.match(second.stdout, /SVG needs a Mermaid renderer/);
+});

@@ -1,0 +1,168 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import type { DeploymentConfig } from "../../src/config/types.js";
+import type { PlannedResource } from "../../src/engine/types.js";
+import { groupPlan, planSection, renderPlan } from "../../src/ui/plan.js";
+import { renderDiagram } from "../../src/ui/diagram.js";
+import { renderSummary } from "../../src/ui/summary.js";
+import { hasControlCharacters } from "../../src/ui/format.js";
+
+const SUB = "00000000-0000-0000-0000-000000000001";
+const RG = `/subscriptions/${SUB}/resourceGroups/aml-rg`;
+
+function tutorialConfig(overrides: Partial<DeploymentConfig> = {}): DeploymentConfig {
+  return {
+    cloud: "AzureCloud",
+    subscriptionId: SUB,
+    resourceGroup: "aml-rg",
+    location: "eastus",
+    prefix: "aml",
+    vnetName: "aml-vnet",
+    vnetAddressSpace: "172.16.0.0/16",
+    trainingSubnet: "172.16.0.0/24",
+    scoringSubnet: "172.16.1.0/24",
+    bastionSubnet: "172.16.2.0/26",
+    storageAccount: "amlstabcde",
+    keyVault: "aml-kv-abcde",
+    registry: "amlacrabcde",
+    workspace: "aml-ws",
+    logAnalyticsWorkspace: "aml-logs",
+    appInsights: "aml-appi",
+    privateLinkScope: "aml-ampls",
+    bastionName: "aml-bastion",
+    bastionPublicIp: "aml-bastion-pip",
+    jumpbox: true,
+    jumpboxName: "aml-jump",
+    jumpboxAdmin: "azureuser",
+    jumpboxSize: "Standard_D2s_v3",
+    jumpboxShutdownTime: "1900",
+    jumpboxShutdownTimeZone: "UTC",
+    bastion: true,
+    computeCluster: "cpu-cluster",
+    clusterVmSize: "Standard_DS3_v2",
+    clusterMinNodes: 0,
+    clusterMaxNodes: 2,
+    computeInstance: "aml-ci-abcde",
+    instanceVmSize: "Standard_DS3_v2",
+    batchEndpoints: false,
+    trainingNsg: false,
+    keyVaultSoftDeleted: "fail",
+    ...overrides,
+  };
+}
+
+function planned(kind: string, name: string, action: PlannedResource["action"] = "create", group = "", changes?: string[]): PlannedResource {
+  const p: PlannedResource = { id: `${RG}/providers/${kind}/${name}`, kind, name, action, group };
+  if (changes) p.changes = changes;
+  return p;
+}
+
+const PLAN: PlannedResource[] = [
+  planned("Microsoft.Storage/storageAccounts", "amlstabcde"),
+  planned("Microsoft.Network/privateDnsZones", "privatelink.blob.core.windows.net"),
+  planned("Microsoft.Network/privateEndpoints", "amlstabcde-blob-pe"),
+  planned("Microsoft.Network/virtualNetworks", "aml-vnet", "update", "network", ["address space 10.0.0.0/16 → 172.16.0.0/16"]),
+  planned("Microsoft.Network/virtualNetworks/subnets", "aml-vnet/Training"),
+  planned("Microsoft.Resources/resourceGroups", "aml-rg", "none"),
+  planned("Microsoft.MachineLearningServices/workspaces", "aml-ws"),
+  planned("Microsoft.MachineLearningServices/workspaces/computes", "aml-ws/cpu-cluster"),
+  planned("Microsoft.Network/bastionHosts", "aml-bastion"),
+  planned("Microsoft.Compute/virtualMachines", "aml-jump"),
+  planned("Microsoft.Insights/components", "aml-appi"),
+  planned("Microsoft.Authorization/roleAssignments", "reader-on-blob-pe"),
+  planned("Contoso.Widgets/things", "odd", "create", "training-subnet"),
+  planned("Contoso.Widgets/others", "odder", "create", "nowhere-known"),
+];
+
+test("plan grouping follows the tutorial's architecture", () => {
+  const sections = new Map(groupPlan(PLAN).map((g) => [g.id, g.resources.map((r) => r.name)]));
+  assert.deepEqual([...sections.keys()], ["resource-group", "network", "training", "services", "dns", "access", "global", "other"]);
+  assert.deepEqual(sections.get("network"), ["aml-vnet", "aml-vnet/Training"]);
+  assert.deepEqual(sections.get("training"), ["amlstabcde-blob-pe", "aml-ws/cpu-cluster", "aml-jump", "odd"]);
+  assert.deepEqual(sections.get("services"), ["amlstabcde", "aml-ws"]);
+  assert.deepEqual(sections.get("dns"), ["privatelink.blob.core.windows.net"]);
+  assert.deepEqual(sections.get("access"), ["aml-bastion"]);
+  assert.deepEqual(sections.get("global"), ["aml-appi", "reader-on-blob-pe"]);
+  assert.deepEqual(sections.get("other"), ["odder"]);
+  // A kind is classified case-insensitively, the longest known prefix winning.
+  assert.equal(planSection({ kind: "microsoft.machinelearningservices/workspaces/computes", group: "" }), "training");
+  assert.equal(planSection({ kind: "Microsoft.Network/privateDnsZones/virtualNetworkLinks", group: "" }), "dns");
+});
+
+test("renderPlan lists every resource with kind, name and action, the changes, totals and the estimate", () => {
+  const text = renderPlan(PLAN, { criticalPathSeconds: 1500, sequentialSeconds: 3600 });
+  assert.equal(hasControlCharacters(text), false);
+  for (const p of PLAN) assert.ok(text.includes(p.name), `missing ${p.name}`);
+  assert.match(text, /Virtual network and its subnets/);
+  assert.match(text, /In the Training subnet/);
+  assert.match(text, /Private DNS zones/);
+  assert.match(text, /\+ create\s+storageAccounts\s+amlstabcde/);
+  assert.match(text, /~ update\s+virtualNetworks\s+aml-vnet\n\s+~ address space 10\.0\.0\.0\/16 → 172\.16\.0\.0\/16/);
+  assert.match(text, /= exists\s+resourceGroups\s+aml-rg/);
+  assert.match(text, /12 resources to create, 1 to update, 1 already as wanted\./);
+  assert.match(text, /~25 min/);
+  assert.match(text, /~60 min one after another/);
+  // Network comes before Training, which comes before the DNS zones.
+  assert.ok(text.indexOf("aml-vnet") < text.indexOf("amlstabcde-blob-pe"));
+  assert.ok(text.indexOf("amlstabcde-blob-pe") < text.indexOf("privatelink.blob.core.windows.net"));
+  assert.match(renderPlan([]), /Nothing to do\./);
+});
+
+test("renderDiagram draws the VNet, its three subnets, the endpoints in Training, their services and zones", () => {
+  const text = renderDiagram(tutorialConfig());
+  assert.match(text, /^flowchart /);
+  assert.match(text, /subgraph vnet\["VNet aml-vnet<br\/>172\.16\.0\.0\/16"\]/);
+  assert.match(text, /subgraph training\["Training 172\.16\.0\.0\/24"\]/);
+  assert.match(text, /subgraph scoring\["Scoring 172\.16\.1\.0\/24"\]/);
+  assert.match(text, /subgraph bastionsubnet\["AzureBastionSubnet 172\.16\.2\.0\/26"\]/);
+  for (const group of ["blob", "file", "vault", "registry", "amlworkspace", "azuremonitor"]) {
+    assert.match(text, new RegExp(`pe_${group}\\["private endpoint: ${group}"\\]`));
+  }
+  assert.match(text, /pe_blob --> storage/);
+  assert.match(text, /pe_amlworkspace --> workspace/);
+  assert.match(text, /pe_azuremonitor --> ampls/);
+  for (const zone of ["privatelink.blob.core.windows.net", "privatelink.api.azureml.ms", "privatelink.notebooks.azure.net", "privatelink.vaultcore.azure.net", "privatelink.azurecr.io", "privatelink.monitor.azure.com"]) {
+    assert.ok(text.includes(`{{"${zone}"}}`), `zone ${zone} missing`);
+  }
+  // The blob zone is shared by storage and Azure Monitor: drawn once.
+  assert.equal(text.split(`"privatelink.blob.core.windows.net"`).length - 1, 1);
+  assert.match(text, /jumpbox\["jump box VM aml-jump/);
+  assert.match(text, /bastion\["Azure Bastion aml-bastion"\]/);
+  assert.match(text, /bastion -->\|RDP\| jumpbox/);
+  assert.match(text, /cluster\["compute cluster cpu-cluster<br\/>Standard_DS3_v2, 0-2 nodes"\]/);
+  assert.match(text, /instance\["compute instance aml-ci-abcde/);
+  assert.doesNotMatch(text, /pe_queue|pe_table/);
+
+  const batch = renderDiagram(tutorialConfig({ batchEndpoints: true, jumpbox: false, bastion: false }));
+  assert.match(batch, /pe_queue --> storage/);
+  assert.match(batch, /pe_table --> storage/);
+  assert.match(batch, /privatelink\.queue\.core\.windows\.net/);
+  assert.doesNotMatch(batch, /jumpbox\[/);
+  assert.doesNotMatch(batch, /bastion\["Azure Bastion/);
+});
+
+test("renderSummary: portal links, the way to studio, how to stop and how to tear down", () => {
+  const config = tutorialConfig();
+  const resources = [
+    { id: RG, kind: "Microsoft.Resources/resourceGroups", name: "aml-rg", action: "created" as const },
+    { id: `${RG}/providers/Microsoft.MachineLearningServices/workspaces/aml-ws`, kind: "Microsoft.MachineLearningServices/workspaces", name: "aml-ws", action: "created" as const },
+    { id: `${RG}/providers/Microsoft.Compute/virtualMachines/aml-jump`, kind: "Microsoft.Compute/virtualMachines", name: "aml-jump", action: "unchanged" as const },
+  ];
+  const text = renderSummary({ config, resources, durationMs: 1_450_000, commandSuffix: "--config secure-aml.json" });
+  assert.equal(hasControlCharacters(text), false);
+  assert.match(text, /2 created, 1 unchanged/);
+  assert.match(text, /24m 10s/);
+  assert.ok(text.includes(`https://portal.azure.com/#@/resource${RG}/providers/Microsoft.MachineLearningServices/workspaces/aml-ws`));
+  assert.ok(text.includes(`https://portal.azure.com/#@/resource${RG}/providers/Microsoft.Compute/virtualMachines/aml-jump`));
+  assert.match(text, /Connect, then Bastion/);
+  assert.match(text, /https:\/\/ml\.azure\.com/);
+  assert.match(text, /secure-aml stop --config secure-aml\.json/);
+  assert.match(text, /secure-aml destroy --config secure-aml\.json/);
+  assert.match(text, /19:00 \(UTC\)/);
+
+  const local = renderSummary({ config, resources, local: true });
+  assert.doesNotMatch(local, /portal\.azure\.com/);
+  assert.match(local, /local emulator/);
+  const noBastion = renderSummary({ config: tutorialConfig({ bastion: false }), resources });
+  assert.match(noBastion, /VPN or\s+ExpressRoute/);
+});
