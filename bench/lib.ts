@@ -205,12 +205,11 @@ const GUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
 export function normaliseId(id: string): string {
   // Some names hold a GUID Azure generates per creation: a private endpoint's NIC ("<pe>.nic.<guid>"), a
   // private-endpoint connection, the DNS records of a workspace (its workspaceId) or of Log Analytics
-  // (its customerId). The subscription and role-assignment names (deterministic in secure-aml) are kept.
+  // (its customerId), a role assignment (deterministic in secure-aml, but derived from the workspace's
+  // principal id, which is new in every emulator; duplicates are caught by principal/role/scope instead).
+  // The subscription is kept.
   const lower = id.toLowerCase();
-  return lower.replace(GUID, (match: string, offset: number) => {
-    const before = lower.slice(0, offset);
-    return /\/subscriptions\/$/.test(before) || /\/roleassignments\/$/.test(before) ? match : "<guid>";
-  });
+  return lower.replace(GUID, (match: string, offset: number) => (/\/subscriptions\/$/.test(lower.slice(0, offset)) ? match : "<guid>"));
 }
 
 function objectAt(value: unknown, ...keys: string[]): Record<string, unknown> | undefined {

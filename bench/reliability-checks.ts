@@ -131,7 +131,7 @@ async function killPoint(options: CrashOptions, mode: KillPoint["mode"], target:
   const env = envWith(VALID_PASSWORD);
   const args = initArgs(emulator, { statePath });
   const point: KillPoint = {
-    label: mode === "after-requests" ? `after request ${target}` : `at ${(target / 1000).toFixed(2)} s`,
+    label: mode === "after-requests" ? `after request ${target}` : `${(target / 1000).toFixed(2)} s after the first request`,
     mode,
     target,
     requestsAtKill: 0,
@@ -148,7 +148,11 @@ async function killPoint(options: CrashOptions, mode: KillPoint["mode"], target:
   try {
     const victim = spawnCli(args, { env, driver: options.driver, cwd: dir });
     if (mode === "after-requests") await waitForRequestCount(emulator, target, victim.child, 1);
-    else await sleep(target);
+    else {
+      // Counted from the first ARM request (process start-up is not interesting to kill).
+      await waitForRequestCount(emulator, 1, victim.child, 5);
+      await sleep(target);
+    }
     point.killed = victim.child.exitCode === null && victim.child.signalCode === null;
     victim.child.kill("SIGKILL");
     await victim.done;
@@ -185,8 +189,8 @@ export async function crashAnywhere(options: CrashOptions): Promise<KillPoint[]>
   }
   const random = seededRandom(options.seed);
   for (let i = 0; i < options.randomKills; i++) {
-    // Uniform over the run, skipping the first 300 ms (process start-up, no request yet).
-    const target = Math.round(300 + random() * Math.max(1, options.realisticWallMs - 600));
+    // Uniform over the run after its first request (start-up, about a second, excluded).
+    const target = Math.round(random() * Math.max(1, options.realisticWallMs - 1500));
     const point = await killPoint(options, "random-time", target);
     options.log(`  kill ${point.label} (at ${point.requestsAtKill} requests): ${point.killed ? "" : "finished first; "}reruns ${point.reruns}, ${point.converged ? "converged" : "NOT converged"}`);
     points.push(point);

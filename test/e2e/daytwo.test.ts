@@ -216,10 +216,11 @@ describe("day-two commands against the emulator", () => {
     assert.ok((await resources.resourceGroups.checkExistence(config.resourceGroup)).body);
   });
 
-  it("destroy --yes --purge deletes our group, purges the key vault and marks the state; a re-run is a no-op success", async () => {
+  it("destroy --yes --purge deletes our group, purges the key vault and marks the state; a re-run is a no-op success", async (t) => {
     const run = await cli(["destroy", "--yes", "--purge", "--output", "json"]);
     assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
     const purged = field(json(run), "details", "purged") as string[];
+    t.diagnostic(`purged: ${purged.join("; ")} | left behind: ${JSON.stringify(field(json(run), "details", "leftBehind"))}`);
     assert.ok(purged.includes(`key vault ${config.keyVault}`), JSON.stringify(field(json(run), "details")));
     const resources = await azure.resources();
     assert.equal((await resources.resourceGroups.checkExistence(config.resourceGroup)).body, false);

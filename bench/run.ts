@@ -1,0 +1,336 @@
+// `npm run bench [-- --runs N] [-- --time-scale X] [-- --sequential-runs N] [-- --out FILE]`: the
+// performance figures of issue 8, written to docs/performance.md (generated: do not edit by hand).
+//
+// Each run starts a fresh emulator with the realistic latency profile scaled by --time-scale and runs
+// `secure-aml init` as a subprocess. The critical path is computed with the engine's criticalPath over
+// the same step graph, each step weighted by the emulator's latency table (the create latency of every
+// resource the step created, in sequence) times the scale.
+import fs from "node:fs/promises";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import {
+  REPO_ROOT,
+  cliEnv,
+  countRequests,
+  formatMs,
+  initArgs,
+  jsonOutput,
+  machineDescription,
+  makeTempDir,
+  median,
+  removeDir,
+  runCli,
+  startTestEmulator,
+  type Driver,
+  type RequestLogEntry,
+} from "./lib.js";
+import { criticalPath, sequentialSum } from "../src/engine/engine.js";
+import { stepsFor } from "../src/steps/index.js";
+import { allProviders } from "../src/emulator/providers/index.js";
+import type { DeploymentConfig } from "../src/config/types.js";
+
+const PASSWORD = "Bench-Mark-Pw-2468";
+
+interface Settings {
+  runs: number;
+  sequentialRuns: number;
+  timeScale: number;
+  driver: Driver;
+  out: string;
+  startupRuns: number;
+}
+
+function settingsFrom(argv: string[]): Settings {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      runs: { type: "string" },
+      "sequential-runs": { type: "string" },
+      "time-scale": { type: "string" },
+      driver: { type: "string" },
+      out: { type: "string" },
+      "startup-runs": { type: "string" },
+    },
+  });
+  return {
+    runs: Number(values.runs ?? 3),
+    sequentialRuns: Number(values["sequential-runs"] ?? 1),
+    timeScale: Number(values["time-scale"] ?? 0.02),
+    driver: values.driver === "standin" ? "standin" : "cli",
+    out: path.resolve(REPO_ROOT, values.out ?? "docs/performance.md"),
+    startupRuns: Number(values["startup-runs"] ?? 10),
+  };
+}
+
+interface StepRecord {
+  resources?: Array<{ id: string; kind: string; action: string }>;
+}
+
+interface RunFigures {
+  wallMs: number;
+  exit: number | null;
+  counts: ReturnType<typeof countRequests>;
+  /** Distinct resource URLs that received a successful PUT/PATCH/DELETE/POST (not read-only). */
+  distinctWritten: number;
+  /** Resources the run reported created or updated. */
+  changed: number;
+  resourcesReported: number;
+  pollsPerOperation: Array<{ path: string; polls: number }>;
+  stepDurationsMs: Record<string, number>;
+  config?: DeploymentConfig;
+  steps: Record<string, StepRecord>;
+  log: RequestLogEntry[];
+}
+
+function writtenPath(entry: RequestLogEntry): string | undefined {
+  if (entry.class !== "write" && entry.class !== "action") return undefined;
+  if (/\/checkNameAvailability$/i.test(entry.path)) return undefined;
+  if (entry.status < 200 || entry.status >= 300) return undefined;
+  return entry.path.toLowerCase();
+}
+
+/** Polls grouped by the operation they poll (the operation-status URL's resource part). */
+function pollsPerOperation(log: readonly RequestLogEntry[]): Array<{ path: string; polls: number }> {
+  const byOperation = new Map<string, number>();
+  for (const entry of log) {
+    if (entry.class !== "poll") continue;
+    const key = entry.path.replace(/\/(operationStatuses|operationResults)\/.*$/i, "").toLowerCase();
+    const op = /\/(operationStatuses|operationResults)\/([^/]+)/i.exec(entry.path)?.[2] ?? "";
+    byOperation.set(`${key} ${op}`, (byOperation.get(`${key} ${op}`) ?? 0) + 1);
+  }
+  return [...byOperation.entries()].map(([key, polls]) => ({ path: key, polls })).sort((a, b) => b.polls - a.polls);
+}
+
+async function oneRun(settings: Settings, options: { concurrency?: number; converged?: boolean }): Promise<{ first: RunFigures; second?: RunFigures }> {
+  const emulator = await startTestEmulator({ latency: "realistic", timeScale: settings.timeScale });
+  const dir = await makeTempDir("bench");
+  const statePath = path.join(dir, "state.json");
+  const env = cliEnv({ SECURE_AML_JUMPBOX_PASSWORD: PASSWORD });
+  const args = initArgs(emulator, { statePath, concurrency: options.concurrency });
+  const measure = async (): Promise<RunFigures> => {
+    await emulator.clearRequestLog();
+    const run = await runCli(args, { env, driver: settings.driver, cwd: dir, timeoutMs: 900_000 });
+    if (run.code !== 0) throw new Error(`init exited ${String(run.code)}: ${run.stderr.slice(-1500)}`);
+    const log = await emulator.requestLog();
+    const output = jsonOutput(run.stdout) ?? {};
+    const resources = (output.resources as Array<{ action?: string }> | undefined) ?? [];
+    const state = JSON.parse(await fs.readFile(statePath, "utf8")) as { config?: DeploymentConfig; steps?: Record<string, StepRecord> };
+    const durations = (output.durations as { steps?: Record<string, number> } | undefined)?.steps ?? {};
+    return {
+      wallMs: run.wallMs,
+      exit: run.code,
+      counts: countRequests(log),
+      distinctWritten: new Set(log.map(writtenPath).filter((p): p is string => p !== undefined)).size,
+      changed: resources.filter((r) => r.action === "created" || r.action === "updated").length,
+      resourcesReported: resources.length,
+      pollsPerOperation: pollsPerOperation(log),
+      stepDurationsMs: durations,
+      config: state.config,
+      steps: state.steps ?? {},
+      log,
+    };
+  };
+  try {
+    const first = await measure();
+    const second = options.converged ? await measure() : undefined;
+    return { first, second };
+  } finally {
+    await emulator.stop();
+    await removeDir(dir);
+  }
+}
+
+/** The emulator's create latency (real-world seconds) per resource type, lower-cased. */
+function latencyTable(): Map<string, number> {
+  const table = new Map<string, number>();
+  for (const provider of allProviders) for (const handler of provider.types) table.set(handler.type.toLowerCase(), handler.latency.create);
+  return table;
+}
+
+async function startup(settings: Settings): Promise<{ bareMs: number; helpMs: number; versionMs: number; azureModulesOnHelp: string[]; azureModulesOnVersion: string[] }> {
+  const time = async (args: string[], script?: string): Promise<number> => {
+    const samples: number[] = [];
+    for (let i = 0; i < settings.startupRuns; i++) {
+      const started = performance.now();
+      await new Promise<void>((resolve, reject) => {
+        import("node:child_process").then(({ execFile }) =>
+          execFile(process.execPath, script ? [script, ...args] : args, { env: cliEnv() }, (error) => (error && (error as { code?: unknown }).code !== 0 ? reject(error) : resolve())),
+        );
+      });
+      samples.push(performance.now() - started);
+    }
+    return median(samples);
+  };
+  const bin = path.join(REPO_ROOT, "bin", "secure-aml.js");
+  const bareMs = await time(["-e", "0"]);
+  const helpMs = await time(["--help"], bin);
+  const versionMs = await time(["--version"], bin);
+  // Which modules a --help/--version process loads: a preload that prints the ESM and CommonJS
+  // modules under node_modules/@azure at exit.
+  const dir = await makeTempDir("startup");
+  try {
+    const preload = path.join(dir, "report.cjs");
+    await fs.writeFile(
+      preload,
+      `const seen = new Set();
+const Module = require("node:module");
+const original = Module._load;
+Module._load = function (request, parent, isMain) { const r = original.apply(this, arguments); try { seen.add(Module._resolveFilename(request, parent)); } catch {} return r; };
+process.on("exit", () => { for (const f of Object.keys(require.cache)) seen.add(f); require("node:fs").writeFileSync(process.env.MODULE_REPORT, JSON.stringify([...seen])); });
+`,
+    );
+    const loaderHook = path.join(dir, "hook.mjs");
+    await fs.writeFile(
+      loaderHook,
+      `import { appendFileSync } from "node:fs";
+export async function resolve(specifier, context, next) { const r = await next(specifier, context); appendFileSync(process.env.MODULE_REPORT + ".esm", r.url + "\\n"); return r; }
+`,
+    );
+    const register = path.join(dir, "register.mjs");
+    await fs.writeFile(register, `import { register } from "node:module"; import { pathToFileURL } from "node:url"; register(pathToFileURL(${JSON.stringify(loaderHook)}).href);\n`);
+    const modulesFor = async (flag: string): Promise<string[]> => {
+      const report = path.join(dir, `modules${flag}.json`);
+      await runCli([flag], { env: cliEnv({ MODULE_REPORT: report }), nodeArgs: ["--require", preload, "--import", register] });
+      const cjs = JSON.parse(await fs.readFile(report, "utf8").catch(() => "[]")) as string[];
+      const esm = (await fs.readFile(`${report}.esm`, "utf8").catch(() => "")).split("\n");
+      return [...new Set([...cjs, ...esm].filter((f) => /node_modules[\\/]@azure[\\/]/.test(f)).map((f) => /@azure[\\/][^\\/]+/.exec(f)?.[0] ?? f))].sort();
+    };
+    return { bareMs, helpMs, versionMs, azureModulesOnHelp: await modulesFor("--help"), azureModulesOnVersion: await modulesFor("--version") };
+  } finally {
+    await removeDir(dir);
+  }
+}
+
+async function main(): Promise<void> {
+  const settings = settingsFrom(process.argv.slice(2));
+  const log = (line: string): void => void process.stderr.write(`${line}\n`);
+  const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`;
+  const started = Date.now();
+
+  const parallel: RunFigures[] = [];
+  const converged: RunFigures[] = [];
+  for (let i = 0; i < settings.runs; i++) {
+    const { first, second } = await oneRun(settings, { converged: true });
+    log(`run ${i + 1}: ${formatMs(first.wallMs)} (${first.counts.writes} writes, ${first.counts.polls} polls); converged ${formatMs(second?.wallMs ?? 0)} (${second?.counts.writes ?? "?"} writes)`);
+    parallel.push(first);
+    if (second) converged.push(second);
+  }
+  const sequential: RunFigures[] = [];
+  for (let i = 0; i < settings.sequentialRuns; i++) {
+    const { first } = await oneRun(settings, { concurrency: 1 });
+    log(`--concurrency 1 run ${i + 1}: ${formatMs(first.wallMs)}`);
+    sequential.push(first);
+  }
+  log("start-up");
+  const start = await startup(settings);
+
+  // Critical path from the latency table, on the same step graph.
+  const reference = parallel[0];
+  const config = reference.config as DeploymentConfig;
+  const steps = stepsFor(config);
+  const table = latencyTable();
+  const unknownKinds = new Set<string>();
+  const tableSeconds = (id: string): number => {
+    const resources = reference.steps[id]?.resources ?? [];
+    let sum = 0;
+    for (const resource of resources) {
+      if (resource.action !== "created" && resource.action !== "updated") continue;
+      const seconds = table.get(resource.kind.toLowerCase());
+      if (seconds === undefined) unknownKinds.add(resource.kind);
+      else sum += seconds;
+    }
+    return sum;
+  };
+  const tablePath = criticalPath(steps, (s) => tableSeconds(s.id));
+  const tableSum = sequentialSum(steps, (s) => tableSeconds(s.id));
+  const expectedPath = criticalPath(steps, (s) => s.expectedSeconds ?? 0);
+  const expectedSum = sequentialSum(steps, (s) => s.expectedSeconds ?? 0);
+  // The critical path of the step durations measured in the sequential run (each step alone).
+  const seqDurations = sequential[0]?.stepDurationsMs ?? {};
+  const measuredPath = criticalPath(steps, (s) => (seqDurations[s.id] ?? 0) / 1000);
+
+  const wall = median(parallel.map((r) => r.wallMs));
+  const seqWall = median(sequential.map((r) => r.wallMs));
+  const cpMs = tablePath.seconds * settings.timeScale * 1000;
+  const ratio = wall / cpMs;
+  const pick = (runs: RunFigures[], f: (r: RunFigures) => number): number => median(runs.map(f));
+  const polls = reference.pollsPerOperation;
+  const longOps = polls.filter((p) => /bastionhosts|virtualmachines|workspaces|computes|privateendpoints/i.test(p.path));
+  const lines = [
+    "# Performance, measured",
+    "",
+    "<!-- GENERATED by bench/run.ts: do not edit by hand; rerun the command below. -->",
+    "",
+    `- Command: \`${command}\``,
+    `- Machine: ${machineDescription()}`,
+    `- Date: ${new Date().toISOString()}; benchmark duration ${formatMs(Date.now() - started)}`,
+    `- Set-up: \`secure-aml init --yes\` (all features: Bastion, jump box, compute cluster and instance) as a subprocess against the emulator ` +
+      `(subprocess) with \`--latency realistic --time-scale ${settings.timeScale}\`, a fresh emulator per run; medians of ${settings.runs} runs ` +
+      `(${settings.sequentialRuns} with \`--concurrency 1\`).`,
+    "",
+    "## Summary",
+    "",
+    "| figure | value | target |",
+    "|---|---|---|",
+    `| wall time of \`init\` (median) | ${formatMs(wall)} | |`,
+    `| critical path from the emulator's latency table × ${settings.timeScale} | ${formatMs(cpMs)} (${tablePath.seconds} s real) | |`,
+    `| wall / critical path | **${ratio.toFixed(2)}** | ≤ 1.10 ${ratio <= 1.1 ? "(met)" : "(**missed**)"} |`,
+    `| wall time with \`--concurrency 1\` | ${formatMs(seqWall)} (table sum ${formatMs(tableSum * settings.timeScale * 1000)}) | |`,
+    `| speed-up of the parallel run | **${(seqWall / wall).toFixed(2)}×** | |`,
+    `| ARM requests (median): writes / POSTs / reads / polls | ${pick(parallel, (r) => r.counts.writes)} / ${pick(parallel, (r) => r.counts.actions)} / ${pick(parallel, (r) => r.counts.reads)} / ${pick(parallel, (r) => r.counts.polls)} | |`,
+    `| resources reported created/updated | ${pick(parallel, (r) => r.changed)} of ${pick(parallel, (r) => r.resourcesReported)} | |`,
+    `| distinct resource URLs written | ${pick(parallel, (r) => r.distinctWritten)} | = resources changed ${pick(parallel, (r) => r.distinctWritten) === pick(parallel, (r) => r.changed) ? "(met)" : "(see below)"} |`,
+    `| write requests (PUT/PATCH/DELETE + state-changing POST) | ${pick(parallel, (r) => r.counts.writes + r.counts.actions - r.log.filter((e) => /checkNameAvailability$/i.test(e.path)).length)} | = resources changed |`,
+    `| converged second \`init\`: wall, reads, writes | ${formatMs(pick(converged, (r) => r.wallMs))}, ${pick(converged, (r) => r.counts.reads)} reads, **${pick(converged, (r) => r.counts.writes + r.counts.actions - r.log.filter((e) => /checkNameAvailability$/i.test(e.path)).length)} writes** | 0 writes ${pick(converged, (r) => r.counts.writes) === 0 ? "(met)" : "(**missed**)"} |`,
+    `| \`secure-aml --help\` / bare \`node -e 0\` | ${formatMs(start.helpMs)} / ${formatMs(start.bareMs)} = **${(start.helpMs / start.bareMs).toFixed(2)}×** | no @azure module loaded: ${start.azureModulesOnHelp.length === 0 ? "met" : `**missed** (${start.azureModulesOnHelp.join(", ")})`} |`,
+    `| \`secure-aml --version\` / bare \`node -e 0\` | ${formatMs(start.versionMs)} / ${formatMs(start.bareMs)} = **${(start.versionMs / start.bareMs).toFixed(2)}×** | no @azure module loaded: ${start.azureModulesOnVersion.length === 0 ? "met" : `**missed** (${start.azureModulesOnVersion.join(", ")})`} |`,
+    "",
+    "## Critical path",
+    "",
+    `Step weights: the emulator's create latency (src/emulator/providers/*.ts, \`latency.create\`, real-world seconds) of every resource the step created, ` +
+      `summed (a step's writes are treated as sequential), on the graph of src/steps/index.ts with the engine's \`criticalPath\`.`,
+    "",
+    `- critical path (table): **${tablePath.seconds} s** real = ${formatMs(cpMs)} at ×${settings.timeScale}: ${tablePath.path.join(" → ")}`,
+    `- sequential sum (table): ${tableSum} s real; the steps' own \`expectedSeconds\`: critical path ${expectedPath.seconds} s (${expectedPath.path.join(" → ")}), sum ${expectedSum} s → real-Azure estimate ${(expectedPath.seconds / 60).toFixed(1)} min vs ${(expectedSum / 60).toFixed(1)} min sequential`,
+    `- critical path of the step durations measured in the \`--concurrency 1\` run (each step alone, client overhead included): ${formatMs(measuredPath.seconds * 1000)} (${measuredPath.path.join(" → ")})`,
+    unknownKinds.size ? `- resource kinds without a latency entry (weighted 0): ${[...unknownKinds].join(", ")}` : "",
+    "",
+    "| step | table seconds (real) | × scale | measured alone (--concurrency 1) | in the parallel run |",
+    "|---|---|---|---|---|",
+    ...steps.map((s) => `| ${s.id} | ${tableSeconds(s.id)} | ${formatMs(tableSeconds(s.id) * settings.timeScale * 1000)} | ${seqDurations[s.id] !== undefined ? formatMs(seqDurations[s.id]) : "?"} | ${reference.stepDurationsMs[s.id] !== undefined ? formatMs(reference.stepDurationsMs[s.id]) : "?"} |`),
+    "",
+    "## Requests",
+    "",
+    "| run | wall | writes | POSTs | reads | polls | faults |",
+    "|---|---|---|---|---|---|---|",
+    ...parallel.map((r, i) => `| parallel ${i + 1} | ${formatMs(r.wallMs)} | ${r.counts.writes} | ${r.counts.actions} | ${r.counts.reads} | ${r.counts.polls} | ${r.counts.faults} |`),
+    ...sequential.map((r, i) => `| --concurrency 1, ${i + 1} | ${formatMs(r.wallMs)} | ${r.counts.writes} | ${r.counts.actions} | ${r.counts.reads} | ${r.counts.polls} | ${r.counts.faults} |`),
+    ...converged.map((r, i) => `| converged rerun ${i + 1} | ${formatMs(r.wallMs)} | ${r.counts.writes} | ${r.counts.actions} | ${r.counts.reads} | ${r.counts.polls} | ${r.counts.faults} |`),
+    "",
+    `Polls per long-running operation (first parallel run; ${polls.length} operations polled, ${reference.counts.polls} polls): ` +
+      `median ${median(polls.map((p) => p.polls))}, max ${Math.max(0, ...polls.map((p) => p.polls))}. The longest:`,
+    "",
+    "| operation | polls |",
+    "|---|---|",
+    ...(longOps.length ? longOps : polls).slice(0, 12).map((p) => `| ${p.path.replace(/^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\//, "")} | ${p.polls} |`),
+    "",
+    "Writes by resource path (first parallel run), where a path was written more than once:",
+    "",
+    ...(() => {
+      const byPath = new Map<string, number>();
+      for (const entry of reference.log) {
+        const p = writtenPath(entry);
+        if (p) byPath.set(`${entry.method} ${p}`, (byPath.get(`${entry.method} ${p}`) ?? 0) + 1);
+      }
+      const repeated = [...byPath.entries()].filter(([, n]) => n > 1);
+      return repeated.length ? repeated.map(([p, n]) => `- ${n}× ${p.replace(/\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\//, "…/")}`) : ["- none"];
+    })(),
+    "",
+  ];
+  await fs.mkdir(path.dirname(settings.out), { recursive: true });
+  await fs.writeFile(settings.out, lines.join("\n"));
+  log(`wrote ${path.relative(REPO_ROOT, settings.out)}`);
+  process.stdout.write(lines.slice(0, 24).join("\n") + "\n");
+}
+
+await main();
