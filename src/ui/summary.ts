@@ -70,7 +70,7 @@ export function renderSummary(input: SummaryInput): string {
   lines.push("Reach Azure Machine Learning studio (the workspace accepts no traffic from the internet):");
   if (config.jumpbox && config.bastion) {
     lines.push(`  1. Open the jump box "${config.jumpboxName}" in the portal${jumpboxId && !input.local ? ` (${portalLink(jumpboxId)})` : ""}, select Connect, then Bastion.`);
-    lines.push(`  2. Sign in as "${config.jumpboxAdmin}" with the password you chose; a remote desktop opens in your browser.`);
+    lines.push(`  2. Sign in as "${config.jumpboxAdmin}" with ${input.local ? "the password (with --local and no SECURE_AML_JUMPBOX_PASSWORD, one was generated and not kept)" : "the password you chose"}; a remote desktop opens in your browser.`);
     lines.push(`  3. In the jump box, open Microsoft Edge, go to https://ml.azure.com and choose the workspace "${config.workspace}".`);
   } else if (config.jumpbox) {
     lines.push(`  The jump box "${config.jumpboxName}" has no public address and Bastion is off: connect to it over a VPN or`);
