@@ -351,3 +351,42 @@ export async function removeDir(dir: string): Promise<void> {
   await fs.rm(dir, { recursive: true, force: true });
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// Snapshot: long runs execute from a private copy of dist/ and bin/, so that a concurrent `tsc`
+// (several people share the working tree) cannot swap or delete modules under a running harness.
+
+export const SNAPSHOT_ENV = "SECURE_AML_BENCH_SNAPSHOT";
+
+/**
+ * Copies dist/, bin/ and package.json to a temporary directory (node_modules linked), re-runs
+ * `dist/bench/<script>` from there with the same arguments plus `--out` pointing into this repository,
+ * and resolves with its exit code. Resolves undefined when already running from a snapshot.
+ */
+export async function runFromSnapshot(script: string, argv: string[], defaultOut: string): Promise<number | undefined> {
+  if (process.env[SNAPSHOT_ENV] === "1" || argv.includes("--no-snapshot")) return undefined;
+  const dir = await makeTempDir("snapshot");
+  try {
+    await fs.cp(path.join(REPO_ROOT, "dist"), path.join(dir, "dist"), { recursive: true });
+    await fs.cp(path.join(REPO_ROOT, "bin"), path.join(dir, "bin"), { recursive: true });
+    await fs.copyFile(path.join(REPO_ROOT, "package.json"), path.join(dir, "package.json"));
+    await fs.symlink(path.join(REPO_ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
+    const args = [...argv];
+    const outAt = args.indexOf("--out");
+    if (outAt >= 0 && args[outAt + 1] !== undefined) args[outAt + 1] = path.resolve(REPO_ROOT, args[outAt + 1]);
+    else args.push("--out", path.resolve(REPO_ROOT, defaultOut));
+    const child = spawn(process.execPath, [path.join(dir, "dist", "bench", script), ...args], {
+      stdio: "inherit",
+      env: { ...process.env, [SNAPSHOT_ENV]: "1", SECURE_AML_BENCH_COMMAND: argv.join(" ") },
+    });
+    return await new Promise<number>((resolve) => child.once("close", (code) => resolve(code ?? 1)));
+  } finally {
+    await removeDir(dir);
+  }
+}
+
+/** The argv the person typed (before the snapshot re-run added --out). */
+export function typedArgs(): string {
+  const argv = process.env.SECURE_AML_BENCH_COMMAND ?? process.argv.slice(2).join(" ");
+  return argv.trim();
+}

@@ -4,7 +4,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { REPO_ROOT, formatMs, machineDescription, type Driver } from "./lib.js";
+import { REPO_ROOT, formatMs, machineDescription, runFromSnapshot, typedArgs, type Driver } from "./lib.js";
 import {
   badInputScenario,
   cleanRun,
@@ -42,6 +42,7 @@ function settingsFrom(argv: string[]): Settings {
       "time-scale": { type: "string" },
       seed: { type: "string" },
       only: { type: "string" },
+      "no-snapshot": { type: "boolean" },
     },
   });
   const quick = values.quick === true;
@@ -69,7 +70,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   const md: string[] = [];
   const summary: string[] = [];
-  const command = `npm run reliability${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`;
+  const command = `npm run reliability${typedArgs() ? ` -- ${typedArgs()}` : ""}`;
 
   log("baseline: clean runs (latency none, and realistic ×" + settings.timeScale + ")");
   const baseline = await cleanRun({ ...options, latency: "none" });
@@ -272,4 +273,6 @@ async function main(): Promise<void> {
   process.stdout.write(`${header.join("\n")}\n`);
 }
 
-await main();
+const snapshotExit = await runFromSnapshot("reliability.js", process.argv.slice(2), process.argv.includes("--quick") ? "docs/reliability-quick.md" : "docs/reliability.md");
+if (snapshotExit !== undefined) process.exitCode = snapshotExit;
+else await main();

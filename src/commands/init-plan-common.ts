@@ -151,6 +151,16 @@ export async function listLocations(runtime: CommandRuntime, subscriptionId: str
     .filter((l) => l.name !== "");
 }
 
+/** The resource groups of a subscription (name and region), for the wizard's "new or existing" choice. */
+export async function listResourceGroups(runtime: CommandRuntime, subscriptionId: string): Promise<Array<{ name: string; location: string }>> {
+  const client = await runtime.azureFor(subscriptionId).resources();
+  const groups: Array<{ name: string; location: string }> = [];
+  for await (const group of client.resourceGroups.list()) {
+    if (group.name) groups.push({ name: group.name, location: group.location });
+  }
+  return groups.sort((a, b) => a.name.localeCompare(b.name));
+}
+
 function questionFor(field: FieldSpec, partial: Partial<DeploymentConfig>): Question {
   const validate = (text: string): string | true => {
     const problems = checkFieldValue(field, text.trim(), partial);

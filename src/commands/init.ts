@@ -20,9 +20,11 @@ import {
   resumeCommand,
   stepErrorInfo,
 } from "./init-plan-common.js";
+import { DEFAULT_WIZARD_CONFIG_FILE, wantsWizard } from "./wizard-deps.js";
+import { FIELDS, flagAttributeName } from "../config/fields.js";
 
-/** Where the wizard offers to save the answers. */
-const SAVED_CONFIG_FILE = "secure-aml.json";
+/** Where the fallback confirmation offers to save the answers. */
+const SAVED_CONFIG_FILE = DEFAULT_WIZARD_CONFIG_FILE;
 
 export async function runInit(input: ConfigCommandInput): Promise<CommandResult> {
   const { run, io, env } = input;
@@ -37,7 +39,25 @@ export async function runInit(input: ConfigCommandInput): Promise<CommandResult>
     let config: DeploymentConfig;
     let secrets: Secrets;
     let sources: Record<string, string>;
-    if (input.precheck.resolved) {
+    // Set when the wizard asked the questions: it has shown the plan and taken the confirmation.
+    let wizard: { savedTo?: string } | undefined;
+    if (wantsWizard(input)) {
+      // A person at a terminal with values to choose: sign in (a real endpoint), then the wizard
+      // (subscription, group, region, names checked with Azure, ranges, options, plan, confirmation).
+      runtime = await openCommandRuntime(input, { command: "init", cloud: partial.cloud });
+      const { createInitWizardDeps } = await import("./wizard-deps.js");
+      const { runWizard } = await import("../ui/index.js");
+      const answered = await runWizard(await createInitWizardDeps(input, runtime));
+      if (!answered.confirmed) {
+        input.io.stderr.write("Nothing was changed.\n");
+        return ExitCode.ok;
+      }
+      ({ config, secrets } = answered);
+      sources = { ...input.precheck.sources };
+      wizard = answered.savedTo !== undefined ? { savedTo: answered.savedTo } : {};
+      assertCloudSupported(config);
+      state = await openInitState(run.statePath, secrets);
+    } else if (input.precheck.resolved) {
       ({ config, secrets, sources } = input.precheck.resolved);
       // Run options first (exit 2, nothing touched), then the lock: a second run on the same state
       // exits 3 before it starts an emulator.
@@ -57,10 +77,10 @@ export async function runInit(input: ConfigCommandInput): Promise<CommandResult>
     const azure = runtime.azureFor(config.subscriptionId);
     const { stepsFor, skippedSteps } = await import("../steps/index.js");
     const steps = stepsFor(config);
-    const resume = resumeCommand(input);
+    const resume = wizard ? resumeAfterWizard(input, config, wizard.savedTo) : resumeCommand(input);
 
     // A person at a terminal sees the plan and confirms it; --yes and scripts go straight on.
-    if (ui.interactive && !run.yes) {
+    if (ui.interactive && !run.yes && !wizard) {
       const { planSteps } = await import("../engine/engine.js");
       const ctx = { config, secrets: {}, azure };
       const planned = await planSteps(steps, ctx, { io: ui, state, signal: runtime.signal });
@@ -113,7 +133,7 @@ export async function runInit(input: ConfigCommandInput): Promise<CommandResult>
       );
       resultWritten = true;
     }
-    reportOutcome(summary, input, runtime, config, resume);
+    reportOutcome(summary, input, runtime, config, resume, sources.jumpboxPassword === "default");
     return summary.exitCode;
   } catch (error) {
     return reportCommandError(error, {
@@ -129,6 +149,25 @@ export async function runInit(input: ConfigCommandInput): Promise<CommandResult>
     await state?.close().catch(() => undefined);
     await runtime?.close().catch(() => undefined);
   }
+}
+
+/**
+ * The resume command after a wizard run: the command line plus the answers, so that a re-run does
+ * the same deployment without asking again — `--config FILE` when they were saved, else the answers
+ * that the defaults would not give back as flags. Never the password.
+ */
+export function resumeAfterWizard(input: ConfigCommandInput, config: DeploymentConfig, savedTo: string | undefined): string {
+  if (savedTo !== undefined) return resumeCommand({ ...input, configFile: savedTo });
+  const flags: Record<string, unknown> = { ...input.flags };
+  for (const field of FIELDS) {
+    const value = config[field.key];
+    const attribute = flagAttributeName(field);
+    const source = input.precheck.sources[field.key];
+    if (value === undefined || flags[attribute] !== undefined || source === "env" || source === "file") continue;
+    // A value its field derives from the other answers comes back by itself.
+    if (field.derive?.(config) !== value) flags[attribute] = value;
+  }
+  return resumeCommand({ ...input, flags });
 }
 
 async function openInitState(statePath: string, secrets: Secrets): Promise<StateHandle> {
@@ -178,12 +217,12 @@ function details(summary: RunSummary, input: ConfigCommandInput, resume: string,
 }
 
 /** Human ending: the summary (stdout) on success; the failure and the resume command (stderr) otherwise. */
-function reportOutcome(summary: RunSummary, input: ConfigCommandInput, runtime: CommandRuntime, config: DeploymentConfig, resume: string): void {
+function reportOutcome(summary: RunSummary, input: ConfigCommandInput, runtime: CommandRuntime, config: DeploymentConfig, resume: string, passwordGenerated: boolean): void {
   const { ui } = runtime;
   const stderr = input.io.stderr;
   if (summary.status === "succeeded") {
     if (ui.mode === "json") return;
-    ui.print(renderSummaryText(summary, input, runtime, config));
+    ui.print(renderSummaryText(summary, input, runtime, config, passwordGenerated));
     return;
   }
   if (summary.status === "interrupted") {
@@ -198,12 +237,13 @@ function reportOutcome(summary: RunSummary, input: ConfigCommandInput, runtime: 
   stderr.write(`next: ${resume}\n`);
 }
 
-function renderSummaryText(summary: RunSummary, input: ConfigCommandInput, runtime: CommandRuntime, config: DeploymentConfig): string {
+function renderSummaryText(summary: RunSummary, input: ConfigCommandInput, runtime: CommandRuntime, config: DeploymentConfig, passwordGenerated: boolean): string {
   return renderSummary({
     config,
     resources: summary.resources,
     durationMs: summary.durationMs,
     local: runtime.loopback,
+    passwordGenerated,
     commandSuffix: commandSuffix(input) || undefined,
   });
 }

@@ -129,6 +129,19 @@ interface RequestState {
   logEntry: RequestLogEntry;
   /** Set when validation found request-body errors already answered. */
   skipResponseValidation?: boolean;
+  /**
+   * Spec errors on the request's path parameters (name patterns, lengths). They do not block: ARM leaves
+   * name rules to each resource provider, which answers with its own code. If the provider accepts the
+   * request anyway, the emulator is more lenient than Azure, which is recorded as a response finding.
+   */
+  pathParameterErrors?: SpecFinding[];
+}
+
+/** Finding code recorded when a provider accepted a request whose path parameters break the spec. */
+export const LENIENT_PATH_PARAMETER = "EMULATOR_LENIENT_PATH_PARAMETER";
+
+function isPathParameterFinding(finding: SpecFinding): boolean {
+  return finding.path.startsWith(".path.");
 }
 
 const MAX_LOG_ENTRIES = 20_000;
@@ -278,6 +291,7 @@ export class ArmEmulator {
     if (this.validator && !state.skipResponseValidation && requestClass !== "poll") {
       await this.validateResponse(state, reply);
     }
+    if (state.pathParameterErrors && reply.status < 400) this.recordLeniency(state, reply, state.pathParameterErrors);
     logEntry.status = reply.status;
     if (reply.status >= 400 && isObject(reply.body) && isObject(reply.body.error) && typeof reply.body.error.code === "string") {
       logEntry.errorCode = reply.body.error.code;
@@ -450,7 +464,7 @@ export class ArmEmulator {
       this.requireMethod(method, ["GET"]);
       this.requireApiVersion(apiVersion, RESOURCES_API_VERSIONS, "resourceGroups");
       const groups = this.world.listByType(RESOURCE_GROUP_TYPE, subscriptionIdOf(subscriptionId));
-      return { status: 200, body: { value: groups.map((record) => this.viewOf(record)) } };
+      return { status: 200, body: { value: groups.map((record) => this.viewOf(record, apiVersion)) } };
     }
     const groupName = rest[0];
     if (rest.length === 1) return this.resourceGroupItem(state, subscriptionId, groupName);
@@ -483,7 +497,7 @@ export class ArmEmulator {
         return { status: existing ? 204 : 404 };
       case "GET":
         if (!existing) throw resourceGroupNotFound(groupName);
-        return { status: 200, body: this.viewOf(existing) };
+        return { status: 200, body: this.viewOf(existing, apiVersion) };
       case "PUT": {
         const body = state.body ?? {};
         await this.validateRequest(state);
@@ -500,7 +514,7 @@ export class ArmEmulator {
         }
         const stored = await resourceGroupHandler.put(ctx, { existing, body });
         const record = this.storeWrite(resourceGroupHandler, ctx, existing, stored, location, body, "Succeeded");
-        return { status: existing ? 200 : 201, body: this.viewOf(record) };
+        return { status: existing ? 200 : 201, body: this.viewOf(record, apiVersion) };
       }
       case "PATCH": {
         if (!existing) throw resourceGroupNotFound(groupName);
@@ -509,7 +523,7 @@ export class ArmEmulator {
         if (!patch) throw new ArmError(405, "MethodNotAllowed", "PATCH is not supported.");
         const stored = await patch(ctx, { existing, body: state.body ?? {} });
         const record = this.storeWrite(resourceGroupHandler, ctx, existing, stored, undefined, state.body ?? {}, "Succeeded");
-        return { status: 200, body: this.viewOf(record) };
+        return { status: 200, body: this.viewOf(record, apiVersion) };
       }
       case "DELETE": {
         if (!existing) throw resourceGroupNotFound(groupName);
@@ -632,7 +646,7 @@ export class ArmEmulator {
     await this.requireScope(scopeId);
     if (isCollection) {
       this.requireMethod(method, ["GET"]);
-      return this.listCollection(resourcePath, handler);
+      return this.listCollection(resourcePath, handler, apiVersion);
     }
     const requestedId = buildResourceId(scopeId, namespace, types, names);
     const parentId = parentIdOf(requestedId);
@@ -656,7 +670,7 @@ export class ArmEmulator {
     switch (method) {
       case "GET":
         if (!existing) throw resourceNotFound(requestedId);
-        return { status: 200, body: this.viewOf(existing) };
+        return { status: 200, body: this.viewOf(existing, apiVersion) };
       case "HEAD":
         return { status: existing ? 204 : 404 };
       case "PUT":
@@ -689,7 +703,7 @@ export class ArmEmulator {
     if (!isSubscriptionOrGroup && !this.world.get(scopeId)) throw resourceNotFound(scopeId);
   }
 
-  private listCollection(resourcePath: ResourcePath, handler: ResourceTypeHandler): Reply {
+  private listCollection(resourcePath: ResourcePath, handler: ResourceTypeHandler, apiVersion: string): Reply {
     const { scopeId, namespace, types, names } = resourcePath;
     let records: ResourceRecord[];
     if (types.length === 1) {
@@ -699,7 +713,7 @@ export class ArmEmulator {
       if (!this.world.get(parentId)) throw resourceNotFound(parentId);
       records = this.world.children(parentId, handler.type);
     }
-    return { status: 200, body: { value: records.map((record) => this.viewOf(record)) } };
+    return { status: 200, body: { value: records.map((record) => this.viewOf(record, apiVersion)) } };
   }
 
   private genericList(scope: string): Json[] {
@@ -829,14 +843,14 @@ export class ArmEmulator {
       const record = this.storeWrite(handler, ctx, existing, stored, location, requestBody, "Succeeded");
       this.runSucceeded(handler, record);
       const after = this.world.get(record.id) ?? record;
-      return { status: kind === "create" ? (handler.lro.createStatus ?? 201) : 200, body: this.viewOf(after) };
+      return { status: kind === "create" ? (handler.lro.createStatus ?? 201) : 200, body: this.viewOf(after, ctx.apiVersion) };
     }
     const record = this.storeWrite(handler, ctx, existing, stored, location, requestBody, kind === "create" ? "Creating" : "Updating");
     const operation = this.startOperation(state, kind, record, handler, kind === "create" ? handler.latency.create : handler.latency.update);
     const headers: Record<string, string> = {};
     const retryAfter = retryAfterSeconds(this.latency);
     if (retryAfter !== undefined) headers["Retry-After"] = String(retryAfter);
-    const body = this.viewOf(this.world.get(record.id) ?? record);
+    const body = this.viewOf(this.world.get(record.id) ?? record, ctx.apiVersion);
     if (header === "Location") {
       headers.Location = this.operationUrl(operation, "results");
       // Location-style RPs (e.g. StorageAccounts_Create) answer 202 without a body unless told otherwise.
@@ -955,10 +969,15 @@ export class ArmEmulator {
     });
   }
 
-  viewOf(record: ResourceRecord): JsonObject {
+  /**
+   * The body a client sees, rendered for `apiVersion`: the api-version of the request being answered (a
+   * record written at a newer version must not show a property an older version's spec lacks), or the
+   * record's own write version when no request is being answered (introspection).
+   */
+  viewOf(record: ResourceRecord, apiVersion: string | undefined): JsonObject {
     const handler = this.handlerFor(record.type);
     if (!handler?.view) return record.body;
-    const ctx = this.context(record.subscriptionId, record.id, record.name, record.resourceGroup, record.apiVersion);
+    const ctx = this.context(record.subscriptionId, record.id, record.name, record.resourceGroup, apiVersion || record.apiVersion);
     return handler.view(ctx, record);
   }
 
@@ -1176,7 +1195,8 @@ export class ArmEmulator {
     }
     const record = this.world.get(operation.resourceId);
     if (!record) return { status: 204 };
-    return { status: 200, body: this.viewOf(record) };
+    // Rendered for the api-version of the request that started the operation (the poll URL carries it).
+    return { status: 200, body: this.viewOf(record, operation.apiVersion) };
   }
 
   // ---------------------------------------------------------------- spec validation
@@ -1190,7 +1210,9 @@ export class ArmEmulator {
     const findings = await this.validator.validateRequest({ method: state.method, url: this.requestUrl(state), headers: state.headers, body: state.body });
     if (findings.length === 0) return;
     this.recordFindings({ time: new Date().toISOString(), direction: "request", method: state.method, path: state.url.pathname, apiVersion: state.apiVersion, findings });
-    const errors = findings.filter((finding) => finding.severity === "error");
+    const pathErrors = findings.filter((finding) => finding.severity === "error" && isPathParameterFinding(finding));
+    if (pathErrors.length > 0) state.pathParameterErrors = pathErrors;
+    const errors = findings.filter((finding) => finding.severity === "error" && !isPathParameterFinding(finding));
     if (errors.length === 0) return;
     state.skipResponseValidation = true;
     throw new ArmError(
@@ -1204,15 +1226,14 @@ export class ArmEmulator {
   private async validateResponse(state: RequestState, reply: Reply): Promise<void> {
     if (!this.validator) return;
     try {
+      const wire = wireResponse(reply, state.method);
       const findings = await this.validator.validateResponse({
         method: state.method,
         url: this.requestUrl(state),
         status: reply.status,
-        headers: {
-          ...Object.fromEntries(Object.entries(reply.headers ?? {}).map(([key, value]) => [key.toLowerCase(), value])),
-          ...(reply.body !== undefined ? { "content-type": "application/json; charset=utf-8" } : {}),
-        },
-        body: reply.body,
+        headers: Object.fromEntries(Object.entries(wire.headers).map(([key, value]) => [key.toLowerCase(), value])),
+        // The body as the client parses it (none for HEAD and 204).
+        body: wire.payload === undefined ? undefined : (JSON.parse(wire.payload) as Json),
       });
       if (findings.length > 0) {
         this.recordFindings({
@@ -1228,6 +1249,26 @@ export class ArmEmulator {
     } catch (error) {
       this.log(`emulator: response validation failed: ${(error as Error).message}`);
     }
+  }
+
+  /** The provider accepted what Azure's spec forbids in the URL: an emulator bug that tests must see. */
+  private recordLeniency(state: RequestState, reply: Reply, pathErrors: SpecFinding[]): void {
+    this.recordFindings({
+      time: new Date().toISOString(),
+      direction: "response",
+      method: state.method,
+      path: state.url.pathname,
+      apiVersion: state.apiVersion,
+      status: reply.status,
+      findings: pathErrors.map((finding) => ({
+        severity: "error",
+        code: LENIENT_PATH_PARAMETER,
+        message: `The emulator accepted (HTTP ${reply.status}) a request whose path parameter breaks the spec (${finding.code}: ${finding.message}); Azure's resource provider refuses it with its own error code, so the emulator's provider is too lenient.`,
+        path: finding.path,
+        operationId: finding.operationId,
+        specApiVersion: finding.specApiVersion,
+      })),
+    });
   }
 
   private recordFindings(entry: SpecFindingEntry): void {
@@ -1275,7 +1316,7 @@ export class ArmEmulator {
           return {
             status: 200,
             body: {
-              value: this.world.all().map((record) => ({ ...record, body: this.viewOf(record) })) as unknown as Json[],
+              value: this.world.all().map((record) => ({ ...record, body: this.viewOf(record, undefined) })) as unknown as Json[],
               softDeleted: this.world.softDeletedDump(),
               takenNames: this.world.listTakenNames(),
             },
@@ -1338,8 +1379,12 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-function send(res: ServerResponse, reply: Reply, method: string): void {
-  if (res.destroyed) return;
+/**
+ * The headers and payload exactly as `send` puts them on the wire. Response validation uses the same
+ * function, so what is validated is what the client receives (a body always goes with
+ * `Content-Type: application/json`; oav would read a body without it as application/octet-stream).
+ */
+export function wireResponse(reply: { status: number; body?: Json; headers?: Record<string, string> }, method: string): { headers: Record<string, string>; payload?: string } {
   const headers: Record<string, string> = { "x-ms-request-id": randomUUID(), ...(reply.headers ?? {}) };
   headers["x-ms-correlation-request-id"] = headers["x-ms-request-id"];
   let payload: string | undefined;
@@ -1350,6 +1395,12 @@ function send(res: ServerResponse, reply: Reply, method: string): void {
   } else {
     headers["Content-Length"] = "0";
   }
+  return payload === undefined ? { headers } : { headers, payload };
+}
+
+function send(res: ServerResponse, reply: Reply, method: string): void {
+  if (res.destroyed) return;
+  const { headers, payload } = wireResponse(reply, method);
   res.writeHead(reply.status, headers);
   res.end(payload);
 }

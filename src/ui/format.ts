@@ -1,6 +1,7 @@
 // Small formatting helpers shared by the renderers, the plan and the summary.
 
 import { stripVTControlCharacters } from "node:util";
+import type { ResourceAction, ResourceOutcome } from "../engine/types.js";
 
 /** "0.4s", "12.3s", "4m 05s", "1h 02m". */
 export function formatDuration(ms: number): string {
@@ -63,4 +64,22 @@ export function shortKind(kind: string): string {
 
 export function plural(n: number, word: string, pluralWord = `${word}s`): string {
   return `${n} ${n === 1 ? word : pluralWord}`;
+}
+
+/** Which action wins when one resource appears in several steps' outcomes. */
+const ACTION_RANK: Record<ResourceAction, number> = { absent: 0, unchanged: 1, updated: 2, created: 3, deleted: 4 };
+
+/**
+ * One entry per resource ID (case-insensitive), with the strongest action of the run: the workspace is
+ * created by one step and set to build images on the cluster by another, and is one resource.
+ */
+export function mergeResourceOutcomes<T extends ResourceOutcome>(outcomes: readonly T[]): T[] {
+  const byId = new Map<string, T>();
+  for (const r of outcomes) {
+    const key = r.id.toLowerCase();
+    const seen = byId.get(key);
+    if (!seen) byId.set(key, { ...r });
+    else if (ACTION_RANK[r.action] > ACTION_RANK[seen.action]) seen.action = r.action;
+  }
+  return [...byId.values()];
 }

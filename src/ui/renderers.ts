@@ -7,9 +7,9 @@
 import type { ChalkInstance } from "chalk";
 import type { Ora, Options as OraOptions } from "ora";
 import { ExitCode, SecureAmlError } from "../errors.js";
-import type { EngineEvent, ErrorInfo, Question, ResourceAction } from "../engine/types.js";
+import type { EngineEvent, ErrorInfo, Question } from "../engine/types.js";
 import { askQuestion, createInquirerBackend } from "./prompt.js";
-import { cleanText, expectedNote, formatDuration, formatElapsed, plural } from "./format.js";
+import { cleanText, expectedNote, formatDuration, formatElapsed, mergeResourceOutcomes, plural } from "./format.js";
 import type { InitResult, IoHostOptions, PlanEstimate, PromptBackend, ResultCommand, RunRecord, UiHost } from "./types.js";
 import type { PlannedResource } from "../engine/types.js";
 
@@ -47,11 +47,7 @@ class Recorder {
       case "step-done":
         this.data.stepDurationsMs[event.id] = event.durationMs;
         for (const r of event.resources) {
-          // A resource two steps touch (the workspace: created, then set to build images on the
-          // cluster) is one resource in the result, with the strongest action of the run.
-          const seen = this.data.resources.find((x) => x.id.toLowerCase() === r.id.toLowerCase());
-          if (!seen) this.data.resources.push({ id: r.id, kind: r.kind, name: r.name, action: r.action, step: event.id });
-          else if (ACTION_RANK[r.action] > ACTION_RANK[seen.action]) seen.action = r.action;
+          this.data.resources.push({ id: r.id, kind: r.kind, name: r.name, action: r.action, step: event.id });
         }
         break;
       case "step-skip":
@@ -81,9 +77,6 @@ class Recorder {
     };
   }
 }
-
-/** Which action wins when one resource appears in several steps' outcomes. */
-const ACTION_RANK: Record<ResourceAction, number> = { absent: 0, unchanged: 1, updated: 2, created: 3, deleted: 4 };
 
 function resourceTally(resources: ReadonlyArray<{ action: string }>): string {
   if (resources.length === 0) return "";
@@ -432,7 +425,7 @@ export function buildResult(input: {
     command: input.command,
     ok,
     exitCode: input.exitCode ?? (ok ? ExitCode.ok : ExitCode.failed),
-    resources: input.record.resources.map((r) => ({ ...r })),
+    resources: mergeResourceOutcomes(input.record.resources),
     counts: input.counts ?? { reads: 0, writes: 0, polls: 0 },
     durations: { totalMs: input.record.elapsedMs, steps: { ...input.record.stepDurationsMs } },
     errors,

@@ -3,7 +3,7 @@
 
 import type { DeploymentConfig } from "../config/types.js";
 import type { ResourceAction } from "../engine/types.js";
-import { formatDuration, portalLink, shortKind } from "./format.js";
+import { formatDuration, mergeResourceOutcomes, portalLink, shortKind } from "./format.js";
 import { groupPlan } from "./plan.js";
 
 export interface SummaryInput {
@@ -12,6 +12,8 @@ export interface SummaryInput {
   durationMs?: number;
   /** Deployed to the local emulator: portal links would point nowhere, so they are not shown. */
   local?: boolean;
+  /** The jump-box password was generated for this run (--local without SECURE_AML_JUMPBOX_PASSWORD). */
+  passwordGenerated?: boolean;
   /** Appended to the printed commands so they address this deployment, e.g. "--config secure-aml.json". */
   commandSuffix?: string;
 }
@@ -21,7 +23,8 @@ function findId(resources: SummaryInput["resources"], kind: string, name: string
 }
 
 export function renderSummary(input: SummaryInput): string {
-  const { config, resources } = input;
+  const { config } = input;
+  const resources = mergeResourceOutcomes(input.resources);
   const suffix = input.commandSuffix ? ` ${input.commandSuffix}` : "";
   const lines: string[] = [];
 
@@ -70,7 +73,7 @@ export function renderSummary(input: SummaryInput): string {
   lines.push("Reach Azure Machine Learning studio (the workspace accepts no traffic from the internet):");
   if (config.jumpbox && config.bastion) {
     lines.push(`  1. Open the jump box "${config.jumpboxName}" in the portal${jumpboxId && !input.local ? ` (${portalLink(jumpboxId)})` : ""}, select Connect, then Bastion.`);
-    lines.push(`  2. Sign in as "${config.jumpboxAdmin}" with ${input.local ? "the password (with --local and no SECURE_AML_JUMPBOX_PASSWORD, one was generated and not kept)" : "the password you chose"}; a remote desktop opens in your browser.`);
+    lines.push(`  2. Sign in as "${config.jumpboxAdmin}" with ${input.passwordGenerated ? "its password (generated for this run and deliberately not kept; set SECURE_AML_JUMPBOX_PASSWORD to choose one)" : "the password you chose"}; a remote desktop opens in your browser.`);
     lines.push(`  3. In the jump box, open Microsoft Edge, go to https://ml.azure.com and choose the workspace "${config.workspace}".`);
   } else if (config.jumpbox) {
     lines.push(`  The jump box "${config.jumpboxName}" has no public address and Bastion is off: connect to it over a VPN or`);

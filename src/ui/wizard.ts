@@ -35,7 +35,8 @@ export interface WizardDeps {
   listSubscriptions(): Promise<Array<{ id: string; name: string; isDefault?: boolean }>>;
   listLocations(subscriptionId: string): Promise<Array<{ name: string; displayName: string }>>;
   listResourceGroups(subscriptionId: string): Promise<Array<{ name: string; location: string }>>;
-  checkName(kind: GlobalNameKind, name: string): Promise<NameAvailability>;
+  /** Asks the provider; `subscriptionId` is the one chosen so far (checkNameAvailability is a subscription-level call). */
+  checkName(kind: GlobalNameKind, name: string, subscriptionId?: string): Promise<NameAvailability>;
   /** Values already given by flags, variables or a config file: used as they are, not asked. */
   given?: Partial<DeploymentConfig>;
   givenSecrets?: Secrets;
@@ -45,6 +46,8 @@ export interface WizardDeps {
   saveConfig?(path: string, config: DeploymentConfig): Promise<void>;
   /** Default file name offered for saving; "secure-aml.json". */
   defaultConfigPath?: string;
+  /** The command that replays saved answers (with the run's endpoint options); default `secure-aml init --config PATH --yes`. */
+  replayCommand?(path: string): string;
 }
 
 export interface WizardResult {
@@ -234,7 +237,7 @@ export async function runWizard(deps: WizardDeps): Promise<WizardResult> {
     if (ruled !== true) return ruled;
     let verdict: NameAvailability;
     try {
-      verdict = await deps.checkName(key, value);
+      verdict = await deps.checkName(key, value, answers.subscriptionId);
     } catch {
       return true; // The check is a courtesy; the deployment reports a taken name precisely anyway.
     }
@@ -247,7 +250,7 @@ export async function runWizard(deps: WizardDeps): Promise<WizardResult> {
     const value = answers[key];
     if (typeof value !== "string") continue;
     try {
-      const verdict = await deps.checkName(key, value);
+      const verdict = await deps.checkName(key, value, answers.subscriptionId);
       if (!verdict.available) taken.set(key, verdict);
     } catch {
       // Unknown availability is not a reason to stop the wizard.
@@ -427,7 +430,7 @@ export async function runWizard(deps: WizardDeps): Promise<WizardResult> {
       const path = (await prompt.input({ message: "Config file", default: deps.defaultConfigPath ?? "secure-aml.json", validate: (v) => (v.trim() ? true : "a file name is needed") })).trim();
       await deps.saveConfig(path, config);
       savedTo = path;
-      say(`Saved. Replay without questions: secure-aml init --config ${path} --yes`);
+      say(`Saved. Replay without questions: ${deps.replayCommand ? deps.replayCommand(path) : `secure-aml init --config ${path} --yes`}`);
       if (config.jumpbox) say("(set SECURE_AML_JUMPBOX_PASSWORD for the jump box password when you do)");
     }
   }

@@ -127,6 +127,33 @@ describe("Azure Monitor Private Link Scope", () => {
     );
   });
 
+  it("answers every read in the shape of the request's api-version, not the one the scope was written at", async () => {
+    const path = `${scopeId()}?api-version=`;
+    const legacyRead = await fixture.emulator.raw("GET", `${path}2019-10-17-preview`);
+    assert.equal(legacyRead.status, 200);
+    const legacyProperties = (legacyRead.body as { properties?: Record<string, unknown> }).properties ?? {};
+    assert.equal("accessModeSettings" in legacyProperties, false, "2019-10-17-preview has no accessModeSettings");
+    const current = await fixture.emulator.raw("GET", `${path}2021-07-01-preview`);
+    assert.equal((current.body as { properties?: { accessModeSettings?: { queryAccessMode?: string } } }).properties?.accessModeSettings?.queryAccessMode, "PrivateOnly");
+    // The same through @azure/arm-monitor 7 (2019-10-17-preview): get, list and a tags PATCH, all spec-validated.
+    await monitor.privateLinkScopes.get(RG, "ampls-secure-aml");
+    const listed: unknown[] = [];
+    for await (const scope of monitor.privateLinkScopes.listByResourceGroup(RG)) listed.push(scope);
+    assert.ok(listed.length >= 1);
+    await monitor.privateLinkScopes.updateTags(RG, "ampls-secure-aml", { tags: { env: "test" } });
+    const stillThere = await fixture.emulator.raw("GET", `${path}2023-06-01-preview`);
+    assert.equal((stillThere.body as { properties?: { accessModeSettings?: { queryAccessMode?: string } } }).properties?.accessModeSettings?.queryAccessMode, "PrivateOnly", "a legacy write keeps the settings");
+    // An Application Insights component written at 2020-02-02, read at 2018-05-01-preview (which predates WorkspaceResourceId).
+    const old = await resources.resources.getById(ids.insights, "2018-05-01-preview");
+    assert.equal((old.properties as Record<string, unknown>).WorkspaceResourceId, undefined);
+    const oldRaw = await fixture.emulator.raw("GET", `${ids.insights}?api-version=2018-05-01-preview`);
+    const oldBody = oldRaw.body as { etag?: string; properties?: Record<string, unknown> };
+    assert.equal(oldBody.etag, undefined);
+    assert.equal(oldBody.properties?.WorkspaceResourceId, undefined);
+    assert.equal(oldBody.properties?.InstrumentationKey !== undefined, true);
+    await assertNoResponseFindings(fixture.emulator);
+  });
+
   it("scopes existing resources only, and the targets show the link", async () => {
     await monitor.privateLinkScopedResources.beginCreateOrUpdateAndWait(RG, "ampls-secure-aml", "appi-link", { linkedResourceId: ids.insights }, POLL);
     await monitor.privateLinkScopedResources.beginCreateOrUpdateAndWait(RG, "ampls-secure-aml", "log-link", { linkedResourceId: ids.logs }, POLL);

@@ -22,6 +22,12 @@ export interface TestEmulatorOptions {
   dataDir?: string;
   /** Registers the synthetic Microsoft.EmulatorTest provider (core tests). */
   testProvider?: boolean;
+  /**
+   * With `validateSpecs`, `stop()` throws when the emulator recorded any `error` finding on its own
+   * responses (issue 3: a full test run reports zero spec findings on them). A test that provokes such
+   * findings on purpose opts out here, saying why.
+   */
+  allowResponseFindings?: string;
 }
 
 export interface EmulatorResourcesDump {
@@ -57,7 +63,30 @@ export interface TestEmulator {
   raw(method: string, pathAndQuery: string, options?: { body?: unknown; headers?: Record<string, string>; token?: string | null }): Promise<RawResponse>;
   /** What the child wrote on stderr so far (diagnostics for failing tests). */
   stderr(): string;
+  /**
+   * Ends the child and removes the data directory it created. With spec validation on (and no
+   * `allowResponseFindings`), it then rejects listing every `error` finding on the emulator's responses.
+   */
   stop(): Promise<void>;
+}
+
+/** Response findings of severity "error" (the emulator's own answers, including leniency findings). */
+export function responseErrors(entries: readonly SpecFindingEntry[]): SpecFindingEntry[] {
+  return entries
+    .filter((entry) => entry.direction === "response")
+    .map((entry) => ({ ...entry, findings: entry.findings.filter((finding) => finding.severity === "error") }))
+    .filter((entry) => entry.findings.length > 0);
+}
+
+export function describeFindings(entries: readonly SpecFindingEntry[]): string {
+  return entries
+    .flatMap((entry) =>
+      entry.findings.map(
+        (finding) =>
+          `  ${entry.method} ${entry.path} api-version=${entry.apiVersion ?? "?"} status=${entry.status ?? "?"}: ${finding.code} at ${finding.path} (${finding.operationId ?? "?"} @ ${finding.specApiVersion ?? "?"}): ${finding.message}`,
+      ),
+    )
+    .join("\n");
 }
 
 export const TEST_TOKEN = "emulator-test-token";
@@ -134,7 +163,7 @@ export async function startTestEmulator(opts: TestEmulatorOptions = {}): Promise
     }
     if (ownsDataDir) await fs.rm(dataDir, { recursive: true, force: true });
   };
-  let started: { endpoint: string; caCert: string; subscriptionId: string };
+  let started: { endpoint: string; caCert: string; subscriptionId: string; specValidation?: boolean };
   try {
     started = await new Promise((resolve, reject) => {
       let stdoutText = "";
@@ -145,7 +174,7 @@ export async function startTestEmulator(opts: TestEmulatorOptions = {}): Promise
         if (newline === -1) return;
         clearTimeout(timer);
         try {
-          resolve(JSON.parse(stdoutText.slice(0, newline)) as { endpoint: string; caCert: string; subscriptionId: string });
+          resolve(JSON.parse(stdoutText.slice(0, newline)) as { endpoint: string; caCert: string; subscriptionId: string; specValidation?: boolean });
         } catch (error) {
           reject(new Error(`emulator printed an unexpected line: ${stdoutText.slice(0, newline)} (${(error as Error).message})`));
         }
@@ -201,7 +230,26 @@ export async function startTestEmulator(opts: TestEmulatorOptions = {}): Promise
     },
     stderr: () => stderrText,
     stop() {
-      stopping ??= cleanup();
+      stopping ??= (async () => {
+        let findings: SpecFindingEntry[] = [];
+        let findingsProblem: string | undefined;
+        const mustCheck = opts.validateSpecs === true && opts.allowResponseFindings === undefined && started.specValidation === true;
+        if (mustCheck && child.exitCode === null && child.signalCode === null) {
+          try {
+            findings = responseErrors(((await introspect("GET", "spec-findings")).body as { value: SpecFindingEntry[] }).value);
+          } catch (error) {
+            findingsProblem = (error as Error).message;
+          }
+        }
+        await cleanup();
+        if (findingsProblem !== undefined) throw new Error(`could not read the emulator's spec findings before stopping it: ${findingsProblem}`);
+        if (findings.length > 0) {
+          throw new Error(
+            `the emulator answered with ${findings.reduce((count, entry) => count + entry.findings.length, 0)} spec error(s) on its own responses ` +
+              `(fix the provider, or pass allowResponseFindings: "why" to startTestEmulator):\n${describeFindings(findings)}`,
+          );
+        }
+      })();
       return stopping;
     },
   };

@@ -115,6 +115,14 @@ function componentBody(ctx: HandlerContext, request: JsonObject, existing: Resou
   });
 }
 
+/** Component properties that 2018-05-01-preview (and older) lacks; the 2020-02-02 spec added them. */
+const PROPERTIES_SINCE_2020_02_02 = ["DisableLocalAuth", "ForceCustomerStorageForProfiler", "LaMigrationDate", "Name", "WorkspaceResourceId"];
+
+/** api-versions before 2020-02-02 (2018-05-01-preview, 2015-05-01): no workspace-based components, no etag. */
+function isPreWorkspaceComponentVersion(apiVersion: string): boolean {
+  return apiVersion.slice(0, 10) < "2020-02-02";
+}
+
 // ----- Private link scopes -----
 
 function isLegacyScopeVersion(apiVersion: string): boolean {
@@ -204,7 +212,15 @@ export const insightsProvider: EmulatorProvider = {
         return body;
       },
       view(ctx, record) {
-        return withScopeLinks(ctx, record, "PrivateLinkScopedResources", "ResourceId", "ScopeId");
+        const body = withScopeLinks(ctx, record, "PrivateLinkScopedResources", "ResourceId", "ScopeId");
+        if (isPreWorkspaceComponentVersion(ctx.apiVersion)) {
+          // Answer in that version's shape: it predates workspace-based components and these properties.
+          delete body.etag;
+          const properties = section(body, "properties");
+          for (const key of PROPERTIES_SINCE_2020_02_02) delete properties[key];
+          body.properties = properties;
+        }
+        return body;
       },
     },
     {

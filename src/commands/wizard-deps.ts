@@ -1,0 +1,218 @@
+// The wizard's window on Azure for `secure-aml init`: WizardDeps (src/ui/wizard.ts) built from a
+// CommandRuntime. Sign-in (a real endpoint only), the subscriptions, regions and resource groups the
+// account can see, the providers' own checkNameAvailability for the global names (with a free
+// suggestion when a name is taken), the read-only plan and saving the answers. The UI layer never
+// imports @azure/*; this module is where the two meet.
+
+import { randomBytes } from "node:crypto";
+import type { TokenCredential } from "@azure/core-auth";
+import type { ConfigCommandInput } from "../cli/command-contract.js";
+import type { DeploymentConfig, Secrets } from "../config/types.js";
+import { FIELDS, checkFieldValue } from "../config/fields.js";
+import type { ValueSource } from "../config/resolve.js";
+import { ExitCode, SecureAmlError } from "../errors.js";
+import type { AzureContext } from "../azure/clients.js";
+import { cloudProfile } from "../azure/clouds.js";
+import type { GlobalNameKind, NameAvailability, PromptBackend, WizardDeps } from "../ui/index.js";
+import type { CommandRuntime } from "./runtime.js";
+import { commandSuffix, estimateFor, listLocations, listResourceGroups, listSubscriptions } from "./init-plan-common.js";
+
+/** Where the wizard offers to save the answers. */
+export const DEFAULT_WIZARD_CONFIG_FILE = "secure-aml.json";
+
+/** What the person supplied (flags, variables, the config file): the wizard uses these and does not ask. */
+const PERSON_SOURCES: ReadonlySet<ValueSource> = new Set<ValueSource>(["flag", "env", "file"]);
+
+/** The next step printed when no credential is found. */
+export const SIGN_IN_NEXT =
+  "run `az login` (then re-run), or set AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET for a service principal; " +
+  "or try everything locally with --local";
+
+const IDENTITY_ERROR_NAMES = new Set(["CredentialUnavailableError", "AggregateAuthenticationError", "AuthenticationRequiredError"]);
+
+/**
+ * Turns a failed sign-in into SecureAmlError NOT_SIGNED_IN (exit 1) that says what to run. Recognises
+ * @azure/identity's errors and the runtime's own NOT_SIGNED_IN; anything else is returned as it is.
+ */
+export function signInFailure(error: unknown): unknown {
+  const name = (error as { name?: unknown })?.name;
+  const code = (error as { code?: unknown })?.code;
+  const identity = (typeof name === "string" && IDENTITY_ERROR_NAMES.has(name)) || code === "NOT_SIGNED_IN";
+  if (!identity) return error;
+  return new SecureAmlError(
+    "NOT_SIGNED_IN",
+    "No Azure credential was found: DefaultAzureCredential tried the environment variables, a managed identity and the Azure CLI login.",
+    ExitCode.failed,
+    SIGN_IN_NEXT,
+  );
+}
+
+/** The account a token stands for (upn / preferred_username / app id), read from its claims; never the token. */
+export function accountOfToken(token: string): string | undefined {
+  const payload = token.split(".")[1];
+  if (!payload) return undefined;
+  try {
+    const claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as Record<string, unknown>;
+    for (const key of ["upn", "preferred_username", "unique_name", "email", "appid", "azp"]) {
+      const value = claims[key];
+      if (typeof value === "string" && value !== "") return key === "appid" || key === "azp" ? `application ${value}` : value;
+    }
+  } catch {
+    // Not a JWT (e.g. a test token): nothing to say about the account.
+  }
+  return undefined;
+}
+
+/** Asks the credential for a Resource Manager token once, so that a missing login shows before the first question. */
+export async function signInWith(credential: TokenCredential, scope: string): Promise<{ account?: string }> {
+  let token: { token: string } | null;
+  try {
+    token = await credential.getToken(scope);
+  } catch (error) {
+    throw signInFailure(error);
+  }
+  if (!token) throw signInFailure(Object.assign(new Error("no token"), { name: "CredentialUnavailableError" }));
+  const account = accountOfToken(token.token);
+  return account ? { account } : {};
+}
+
+/** The values the person gave (flags, variables, file); derived defaults are not among them. */
+export function givenByPerson(partial: Partial<DeploymentConfig>, sources: Record<string, ValueSource>): Partial<DeploymentConfig> {
+  const given: Record<string, unknown> = {};
+  for (const field of FIELDS) {
+    const value = partial[field.key];
+    const source = sources[field.key];
+    if (value !== undefined && source !== undefined && PERSON_SOURCES.has(source)) given[field.key] = value;
+  }
+  return given as Partial<DeploymentConfig>;
+}
+
+/**
+ * Whether `init` should run the wizard: a person at a terminal (and no --yes), and a required value
+ * (subscription, region) or the password that the person did not supply. With --local the emulator's
+ * subscription and region are only defaults, so `init --local` in a terminal is the wizard too.
+ */
+export function wantsWizard(input: ConfigCommandInput): boolean {
+  if (!input.run.interactive || input.run.yes) return false;
+  if (!input.precheck.resolved) return true;
+  const { sources } = input.precheck;
+  const required = FIELDS.filter((f) => f.required);
+  return required.some((f) => !PERSON_SOURCES.has(sources[f.key] as ValueSource));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Global names
+
+const NAME_LIMITS: Record<GlobalNameKind, { maxLength: number; alphabet: string }> = {
+  // Storage: 3-24 lower-case letters and digits. Key vault: 3-24, letters, digits and hyphens.
+  // Registry: 5-50 letters and digits.
+  storageAccount: { maxLength: 24, alphabet: "abcdefghijklmnopqrstuvwxyz0123456789" },
+  keyVault: { maxLength: 24, alphabet: "abcdefghijklmnopqrstuvwxyz0123456789" },
+  registry: { maxLength: 50, alphabet: "abcdefghijklmnopqrstuvwxyz0123456789" },
+};
+
+/** `name` with a short random suffix, cut to the kind's length limit (the suffix only uses letters and digits). */
+export function nameWithSuffix(kind: GlobalNameKind, name: string, random: () => Buffer = () => randomBytes(4)): string {
+  const { maxLength, alphabet } = NAME_LIMITS[kind];
+  const suffix = [...random()].map((b) => alphabet[b % alphabet.length]).join("");
+  const base = name.replace(/-+$/, "").slice(0, maxLength - suffix.length).replace(/-+$/, "");
+  return `${base}${suffix}`;
+}
+
+async function askProvider(azure: AzureContext, kind: GlobalNameKind, name: string): Promise<NameAvailability> {
+  let answer: { nameAvailable?: boolean; reason?: string; message?: string };
+  if (kind === "storageAccount") {
+    answer = await (await azure.storage()).storageAccounts.checkNameAvailability({ name, type: "Microsoft.Storage/storageAccounts" });
+  } else if (kind === "keyVault") {
+    answer = await (await azure.keyVault()).vaults.checkNameAvailability({ name, type: "Microsoft.KeyVault/vaults" });
+  } else {
+    answer = await (await azure.containerRegistry()).registries.checkNameAvailability({ name, type: "Microsoft.ContainerRegistry/registries" });
+  }
+  return { available: answer.nameAvailable === true, ...(answer.reason ? { reason: String(answer.reason) } : {}) };
+}
+
+/**
+ * Asks the provider whether `name` is free; when it is taken, tries up to three suffixed names and
+ * offers the first free one. An invalid name gets no suggestion (the rule is the message).
+ */
+export async function checkGlobalName(azure: AzureContext, kind: GlobalNameKind, name: string): Promise<NameAvailability> {
+  const verdict = await askProvider(azure, kind, name);
+  if (verdict.available || /invalid/i.test(verdict.reason ?? "")) return verdict;
+  const spec = FIELDS.find((f) => f.key === kind);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const candidate = nameWithSuffix(kind, name);
+    if (spec && checkFieldValue(spec, candidate, {}).length > 0) continue;
+    if ((await askProvider(azure, kind, candidate)).available) return { ...verdict, suggestion: candidate };
+  }
+  return verdict;
+}
+
+function shellWord(value: string): string {
+  return /^[A-Za-z0-9_./:@=,+%-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export interface InitWizardDepsOptions {
+  /** The prompts; default: @inquirer/prompts on the command's stdin, drawn on its stderr. */
+  prompt?: PromptBackend;
+  /** Where the answers are saved: default config/file.ts writeConfigFile. */
+  saveConfig?: (path: string, config: DeploymentConfig) => Promise<void>;
+}
+
+/** WizardDeps for `init`, backed by the runtime's Azure endpoint and credential. */
+export async function createInitWizardDeps(input: ConfigCommandInput, runtime: CommandRuntime, options: InitWizardDepsOptions = {}): Promise<WizardDeps> {
+  const { precheck } = input;
+  const given = givenByPerson(precheck.partial, precheck.sources);
+  // --local: the emulator serves one subscription, so it is not a question.
+  if (input.run.local && given.subscriptionId === undefined && precheck.partial.subscriptionId !== undefined) {
+    given.subscriptionId = precheck.partial.subscriptionId;
+  }
+  const givenSecrets: Secrets = precheck.sources.jumpboxPassword === "env" && precheck.secrets.jumpboxPassword ? { jumpboxPassword: precheck.secrets.jumpboxPassword } : {};
+
+  let prompt = options.prompt;
+  if (!prompt) {
+    const { createInquirerBackend } = await import("../ui/index.js");
+    prompt = createInquirerBackend({ input: input.io.stdin, output: input.io.stderr, signal: runtime.signal });
+  }
+  const saveConfig =
+    options.saveConfig ??
+    (async (path: string, config: DeploymentConfig) => {
+      const { writeConfigFile } = await import("../config/file.js");
+      await writeConfigFile(path, config);
+    });
+  // Saving is offered only when something was asked: a run that replays a whole file has nothing new.
+  const everythingGiven = FIELDS.every((f) => given[f.key] !== undefined);
+
+  const deps: WizardDeps = {
+    prompt,
+    output: input.io.stderr,
+    listSubscriptions: () => listSubscriptions(runtime),
+    listLocations: (subscriptionId) => listLocations(runtime, subscriptionId),
+    listResourceGroups: (subscriptionId) => listResourceGroups(runtime, subscriptionId),
+    checkName: (kind, name, subscriptionId) => {
+      const subscription = subscriptionId ?? given.subscriptionId;
+      if (!subscription) return Promise.resolve({ available: true });
+      return checkGlobalName(runtime.azureFor(subscription), kind, name);
+    },
+    given,
+    givenSecrets,
+    plan: async (config) => {
+      const { stepsFor } = await import("../steps/index.js");
+      const { planSteps } = await import("../engine/engine.js");
+      const steps = stepsFor(config);
+      const planned = await planSteps(steps, { config, secrets: {}, azure: runtime.azureFor(config.subscriptionId) }, { io: runtime.ui, signal: runtime.signal });
+      return { planned: planned.resources, estimate: estimateFor(steps) };
+    },
+    defaultConfigPath: DEFAULT_WIZARD_CONFIG_FILE,
+    replayCommand: (path) => ["secure-aml init --config", shellWord(path), commandSuffix(input), "--yes"].filter((p) => p !== "").join(" "),
+    ...(everythingGiven ? {} : { saveConfig }),
+  };
+  // A real endpoint: sign in first, so that a missing login is the first thing said. A loopback
+  // emulator takes the static test token; there is nobody to sign in as.
+  if (!runtime.loopback) {
+    const scope = cloudProfile(precheck.partial.cloud ?? "AzureCloud").armScope;
+    deps.signIn = () => signInWith(runtime.credential, scope);
+  }
+  return deps;
+}
