@@ -78,6 +78,18 @@ function armErrorBody(err: unknown): { code?: string; message?: string } {
 }
 
 /**
+ * core-lro reports an operation that ended `Failed` as a plain Error whose message is
+ * "The long-running operation has failed. CODE. MESSAGE" (no status, no body). Recover ARM's code from
+ * it so that a failed operation with a transient code (InternalServerError, ...) is retried like the
+ * same error answered synchronously.
+ */
+function lroFailureOf(err: unknown): { code?: string; message?: string } | undefined {
+  if (!(err instanceof Error) || field(err, "statusCode") !== undefined) return undefined;
+  const match = /^The long-running operation has failed\. ([A-Za-z0-9_.]+)\. ([\s\S]*)$/.exec(err.message);
+  return match ? { code: match[1], message: match[2] } : undefined;
+}
+
+/**
  * Normalises anything thrown by an SDK call. `resource` is the ID or name, `operation` what we
  * were doing ("create storage account"), so that the message stands on its own.
  */
@@ -86,7 +98,8 @@ export function normalizeArmError(err: unknown, context: { resource?: string; op
     return { code: err.code, message: err.message, armCode: err.armCode, next: err.next, transient: false, ...context };
   }
   const statusCode = typeof field(err, "statusCode") === "number" ? (field(err, "statusCode") as number) : undefined;
-  const { code, message } = armErrorBody(err);
+  const lroFailure = lroFailureOf(err);
+  const { code, message } = lroFailure ?? armErrorBody(err);
   const response = field(err, "response");
   const retryAfterMs = parseRetryAfter(headerOf(response, "retry-after"));
   const socketCode = str(field(err, "code"));

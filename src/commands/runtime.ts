@@ -22,8 +22,12 @@ import { assertLoopbackEndpoint, createStaticTestCredential, isLoopbackHost } fr
 import type { ResultCommand, UiHost, InitResult, RunRecord } from "../ui/types.js";
 import type { RunningEmulator } from "../emulator/server.js";
 
-/** Poll interval for long-running operations against a loopback emulator (it sends Retry-After when it needs longer). */
-export const LOOPBACK_POLL_INTERVAL_MS = 10;
+/**
+ * Poll interval for long-running operations against a loopback emulator. The emulator sends Retry-After
+ * (whole seconds) while at least a second of the operation remains, so this only sets how closely the
+ * last second is followed: each long operation ends at most this late, in a handful of polls.
+ */
+export const LOOPBACK_POLL_INTERVAL_MS = 50;
 /** Environment variable that forces the static test credential (refused for a non-loopback endpoint). */
 export const CREDENTIAL_ENV = "SECURE_AML_CREDENTIAL";
 

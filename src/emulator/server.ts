@@ -130,18 +130,28 @@ interface RequestState {
   /** Set when validation found request-body errors already answered. */
   skipResponseValidation?: boolean;
   /**
-   * Spec errors on the request's path parameters (name patterns, lengths). They do not block: ARM leaves
-   * name rules to each resource provider, which answers with its own code. If the provider accepts the
-   * request anyway, the emulator is more lenient than Azure, which is recorded as a response finding.
+   * Spec errors on the request's name rules: path parameters (name patterns, lengths) and the `name` of a
+   * checkNameAvailability body. They do not block: ARM leaves name rules to each resource provider, which
+   * answers with its own code (AccountNameInvalid, VaultNameNotValid, ...; or `nameAvailable: false`). If
+   * the provider accepts the request anyway, the emulator is more lenient than Azure: recorded as a
+   * response finding (LENIENT_NAME_RULE), which fails the tests.
    */
-  pathParameterErrors?: SpecFinding[];
+  nameRuleErrors?: SpecFinding[];
 }
 
-/** Finding code recorded when a provider accepted a request whose path parameters break the spec. */
-export const LENIENT_PATH_PARAMETER = "EMULATOR_LENIENT_PATH_PARAMETER";
+/** Finding code recorded when a provider accepted a request whose names break the spec's rules. */
+export const LENIENT_NAME_RULE = "EMULATOR_LENIENT_NAME_RULE";
 
-function isPathParameterFinding(finding: SpecFinding): boolean {
-  return finding.path.startsWith(".path.");
+/** A finding on a name rule that the resource provider, not ARM, enforces (see RequestState.nameRuleErrors). */
+export function isNameRuleFinding(finding: SpecFinding): boolean {
+  if (finding.path.startsWith(".path.")) return true;
+  return finding.path === "$.name" && /_CheckNameAvailability$/i.test(finding.operationId ?? "");
+}
+
+/** Whether the provider's answer accepted the request (a 2xx, and for checkNameAvailability: the name is available). */
+function acceptedByProvider(reply: Reply): boolean {
+  if (reply.status >= 400) return false;
+  return !(isObject(reply.body) && reply.body.nameAvailable === false);
 }
 
 const MAX_LOG_ENTRIES = 20_000;
@@ -291,7 +301,7 @@ export class ArmEmulator {
     if (this.validator && !state.skipResponseValidation && requestClass !== "poll") {
       await this.validateResponse(state, reply);
     }
-    if (state.pathParameterErrors && reply.status < 400) this.recordLeniency(state, reply, state.pathParameterErrors);
+    if (state.nameRuleErrors && acceptedByProvider(reply)) this.recordLeniency(state, reply, state.nameRuleErrors);
     logEntry.status = reply.status;
     if (reply.status >= 400 && isObject(reply.body) && isObject(reply.body.error) && typeof reply.body.error.code === "string") {
       logEntry.errorCode = reply.body.error.code;
@@ -1210,9 +1220,9 @@ export class ArmEmulator {
     const findings = await this.validator.validateRequest({ method: state.method, url: this.requestUrl(state), headers: state.headers, body: state.body });
     if (findings.length === 0) return;
     this.recordFindings({ time: new Date().toISOString(), direction: "request", method: state.method, path: state.url.pathname, apiVersion: state.apiVersion, findings });
-    const pathErrors = findings.filter((finding) => finding.severity === "error" && isPathParameterFinding(finding));
-    if (pathErrors.length > 0) state.pathParameterErrors = pathErrors;
-    const errors = findings.filter((finding) => finding.severity === "error" && !isPathParameterFinding(finding));
+    const nameRuleErrors = findings.filter((finding) => finding.severity === "error" && isNameRuleFinding(finding));
+    if (nameRuleErrors.length > 0) state.nameRuleErrors = nameRuleErrors;
+    const errors = findings.filter((finding) => finding.severity === "error" && !isNameRuleFinding(finding));
     if (errors.length === 0) return;
     state.skipResponseValidation = true;
     throw new ArmError(
@@ -1251,8 +1261,8 @@ export class ArmEmulator {
     }
   }
 
-  /** The provider accepted what Azure's spec forbids in the URL: an emulator bug that tests must see. */
-  private recordLeniency(state: RequestState, reply: Reply, pathErrors: SpecFinding[]): void {
+  /** The provider accepted a name Azure's spec forbids: an emulator bug that tests must see. */
+  private recordLeniency(state: RequestState, reply: Reply, nameRuleErrors: SpecFinding[]): void {
     this.recordFindings({
       time: new Date().toISOString(),
       direction: "response",
@@ -1260,10 +1270,10 @@ export class ArmEmulator {
       path: state.url.pathname,
       apiVersion: state.apiVersion,
       status: reply.status,
-      findings: pathErrors.map((finding) => ({
+      findings: nameRuleErrors.map((finding) => ({
         severity: "error",
-        code: LENIENT_PATH_PARAMETER,
-        message: `The emulator accepted (HTTP ${reply.status}) a request whose path parameter breaks the spec (${finding.code}: ${finding.message}); Azure's resource provider refuses it with its own error code, so the emulator's provider is too lenient.`,
+        code: LENIENT_NAME_RULE,
+        message: `The emulator accepted (HTTP ${reply.status}) a name that breaks the spec (${finding.code}: ${finding.message}); Azure's resource provider refuses it with its own error code, so the emulator's provider is too lenient.`,
         path: finding.path,
         operationId: finding.operationId,
         specApiVersion: finding.specApiVersion,

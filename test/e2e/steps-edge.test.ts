@@ -51,6 +51,13 @@ describe("client layer rules", () => {
     assert.equal(normalizeArmError({ statusCode: 400, code: "InvalidParameter", message: "no" }).transient, false);
     assert.equal(normalizeArmError({ statusCode: 503, message: "down" }).transient, true);
     assert.equal(normalizeArmError({ code: "ECONNRESET", message: "reset" }).transient, true);
+    // An operation that ended Failed reaches us as core-lro's plain Error: its ARM code decides.
+    const failedOp = normalizeArmError(new Error("The long-running operation has failed. InternalServerError. The operation failed."));
+    assert.equal(failedOp.armCode, "InternalServerError");
+    assert.equal(failedOp.transient, true);
+    const refusedOp = normalizeArmError(new Error("The long-running operation has failed. InvalidParameter. Bad size."));
+    assert.equal(refusedOp.armCode, "InvalidParameter");
+    assert.equal(refusedOp.transient, false);
     assert.equal(parseRetryAfter("0"), 0);
     assert.equal(parseRetryAfter(undefined), undefined);
   });

@@ -11,15 +11,6 @@ import { POLL, REGION, assertNoResponseFindings, collect, rejectsWithCode, start
 const TENANT = "72f988bf-0000-4000-8000-00000000e111";
 
 let fixture: ServicesFixture;
-/**
- * Without spec validation: the validator refuses names that break a spec's path pattern with
- * InvalidRequestContent before the provider runs, while ARM leaves name rules to the resource
- * provider, whose own error codes are what these tests check.
- */
-let lenient: ServicesFixture;
-let lenientStorage: StorageManagementClient;
-let lenientKeyVault: KeyVaultManagementClient;
-let lenientRegistry: ContainerRegistryManagementClient;
 let storage: StorageManagementClient;
 let keyVault: KeyVaultManagementClient;
 let registry: ContainerRegistryManagementClient;
@@ -40,16 +31,10 @@ before(async () => {
   resources = new ResourceManagementClient(credential, subscriptionId, clientOptions);
   await fixture.resourceGroup("rg-names");
   await fixture.resourceGroup("rg-other");
-  lenient = await startServicesFixture({ validateSpecs: false });
-  lenientStorage = new StorageManagementClient(lenient.emulator.credential, lenient.subscriptionId, lenient.emulator.clientOptions);
-  lenientKeyVault = new KeyVaultManagementClient(lenient.emulator.credential, lenient.subscriptionId, lenient.emulator.clientOptions);
-  lenientRegistry = new ContainerRegistryManagementClient(lenient.emulator.credential, lenient.subscriptionId, lenient.emulator.clientOptions);
-  await lenient.resourceGroup("rg-names");
 });
 
 after(async () => {
   await fixture?.emulator.stop();
-  await lenient?.emulator.stop();
 });
 
 function storageParams(overrides: Record<string, unknown> = {}) {
@@ -90,7 +75,7 @@ describe("storage accounts", () => {
 
   it("refuses bad names and names held elsewhere, and checkNameAvailability agrees", async () => {
     for (const bad of ["ab", "UpperCase1", "has-dash", "a".repeat(25)]) {
-      await rejectsWithCode(lenientStorage.storageAccounts.create("rg-names", bad, storageParams(), POLL), "AccountNameInvalid", 400);
+      await rejectsWithCode(storage.storageAccounts.create("rg-names", bad, storageParams(), POLL), "AccountNameInvalid", 400);
       const check = await storage.storageAccounts.checkNameAvailability({ name: bad, type: "Microsoft.Storage/storageAccounts" });
       assert.equal(check.nameAvailable, false);
       assert.equal(check.reason, "AccountNameInvalid");
@@ -142,7 +127,7 @@ describe("key vaults", () => {
 
   it("refuses invalid names, taken names and missing tenant or SKU", async () => {
     for (const bad of ["kv", "1starts-with-digit", "double--hyphen", "ends-with-", "x".repeat(25), "under_score"]) {
-      await rejectsWithCode(lenientKeyVault.vaults.createOrUpdate("rg-names", bad, vaultParams(), POLL), "VaultNameNotValid", 400);
+      await rejectsWithCode(keyVault.vaults.createOrUpdate("rg-names", bad, vaultParams(), POLL), "VaultNameNotValid", 400);
       const check = await keyVault.vaults.checkNameAvailability({ name: bad, type: "Microsoft.KeyVault/vaults" });
       assert.deepEqual([check.nameAvailable, check.reason], [false, "AccountNameInvalid"]);
     }
@@ -216,8 +201,8 @@ describe("container registries", () => {
     await rejectsWithCode(registry.registries.update("rg-names", "crbasic0002", { publicNetworkAccess: "Disabled" }, POLL), "DisablingPublicNetworkAccessNotSupported");
     await rejectsWithCode(registry.registries.listCredentials("rg-names", "crbasic0002"), "AdminUserDisabled", 400);
     for (const bad of ["abcd", "has-dash1", "a".repeat(51)]) {
-      await rejectsWithCode(lenientRegistry.registries.create("rg-names", bad, { location: REGION, sku: { name: "Premium" } }, POLL), "InvalidResourceName", 400);
-      const check = await lenientRegistry.registries.checkNameAvailability({ name: bad, type: "Microsoft.ContainerRegistry/registries" });
+      await rejectsWithCode(registry.registries.create("rg-names", bad, { location: REGION, sku: { name: "Premium" } }, POLL), "InvalidResourceName", 400);
+      const check = await registry.registries.checkNameAvailability({ name: bad, type: "Microsoft.ContainerRegistry/registries" });
       assert.equal(check.nameAvailable, false);
     }
     await fixture.emulator.seedTakenName("registry", "crtakenelsewhere");

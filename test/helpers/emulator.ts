@@ -149,6 +149,11 @@ export async function startTestEmulator(opts: TestEmulatorOptions = {}): Promise
   if (opts.validateSpecs) args.push("--validate-specs");
   if (opts.testProvider) args.push("--test-provider");
   const child: ChildProcess = spawn(process.execPath, args, { stdio: ["pipe", "pipe", "pipe"] });
+  // The child must never keep a test process alive (e.g. when a test forgot stop(), or an `after` hook threw
+  // before reaching it): unreferenced, the test process can exit, which closes the child's stdin, and the
+  // child (--exit-on-stdin-end) stops.
+  child.unref();
+  for (const stream of [child.stdin, child.stdout, child.stderr]) (stream as unknown as { unref?: () => void } | null)?.unref?.();
   let stderrText = "";
   child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
     stderrText += chunk;
