@@ -16,6 +16,10 @@ export interface EmulatorCommandOptions {
   port?: string | number;
   /** Data directory (default `.secure-aml/emulator` under the current directory). */
   data?: string;
+  /** The same, as the CLI's EmulatorCommandInput (src/cli/command-contract.ts) names it; `data` wins when both are set. */
+  dataDir?: string;
+  /** Output streams (the CLI's CommandIo); used when `runEmulatorCommand` gets no `io` argument. */
+  io?: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream };
   latency?: string;
   timeScale?: string | number;
   faults?: string;
@@ -80,13 +84,14 @@ export function validateEmulatorOptions(options: EmulatorCommandOptions): Valida
   if (output !== "json" && output !== "text") {
     problems.push({ field: "output", flag: "--output", value: options.output, rule: "must be json or text" });
   }
-  if (options.data !== undefined && options.data.trim() === "") {
-    problems.push({ field: "data", flag: "--data", value: options.data, rule: "must be a directory path" });
+  const data = options.data ?? options.dataDir;
+  if (data !== undefined && data.trim() === "") {
+    problems.push({ field: "data", flag: "--data", value: data, rule: "must be a directory path" });
   }
   if (problems.length > 0) throw new InputError(problems);
   return {
     port,
-    dataDir: path.resolve(options.data ?? DEFAULT_EMULATOR_DATA_DIR),
+    dataDir: path.resolve(data ?? DEFAULT_EMULATOR_DATA_DIR),
     latency: latency as LatencyProfile,
     timeScale,
     faults,
@@ -102,8 +107,9 @@ export function validateEmulatorOptions(options: EmulatorCommandOptions): Valida
  * end with exitOnStdinEnd (0). Throws InputError (exit 2) for bad options, before listening.
  */
 export async function runEmulatorCommand(options: EmulatorCommandOptions, io?: Partial<EmulatorCommandIo>): Promise<ExitCodeValue> {
-  const out = io?.stdout ?? ((line: string) => process.stdout.write(line + "\n"));
-  const err = io?.stderr ?? ((line: string) => process.stderr.write(line + "\n"));
+  const streams = options.io;
+  const out = io?.stdout ?? ((line: string) => void (streams?.stdout ?? process.stdout).write(line + "\n"));
+  const err = io?.stderr ?? ((line: string) => void (streams?.stderr ?? process.stderr).write(line + "\n"));
   const validated = validateEmulatorOptions(options);
   const emulator: RunningEmulator = await startEmulator({
     port: validated.port,

@@ -68,6 +68,7 @@ export interface HandlerContext {
   id: string;
   resourceGroup?: string;
   name: string;
+  /** The api-version of the request being handled (for `view`, of the request being answered). */
   apiVersion: string;
   /** A new random GUID (principal IDs, resource GUIDs, etags). */
   guid(): string;
@@ -150,7 +151,11 @@ export interface ResourceTypeHandler {
   onSucceeded?(ctx: HandlerContext, record: ResourceRecord): void;
   /** Side effects after a delete completes (soft delete, cleaning references). */
   onDeleted?(ctx: HandlerContext, record: ResourceRecord): void;
-  /** Composes the GET body (e.g. a VNet shows its subnet child records inline). */
+  /**
+   * Composes the body a client sees (e.g. a VNet shows its subnet child records inline). `ctx.apiVersion` is
+   * the api-version of the request being answered (not `record.apiVersion`, the last write's): drop what that
+   * version's spec lacks.
+   */
   view?(ctx: HandlerContext, record: ResourceRecord): JsonObject;
   /** POST {resourceId}/{action}, by lower-cased action name. */
   actions?: Record<string, (ctx: HandlerContext, req: ActionRequest) => ActionResponse | Promise<ActionResponse>>;

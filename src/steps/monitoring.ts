@@ -40,31 +40,17 @@ function logAnalyticsSpec({ config, azure }: AzureStepContext): ResourceSpec<Log
   };
 }
 
-/**
- * Components_CreateOrUpdate is specified as 200 only, so the SDK rejects a 201 although the component
- * was created. A front-end answering 201 (the local emulator does today) must not fail the step:
- * the next read sees the component either way.
- */
-async function tolerateCreated<T>(call: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await call();
-  } catch (err) {
-    if ((err as { statusCode?: unknown }).statusCode === 201) return undefined;
-    throw err;
-  }
-}
-
 function appInsightsSpec({ config, azure }: AzureStepContext): ResourceSpec<ApplicationInsightsComponent> {
   const id = appInsightsId(config);
   const put = async (existing: ApplicationInsightsComponent | undefined) =>
-    tolerateCreated(async () => (await azure.appInsights()).components.createOrUpdate(config.resourceGroup, config.appInsights, {
+    (await azure.appInsights()).components.createOrUpdate(config.resourceGroup, config.appInsights, {
       ...(existing ?? { tags: { ...MANAGED_TAGS } }),
       location: existing?.location ?? config.location,
       kind: "web",
       applicationType: "web",
       workspaceResourceId: logAnalyticsId(config),
       ingestionMode: "LogAnalytics",
-    }));
+    });
   return {
     id,
     kind: "Microsoft.Insights/components",

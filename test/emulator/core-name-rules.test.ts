@@ -53,7 +53,7 @@ describe("name rules: the provider decides, a lenient provider is caught", () =>
   let lenientDir: string;
 
   before(async () => {
-    const { StorageManagementClient, } = await import("@azure/arm-storage");
+    const { StorageManagementClient } = await import("@azure/arm-storage");
     const { ResourceManagementClient } = await import("@azure/arm-resources");
     strict = await startTestEmulator({ validateSpecs: true });
     strictStorage = new StorageManagementClient(strict.credential, strict.subscriptionId, strict.clientOptions);
@@ -68,9 +68,13 @@ describe("name rules: the provider decides, a lenient provider is caught", () =>
   });
 
   after(async () => {
-    await strict?.stop();
-    await lenient?.stop();
-    if (lenientDir) await fs.rm(lenientDir, { recursive: true, force: true });
+    try {
+      await lenient?.stop();
+      if (lenientDir) await fs.rm(lenientDir, { recursive: true, force: true });
+    } finally {
+      // Last: its stop() throws when the strict emulator recorded response findings.
+      await strict?.stop();
+    }
   });
 
   it("lets the provider refuse a bad path name with its own code (not InvalidRequestContent)", async () => {

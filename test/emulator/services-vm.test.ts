@@ -13,9 +13,7 @@ const READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7";
 const PASSWORD = ["Emu", "lator", "Pass", "-42", "x"].join("");
 
 let fixture: ServicesFixture;
-let lenient: ServicesFixture;
 let compute: ComputeManagementClient;
-let lenientCompute: ComputeManagementClient;
 let schedules: DevTestLabsClient;
 const nicIds: string[] = [];
 
@@ -52,19 +50,15 @@ function vmParams(nicId: string, overrides: { adminUsername?: string; adminPassw
 
 before(async () => {
   fixture = await startServicesFixture();
-  lenient = await startServicesFixture({ validateSpecs: false });
   const [{ ComputeManagementClient }, { DevTestLabsClient }] = await Promise.all([import("@azure/arm-compute"), import("@azure/arm-devtestlabs")]);
   compute = new ComputeManagementClient(fixture.emulator.credential, fixture.subscriptionId, fixture.emulator.clientOptions);
-  lenientCompute = new ComputeManagementClient(lenient.emulator.credential, lenient.subscriptionId, lenient.emulator.clientOptions);
   schedules = new DevTestLabsClient(fixture.emulator.credential, fixture.subscriptionId, fixture.emulator.clientOptions);
   await fixture.resourceGroup(RG);
-  await lenient.resourceGroup(RG);
   nicIds.push(await createNic(fixture, "nic-jumpbox"), await createNic(fixture, "nic-spare"));
 });
 
 after(async () => {
   await fixture?.emulator.stop();
-  await lenient?.emulator.stop();
 });
 
 describe("virtual machines", () => {
@@ -95,12 +89,12 @@ describe("virtual machines", () => {
     await rejectsWithCode(compute.virtualMachines.createOrUpdate(RG, "vm-nonic", vmParams(missingNic), POLL), "InvalidResourceReference", 400);
     await rejectsWithCode(compute.virtualMachines.createOrUpdate(RG, "vm-sharednic", vmParams(nicIds[0]), POLL), "NicInUse", 400);
     for (const name of ["admin", "Administrator", "root", "test1", "support_388945a0"]) {
-      await rejectsWithCode(lenientCompute.virtualMachines.createOrUpdate(RG, "vm-badname", vmParams(nicIds[1], { adminUsername: name }), POLL), "InvalidParameter", 400);
+      await rejectsWithCode(compute.virtualMachines.createOrUpdate(RG, "vm-badname", vmParams(nicIds[1], { adminUsername: name }), POLL), "InvalidParameter", 400);
     }
     for (const weak of ["short1A!", "alllowercaseletters", "NoDigitsOrSymbolsHere", "P@ssw0rd"]) {
-      await rejectsWithCode(lenientCompute.virtualMachines.createOrUpdate(RG, "vm-weak", vmParams(nicIds[1], { adminPassword: weak }), POLL), "InvalidParameter", 400);
+      await rejectsWithCode(compute.virtualMachines.createOrUpdate(RG, "vm-weak", vmParams(nicIds[1], { adminPassword: weak }), POLL), "InvalidParameter", 400);
     }
-    await rejectsWithCode(lenientCompute.virtualMachines.createOrUpdate(RG, "vm-longname", vmParams(nicIds[1], { computerName: "a-very-long-computer-name" }), POLL), "InvalidParameter", 400);
+    await rejectsWithCode(compute.virtualMachines.createOrUpdate(RG, "vm-longname", vmParams(nicIds[1], { computerName: "a-very-long-computer-name" }), POLL), "InvalidParameter", 400);
     await rejectsWithCode(compute.virtualMachines.createOrUpdate(RG, "vm-image", vmParams(nicIds[1], { sku: "win11-99h9-ent" }), POLL), "PlatformImageNotFound", 404);
   });
 });

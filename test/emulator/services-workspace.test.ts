@@ -96,6 +96,8 @@ describe("Log Analytics and Application Insights", () => {
       publicNetworkAccessForQuery: "Disabled",
     });
     ids.insights = component.id ?? "";
+    const creates = (await fixture.emulator.requestLog()).filter((entry) => entry.method === "PUT" && entry.path.endsWith("/components/appi-secure-aml"));
+    assert.deepEqual(creates.map((entry) => entry.status), [200], "Components_CreateOrUpdate answers 200 on create (its spec lists only 200)");
     assert.match(component.instrumentationKey ?? "", /^[0-9a-f-]{36}$/);
     assert.ok(component.connectionString?.startsWith("InstrumentationKey="));
     assert.equal(component.workspaceResourceId, ids.logs);

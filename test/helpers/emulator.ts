@@ -140,6 +140,13 @@ function rawRequest(endpoint: string, ca: string, method: string, pathAndQuery: 
 }
 
 export async function startTestEmulator(opts: TestEmulatorOptions = {}): Promise<TestEmulator> {
+  try {
+    await fs.access(ENTRY);
+  } catch {
+    // Seen as a suite "cancelled" after a few hundred ms when another `npm test` / `npm run build` had just
+    // removed dist/ (its `clean` step) while this run was going: say so instead of a bare spawn failure.
+    throw new Error(`the compiled emulator entry ${ENTRY} is missing: was dist/ removed or rebuilt by a concurrent \`npm run build\` or \`npm test\`?`);
+  }
   const ownsDataDir = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), "secure-aml-emulator-")));
   const args = [ENTRY, "--port", "0", "--data", dataDir, "--output", "json", "--exit-on-stdin-end"];
