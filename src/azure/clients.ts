@@ -17,6 +17,7 @@ import type { ApplicationInsightsManagementClient } from "@azure/arm-appinsights
 import type { AuthorizationManagementClient } from "@azure/arm-authorization";
 import type { ComputeManagementClient } from "@azure/arm-compute";
 import type { DevTestLabsClient } from "@azure/arm-devtestlabs";
+import type { SubscriptionClient } from "@azure/arm-resources-subscriptions";
 import type { CloudName } from "../config/types.js";
 import { cloudProfile, type CloudProfile } from "./clouds.js";
 
@@ -173,6 +174,8 @@ export interface AzureContext {
   authorization(): Promise<AuthorizationManagementClient>;
   compute(): Promise<ComputeManagementClient>;
   devTestLabs(): Promise<DevTestLabsClient>;
+  /** Tenant-level reads: subscriptions the account sees, their regions and tenant. */
+  subscriptions(): Promise<SubscriptionClient>;
 }
 
 /** The options object every client constructor receives (generated and modular clients alike). */
@@ -236,34 +239,18 @@ export function createAzureContext(opts: AzureContextOptions): AzureContext {
     authorization: lazy("authorization", async () => new (await import("@azure/arm-authorization")).AuthorizationManagementClient(credential, subscriptionId, options)),
     compute: lazy("compute", async () => new (await import("@azure/arm-compute")).ComputeManagementClient(credential, subscriptionId, options)),
     devTestLabs: lazy("devTestLabs", async () => new (await import("@azure/arm-devtestlabs")).DevTestLabsClient(credential, subscriptionId, options)),
+    subscriptions: lazy("subscriptions", async () => new (await import("@azure/arm-resources-subscriptions")).SubscriptionClient(credential, options)),
   };
 }
 
-/**
- * The subscription's Microsoft Entra tenant (key vaults need it). Read once through the
- * resources client's pipeline, so it is counted and uses the same endpoint and CA.
- */
+/** The subscription's Microsoft Entra tenant (key vaults need it); read once per context. */
 export async function subscriptionTenantId(azure: AzureContext): Promise<string> {
   const cached = tenantCache.get(azure);
   if (cached) return cached;
   const lookup = (async () => {
-    const client = await azure.resources();
-    const { createPipelineRequest } = await import("@azure/core-rest-pipeline");
-    const request = createPipelineRequest({
-      url: `${azure.endpoint}/subscriptions/${encodeURIComponent(azure.subscriptionId)}?api-version=2022-12-01`,
-      method: "GET",
-    });
-    const response = await client.sendRequest(request);
-    let tenantId: unknown;
-    try {
-      tenantId = (JSON.parse(response.bodyAsText ?? "{}") as { tenantId?: unknown }).tenantId;
-    } catch {
-      tenantId = undefined;
-    }
-    if (response.status !== 200 || typeof tenantId !== "string") {
-      throw new Error(`could not read the tenant of subscription ${azure.subscriptionId} (HTTP ${response.status})`);
-    }
-    return tenantId;
+    const subscription = await (await azure.subscriptions()).subscriptions.get(azure.subscriptionId);
+    if (typeof subscription.tenantId !== "string") throw new Error(`could not read the tenant of subscription ${azure.subscriptionId}`);
+    return subscription.tenantId;
   })();
   tenantCache.set(azure, lookup);
   lookup.catch(() => tenantCache.delete(azure));
