@@ -25,7 +25,7 @@ function findRepoRoot(start: string): string {
 /** How `secure-aml` is started: the real CLI (default) or the harness's stand-in (bench/standin-init.ts). */
 export type Driver = "cli" | "standin";
 
-export function driverScript(driver: Driver): string {
+function driverScript(driver: Driver): string {
   return driver === "cli" ? path.join(REPO_ROOT, "bin", "secure-aml.js") : path.join(REPO_ROOT, "dist", "bench", "standin-init.js");
 }
 
@@ -202,7 +202,7 @@ export interface Inventory {
 
 const GUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
 
-export function normaliseId(id: string): string {
+function normaliseId(id: string): string {
   // Some names hold a GUID Azure generates per creation: a private endpoint's NIC ("<pe>.nic.<guid>"), a
   // private-endpoint connection, the DNS records of a workspace (its workspaceId) or of Log Analytics
   // (its customerId), a role assignment (deterministic in secure-aml, but derived from the workspace's
@@ -356,7 +356,7 @@ export async function removeDir(dir: string): Promise<void> {
 // Snapshot: long runs execute from a private copy of dist/ and bin/, so that a concurrent `tsc`
 // (several people share the working tree) cannot swap or delete modules under a running harness.
 
-export const SNAPSHOT_ENV = "SECURE_AML_BENCH_SNAPSHOT";
+const SNAPSHOT_ENV = "SECURE_AML_BENCH_SNAPSHOT";
 
 /**
  * Copies dist/, bin/ and package.json to a temporary directory (node_modules linked), re-runs

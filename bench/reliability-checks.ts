@@ -43,7 +43,7 @@ function envWith(password: string, extra: Record<string, string | null> = {}): N
 }
 
 /** Seeded PRNG (mulberry32) so random kill moments are reproducible. */
-export function seededRandom(seed: number): () => number {
+function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

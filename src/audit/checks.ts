@@ -469,7 +469,7 @@ function parseGroup(id: string | undefined): string | undefined {
   return m?.[1];
 }
 
-export const CHECKS: readonly Check[] = [
+const CHECKS: readonly Check[] = [
   publicNetworkAccess,
   endpointPresent,
   endpointApproved,
@@ -487,7 +487,7 @@ export const CHECKS: readonly Check[] = [
 ];
 
 /** Derives the subnets and VNets several checks share. */
-export function checkContext(inv: Inventory, managed: boolean): CheckContext {
+function checkContext(inv: Inventory, managed: boolean): CheckContext {
   const named: CheckContext["trainingSubnets"] = [];
   for (const vnet of inv.virtualNetworks) for (const subnet of vnet.subnets ?? []) if (sameText(subnet.name, SUBNET_TRAINING)) named.push({ vnet, subnet });
   let trainingSubnets = named;
@@ -518,9 +518,4 @@ export function runChecks(inv: Inventory, managed: boolean): CheckResult[] {
     const { examined, findings } = check.run(inv, ctx);
     return { id: check.id, title: check.title, examined, findings };
   });
-}
-
-/** Titles and reasons of every check (docs, `verify --output json`). */
-export function describeChecks(): Array<{ id: CheckId; title: string; why: string }> {
-  return CHECKS.map((c) => ({ id: c.id, title: c.title, why: c.why }));
 }

@@ -15,7 +15,7 @@ import type { RoleAssignment } from "@azure/arm-authorization";
 import type { VirtualMachine } from "@azure/arm-compute";
 import type { AzureContext } from "../azure/clients.js";
 import { armCall, getOrUndefined } from "../azure/arm-errors.js";
-import { collect, isWithin, parseResourceId, sameText, typeOfId } from "./ids.js";
+import { collect, parseResourceId, sameText, typeOfId } from "./ids.js";
 
 export const PRIVATE_LINK_SCOPE_API_VERSION = "2021-07-01-preview";
 
@@ -235,14 +235,3 @@ export async function collectInventory(azure: AzureContext, resourceGroup: strin
   );
   return inventory;
 }
-
-/** The subnet a compute, NIC or endpoint sits in, looked up in the inventory's VNets. */
-export function findSubnet(inventory: Inventory, subnetId: string | undefined) {
-  if (!subnetId) return undefined;
-  for (const vnet of inventory.virtualNetworks) {
-    for (const subnet of vnet.subnets ?? []) if (subnet.id && subnet.id.toLowerCase() === subnetId.toLowerCase()) return { vnet, subnet };
-  }
-  return undefined;
-}
-
-export { isWithin };

@@ -33,7 +33,7 @@ export const REQUIRED_TRAINING_FLOWS: RequiredFlow[] = trainingNsgRules
 export const ATTACHED_COMPUTE_SSH_FLOW: RequiredFlow = { direction: "Inbound", protocol: "*", serviceTag: "AzureMachineLearning", ports: ["22"], reason: "attached VM / HDInsight: SSH from Azure Machine Learning" };
 
 /** Azure's default rules (present in every NSG, lowest priority). */
-export const DEFAULT_RULES: SecurityRule[] = [
+const DEFAULT_RULES: SecurityRule[] = [
   { name: "AllowVnetInBound", priority: 65000, direction: "Inbound", access: "Allow", protocol: "*", sourceAddressPrefix: "VirtualNetwork", sourcePortRange: "*", destinationAddressPrefix: "VirtualNetwork", destinationPortRange: "*" },
   { name: "AllowAzureLoadBalancerInBound", priority: 65001, direction: "Inbound", access: "Allow", protocol: "*", sourceAddressPrefix: "AzureLoadBalancer", sourcePortRange: "*", destinationAddressPrefix: "*", destinationPortRange: "*" },
   { name: "DenyAllInBound", priority: 65500, direction: "Inbound", access: "Deny", protocol: "*", sourceAddressPrefix: "*", sourcePortRange: "*", destinationAddressPrefix: "*", destinationPortRange: "*" },
@@ -118,7 +118,7 @@ function combine(...matches: Match[]): Match {
 }
 
 /** Expands "29876-29877" into [29876, 29877] (small ranges only, as the required ones are). */
-export function expandPorts(ports: string[]): number[] {
+function expandPorts(ports: string[]): number[] {
   const out: number[] = [];
   for (const p of ports) {
     const [lo, hi] = p.split("-").map(Number);

@@ -16,49 +16,62 @@ export async function runPower(input: DayTwoCommandInput, action: "stop" | "star
     const instances = computes.filter((c) => c.computeType === "ComputeInstance");
     const clusters = computes.filter((c) => c.computeType === "AmlCompute");
     const lro = azure.lro(signal);
-    const tasks: Array<Promise<ResourceOutcome>> = [];
-
-    for (const c of instances) {
-      const id = `compute-instance:${c.name}`;
-      const already = action === "stop" ? c.state === "Stopped" : c.state === "Running";
-      const title = `${action === "stop" ? "Stop" : "Start"} compute instance ${c.name}`;
-      tasks.push(
-        (async () => {
-          ui.notify({ type: "step-start", id, title, attempt: 1, expectedSeconds: action === "stop" ? 90 : 120 });
-          const started = Date.now();
-          if (!already) {
+    /**
+     * One resource's stop or start as a step the UI shows: `change` runs only when the resource is not
+     * already in the wanted state (then it is reported unchanged, with the state it is in).
+     */
+    const powerTask = async (t: {
+      id: string;
+      title: string;
+      expectedSeconds: number;
+      already: boolean;
+      currentState: string | undefined;
+      resource: Omit<ResourceOutcome, "action">;
+      change: () => Promise<void>;
+    }): Promise<ResourceOutcome> => {
+      ui.notify({ type: "step-start", id: t.id, title: t.title, attempt: 1, expectedSeconds: t.expectedSeconds });
+      const started = Date.now();
+      if (!t.already) await t.change();
+      else ui.notify({ type: "step-progress", id: t.id, message: `already ${t.currentState}` });
+      const outcome: ResourceOutcome = { ...t.resource, action: t.already ? "unchanged" : "updated" };
+      ui.notify({ type: "step-done", id: t.id, title: t.title, durationMs: Date.now() - started, resources: [outcome] });
+      return outcome;
+    };
+    const tasks: Array<Promise<ResourceOutcome>> = [
+      ...instances.map((c) =>
+        powerTask({
+          id: `compute-instance:${c.name}`,
+          title: `${action === "stop" ? "Stop" : "Start"} compute instance ${c.name}`,
+          expectedSeconds: action === "stop" ? 90 : 120,
+          already: action === "stop" ? c.state === "Stopped" : c.state === "Running",
+          currentState: c.state,
+          resource: { id: c.id, kind: "Microsoft.MachineLearningServices/workspaces/computes", name: c.name },
+          change: async () => {
             const ml = await azure.machineLearning();
             await armCall({ resource: c.id, operation: `${action} compute instance` }, () =>
               action === "stop" ? ml.computeOperations.beginStopAndWait(rg, c.workspace, c.name, lro) : ml.computeOperations.beginStartAndWait(rg, c.workspace, c.name, lro),
             );
-          } else ui.notify({ type: "step-progress", id, message: `already ${c.state}` });
-          const outcome: ResourceOutcome = { id: c.id, kind: "Microsoft.MachineLearningServices/workspaces/computes", name: c.name, action: already ? "unchanged" : "updated" };
-          ui.notify({ type: "step-done", id, title, durationMs: Date.now() - started, resources: [outcome] });
-          return outcome;
-        })(),
-      );
-    }
-    for (const v of vms) {
-      const id = `jumpbox:${v.name}`;
-      const already = action === "stop" ? v.power === "deallocated" : v.power === "running";
-      const title = `${action === "stop" ? "Deallocate" : "Start"} jump box ${v.name}`;
-      tasks.push(
-        (async () => {
-          ui.notify({ type: "step-start", id, title, attempt: 1, expectedSeconds: action === "stop" ? 60 : 30 });
-          const started = Date.now();
-          if (!already) {
+          },
+        }),
+      ),
+      ...vms.map((v) =>
+        powerTask({
+          id: `jumpbox:${v.name}`,
+          title: `${action === "stop" ? "Deallocate" : "Start"} jump box ${v.name}`,
+          expectedSeconds: action === "stop" ? 60 : 30,
+          already: action === "stop" ? v.power === "deallocated" : v.power === "running",
+          currentState: v.power,
+          resource: { id: v.id, kind: "Microsoft.Compute/virtualMachines", name: v.name },
+          change: async () => {
             const compute = await azure.compute();
             // Deallocate, not power off: a stopped-but-allocated VM is still billed for its compute.
             await armCall({ resource: v.id, operation: action === "stop" ? "deallocate virtual machine" : "start virtual machine" }, async () => {
               await (action === "stop" ? compute.virtualMachines.deallocate(rg, v.name, lro) : compute.virtualMachines.start(rg, v.name, lro));
             });
-          } else ui.notify({ type: "step-progress", id, message: `already ${v.power}` });
-          const outcome: ResourceOutcome = { id: v.id, kind: "Microsoft.Compute/virtualMachines", name: v.name, action: already ? "unchanged" : "updated" };
-          ui.notify({ type: "step-done", id, title, durationMs: Date.now() - started, resources: [outcome] });
-          return outcome;
-        })(),
-      );
-    }
+          },
+        }),
+      ),
+    ];
 
     const settled = await Promise.allSettled(tasks);
     const failures = settled.filter((s): s is PromiseRejectedResult => s.status === "rejected").map((s) => s.reason as unknown);

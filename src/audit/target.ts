@@ -29,7 +29,7 @@ function text(value: unknown): string | undefined {
 }
 
 /** The recorded configuration, keeping only values of the expected primitive types. */
-export function configFromState(state: DeploymentState | undefined): Partial<DeploymentConfig> | undefined {
+function configFromState(state: DeploymentState | undefined): Partial<DeploymentConfig> | undefined {
   if (!state) return undefined;
   const out: Record<string, string | number | boolean> = {};
   for (const [key, value] of Object.entries(state.config)) {

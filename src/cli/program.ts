@@ -27,7 +27,7 @@ const GROUP_HEADINGS: Record<FieldGroup, string> = {
   options: "Features:",
 };
 
-export const EXIT_CODES_HELP = `
+const EXIT_CODES_HELP = `
 Exit codes:
   0    success
   1    provisioning failure (Azure refused or failed; state saved, rerun to resume)
@@ -86,7 +86,7 @@ Examples:
 Examples:
   $ secure-aml emulator                                       https://127.0.0.1:<port>, data in .secure-aml/emulator
   $ secure-aml emulator --port 0 --data /tmp/arm --output json
-  $ secure-aml emulator --latency realistic --time-scale 0.01 --faults "seed=1,429=0.05"`,
+  $ secure-aml emulator --latency realistic --time-scale 0.01 --faults "seed=1;429:rate=0.05,retry-after=1"`,
 };
 
 function packageVersion(): string {
@@ -202,7 +202,7 @@ function reportError(error: unknown, ctx: CliContext, output: RunOptions["output
 }
 
 /** The whole program, without running it (tests inspect it). `outcome` receives each action's result. */
-export function buildProgram(ctx: CliContext, outcome: Outcome = { code: 0, output: "text" }): Command {
+function buildProgram(ctx: CliContext, outcome: Outcome = { code: 0, output: "text" }): Command {
   const program = new Command("secure-aml")
     .description(
       "Builds the network-isolated Azure Machine Learning workspace of Microsoft's secure-workspace tutorial " +
@@ -317,7 +317,7 @@ export function buildProgram(ctx: CliContext, outcome: Outcome = { code: 0, outp
     .addOption(new Option("--data <dir>", "where resources and the certificate persist (default .secure-aml/emulator)"))
     .addOption(new Option("--latency <profile>", "none or realistic").default("none"))
     .addOption(new Option("--time-scale <x>", "multiplies realistic latencies, e.g. 0.01").default("1"))
-    .addOption(new Option("--faults <spec>", "inject faults deterministically, e.g. seed=1,429=0.1"))
+    .addOption(new Option("--faults <spec>", 'inject faults deterministically, e.g. "seed=1;429:rate=0.1"'))
     .addOption(new Option("--output <format>", "text or json (json: one line with endpoint and caCert)").default("text"))
     .addHelpText("after", `${EXAMPLES.emulator}\n${EXIT_CODES_HELP}\n`)
     .action(

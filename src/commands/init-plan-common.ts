@@ -4,7 +4,7 @@
 import type { ConfigCommandInput } from "../cli/command-contract.js";
 import type { DeploymentConfig } from "../config/types.js";
 import type { ResolvedConfig } from "../config/resolve.js";
-import { FIELDS, checkFieldValue, flagAttributeName, type FieldSpec } from "../config/fields.js";
+import { FIELDS, checkFieldValue, flagAttributeName, oppositeFlag, type FieldSpec } from "../config/fields.js";
 import { DEFAULT_STATE_PATH } from "../config/resolve.js";
 import { ExitCode, SecureAmlError } from "../errors.js";
 import type { ErrorInfo, Question } from "../engine/types.js";
@@ -14,6 +14,7 @@ import { allZoneNames, cloudProfile } from "../azure/clouds.js";
 import { ArmOperationError, normalizeArmError } from "../azure/arm-errors.js";
 import type { AzureContext } from "../azure/clients.js";
 import type { UiHost, PlanEstimate } from "../ui/types.js";
+import { promptValidator } from "../ui/prompt.js";
 import type { CommandRuntime } from "./runtime.js";
 
 /**
@@ -22,6 +23,16 @@ import type { CommandRuntime } from "./runtime.js";
  */
 export function assertCloudSupported(config: DeploymentConfig): void {
   allZoneNames(cloudProfile(config.cloud), config.batchEndpoints);
+}
+
+/**
+ * The cloud check on what is known before anything is opened (Azure China: exit 2, no request), when
+ * the cloud and batch-endpoints choice are known already. Returns what is known of the configuration.
+ */
+export function assertKnownCloudSupported(input: ConfigCommandInput): Partial<DeploymentConfig> {
+  const known = input.precheck.resolved?.config ?? input.precheck.partial;
+  if (known.cloud !== undefined && known.batchEndpoints !== undefined) assertCloudSupported(known as DeploymentConfig);
+  return known;
 }
 
 /** Expected wall time on real Azure: the critical path of the steps' expected durations, and their plain sum. */
@@ -88,9 +99,9 @@ export function resumeCommand(input: ConfigCommandInput, command = "init"): stri
     const value = flags[flagAttributeName(field)];
     if (!isSet(value)) continue;
     if (field.type === "boolean") {
-      const positive = field.flag.startsWith("--no-") ? `--${field.flag.slice(5)}` : field.flag;
       const on = value === true || value === "true";
-      parts.push(on ? positive : `--no-${positive.slice(2)}`);
+      const flagTurnsOn = !field.flag.startsWith("--no-");
+      parts.push(on === flagTurnsOn ? field.flag : (oppositeFlag(field) as string));
     } else {
       parts.push(field.flag, shellQuote(String(value)));
     }
@@ -161,11 +172,35 @@ export async function listResourceGroups(runtime: CommandRuntime, subscriptionId
   return groups.sort((a, b) => a.name.localeCompare(b.name));
 }
 
+/**
+ * A choice from what the account can see, for a missing subscription (its subscriptions) or region
+ * (the subscription's regions that offer Azure Machine Learning); undefined when nothing could be listed.
+ */
+async function azureChoiceFor(
+  runtime: CommandRuntime,
+  field: FieldSpec,
+  known: Partial<DeploymentConfig>,
+): Promise<{ message: string; choices: Array<{ value: string; name: string }>; default?: string } | undefined> {
+  if (field.key === "subscriptionId") {
+    const subscriptions = await listSubscriptions(runtime).catch(() => []);
+    if (subscriptions.length === 0) return undefined;
+    return { message: "Subscription to deploy into", choices: subscriptions.map((s) => ({ value: s.id, name: `${s.name} (${s.id})` })) };
+  }
+  if (field.key === "location" && known.subscriptionId) {
+    const locations = await listLocations(runtime, known.subscriptionId).catch(() => []);
+    const usable = locations.filter((l) => checkFieldValue(field, l.name, known).length === 0);
+    if (usable.length === 0) return undefined;
+    return {
+      message: "Region",
+      choices: usable.map((l) => ({ value: l.name, name: `${l.displayName} (${l.name})` })),
+      default: usable.some((l) => l.name === "eastus") ? "eastus" : undefined,
+    };
+  }
+  return undefined;
+}
+
 function questionFor(field: FieldSpec, partial: Partial<DeploymentConfig>): Question {
-  const validate = (text: string): string | true => {
-    const problems = checkFieldValue(field, text.trim(), partial);
-    return problems.length === 0 ? true : problems.join("; ");
-  };
+  const validate = promptValidator((text: string) => checkFieldValue(field, text.trim(), partial));
   return { kind: "input", id: field.key, message: `${field.description} (${field.flag})`, validate };
 }
 
@@ -187,35 +222,10 @@ export async function resolveInteractively(
     const answers: Partial<DeploymentConfig> = {};
     const known = { ...input.precheck.partial };
     for (const field of missing) {
-      let value: string | undefined;
-      if (field.key === "subscriptionId") {
-        const subscriptions = await listSubscriptions(runtime).catch(() => []);
-        if (subscriptions.length > 0) {
-          value = String(
-            await ui.request({
-              kind: "select",
-              id: field.key,
-              message: "Subscription to deploy into",
-              choices: subscriptions.map((s) => ({ value: s.id, name: `${s.name} (${s.id})` })),
-            }),
-          );
-        }
-      } else if (field.key === "location" && known.subscriptionId) {
-        const locations = await listLocations(runtime, known.subscriptionId).catch(() => []);
-        const usable = locations.filter((l) => checkFieldValue(field, l.name, known).length === 0);
-        if (usable.length > 0) {
-          value = String(
-            await ui.request({
-              kind: "select",
-              id: field.key,
-              message: "Region",
-              choices: usable.map((l) => ({ value: l.name, name: `${l.displayName} (${l.name})` })),
-              default: usable.some((l) => l.name === "eastus") ? "eastus" : undefined,
-            }),
-          );
-        }
-      }
-      if (value === undefined) value = String(await ui.request(questionFor(field, known))).trim();
+      const choice = await azureChoiceFor(runtime, field, known);
+      const value = choice
+        ? String(await ui.request({ kind: "select", id: field.key, ...choice }))
+        : String(await ui.request(questionFor(field, known))).trim();
       (answers as Record<string, unknown>)[field.key] = field.type === "number" ? Number(value) : value;
       (known as Record<string, unknown>)[field.key] = (answers as Record<string, unknown>)[field.key];
     }
@@ -227,10 +237,7 @@ export async function resolveInteractively(
       kind: "password",
       id: "jumpboxPassword",
       message: "Password for the jump box's administrator (masked; never stored)",
-      validate: (v) => {
-        const problems = checkWindowsPassword(v);
-        return problems.length === 0 ? true : problems.join("; ");
-      },
+      validate: promptValidator(checkWindowsPassword),
     });
     return typeof answer === "string" ? answer : undefined;
   };

@@ -13,6 +13,7 @@ import { buildResult, renderPlan, renderSummary } from "../ui/index.js";
 import { checkRuntimeInput, openCommandRuntime, reportCommandError, type CommandRuntime } from "./runtime.js";
 import {
   assertCloudSupported,
+  assertKnownCloudSupported,
   commandSuffix,
   estimateFor,
   isTransientStepError,
@@ -32,9 +33,7 @@ export async function runInit(input: ConfigCommandInput): Promise<CommandResult>
   let state: StateHandle | undefined;
   let resultWritten = false;
   try {
-    // Zones are checked from what is known before anything is opened (Azure China: exit 2, no request).
-    const partial = input.precheck.resolved?.config ?? input.precheck.partial;
-    if (partial.cloud !== undefined && partial.batchEndpoints !== undefined) assertCloudSupported(partial as DeploymentConfig);
+    const partial = assertKnownCloudSupported(input);
 
     let config: DeploymentConfig;
     let secrets: Secrets;

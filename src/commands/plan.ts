@@ -13,7 +13,7 @@ import type { StateHandle } from "../engine/state.js";
 import { buildResult, renderDiagram, renderPlan, type InitResult } from "../ui/index.js";
 import { formatDuration } from "../ui/format.js";
 import { openCommandRuntime, reportCommandError, type CommandRuntime } from "./runtime.js";
-import { assertCloudSupported, estimateFor, resolveInteractively } from "./init-plan-common.js";
+import { assertCloudSupported, assertKnownCloudSupported, estimateFor, resolveInteractively } from "./init-plan-common.js";
 
 export interface DiagramWritten {
   /** The file actually written. */
@@ -28,7 +28,7 @@ export interface DiagramWritten {
  * Mermaid text goes to the same name with .mmd (rendering SVG needs a browser engine secure-aml does
  * not carry) and the note says how to render it.
  */
-export async function writeDiagram(requested: string, config: DeploymentConfig): Promise<DiagramWritten> {
+async function writeDiagram(requested: string, config: DeploymentConfig): Promise<DiagramWritten> {
   const mermaid = renderDiagram(config);
   const ext = extname(requested).toLowerCase();
   await mkdir(dirname(requested), { recursive: true });
@@ -76,8 +76,7 @@ export async function runPlan(input: PlanCommandInput): Promise<CommandResult> {
   let state: StateHandle | undefined;
   let resultWritten = false;
   try {
-    const partial = input.precheck.resolved?.config ?? input.precheck.partial;
-    if (partial.cloud !== undefined && partial.batchEndpoints !== undefined) assertCloudSupported(partial as DeploymentConfig);
+    const partial = assertKnownCloudSupported(input);
     runtime = await openCommandRuntime(input, { command: "plan", subscriptionId: input.precheck.resolved?.config.subscriptionId, cloud: partial.cloud });
     const { config } = await resolveInteractively(input, runtime, false);
     assertCloudSupported(config);

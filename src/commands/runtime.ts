@@ -27,9 +27,9 @@ import type { RunningEmulator } from "../emulator/server.js";
  * (whole seconds) while at least a second of the operation remains, so this only sets how closely the
  * last second is followed: each long operation ends at most this late, in a handful of polls.
  */
-export const LOOPBACK_POLL_INTERVAL_MS = 50;
+const LOOPBACK_POLL_INTERVAL_MS = 50;
 /** Environment variable that forces the static test credential (refused for a non-loopback endpoint). */
-export const CREDENTIAL_ENV = "SECURE_AML_CREDENTIAL";
+const CREDENTIAL_ENV = "SECURE_AML_CREDENTIAL";
 
 export interface CommandRuntimeOptions {
   command: ResultCommand;
@@ -72,7 +72,7 @@ export function isCi(env: NodeJS.ProcessEnv): boolean {
 }
 
 /** Where --local keeps the emulator's world and certificate: `.secure-aml/emulator/` beside the state file. */
-export function localEmulatorDir(statePath: string): string {
+function localEmulatorDir(statePath: string): string {
   return join(dirname(resolve(statePath)), "emulator");
 }
 
@@ -271,7 +271,7 @@ export async function openCommandRuntime(input: CommandInput, opts: CommandRunti
 // Errors → exit codes
 
 /** The exit code an error stands for: InputError 2, STATE_LOCKED 3, interrupted 130, else 1. */
-export function exitCodeOf(error: unknown): number {
+function exitCodeOf(error: unknown): number {
   if (isInterruption(error)) return ExitCode.interrupted;
   if (error instanceof SecureAmlError) return error.exitCode;
   const e = error as { code?: unknown; exitCode?: unknown };
@@ -279,7 +279,7 @@ export function exitCodeOf(error: unknown): number {
   return ExitCode.failed;
 }
 
-export function isInterruption(error: unknown): boolean {
+function isInterruption(error: unknown): boolean {
   const e = error as { name?: unknown; code?: unknown; exitCode?: unknown };
   return e?.code === "INTERRUPTED" || e?.exitCode === ExitCode.interrupted || e?.name === "AbortError" || e?.name === "ExitPromptError";
 }

@@ -24,7 +24,7 @@ export const DEFAULT_WIZARD_CONFIG_FILE = "secure-aml.json";
 const PERSON_SOURCES: ReadonlySet<ValueSource> = new Set<ValueSource>(["flag", "env", "file"]);
 
 /** The next step printed when no credential is found. */
-export const SIGN_IN_NEXT =
+const SIGN_IN_NEXT =
   "run `az login` (then re-run), or set AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET for a service principal; " +
   "or try everything locally with --local";
 
@@ -34,7 +34,7 @@ const IDENTITY_ERROR_NAMES = new Set(["CredentialUnavailableError", "AggregateAu
  * Turns a failed sign-in into SecureAmlError NOT_SIGNED_IN (exit 1) that says what to run. Recognises
  * @azure/identity's errors and the runtime's own NOT_SIGNED_IN; anything else is returned as it is.
  */
-export function signInFailure(error: unknown): unknown {
+function signInFailure(error: unknown): unknown {
   const name = (error as { name?: unknown })?.name;
   const code = (error as { code?: unknown })?.code;
   const identity = (typeof name === "string" && IDENTITY_ERROR_NAMES.has(name)) || code === "NOT_SIGNED_IN";

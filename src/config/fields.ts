@@ -73,8 +73,24 @@ function envFor(flag: string): string {
   return "SECURE_AML_" + flag.replace(/^--(no-)?/, "").replace(/-/g, "_").toUpperCase();
 }
 
-type Spec = Omit<FieldSpec, "env"> & { env?: string };
-const spec = (s: Spec): FieldSpec => ({ ...s, env: s.env ?? envFor(s.flag) });
+type Spec = Omit<FieldSpec, "env" | "required"> & { env?: string; required?: boolean };
+/** A field whose variable follows from its flag; optional unless it says otherwise. */
+const spec = (s: Spec): FieldSpec => ({ ...s, env: s.env ?? envFor(s.flag), required: s.required ?? false });
+
+/** A resource name: text, "<name>" in --help, checked by the naming rules of `kind`. */
+function nameField({ kind, ...s }: Omit<Spec, "type" | "valueName" | "validate"> & { kind: NameKind }): FieldSpec {
+  return spec({ ...s, type: "string", valueName: "<name>", validate: name(kind) });
+}
+
+/** An on/off switch with its usual value. */
+function switchField({ byDefault, ...s }: Omit<Spec, "type" | "derive"> & { byDefault: boolean }): FieldSpec {
+  return spec({ ...s, type: "boolean", derive: () => byDefault });
+}
+
+/** A VM size: text, "<size>" in --help. */
+function vmSizeField(s: Omit<Spec, "type" | "valueName" | "validate">): FieldSpec {
+  return spec({ ...s, type: "string", valueName: "<size>", validate: (v) => checkVmSize(v) });
+}
 
 export const FIELDS: readonly FieldSpec[] = [
   // --- basics -------------------------------------------------------------------------------
@@ -94,22 +110,18 @@ export const FIELDS: readonly FieldSpec[] = [
     flag: "--prefix",
     description: `short prefix every derived name starts from (default "${DEFAULT_PREFIX}")`,
     type: "string",
-    required: false,
     group: "basics",
     valueName: "<prefix>",
     derive: () => DEFAULT_PREFIX,
     validate: name("prefix"),
   }),
-  spec({
+  nameField({
     key: "resourceGroup",
     flag: "--resource-group",
     description: "resource group to create or reuse (default <prefix>-rg)",
-    type: "string",
-    required: false,
     group: "basics",
-    valueName: "<name>",
     derive: fromPrefix((p) => `${p}-rg`),
-    validate: name("resourceGroup"),
+    kind: "resourceGroup",
   }),
   spec({
     key: "location",
@@ -130,30 +142,25 @@ export const FIELDS: readonly FieldSpec[] = [
     description: "Azure cloud",
     type: "enum",
     choices: ["AzureCloud", "AzureUSGovernment", "AzureChinaCloud"],
-    required: false,
     group: "basics",
     valueName: "<cloud>",
     derive: () => "AzureCloud",
   }),
 
   // --- network ------------------------------------------------------------------------------
-  spec({
+  nameField({
     key: "vnetName",
     flag: "--vnet-name",
     description: "virtual network name (default <prefix>-vnet)",
-    type: "string",
-    required: false,
     group: "network",
-    valueName: "<name>",
     derive: fromPrefix((p) => `${p}-vnet`),
-    validate: name("virtualNetwork"),
+    kind: "virtualNetwork",
   }),
   spec({
     key: "vnetAddressSpace",
     flag: "--vnet-address-space",
     description: "VNet address space (never 172.17.0.0/16, the Docker bridge range)",
     type: "string",
-    required: false,
     group: "network",
     valueName: "<cidr>",
     derive: () => "172.16.0.0/16",
@@ -164,7 +171,6 @@ export const FIELDS: readonly FieldSpec[] = [
     flag: "--training-subnet",
     description: "Training subnet: workspace, its services' private endpoints, compute, jump box",
     type: "string",
-    required: false,
     group: "network",
     valueName: "<cidr>",
     derive: () => "172.16.0.0/24",
@@ -175,7 +181,6 @@ export const FIELDS: readonly FieldSpec[] = [
     flag: "--scoring-subnet",
     description: "Scoring subnet, for endpoints deployed later",
     type: "string",
-    required: false,
     group: "network",
     valueName: "<cidr>",
     derive: () => "172.16.1.0/24",
@@ -192,7 +197,6 @@ export const FIELDS: readonly FieldSpec[] = [
     flag: "--bastion-subnet",
     description: "AzureBastionSubnet (/26 or larger)",
     type: "string",
-    required: false,
     group: "network",
     valueName: "<cidr>",
     derive: () => "172.16.2.0/26",
@@ -209,166 +213,126 @@ export const FIELDS: readonly FieldSpec[] = [
       }),
   }),
 
-  spec({
+  switchField({
     key: "bastion",
     flag: "--no-bastion",
     description: "skip Azure Bastion (then reach the jump box another way)",
-    type: "boolean",
-    required: false,
     group: "network",
-    derive: () => true,
+    byDefault: true,
   }),
 
   // --- names --------------------------------------------------------------------------------
-  spec({
+  nameField({
     key: "storageAccount",
     flag: "--storage-account",
     description: "storage account (global; default <prefix>st<suffix>)",
-    type: "string",
-    required: false,
     group: "names",
-    valueName: "<name>",
     derive: withSuffix((p, s) => `${p}st${s}`),
-    validate: name("storageAccount"),
+    kind: "storageAccount",
   }),
-  spec({
+  nameField({
     key: "keyVault",
     flag: "--key-vault",
     description: "key vault (global; default <prefix>-kv-<suffix>)",
-    type: "string",
-    required: false,
     group: "names",
-    valueName: "<name>",
     derive: withSuffix((p, s) => `${p}-kv-${s}`),
-    validate: name("keyVault"),
+    kind: "keyVault",
   }),
-  spec({
+  nameField({
     key: "registry",
     flag: "--registry",
     description: "container registry, Premium SKU (global; default <prefix>acr<suffix>)",
-    type: "string",
-    required: false,
     group: "names",
-    valueName: "<name>",
     derive: withSuffix((p, s) => `${p}acr${s}`),
-    validate: name("containerRegistry"),
+    kind: "containerRegistry",
   }),
-  spec({
+  nameField({
     key: "workspace",
     flag: "--workspace",
     description: "Azure Machine Learning workspace (default <prefix>-ws)",
-    type: "string",
-    required: false,
     group: "names",
-    valueName: "<name>",
     derive: fromPrefix((p) => `${p}-ws`),
-    validate: name("mlWorkspace"),
+    kind: "mlWorkspace",
   }),
-  spec({
+  nameField({
     key: "logAnalyticsWorkspace",
     flag: "--log-analytics-workspace",
     description: "Log Analytics workspace behind Application Insights (default <prefix>-logs)",
-    type: "string",
-    required: false,
     group: "names",
-    valueName: "<name>",
     derive: fromPrefix((p) => `${p}-logs`),
-    validate: name("logAnalyticsWorkspace"),
+    kind: "logAnalyticsWorkspace",
   }),
-  spec({
+  nameField({
     key: "appInsights",
     flag: "--app-insights",
     description: "Application Insights component (default <prefix>-appi)",
-    type: "string",
-    required: false,
     group: "names",
-    valueName: "<name>",
     derive: fromPrefix((p) => `${p}-appi`),
-    validate: name("appInsights"),
+    kind: "appInsights",
   }),
-  spec({
+  nameField({
     key: "privateLinkScope",
     flag: "--private-link-scope",
     description: "Azure Monitor private link scope (default <prefix>-ampls)",
-    type: "string",
-    required: false,
     group: "names",
-    valueName: "<name>",
     derive: fromPrefix((p) => `${p}-ampls`),
-    validate: name("privateLinkScope"),
+    kind: "privateLinkScope",
   }),
-  spec({
+  nameField({
     key: "bastionName",
     flag: "--bastion-name",
     description: "Bastion host (default <prefix>-bastion)",
-    type: "string",
-    required: false,
     group: "names",
-    valueName: "<name>",
     derive: fromPrefix((p) => `${p}-bastion`),
-    validate: name("bastionHost"),
+    kind: "bastionHost",
   }),
-  spec({
+  nameField({
     key: "bastionPublicIp",
     flag: "--bastion-public-ip",
     description: "Bastion's public IP address resource (default <prefix>-bastion-pip)",
-    type: "string",
-    required: false,
     group: "names",
-    valueName: "<name>",
     derive: fromPrefix((p) => `${p}-bastion-pip`),
-    validate: name("publicIp"),
+    kind: "publicIp",
   }),
 
   // --- jump box -----------------------------------------------------------------------------
-  spec({
+  switchField({
     key: "jumpbox",
     flag: "--no-jumpbox",
     description: "skip the Windows 11 jump box VM",
-    type: "boolean",
-    required: false,
     group: "jumpbox",
-    derive: () => true,
+    byDefault: true,
   }),
-  spec({
+  nameField({
     key: "jumpboxName",
     flag: "--jumpbox-name",
     description: "jump box VM and Windows computer name, at most 15 characters (default <prefix>-jump)",
-    type: "string",
-    required: false,
     group: "jumpbox",
-    valueName: "<name>",
     derive: fromPrefix((p) => `${p}-jump`),
-    validate: name("windowsVm"),
+    kind: "windowsVm",
   }),
   spec({
     key: "jumpboxAdmin",
     flag: "--jumpbox-admin",
     description: 'jump box administrator user name (default "azureuser"; password from SECURE_AML_JUMPBOX_PASSWORD or the prompt)',
     type: "string",
-    required: false,
     group: "jumpbox",
     valueName: "<user>",
     derive: () => "azureuser",
     validate: (v) => checkAdminUsername(v),
   }),
-  spec({
+  vmSizeField({
     key: "jumpboxSize",
     flag: "--jumpbox-size",
     description: "jump box VM size (default Standard_D2s_v3: 2 vCPU, 8 GiB, offered in every region)",
-    type: "string",
-    required: false,
     group: "jumpbox",
-    valueName: "<size>",
     derive: () => "Standard_D2s_v3",
-    validate: (v) => checkVmSize(v),
   }),
   spec({
     key: "jumpboxShutdownTime",
     flag: "--jumpbox-shutdown-time",
     description: "daily auto-shutdown time of the jump box, HHmm (default 1900)",
     type: "string",
-    required: false,
     group: "jumpbox",
     valueName: "<HHmm>",
     derive: () => "1900",
@@ -379,7 +343,6 @@ export const FIELDS: readonly FieldSpec[] = [
     flag: "--jumpbox-shutdown-timezone",
     description: 'Windows time-zone id of the shutdown time (default "UTC")',
     type: "string",
-    required: false,
     group: "jumpbox",
     valueName: "<tz>",
     derive: () => "UTC",
@@ -387,34 +350,26 @@ export const FIELDS: readonly FieldSpec[] = [
   }),
 
   // --- compute ------------------------------------------------------------------------------
-  spec({
+  nameField({
     key: "computeCluster",
     flag: "--compute-cluster",
     description: "compute cluster name (default cpu-cluster, as in the tutorial)",
-    type: "string",
-    required: false,
     group: "compute",
-    valueName: "<name>",
     derive: () => "cpu-cluster",
-    validate: name("computeCluster"),
+    kind: "computeCluster",
   }),
-  spec({
+  vmSizeField({
     key: "clusterVmSize",
     flag: "--cluster-vm-size",
     description: "compute cluster node size (default Standard_DS3_v2, studio's default)",
-    type: "string",
-    required: false,
     group: "compute",
-    valueName: "<size>",
     derive: () => "Standard_DS3_v2",
-    validate: (v) => checkVmSize(v),
   }),
   spec({
     key: "clusterMinNodes",
     flag: "--cluster-min-nodes",
     description: "minimum cluster nodes (default 0: the cluster costs nothing when idle)",
     type: "number",
-    required: false,
     group: "compute",
     valueName: "<n>",
     derive: () => 0,
@@ -425,7 +380,6 @@ export const FIELDS: readonly FieldSpec[] = [
     flag: "--cluster-max-nodes",
     description: "maximum cluster nodes (default 2)",
     type: "number",
-    required: false,
     group: "compute",
     valueName: "<n>",
     derive: () => 2,
@@ -437,47 +391,36 @@ export const FIELDS: readonly FieldSpec[] = [
       return problems;
     },
   }),
-  spec({
+  nameField({
     key: "computeInstance",
     flag: "--compute-instance",
     description: "compute instance name, unique in the region (default <prefix>-ci-<suffix>)",
-    type: "string",
-    required: false,
     group: "compute",
-    valueName: "<name>",
     derive: withSuffix((p, s) => `${p}-ci-${s}`),
-    validate: name("computeInstance"),
+    kind: "computeInstance",
   }),
-  spec({
+  vmSizeField({
     key: "instanceVmSize",
     flag: "--instance-vm-size",
     description: "compute instance size (default Standard_DS3_v2)",
-    type: "string",
-    required: false,
     group: "compute",
-    valueName: "<size>",
     derive: () => "Standard_DS3_v2",
-    validate: (v) => checkVmSize(v),
   }),
 
   // --- options ------------------------------------------------------------------------------
-  spec({
+  switchField({
     key: "batchEndpoints",
     flag: "--batch-endpoints",
     description: "add queue and table private endpoints on storage (batch endpoints, ParallelRunStep)",
-    type: "boolean",
-    required: false,
     group: "options",
-    derive: () => false,
+    byDefault: false,
   }),
-  spec({
+  switchField({
     key: "trainingNsg",
     flag: "--training-nsg",
     description: "create an NSG on the Training subnet with the rules the training page requires",
-    type: "boolean",
-    required: false,
     group: "options",
-    derive: () => false,
+    byDefault: false,
   }),
   spec({
     key: "keyVaultSoftDeleted",
@@ -485,7 +428,6 @@ export const FIELDS: readonly FieldSpec[] = [
     description: "when a soft-deleted vault holds the key vault name: fail, recover it, or purge it (default fail)",
     type: "enum",
     choices: ["fail", "recover", "purge"],
-    required: false,
     group: "options",
     valueName: "<action>",
     derive: () => "fail",

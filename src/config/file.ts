@@ -8,7 +8,7 @@ import { FIELDS, fieldByKey } from "./fields.js";
 import { PASSWORD_ENV } from "./validate.js";
 
 /** The JSON Schema of a config file (also usable by editors through "$schema"). */
-export function configFileSchema(): Record<string, unknown> {
+function configFileSchema(): Record<string, unknown> {
   const properties: Record<string, unknown> = { $schema: { type: "string" } };
   for (const field of FIELDS) {
     const base = { description: field.description };

@@ -43,7 +43,7 @@ export const AZURE_REGIONS: readonly AzureRegion[] = [
 ];
 
 /** Sovereign clouds' regions, checked when --cloud selects them. */
-export const SOVEREIGN_REGIONS: Readonly<Record<string, readonly AzureRegion[]>> = {
+const SOVEREIGN_REGIONS: Readonly<Record<string, readonly AzureRegion[]>> = {
   AzureUSGovernment: [
     { name: "usgovvirginia", displayName: "USGov Virginia" },
     { name: "usgovarizona", displayName: "USGov Arizona" },

@@ -258,7 +258,7 @@ export async function resolveConfig(input: ResolveConfigInput): Promise<Resolved
 // ---------------------------------------------------------------------------------------------
 // Run options (how a command reaches ARM and reports)
 
-export const DEFAULT_CONCURRENCY = 8;
+const DEFAULT_CONCURRENCY = 8;
 export const DEFAULT_STATE_PATH = ".secure-aml/state.json";
 
 export interface TerminalInfo {

@@ -48,10 +48,17 @@ const noDoubleHyphen: NameCheck = { ok: (v) => !v.includes("--"), violation: "co
 const notEndingPeriod: NameCheck = { ok: (v) => !v.endsWith("."), violation: "ends with a period" };
 const notEndingPeriodOrSpace: NameCheck = { ok: (v) => !/[. ]$/.test(v), violation: "ends with a period or space" };
 
-// Network resources (virtualNetworks, bastionHosts, publicIPAddresses) share one character rule.
-const networkChars = /^[A-Za-z0-9_.-]$/;
-const networkText = (min: number, max: number): string =>
-  `${min}-${max} characters: letters, digits, underscores, periods and hyphens; start with a letter or digit; end with a letter, digit or underscore`;
+// Network resources (virtualNetworks, bastionHosts, publicIPAddresses) share one naming rule.
+function networkNameRule(kind: string, min: number, max: number): NameRule {
+  return {
+    kind,
+    min,
+    max,
+    allowed: /^[A-Za-z0-9_.-]$/,
+    text: `${min}-${max} characters: letters, digits, underscores, periods and hyphens; start with a letter or digit; end with a letter, digit or underscore`,
+    checks: [startsAlnum, endsAlnumOrUnderscore],
+  };
+}
 
 // Microsoft.Insights components: anything but %&\?/ and control characters.
 // eslint-disable-next-line no-control-regex
@@ -69,14 +76,7 @@ export const NAME_RULES = {
     text: "1-90 characters: letters, digits, underscores, hyphens, periods and parentheses; must not end with a period",
     checks: [notEndingPeriod],
   },
-  virtualNetwork: {
-    kind: "virtual network",
-    min: 2,
-    max: 64,
-    allowed: networkChars,
-    text: networkText(2, 64),
-    checks: [startsAlnum, endsAlnumOrUnderscore],
-  },
+  virtualNetwork: networkNameRule("virtual network", 2, 64),
   storageAccount: {
     kind: "storage account",
     min: 3,
@@ -164,22 +164,8 @@ export const NAME_RULES = {
     text: insightsText,
     checks: [notEndingPeriodOrSpace],
   },
-  bastionHost: {
-    kind: "Bastion host",
-    min: 1,
-    max: 80,
-    allowed: networkChars,
-    text: networkText(1, 80),
-    checks: [startsAlnum, endsAlnumOrUnderscore],
-  },
-  publicIp: {
-    kind: "public IP address",
-    min: 1,
-    max: 80,
-    allowed: networkChars,
-    text: networkText(1, 80),
-    checks: [startsAlnum, endsAlnumOrUnderscore],
-  },
+  bastionHost: networkNameRule("Bastion host", 1, 80),
+  publicIp: networkNameRule("public IP address", 1, 80),
   // Our own rule: the prefix must leave every derived name valid for its kind (the shortest
   // maximum is the jump box's 15 characters: prefix + "-jump").
   prefix: {
@@ -297,7 +283,7 @@ export interface Ipv4Cidr {
 export const DOCKER_BRIDGE_RANGE = "172.17.0.0/16";
 
 /** Ranges Azure does not allow in a virtual network's address space (VNet FAQ). */
-export const AZURE_FORBIDDEN_RANGES: readonly { cidr: string; why: string }[] = [
+const AZURE_FORBIDDEN_RANGES: readonly { cidr: string; why: string }[] = [
   { cidr: "224.0.0.0/4", why: "multicast" },
   { cidr: "255.255.255.255/32", why: "broadcast" },
   { cidr: "127.0.0.0/8", why: "loopback" },

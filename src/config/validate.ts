@@ -14,12 +14,12 @@ export interface ValidationContext {
 }
 
 /** Where a field's value can come from, for "missing" messages. */
-export function whereToSet(field: FieldSpec): string {
+function whereToSet(field: FieldSpec): string {
   const vars = [field.env, ...(field.envAliases ?? [])].join(" or ");
   return `set it with ${field.flag} or ${vars}, or as "${field.key}" in the --config file`;
 }
 
-export function missingProblem(field: FieldSpec): InputProblem {
+function missingProblem(field: FieldSpec): InputProblem {
   return {
     field: field.key,
     flag: field.flag,
@@ -28,7 +28,7 @@ export function missingProblem(field: FieldSpec): InputProblem {
   };
 }
 
-export function passwordMissingProblem(): InputProblem {
+function passwordMissingProblem(): InputProblem {
   return {
     field: "jumpboxPassword",
     env: PASSWORD_ENV,

@@ -16,9 +16,9 @@ export interface RetryPolicy {
   maxDelayMs: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 1_000, maxDelayMs: 30_000 };
+const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 1_000, maxDelayMs: 30_000 };
 /** After an interrupt, how long to wait for running steps to honour their abort signal. */
-export const DEFAULT_ABORT_GRACE_MS = 15_000;
+const DEFAULT_ABORT_GRACE_MS = 15_000;
 /** A Retry-After longer than this is not honoured as is (capped). */
 const MAX_RETRY_AFTER_MS = 10 * 60_000;
 
@@ -79,7 +79,7 @@ export interface RunSummary {
 }
 
 /** Default classification: an error object that says `transient: true`. */
-export function defaultIsTransient(err: unknown): boolean {
+function defaultIsTransient(err: unknown): boolean {
   return typeof err === "object" && err !== null && (err as { transient?: unknown }).transient === true;
 }
 
@@ -269,6 +269,21 @@ export async function runSteps<C>(steps: Step<C>[], ctx: C, opts: RunStepsOption
         return err;
       }
     };
+    /** Ends this step without outputs; only a real failure (not an interrupt) becomes the run's first failure. */
+    const stopFailed = (status: "failed" | "interrupted", error: ErrorInfo) => {
+      finish({ status, resources: [], outputs: {}, error });
+      io.notify({ type: "step-failed", id: step.id, title: step.title, durationMs: Date.now() - started, error });
+      if (status === "failed") firstFailure ??= { stepId: step.id, error };
+    };
+    /** Interrupted: the step goes back to pending, so the resume command runs it again. */
+    const stopInterrupted = async () => {
+      const error = interruptedInfo(opts.resumeCommand);
+      await saveOrNull((r) => {
+        r.status = "pending";
+        r.lastError = { code: error.code, message: error.message };
+      });
+      stopFailed("interrupted", error);
+    };
 
     for (;;) {
       attempt++;
@@ -284,9 +299,7 @@ export async function runSteps<C>(steps: Step<C>[], ctx: C, opts: RunStepsOption
           message: `Could not save the state file: ${saveError instanceof Error ? saveError.message : String(saveError)}`,
           ...(opts.resumeCommand ? { next: opts.resumeCommand } : {}),
         };
-        finish({ status: "failed", resources: [], outputs: {}, error });
-        io.notify({ type: "step-failed", id: step.id, title: step.title, durationMs: Date.now() - started, error });
-        firstFailure ??= { stepId: step.id, error };
+        stopFailed("failed", error);
         return;
       }
       io.notify({ type: "step-start", id: step.id, title: step.title, attempt, ...(step.expectedSeconds !== undefined ? { expectedSeconds: step.expectedSeconds } : {}) });
@@ -330,13 +343,7 @@ export async function runSteps<C>(steps: Step<C>[], ctx: C, opts: RunStepsOption
       }
 
       if (controller.signal.aborted) {
-        const error = interruptedInfo(opts.resumeCommand);
-        await saveOrNull((r) => {
-          r.status = "pending";
-          r.lastError = { code: error.code, message: error.message };
-        });
-        finish({ status: "interrupted", resources: [], outputs: {}, error });
-        io.notify({ type: "step-failed", id: step.id, title: step.title, durationMs: Date.now() - started, error });
+        await stopInterrupted();
         return;
       }
 
@@ -354,13 +361,7 @@ export async function runSteps<C>(steps: Step<C>[], ctx: C, opts: RunStepsOption
           // interrupted while waiting: recorded below on the next loop turn
         }
         if (controller.signal.aborted) {
-          const error = interruptedInfo(opts.resumeCommand);
-          await saveOrNull((r) => {
-            r.status = "pending";
-            r.lastError = { code: error.code, message: error.message };
-          });
-          finish({ status: "interrupted", resources: [], outputs: {}, error });
-          io.notify({ type: "step-failed", id: step.id, title: step.title, durationMs: Date.now() - started, error });
+          await stopInterrupted();
           return;
         }
         continue;
@@ -373,9 +374,7 @@ export async function runSteps<C>(steps: Step<C>[], ctx: C, opts: RunStepsOption
         r.finishedAt = finishedAt;
         r.lastError = { code: info.code, message: info.message };
       });
-      finish({ status: "failed", resources: [], outputs: {}, error });
-      io.notify({ type: "step-failed", id: step.id, title: step.title, durationMs: Date.now() - started, error });
-      firstFailure ??= { stepId: step.id, error };
+      stopFailed("failed", error);
       return;
     }
   };

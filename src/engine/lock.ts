@@ -111,7 +111,7 @@ function pidAlive(pid: number): boolean {
 }
 
 /** Whether the holder of an existing lock is still running (so the lock must be respected). */
-export function isLockHeld(existing: { owner?: LockOwner; mtimeMs: number }, staleMs = DEFAULT_STALE_MS): boolean {
+function isLockHeld(existing: { owner?: LockOwner; mtimeMs: number }, staleMs = DEFAULT_STALE_MS): boolean {
   const age = Date.now() - existing.mtimeMs;
   const owner = existing.owner;
   if (!owner) return age < UNREADABLE_GRACE_MS;

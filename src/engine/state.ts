@@ -87,7 +87,7 @@ export function findSecretLookingFields(value: unknown, path = ""): string[] {
 }
 
 /** Throws SecureAmlError STATE_SECRET_FIELD (exit 2) when `value` has a secret-looking field. */
-export function assertNoSecretFields(value: unknown, what = "config"): void {
+function assertNoSecretFields(value: unknown, what = "config"): void {
   const found = findSecretLookingFields(value);
   if (found.length > 0) {
     throw new SecureAmlError(
@@ -394,9 +394,4 @@ export async function readState(path: string): Promise<DeploymentState | undefin
   const absolute = resolve(path);
   const text = await readIfExists(absolute);
   return text === undefined ? undefined : parseStateDocument(text, absolute);
-}
-
-/** A state that lives in memory only (tests, benchmarks): same handle, `save` writes nothing. */
-export function memoryState(initial?: DeploymentState): StateHandle {
-  return new StateHandle(undefined, initial ? clone(initial) : emptyState(), undefined);
 }

@@ -24,7 +24,7 @@ export function formatElapsed(ms: number): string {
 }
 
 /** Steps expected to take at least this long are announced as long. */
-export const LONG_STEP_SECONDS = 120;
+const LONG_STEP_SECONDS = 120;
 
 /** "usually ~10 min" for long steps, undefined for short ones. */
 export function expectedNote(expectedSeconds: number | undefined): string | undefined {

@@ -63,6 +63,14 @@ export function createInquirerBackend(options: InquirerBackendOptions): PromptBa
   };
 }
 
+/** A prompt validator from a rule check: true when the check finds no problem, else the problems joined. */
+export function promptValidator<T>(check: (value: T) => readonly string[]): (value: T) => string | true {
+  return (value) => {
+    const problems = check(value);
+    return problems.length === 0 ? true : problems.join("; ");
+  };
+}
+
 /** Asks one engine Question through a backend. */
 export async function askQuestion(backend: PromptBackend, question: Question): Promise<string | boolean> {
   switch (question.kind) {

@@ -12,6 +12,7 @@ import type { DeploymentConfig, Secrets } from "../config/types.js";
 import type { PlannedResource } from "../engine/types.js";
 import { InputError, SecureAmlError } from "../errors.js";
 import { renderPlan } from "./plan.js";
+import { promptValidator } from "./prompt.js";
 import type { PlanEstimate, PromptBackend } from "./types.js";
 
 /** Names that must be unique across Azure (checked with the provider's name-availability API). */
@@ -70,10 +71,7 @@ function field(key: keyof DeploymentConfig): FieldSpec {
 
 /** A validator for an inquirer prompt from a field's rules, with the other answers so far. */
 function validatorFor(key: keyof DeploymentConfig, answers: Partial<DeploymentConfig>, parse: (s: string) => unknown = (s) => s.trim()) {
-  return (raw: string): string | true => {
-    const problems = checkFieldValue(field(key), parse(raw), answers);
-    return problems.length === 0 ? true : problems.join("; ");
-  };
+  return promptValidator((raw: string) => checkFieldValue(field(key), parse(raw), answers));
 }
 
 function parseWholeNumber(s: string): unknown {
@@ -328,10 +326,7 @@ export async function runWizard(deps: WizardDeps): Promise<WizardResult> {
       for (;;) {
         const first = await prompt.password({
           message: "Jump box administrator password",
-          validate: (v) => {
-            const problems = checkWindowsPassword(v);
-            return problems.length === 0 ? true : problems.join("; ");
-          },
+          validate: promptValidator(checkWindowsPassword),
         });
         const again = await prompt.password({ message: "The same password again" });
         if (again === first) {

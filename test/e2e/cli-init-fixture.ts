@@ -6,7 +6,8 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { TestEmulator } from "../helpers/emulator.js";
+import { after, before } from "node:test";
+import { startTestEmulator, type TestEmulator } from "../helpers/emulator.js";
 
 /** dist/test/e2e → the repository root (bin/secure-aml.js). */
 export const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../bin/secure-aml.js");
@@ -24,6 +25,27 @@ export interface RunningCli {
   stdout(): string;
   stderr(): string;
   done: Promise<CliResult>;
+}
+
+/** Request methods that change the emulator's world. */
+export const WRITE_METHODS: ReadonlySet<string> = new Set(["PUT", "PATCH", "DELETE"]);
+
+/**
+ * One emulator for the whole test file: started before its first test, stopped after its last.
+ * Call the returned function inside a test to get it.
+ */
+export function emulatorForFile(options?: Parameters<typeof startTestEmulator>[0]): () => TestEmulator {
+  let emulator: TestEmulator | undefined;
+  before(async () => {
+    emulator = await startTestEmulator(options);
+  });
+  after(async () => {
+    await emulator?.stop();
+  });
+  return () => {
+    if (!emulator) throw new Error("the test emulator is not running (used outside a test?)");
+    return emulator;
+  };
 }
 
 /** The environment of a scripted run: no SECURE_AML_* or Azure variables from the outside, no colour, not CI. */

@@ -3,20 +3,12 @@
 // Ctrl-C exits 130 with the resume command, and a run killed with SIGKILL resumes to the same end
 // state with nothing duplicated.
 
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import { startTestEmulator, type TestEmulator } from "../helpers/emulator.js";
-import { emulatorArgs, oneJsonDocument, resourcesIn, runCli, startCli, stateSteps, tempDir, waitFor, type ResultDoc } from "./cli-init-fixture.js";
+import { emulatorArgs, emulatorForFile, oneJsonDocument, resourcesIn, runCli, startCli, stateSteps, tempDir, waitFor, type ResultDoc } from "./cli-init-fixture.js";
 
-let emulator: TestEmulator;
-
-before(async () => {
-  emulator = await startTestEmulator({ latency: "realistic", timeScale: 0.02, validateSpecs: false });
-});
-after(async () => {
-  await emulator?.stop();
-});
+const emulator = emulatorForFile({ latency: "realistic", timeScale: 0.02, validateSpecs: false });
 
 async function someStepsDone(state: string, atLeast: number): Promise<boolean> {
   const steps = Object.values(await stateSteps(state));
@@ -25,7 +17,7 @@ async function someStepsDone(state: string, atLeast: number): Promise<boolean> {
 
 /** Counts of what duplication would show: private endpoints and role assignments of one deployment. */
 async function duplicationCounts(resourceGroup: string): Promise<{ privateEndpoints: string[]; roleAssignments: number }> {
-  const resources = await resourcesIn(emulator, resourceGroup);
+  const resources = await resourcesIn(emulator(), resourceGroup);
   return {
     // Names carry a per-deployment suffix; the private-link group ends each name ("pe-...-blob").
     privateEndpoints: resources.filter((r) => r.type === "microsoft.network/privateendpoints").map((r) => (r.id.split("/").pop() ?? "").split("-").pop() ?? "").sort(),
@@ -37,7 +29,7 @@ let reference: { privateEndpoints: string[]; roleAssignments: number } | undefin
 
 test("an uninterrupted run (the reference for what a finished deployment holds)", async (t) => {
   const dir = await tempDir(t, "ref");
-  const result = await runCli(["init", "--yes", "--output", "json", ...emulatorArgs(emulator, "cliref", path.join(dir, "s.json"))], { cwd: dir });
+  const result = await runCli(["init", "--yes", "--output", "json", ...emulatorArgs(emulator(), "cliref", path.join(dir, "s.json"))], { cwd: dir });
   assert.equal(result.code, 0, result.stderr);
   assert.equal((oneJsonDocument(result.stdout) as ResultDoc).ok, true);
   reference = await duplicationCounts("cliref-rg");
@@ -48,7 +40,7 @@ test("an uninterrupted run (the reference for what a finished deployment holds)"
 test("a second init on the same state exits 3 while the first runs; Ctrl-C then exits 130 with the resume command", async (t) => {
   const dir = await tempDir(t, "lock");
   const state = path.join(dir, "state.json");
-  const args = ["init", "--yes", ...emulatorArgs(emulator, "clilock", state)];
+  const args = ["init", "--yes", ...emulatorArgs(emulator(), "clilock", state)];
   const first = startCli(args, { cwd: dir });
   t.after(() => {
     if (first.child.exitCode === null) first.child.kill("SIGKILL");
@@ -76,7 +68,7 @@ test("a second init on the same state exits 3 while the first runs; Ctrl-C then 
 test("init killed with SIGKILL mid-run resumes to the same end state with nothing duplicated", async (t) => {
   const dir = await tempDir(t, "kill");
   const state = path.join(dir, "state.json");
-  const args = ["init", "--yes", ...emulatorArgs(emulator, "clikill", state)];
+  const args = ["init", "--yes", ...emulatorArgs(emulator(), "clikill", state)];
   const first = startCli(args, { cwd: dir });
   t.after(() => {
     if (first.child.exitCode === null) first.child.kill("SIGKILL");

@@ -2,30 +2,20 @@
 // full run, a converged re-run with zero writes, `init --local --yes` (the README's first command),
 // and the static test token refused for a non-loopback endpoint before any request.
 
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { startTestEmulator, type TestEmulator } from "../helpers/emulator.js";
-import { ESCAPE, cleanEnv, emulatorArgs, oneJsonDocument, resourcesIn, runCli, stateSteps, tempDir, type ResultDoc } from "./cli-init-fixture.js";
+import { cleanEnv, emulatorArgs, emulatorForFile, ESCAPE, oneJsonDocument, resourcesIn, runCli, stateSteps, tempDir, WRITE_METHODS, type ResultDoc } from "./cli-init-fixture.js";
 
-let emulator: TestEmulator;
-
-before(async () => {
-  emulator = await startTestEmulator({ validateSpecs: true });
-});
-after(async () => {
-  await emulator?.stop();
-});
-
-const WRITE_METHODS = new Set(["PUT", "PATCH", "DELETE"]);
+const emulator = emulatorForFile({ validateSpecs: true });
 
 test("init --yes --output json creates every resource, then a re-run writes nothing", async (t) => {
   const dir = await tempDir(t);
   const state = path.join(dir, "state.json");
-  const args = ["init", "--yes", "--output", "json", ...emulatorArgs(emulator, "clijson", state)];
+  const args = ["init", "--yes", "--output", "json", ...emulatorArgs(emulator(), "clijson", state)];
 
   const first = await runCli(args, { cwd: dir });
   assert.equal(first.code, 0, first.stderr);
@@ -64,14 +54,14 @@ test("init --yes --output json creates every resource, then a re-run writes noth
   assert.ok(!stateText.includes("Correct-Horse"), "the password is never stored");
   assert.equal((await fs.stat(state)).mode & 0o777, 0o600);
 
-  await emulator.clearRequestLog();
+  await emulator().clearRequestLog();
   const second = await runCli(args, { cwd: dir });
   assert.equal(second.code, 0, second.stderr);
   const again = oneJsonDocument(second.stdout) as ResultDoc;
   assert.equal(again.counts.writes, 0, "a converged run reports zero writes");
   assert.equal(again.resources.length, doc.resources.length);
   for (const r of again.resources) assert.equal(r.action, "unchanged", `${r.kind} ${r.name}`);
-  const log = await emulator.requestLog();
+  const log = await emulator().requestLog();
   const writes = log.filter((e) => WRITE_METHODS.has(e.method));
   assert.deepEqual(writes.map((e) => `${e.method} ${e.path}`), [], "the emulator saw no write request");
   assert.ok(log.length > 0, "the re-run did read");
@@ -116,7 +106,7 @@ test("the static test token is refused for a non-loopback endpoint, before any r
     endpoint = `https://${address}:${(server.address() as net.AddressInfo).port}`;
   }
   const result = await runCli(
-    ["init", "--yes", "--endpoint", endpoint, "--ca-cert", emulator.caCertPath, "--subscription", emulator.subscriptionId, "--location", "eastus", "--state", path.join(dir, "s.json")],
+    ["init", "--yes", "--endpoint", endpoint, "--ca-cert", emulator().caCertPath, "--subscription", emulator().subscriptionId, "--location", "eastus", "--state", path.join(dir, "s.json")],
     { cwd: dir, env: cleanEnv({ SECURE_AML_CREDENTIAL: "static" }) },
   );
   assert.equal(result.code, 2, result.stderr);
@@ -127,18 +117,18 @@ test("the static test token is refused for a non-loopback endpoint, before any r
 
 test("init with Azure China refuses before any request (exit 2)", async (t) => {
   const dir = await tempDir(t, "china");
-  await emulator.clearRequestLog();
-  const result = await runCli(["init", "--yes", "--cloud", "AzureChinaCloud", "--location", "chinaeast2", ...emulatorArgs(emulator, "china", path.join(dir, "s.json")).filter((a, i, all) => a !== "--location" && all[i - 1] !== "--location")], { cwd: dir });
+  await emulator().clearRequestLog();
+  const result = await runCli(["init", "--yes", "--cloud", "AzureChinaCloud", "--location", "chinaeast2", ...emulatorArgs(emulator(), "china", path.join(dir, "s.json")).filter((a, i, all) => a !== "--location" && all[i - 1] !== "--location")], { cwd: dir });
   assert.equal(result.code, 2, result.stderr);
   assert.match(result.stderr, /AzureChinaCloud/);
-  assert.deepEqual(await emulator.requestLog(), []);
+  assert.deepEqual(await emulator().requestLog(), []);
 });
 
 test("a failing step exits 1 with ARM's code and the resume command; the state is kept", async (t) => {
   const dir = await tempDir(t, "fail");
   const state = path.join(dir, "state.json");
-  await emulator.seedTakenName("storage", "clitakenstor1");
-  const result = await runCli(["init", "--yes", "--output", "json", "--storage-account", "clitakenstor1", ...emulatorArgs(emulator, "clitaken", state)], { cwd: dir });
+  await emulator().seedTakenName("storage", "clitakenstor1");
+  const result = await runCli(["init", "--yes", "--output", "json", "--storage-account", "clitakenstor1", ...emulatorArgs(emulator(), "clitaken", state)], { cwd: dir });
   assert.equal(result.code, 1, result.stderr);
   const doc = oneJsonDocument(result.stdout) as ResultDoc;
   assert.equal(doc.ok, false);
@@ -151,5 +141,5 @@ test("a failing step exits 1 with ARM's code and the resume command; the state i
   assert.match(result.stderr, /next: secure-aml init --state/);
   const steps = await stateSteps(state);
   assert.equal(steps["resource-group"]?.status, "done");
-  assert.ok((await resourcesIn(emulator, "clitaken-rg")).length > 0);
+  assert.ok((await resourcesIn(emulator(), "clitaken-rg")).length > 0);
 });

@@ -2,26 +2,16 @@
 // emulator sees no write), creates on an empty world and nothing to do after init, the estimate,
 // the training-page NSG rules, `--output json` and `--diagram`.
 
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs/promises";
 import path from "node:path";
-import { startTestEmulator, type TestEmulator } from "../helpers/emulator.js";
-import { ESCAPE, emulatorArgs, oneJsonDocument, runCli, tempDir, type ResultDoc } from "./cli-init-fixture.js";
+import { emulatorArgs, emulatorForFile, ESCAPE, oneJsonDocument, runCli, tempDir, WRITE_METHODS, type ResultDoc } from "./cli-init-fixture.js";
 
-let emulator: TestEmulator;
-
-before(async () => {
-  emulator = await startTestEmulator({ validateSpecs: true });
-});
-after(async () => {
-  await emulator?.stop();
-});
-
-const WRITE_METHODS = new Set(["PUT", "PATCH", "DELETE"]);
+const emulator = emulatorForFile({ validateSpecs: true });
 
 async function assertNoWrites(): Promise<void> {
-  const log = await emulator.requestLog();
+  const log = await emulator().requestLog();
   assert.ok(log.length > 0, "plan read what exists");
   const writes = log.filter((e) => WRITE_METHODS.has(e.method) || (e.method === "POST" && !/checkNameAvailability/i.test(e.path)));
   assert.deepEqual(writes.map((e) => `${e.method} ${e.path}`), [], "plan sent no write");
@@ -29,8 +19,8 @@ async function assertNoWrites(): Promise<void> {
 
 test("plan on an empty world: every resource to create, zero writes, estimate and NSG guidance", async (t) => {
   const dir = await tempDir(t, "plan");
-  await emulator.clearRequestLog();
-  const result = await runCli(["plan", ...emulatorArgs(emulator, "planempty", path.join(dir, "state.json"))], { cwd: dir });
+  await emulator().clearRequestLog();
+  const result = await runCli(["plan", ...emulatorArgs(emulator(), "planempty", path.join(dir, "state.json"))], { cwd: dir });
   assert.equal(result.code, 0, result.stderr);
   await assertNoWrites();
   assert.match(result.stdout, /\+ create\s+resourceGroups\s+planempty-rg/);
@@ -46,9 +36,9 @@ test("plan on an empty world: every resource to create, zero writes, estimate an
 test("plan --output json: one document in init's shape; after init every resource is `none`", async (t) => {
   const dir = await tempDir(t, "planjson");
   const state = path.join(dir, "state.json");
-  const args = emulatorArgs(emulator, "planjson", state);
+  const args = emulatorArgs(emulator(), "planjson", state);
 
-  await emulator.clearRequestLog();
+  await emulator().clearRequestLog();
   const before = await runCli(["plan", "--output", "json", ...args], { cwd: dir });
   assert.equal(before.code, 0, before.stderr);
   assert.doesNotMatch(before.stderr, ESCAPE);
@@ -67,7 +57,7 @@ test("plan --output json: one document in init's shape; after init every resourc
   assert.equal(init.code, 0, init.stderr);
   const initDoc = oneJsonDocument(init.stdout) as ResultDoc;
 
-  await emulator.clearRequestLog();
+  await emulator().clearRequestLog();
   const afterInit = await runCli(["plan", "--output", "json", ...args], { cwd: dir });
   assert.equal(afterInit.code, 0, afterInit.stderr);
   const done = oneJsonDocument(afterInit.stdout) as ResultDoc;
@@ -87,7 +77,7 @@ test("plan --diagram writes the architecture as Mermaid (and says so for .svg)",
   const dir = await tempDir(t, "diagram");
   const state = path.join(dir, "state.json");
   const mmd = path.join(dir, "arch.mmd");
-  const first = await runCli(["plan", "--diagram", mmd, "--no-bastion", ...emulatorArgs(emulator, "plandiag", state)], { cwd: dir });
+  const first = await runCli(["plan", "--diagram", mmd, "--no-bastion", ...emulatorArgs(emulator(), "plandiag", state)], { cwd: dir });
   assert.equal(first.code, 0, first.stderr);
   const text = await fs.readFile(mmd, "utf8");
   assert.match(text, /^flowchart/);
@@ -96,7 +86,7 @@ test("plan --diagram writes the architecture as Mermaid (and says so for .svg)",
   assert.match(first.stdout, /Switched off: .*--no-bastion/);
 
   const svg = path.join(dir, "arch.svg");
-  const second = await runCli(["plan", "--diagram", svg, ...emulatorArgs(emulator, "plandiag", state)], { cwd: dir });
+  const second = await runCli(["plan", "--diagram", svg, ...emulatorArgs(emulator(), "plandiag", state)], { cwd: dir });
   assert.equal(second.code, 0, second.stderr);
   assert.match(await fs.readFile(path.join(dir, "arch.mmd"), "utf8"), /^flowchart/);
   assert.match(second.stdout, /SVG needs a Mermaid renderer/);

@@ -3,21 +3,13 @@
 // escape code anywhere) and JSON (exactly one parseable document on stdout). Every run has a stdin
 // pipe that stays open and never sends anything: with --yes nothing may wait on it.
 
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import { startTestEmulator, type TestEmulator } from "../helpers/emulator.js";
-import { ESCAPE, PASSWORD, cleanEnv, emulatorArgs, oneJsonDocument, runCli, tempDir, type ResultDoc } from "./cli-init-fixture.js";
+import { cleanEnv, emulatorArgs, emulatorForFile, ESCAPE, oneJsonDocument, PASSWORD, runCli, tempDir, type ResultDoc } from "./cli-init-fixture.js";
 import { runInPty, screenTail, terminalEnv } from "./wizard-pty-fixture.js";
 
-let emulator: TestEmulator;
-
-before(async () => {
-  emulator = await startTestEmulator();
-});
-after(async () => {
-  await emulator?.stop();
-});
+const emulator = emulatorForFile();
 
 /** "... is ready (2.0s): 55 created, 1 updated." → { created: 55, updated: 1 } */
 function headlineCounts(text: string): Record<string, number> {
@@ -37,7 +29,7 @@ test("init --yes under the tty, plain and json renderers: the same deployment, e
   const dir = await tempDir(t, "modes");
 
   // JSON: one document on stdout, the reference for the others.
-  const json = await runCli(["init", "--yes", "--output", "json", ...emulatorArgs(emulator, "modejson", path.join(dir, "json.json"))], { cwd: dir });
+  const json = await runCli(["init", "--yes", "--output", "json", ...emulatorArgs(emulator(), "modejson", path.join(dir, "json.json"))], { cwd: dir });
   assert.equal(json.code, 0, json.stderr);
   const doc = oneJsonDocument(json.stdout) as ResultDoc;
   assert.equal(doc.ok, true);
@@ -49,7 +41,7 @@ test("init --yes under the tty, plain and json renderers: the same deployment, e
   const expected = actionCounts(doc);
 
   // Plain: CI=1 on a pipe (stdin open and silent): timestamped lines on stderr, the summary on stdout.
-  const plain = await runCli(["init", "--yes", ...emulatorArgs(emulator, "modeplain", path.join(dir, "plain.json"))], { cwd: dir, env: cleanEnv({ CI: "1" }) });
+  const plain = await runCli(["init", "--yes", ...emulatorArgs(emulator(), "modeplain", path.join(dir, "plain.json"))], { cwd: dir, env: cleanEnv({ CI: "1" }) });
   assert.equal(plain.code, 0, plain.stderr);
   assert.doesNotMatch(plain.stdout, ESCAPE, "plain stdout has no escape code");
   assert.doesNotMatch(plain.stderr, ESCAPE, "plain stderr has no escape code");
@@ -64,7 +56,7 @@ test("init --yes under the tty, plain and json renderers: the same deployment, e
 
   // Terminal: a real pseudo-terminal (120x40); --yes, so nothing is asked and nothing read.
   const tty = await runInPty(t, {
-    args: ["init", "--yes", ...emulatorArgs(emulator, "modetty", path.join(dir, "tty.json"))],
+    args: ["init", "--yes", ...emulatorArgs(emulator(), "modetty", path.join(dir, "tty.json"))],
     cwd: dir,
     env: terminalEnv({ SECURE_AML_JUMPBOX_PASSWORD: PASSWORD }),
     steps: [],
