@@ -6,13 +6,12 @@ import type { DeploymentConfig } from "../config/types.js";
 import type { ResolvedConfig } from "../config/resolve.js";
 import { FIELDS, checkFieldValue, flagAttributeName, oppositeFlag, type FieldSpec } from "../config/fields.js";
 import { DEFAULT_STATE_PATH } from "../config/resolve.js";
-import { ExitCode, SecureAmlError } from "../errors.js";
+import { SecureAmlError } from "../errors.js";
 import type { ErrorInfo, Question } from "../engine/types.js";
 import { criticalPath, sequentialSum, defaultToErrorInfo } from "../engine/engine.js";
 import type { Step } from "../engine/types.js";
 import { allZoneNames, cloudProfile } from "../azure/clouds.js";
 import { ArmOperationError, normalizeArmError } from "../azure/arm-errors.js";
-import type { AzureContext } from "../azure/clients.js";
 import type { UiHost, PlanEstimate } from "../ui/types.js";
 import { promptValidator } from "../ui/prompt.js";
 import type { CommandRuntime } from "./runtime.js";
@@ -128,38 +127,26 @@ export function commandSuffix(input: ConfigCommandInput): string {
 /** A placeholder subscription for clients used only to list subscriptions (the URL names none). */
 const LISTING_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000";
 
-async function armGetJson(azure: AzureContext, path: string, apiVersion: string): Promise<unknown> {
-  const client = await azure.resources();
-  const { createPipelineRequest } = await import("@azure/core-rest-pipeline");
-  const request = createPipelineRequest({ url: `${azure.endpoint}${path}?api-version=${apiVersion}`, method: "GET" });
-  const response = await client.sendRequest(request);
-  if (response.status !== 200) {
-    throw new SecureAmlError("ARM_ERROR", `GET ${path} answered HTTP ${response.status}`, ExitCode.failed);
-  }
-  return JSON.parse(response.bodyAsText ?? "{}") as unknown;
-}
-
-function valuesOf(body: unknown): Array<Record<string, unknown>> {
-  const value = (body as { value?: unknown })?.value;
-  return Array.isArray(value) ? value.filter((v): v is Record<string, unknown> => typeof v === "object" && v !== null) : [];
-}
-
 /** The subscriptions the signed-in account can see (enabled ones), for the wizard's choice. */
 export async function listSubscriptions(runtime: CommandRuntime): Promise<Array<{ id: string; name: string }>> {
-  const body = await armGetJson(runtime.azureFor(LISTING_SUBSCRIPTION), "/subscriptions", "2022-12-01");
-  return valuesOf(body)
-    .filter((s) => s.state === undefined || s.state === "Enabled")
-    .map((s) => ({ id: String(s.subscriptionId ?? ""), name: String(s.displayName ?? s.subscriptionId ?? "") }))
-    .filter((s) => s.id !== "");
+  const client = await runtime.azureFor(LISTING_SUBSCRIPTION).subscriptions();
+  const subscriptions: Array<{ id: string; name: string }> = [];
+  for await (const s of client.subscriptions.list()) {
+    if (s.subscriptionId && (s.state === undefined || s.state === "Enabled")) {
+      subscriptions.push({ id: s.subscriptionId, name: s.displayName ?? s.subscriptionId });
+    }
+  }
+  return subscriptions;
 }
 
 /** The regions a subscription offers (physical regions), for the wizard's choice. */
 export async function listLocations(runtime: CommandRuntime, subscriptionId: string): Promise<Array<{ name: string; displayName: string }>> {
-  const body = await armGetJson(runtime.azureFor(subscriptionId), `/subscriptions/${encodeURIComponent(subscriptionId)}/locations`, "2022-12-01");
-  return valuesOf(body)
-    .filter((l) => (l.metadata as { regionType?: unknown } | undefined)?.regionType !== "Logical")
-    .map((l) => ({ name: String(l.name ?? ""), displayName: String(l.displayName ?? l.name ?? "") }))
-    .filter((l) => l.name !== "");
+  const client = await runtime.azureFor(subscriptionId).subscriptions();
+  const locations: Array<{ name: string; displayName: string }> = [];
+  for await (const l of client.subscriptions.listLocations(subscriptionId)) {
+    if (l.name && l.metadata?.regionType !== "Logical") locations.push({ name: l.name, displayName: l.displayName ?? l.name });
+  }
+  return locations;
 }
 
 /** The resource groups of a subscription (name and region), for the wizard's "new or existing" choice. */
