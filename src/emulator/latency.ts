@@ -23,12 +23,19 @@ export function operationDurationMs(settings: LatencySettings, realisticSeconds:
 }
 
 /**
- * Retry-After in whole seconds, scaled like the durations; undefined (header omitted) when it rounds to 0.
- * Why omitted rather than 0: the SDK poller treats `Retry-After: 0` as absent and would fall back to its
- * default 2 s interval, while without the header it uses the caller's `updateIntervalInMs`.
+ * Retry-After (whole seconds) on an answer about an operation that is still running, or undefined (header
+ * omitted). The emulator acts as an idealized resource provider that knows when the operation will be done:
+ * it asks the client to come back then, `floor(remaining seconds)`, but never later than ARM would, i.e.
+ * capped by ARM's usual value scaled like the durations when that is at least 1 s. At time scale 1 this is
+ * ARM's figure for any operation longer than it; at small scales (ARM's 10 s × 0.02 rounds to 0) it spares
+ * the client from falling back to its own, much shorter, interval for the whole operation (a poll flood).
+ * Omitted below 1 s rather than sent as 0: the SDK poller treats `Retry-After: 0` as absent and would fall
+ * back to its default 2 s interval, while without the header it uses the caller's `updateIntervalInMs`.
  */
-export function retryAfterSeconds(settings: LatencySettings, armSeconds = ARM_RETRY_AFTER_SECONDS): number | undefined {
+export function retryAfterSeconds(settings: LatencySettings, remainingMs: number, armSeconds = ARM_RETRY_AFTER_SECONDS): number | undefined {
   if (settings.profile === "none") return undefined;
-  const scaled = Math.round(armSeconds * settings.timeScale);
-  return scaled >= 1 ? scaled : undefined;
+  const scaledArm = Math.round(armSeconds * settings.timeScale);
+  const untilDone = Math.floor(Math.max(0, remainingMs) / 1000);
+  const seconds = scaledArm >= 1 ? Math.min(scaledArm, untilDone) : untilDone;
+  return seconds >= 1 ? seconds : undefined;
 }

@@ -544,8 +544,7 @@ export class ArmEmulator {
         const headers: Record<string, string> = {
           Location: this.operationUrl(operation, "resourceGroup"),
         };
-        const retryAfter = retryAfterSeconds(this.latency, RESOURCE_GROUP_RETRY_AFTER_SECONDS);
-        if (retryAfter !== undefined) headers["Retry-After"] = String(retryAfter);
+        this.setRetryAfter(headers, operation, RESOURCE_GROUP_RETRY_AFTER_SECONDS);
         return { status: 202, headers };
       }
     }
@@ -576,8 +575,7 @@ export class ArmEmulator {
       operation.result = response.body ?? null;
       operation.resultStatus = response.status === 202 ? 200 : response.status;
       const headers: Record<string, string> = { Location: this.operationUrl(operation, "results") };
-      const retryAfter = retryAfterSeconds(this.latency);
-      if (retryAfter !== undefined) headers["Retry-After"] = String(retryAfter);
+      this.setRetryAfter(headers, operation);
       return { status: 202, headers };
     }
     if (rest.length === 1) {
@@ -856,10 +854,10 @@ export class ArmEmulator {
       return { status: kind === "create" ? (handler.lro.createStatus ?? 201) : 200, body: this.viewOf(after, ctx.apiVersion) };
     }
     const record = this.storeWrite(handler, ctx, existing, stored, location, requestBody, kind === "create" ? "Creating" : "Updating");
-    const operation = this.startOperation(state, kind, record, handler, kind === "create" ? handler.latency.create : handler.latency.update);
+    const latency = this.latencyOf(handler, record.body);
+    const operation = this.startOperation(state, kind, record, handler, kind === "create" ? latency.create : latency.update);
     const headers: Record<string, string> = {};
-    const retryAfter = retryAfterSeconds(this.latency);
-    if (retryAfter !== undefined) headers["Retry-After"] = String(retryAfter);
+    this.setRetryAfter(headers, operation);
     const body = this.viewOf(this.world.get(record.id) ?? record, ctx.apiVersion);
     if (header === "Location") {
       headers.Location = this.operationUrl(operation, "results");
@@ -885,15 +883,25 @@ export class ArmEmulator {
       this.deleteNow(existing);
       return { status: 200 };
     }
-    const operation = this.startOperation(state, "delete", existing, handler, handler.latency.delete, "Deleting");
+    const operation = this.startOperation(state, "delete", existing, handler, this.latencyOf(handler, existing.body).delete, "Deleting");
     return this.deleteAccepted(handler, operation);
+  }
+
+  /** Retry-After for an answer about a running operation (see `retryAfterSeconds`); nothing when it is 0. */
+  private setRetryAfter(headers: Record<string, string>, operation: OperationRecord, armSeconds?: number): void {
+    const seconds = retryAfterSeconds(this.latency, operation.endsAt - Date.now(), armSeconds);
+    if (seconds !== undefined) headers["Retry-After"] = String(seconds);
+  }
+
+  /** The realistic durations of a write to this record: per body where the handler says so, else per type. */
+  private latencyOf(handler: ResourceTypeHandler, body: JsonObject): { create: number; update: number; delete: number } {
+    return handler.latencyFor?.(body) ?? handler.latency;
   }
 
   private deleteAccepted(handler: ResourceTypeHandler, operation: OperationRecord): Reply {
     const headers: Record<string, string> = { Location: this.operationUrl(operation, "results") };
     if (handler.lro.header === "Azure-AsyncOperation") headers["Azure-AsyncOperation"] = this.operationUrl(operation, "status");
-    const retryAfter = retryAfterSeconds(this.latency);
-    if (retryAfter !== undefined) headers["Retry-After"] = String(retryAfter);
+    this.setRetryAfter(headers, operation);
     return { status: 202, headers };
   }
 
@@ -921,8 +929,7 @@ export class ArmEmulator {
     operation.result = response.body ?? null;
     operation.resultStatus = response.status === 202 ? 200 : response.status;
     const headers: Record<string, string> = { Location: this.operationUrl(operation, "results") };
-    const retryAfter = retryAfterSeconds(this.latency);
-    if (retryAfter !== undefined) headers["Retry-After"] = String(retryAfter);
+    this.setRetryAfter(headers, operation);
     return { status: 202, headers };
   }
 
@@ -1173,8 +1180,7 @@ export class ArmEmulator {
     if (operation.error) body.error = { code: operation.error.code, message: operation.error.message };
     const headers: Record<string, string> = {};
     if (operation.status === "InProgress") {
-      const retryAfter = retryAfterSeconds(this.latency);
-      if (retryAfter !== undefined) headers["Retry-After"] = String(retryAfter);
+      this.setRetryAfter(headers, operation);
     }
     return { status: 200, body, headers };
   }
@@ -1188,8 +1194,7 @@ export class ArmEmulator {
       const headers: Record<string, string> = {};
       const isGroup = sameText(operation.resourceType, RESOURCE_GROUP_TYPE);
       headers.Location = this.operationUrl(operation, isGroup ? "resourceGroup" : "results");
-      const retryAfter = retryAfterSeconds(this.latency, isGroup ? RESOURCE_GROUP_RETRY_AFTER_SECONDS : undefined);
-      if (retryAfter !== undefined) headers["Retry-After"] = String(retryAfter);
+      this.setRetryAfter(headers, operation, isGroup ? RESOURCE_GROUP_RETRY_AFTER_SECONDS : undefined);
       return { status: 202, headers };
     }
     if (operation.status === "Failed") {

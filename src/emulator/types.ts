@@ -125,8 +125,14 @@ export interface ResourceTypeHandler {
     createStatus?: 200 | 201 | 202;
     header?: "Azure-AsyncOperation" | "Location";
   };
-  /** Realistic durations in seconds on real Azure, with their source in docs/emulator.md. */
+  /** Realistic durations in seconds on real Azure, from src/durations.ts (sources there and in docs/emulator.md). */
   latency: { create: number; update: number; delete: number };
+  /**
+   * Durations that depend on the resource's body (e.g. an ML compute: an AmlCompute cluster vs a
+   * ComputeInstance). Called with the body as stored (after `put`/`patch`; the stored body for a delete);
+   * undefined falls back to `latency`.
+   */
+  latencyFor?(body: JsonObject): { create: number; update: number; delete: number } | undefined;
   /** Writes to this resource while it (or its parent) has an operation in flight fail with AnotherOperationInProgress. */
   exclusiveWrites?: boolean;
   /**

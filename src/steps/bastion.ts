@@ -6,6 +6,7 @@ import type { BastionHost, PublicIPAddress } from "@azure/arm-network";
 import type { AzureStepContext } from "./context.js";
 import { getOrUndefined } from "../azure/arm-errors.js";
 import { MANAGED_TAGS, SUBNET_BASTION, compare, converge, outcome, planResource, resourceId, sameId, subnetId, type ResourceSpec } from "./common.js";
+import { chained, writeSeconds } from "../durations.js";
 
 function publicIpId(config: AzureStepContext["config"]): string {
   return resourceId(config, "Microsoft.Network", "publicIPAddresses", config.bastionPublicIp);
@@ -87,7 +88,8 @@ export const bastionStep: Step<AzureStepContext> = {
   id: "bastion",
   title: "Azure Bastion",
   dependsOn: ["network"],
-  expectedSeconds: 420,
+  // the public IP, then the Bastion host
+  expectedSeconds: chained(writeSeconds("Microsoft.Network/publicIPAddresses"), writeSeconds("Microsoft.Network/bastionHosts")),
   mutex: "vnet",
   run: runBastion,
   plan: planBastion,

@@ -8,6 +8,7 @@ import { getOrUndefined } from "../azure/arm-errors.js";
 import { SecureAmlError } from "../errors.js";
 import { MANAGED_TAGS, SUBNET_TRAINING, compare, computeId, converge, outcome, planResource, sameId, subnetId, type ResourceSpec } from "./common.js";
 import { computeView } from "./compute-common.js";
+import { mlComputeWriteSeconds } from "../durations.js";
 
 const IMMUTABLE = "(set at creation)";
 
@@ -90,7 +91,7 @@ export const computeClusterStep: Step<AzureStepContext> = {
   id: "compute-cluster",
   title: "Compute cluster",
   dependsOn: ["workspace-endpoint", "network"],
-  expectedSeconds: 120,
+  expectedSeconds: mlComputeWriteSeconds("AmlCompute"),
   run: runComputeCluster,
   plan: planComputeCluster,
 };

@@ -7,6 +7,7 @@ import { getOrUndefined } from "../azure/arm-errors.js";
 import { SecureAmlError } from "../errors.js";
 import { MANAGED_TAGS, SUBNET_TRAINING, compare, computeId, converge, outcome, planResource, sameId, subnetId, type ResourceSpec } from "./common.js";
 import { computeView } from "./compute-common.js";
+import { mlComputeWriteSeconds } from "../durations.js";
 
 function spec({ config, azure }: AzureStepContext): ResourceSpec<ComputeResource> {
   const id = computeId(config, config.computeInstance);
@@ -72,7 +73,7 @@ export const computeInstanceStep: Step<AzureStepContext> = {
   id: "compute-instance",
   title: "Compute instance",
   dependsOn: ["workspace-endpoint", "network"],
-  expectedSeconds: 300,
+  expectedSeconds: mlComputeWriteSeconds("ComputeInstance"),
   run: runComputeInstance,
   plan: planComputeInstance,
 };

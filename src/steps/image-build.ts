@@ -6,6 +6,7 @@ import type { Workspace } from "@azure/arm-machinelearning";
 import type { AzureStepContext } from "./context.js";
 import { getOrUndefined } from "../azure/arm-errors.js";
 import { compare, converge, outcome, planResource, workspaceId, type ResourceSpec } from "./common.js";
+import { writeSeconds } from "../durations.js";
 
 function spec({ config, azure }: AzureStepContext): ResourceSpec<Workspace> {
   const id = workspaceId(config);
@@ -42,7 +43,8 @@ export const imageBuildStep: Step<AzureStepContext> = {
   id: "image-build",
   title: "Build images on the compute cluster",
   dependsOn: ["compute-cluster"],
-  expectedSeconds: 20,
+  // a workspace update (imageBuildCompute)
+  expectedSeconds: writeSeconds("Microsoft.MachineLearningServices/workspaces", "update"),
   run: runImageBuild,
   plan: planImageBuild,
 };

@@ -24,6 +24,7 @@ import {
   subnetId,
   type ResourceSpec,
 } from "./common.js";
+import { chained, writeSeconds } from "../durations.js";
 
 export const jumpboxImage = { publisher: "MicrosoftWindowsDesktop", offer: "windows-11", sku: "win11-24h2-ent", version: "latest" } as const;
 
@@ -182,7 +183,8 @@ export const jumpboxStep: Step<Ctx> = {
   id: "jumpbox",
   title: "Jump box VM",
   dependsOn: ["network"],
-  expectedSeconds: 180,
+  // the NIC, the VM, then its auto-shutdown schedule
+  expectedSeconds: chained(writeSeconds("Microsoft.Network/networkInterfaces"), writeSeconds("Microsoft.Compute/virtualMachines"), writeSeconds("Microsoft.DevTestLab/schedules")),
   run: runJumpbox,
   plan: planJumpbox,
 };

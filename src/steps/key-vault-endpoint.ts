@@ -5,6 +5,7 @@ import type { AzureStepContext } from "./context.js";
 import { zonesFor } from "../azure/clouds.js";
 import { keyVaultId, privateEndpointName } from "./common.js";
 import { convergeEndpoints, planEndpoints, type PrivateEndpointWanted } from "./private-endpoint.js";
+import { chained, writeSeconds } from "../durations.js";
 
 function wanted({ config, azure }: AzureStepContext): PrivateEndpointWanted[] {
   return [{ name: privateEndpointName(config.keyVault, "vault"), targetId: keyVaultId(config), groupId: "vault", zones: zonesFor(azure.cloud, ["vault"]).vault }];
@@ -22,7 +23,8 @@ export const keyVaultEndpointStep: Step<AzureStepContext> = {
   id: "key-vault-endpoint",
   title: "Key vault private endpoint",
   dependsOn: ["key-vault", "network", "private-dns"],
-  expectedSeconds: 60,
+  // endpoints in parallel, each one then its DNS zone group
+  expectedSeconds: chained(writeSeconds("Microsoft.Network/privateEndpoints"), writeSeconds("Microsoft.Network/privateEndpoints/privateDnsZoneGroups")),
   run: runKeyVaultEndpoint,
   plan: planKeyVaultEndpoint,
 };

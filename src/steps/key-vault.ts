@@ -10,6 +10,7 @@ import { subscriptionTenantId } from "../azure/clients.js";
 import { SecureAmlError, ExitCode } from "../errors.js";
 import { MANAGED_TAGS, compare, converge, keyVaultId, outcome, planResource, type ResourceSpec } from "./common.js";
 import { ensureNameAvailable } from "./name-check.js";
+import { writeSeconds } from "../durations.js";
 
 export const keyVaultSecurity = { publicNetworkAccess: "Disabled", defaultAction: "Deny" } as const;
 
@@ -138,7 +139,7 @@ export const keyVaultStep: Step<AzureStepContext> = {
   id: "key-vault",
   title: "Key vault",
   dependsOn: ["resource-group"],
-  expectedSeconds: 30,
+  expectedSeconds: writeSeconds("Microsoft.KeyVault/vaults"),
   run: runKeyVault,
   plan: planKeyVault,
 };

@@ -11,6 +11,7 @@ import { getOrUndefined } from "../azure/arm-errors.js";
 import { zonesFor } from "../azure/clouds.js";
 import { MANAGED_TAGS, appInsightsId, converge, logAnalyticsId, outcome, planResource, privateEndpointName, privateLinkScopeId, sameId, type ResourceSpec } from "./common.js";
 import { convergeEndpoints, planEndpoints, type PrivateEndpointWanted } from "./private-endpoint.js";
+import { chained, writeSeconds } from "../durations.js";
 
 export const PRIVATE_LINK_SCOPE_API_VERSION = "2021-07-01-preview";
 export const accessModes = { ingestionAccessMode: "PrivateOnly", queryAccessMode: "PrivateOnly" } as const;
@@ -113,7 +114,14 @@ export const monitorPrivateLinkStep: Step<AzureStepContext> = {
   id: "monitor-private-link",
   title: "Azure Monitor private link scope",
   dependsOn: ["monitoring", "network", "private-dns"],
-  expectedSeconds: 120,
+  // the scope, its two scoped resources one after the other, then the endpoint and its DNS zone group
+  expectedSeconds: chained(
+    writeSeconds("Microsoft.Insights/privateLinkScopes"),
+    writeSeconds("Microsoft.Insights/privateLinkScopes/scopedResources"),
+    writeSeconds("Microsoft.Insights/privateLinkScopes/scopedResources"),
+    writeSeconds("Microsoft.Network/privateEndpoints"),
+    writeSeconds("Microsoft.Network/privateEndpoints/privateDnsZoneGroups"),
+  ),
   run: runMonitorPrivateLink,
   plan: planMonitorPrivateLink,
 };

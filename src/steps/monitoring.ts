@@ -7,6 +7,7 @@ import type { ApplicationInsightsComponent } from "@azure/arm-appinsights";
 import type { AzureStepContext } from "./context.js";
 import { getOrUndefined } from "../azure/arm-errors.js";
 import { MANAGED_TAGS, appInsightsId, compare, converge, logAnalyticsId, outcome, planResource, sameId, type ResourceSpec } from "./common.js";
+import { chained, writeSeconds } from "../durations.js";
 
 function logAnalyticsSpec({ config, azure }: AzureStepContext): ResourceSpec<LogAnalyticsWorkspace> {
   const id = logAnalyticsId(config);
@@ -86,7 +87,8 @@ export const monitoringStep: Step<AzureStepContext> = {
   id: "monitoring",
   title: "Log Analytics and Application Insights",
   dependsOn: ["resource-group"],
-  expectedSeconds: 30,
+  // Log Analytics, then Application Insights over it
+  expectedSeconds: chained(writeSeconds("Microsoft.OperationalInsights/workspaces"), writeSeconds("Microsoft.Insights/components")),
   run: runMonitoring,
   plan: planMonitoring,
 };

@@ -20,6 +20,7 @@ import {
   vnetId,
   type ResourceSpec,
 } from "./common.js";
+import { writeSeconds } from "../durations.js";
 
 interface WantedSubnet {
   name: string;
@@ -145,7 +146,8 @@ export const networkStep: Step<AzureStepContext> = {
   id: "network",
   title: "Virtual network and subnets",
   dependsOn: ["resource-group"],
-  expectedSeconds: 15,
+  // the VNet, its subnets written inline
+  expectedSeconds: writeSeconds("Microsoft.Network/virtualNetworks"),
   mutex: "vnet",
   run: runNetwork,
   plan: planNetwork,

@@ -7,6 +7,7 @@ import type { AzureStepContext } from "./context.js";
 import { getOrUndefined } from "../azure/arm-errors.js";
 import { allZoneNames } from "../azure/clouds.js";
 import { MANAGED_TAGS, compare, converge, dnsLinkName, outcome, planResource, privateDnsZoneId, sameId, vnetId, type ResourceSpec } from "./common.js";
+import { chained, writeSeconds } from "../durations.js";
 
 function zoneSpec({ config, azure }: AzureStepContext, zone: string): ResourceSpec<PrivateZone> {
   const id = privateDnsZoneId(config, zone);
@@ -86,7 +87,8 @@ export const privateDnsStep: Step<AzureStepContext> = {
   id: "private-dns",
   title: "Private DNS zones",
   dependsOn: ["network"],
-  expectedSeconds: 60,
+  // zones in parallel, each zone then its VNet link
+  expectedSeconds: chained(writeSeconds("Microsoft.Network/privateDnsZones"), writeSeconds("Microsoft.Network/privateDnsZones/virtualNetworkLinks")),
   run: runPrivateDns,
   plan: planPrivateDns,
 };

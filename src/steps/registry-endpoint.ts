@@ -5,6 +5,7 @@ import type { AzureStepContext } from "./context.js";
 import { zonesFor } from "../azure/clouds.js";
 import { privateEndpointName, registryId } from "./common.js";
 import { convergeEndpoints, planEndpoints, type PrivateEndpointWanted } from "./private-endpoint.js";
+import { chained, writeSeconds } from "../durations.js";
 
 function wanted({ config, azure }: AzureStepContext): PrivateEndpointWanted[] {
   return [{ name: privateEndpointName(config.registry, "registry"), targetId: registryId(config), groupId: "registry", zones: zonesFor(azure.cloud, ["registry"]).registry }];
@@ -22,7 +23,8 @@ export const registryEndpointStep: Step<AzureStepContext> = {
   id: "registry-endpoint",
   title: "Container registry private endpoint",
   dependsOn: ["registry", "network", "private-dns"],
-  expectedSeconds: 60,
+  // endpoints in parallel, each one then its DNS zone group
+  expectedSeconds: chained(writeSeconds("Microsoft.Network/privateEndpoints"), writeSeconds("Microsoft.Network/privateEndpoints/privateDnsZoneGroups")),
   run: runRegistryEndpoint,
   plan: planRegistryEndpoint,
 };

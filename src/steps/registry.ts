@@ -7,6 +7,7 @@ import type { AzureStepContext } from "./context.js";
 import { getOrUndefined } from "../azure/arm-errors.js";
 import { MANAGED_TAGS, compare, converge, outcome, planResource, registryId, type ResourceSpec } from "./common.js";
 import { ensureNameAvailable } from "./name-check.js";
+import { writeSeconds } from "../durations.js";
 
 export const registrySecurity = { sku: "Premium", adminUserEnabled: true, publicNetworkAccess: "Disabled" } as const;
 
@@ -75,7 +76,7 @@ export const registryStep: Step<AzureStepContext> = {
   id: "registry",
   title: "Container registry",
   dependsOn: ["resource-group"],
-  expectedSeconds: 40,
+  expectedSeconds: writeSeconds("Microsoft.ContainerRegistry/registries"),
   run: runRegistry,
   plan: planRegistry,
 };

@@ -5,6 +5,7 @@ import type { AzureStepContext } from "./context.js";
 import type { ResourceGroup } from "@azure/arm-resources";
 import { getOrUndefined } from "../azure/arm-errors.js";
 import { MANAGED_TAG, MANAGED_TAGS, compare, converge, outcome, planResource, rgId, type ResourceSpec } from "./common.js";
+import { writeSeconds } from "../durations.js";
 
 function spec({ config, azure }: AzureStepContext): ResourceSpec<ResourceGroup> {
   return {
@@ -46,7 +47,8 @@ export const resourceGroupStep: Step<AzureStepContext> = {
   id: "resource-group",
   title: "Resource group",
   dependsOn: [],
-  expectedSeconds: 3,
+  // one resource group
+  expectedSeconds: writeSeconds("Microsoft.Resources/resourceGroups"),
   run: runResourceGroup,
   plan: planResourceGroup,
 };

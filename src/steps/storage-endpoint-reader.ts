@@ -8,6 +8,7 @@ import type { AzureStepContext } from "./context.js";
 import { getOrUndefined, armCall, ArmOperationError } from "../azure/arm-errors.js";
 import { READER_ROLE_ID, converge, deterministicGuid, outcome, planResource, privateEndpointId, sameId, type ResourceSpec } from "./common.js";
 import { storageEndpoints } from "./storage-endpoints.js";
+import { writeSeconds } from "../durations.js";
 
 export function readerRoleDefinitionId(subscriptionId: string): string {
   return `/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${READER_ROLE_ID}`;
@@ -93,7 +94,8 @@ export const storageEndpointReaderStep: Step<AzureStepContext> = {
   id: "storage-endpoint-reader",
   title: "Reader role for the workspace on storage endpoints",
   dependsOn: ["workspace", "storage-endpoints"],
-  expectedSeconds: 20,
+  // role assignments in parallel
+  expectedSeconds: writeSeconds("Microsoft.Authorization/roleAssignments"),
   run: runStorageEndpointReader,
   plan: planStorageEndpointReader,
 };

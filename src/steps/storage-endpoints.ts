@@ -6,6 +6,7 @@ import type { AzureStepContext } from "./context.js";
 import { zonesFor, type PrivateLinkGroup } from "../azure/clouds.js";
 import { privateEndpointId, privateEndpointName, storageId } from "./common.js";
 import { convergeEndpoints, planEndpoints, type PrivateEndpointWanted } from "./private-endpoint.js";
+import { chained, writeSeconds } from "../durations.js";
 
 export function storageEndpoints({ config, azure }: AzureStepContext): PrivateEndpointWanted[] {
   const groups: PrivateLinkGroup[] = config.batchEndpoints ? ["blob", "file", "queue", "table"] : ["blob", "file"];
@@ -27,7 +28,8 @@ export const storageEndpointsStep: Step<AzureStepContext> = {
   id: "storage-endpoints",
   title: "Storage private endpoints",
   dependsOn: ["storage", "network", "private-dns"],
-  expectedSeconds: 90,
+  // endpoints in parallel, each one then its DNS zone group
+  expectedSeconds: chained(writeSeconds("Microsoft.Network/privateEndpoints"), writeSeconds("Microsoft.Network/privateEndpoints/privateDnsZoneGroups")),
   run: runStorageEndpoints,
   plan: planStorageEndpoints,
 };

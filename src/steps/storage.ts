@@ -7,6 +7,7 @@ import type { AzureStepContext } from "./context.js";
 import { getOrUndefined } from "../azure/arm-errors.js";
 import { MANAGED_TAGS, compare, converge, outcome, planResource, storageId, type ResourceSpec } from "./common.js";
 import { ensureNameAvailable } from "./name-check.js";
+import { writeSeconds } from "../durations.js";
 
 export const storageSecurity = {
   sku: "Standard_LRS",
@@ -87,7 +88,7 @@ export const storageStep: Step<AzureStepContext> = {
   id: "storage",
   title: "Storage account",
   dependsOn: ["resource-group"],
-  expectedSeconds: 30,
+  expectedSeconds: writeSeconds("Microsoft.Storage/storageAccounts"),
   run: runStorage,
   plan: planStorage,
 };

@@ -8,6 +8,7 @@ import type { NetworkSecurityGroup, SecurityRule, Subnet } from "@azure/arm-netw
 import type { AzureStepContext } from "./context.js";
 import { getOrUndefined } from "../azure/arm-errors.js";
 import { MANAGED_TAGS, SUBNET_TRAINING, converge, outcome, planResource, resourceId, sameId, subnetId, trainingNsgName, type ResourceSpec } from "./common.js";
+import { chained, writeSeconds } from "../durations.js";
 
 export interface NsgRule {
   name: string;
@@ -142,7 +143,8 @@ export const trainingNsgStep: Step<AzureStepContext> = {
   id: "training-nsg",
   title: "Training subnet network security group",
   dependsOn: ["network"],
-  expectedSeconds: 20,
+  // the NSG, then the Training subnet's association
+  expectedSeconds: chained(writeSeconds("Microsoft.Network/networkSecurityGroups"), writeSeconds("Microsoft.Network/virtualNetworks/subnets", "update")),
   mutex: "vnet",
   run: runTrainingNsg,
   plan: planTrainingNsg,

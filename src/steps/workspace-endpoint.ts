@@ -6,6 +6,7 @@ import type { AzureStepContext } from "./context.js";
 import { zonesFor } from "../azure/clouds.js";
 import { privateEndpointName, workspaceId } from "./common.js";
 import { convergeEndpoints, planEndpoints, type PrivateEndpointWanted } from "./private-endpoint.js";
+import { chained, writeSeconds } from "../durations.js";
 
 function wanted({ config, azure }: AzureStepContext): PrivateEndpointWanted[] {
   return [{ name: privateEndpointName(config.workspace, "amlworkspace"), targetId: workspaceId(config), groupId: "amlworkspace", zones: zonesFor(azure.cloud, ["amlworkspace"]).amlworkspace }];
@@ -23,7 +24,8 @@ export const workspaceEndpointStep: Step<AzureStepContext> = {
   id: "workspace-endpoint",
   title: "Workspace private endpoint",
   dependsOn: ["workspace", "network", "private-dns"],
-  expectedSeconds: 90,
+  // endpoints in parallel, each one then its DNS zone group
+  expectedSeconds: chained(writeSeconds("Microsoft.Network/privateEndpoints"), writeSeconds("Microsoft.Network/privateEndpoints/privateDnsZoneGroups")),
   run: runWorkspaceEndpoint,
   plan: planWorkspaceEndpoint,
 };

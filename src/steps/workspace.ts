@@ -21,6 +21,7 @@ import {
   workspaceId,
   type ResourceSpec,
 } from "./common.js";
+import { writeSeconds } from "../durations.js";
 
 function spec({ config, azure }: AzureStepContext): ResourceSpec<Workspace> {
   const id = workspaceId(config);
@@ -101,7 +102,7 @@ export const workspaceStep: Step<AzureStepContext> = {
   id: "workspace",
   title: "Machine Learning workspace",
   dependsOn: ["storage", "key-vault", "registry", "monitoring"],
-  expectedSeconds: 90,
+  expectedSeconds: writeSeconds("Microsoft.MachineLearningServices/workspaces"),
   run: runWorkspace,
   plan: planWorkspace,
 };

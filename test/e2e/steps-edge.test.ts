@@ -66,7 +66,7 @@ describe("client layer rules", () => {
 describe("global names against the emulator", () => {
   let emulator: TestEmulator;
   before(async () => {
-    emulator = await startTestEmulator();
+    emulator = await startTestEmulator({ validateSpecs: true });
   });
   after(async () => {
     await emulator?.stop();

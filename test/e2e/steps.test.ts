@@ -28,7 +28,7 @@ describe("the step graph against the emulator", () => {
   let azure: AzureContext;
 
   before(async () => {
-    emulator = await startTestEmulator();
+    emulator = await startTestEmulator({ validateSpecs: true });
     config = testConfig(emulator.subscriptionId);
     azure = azureFor(emulator, config);
   });

@@ -1,6 +1,8 @@
 // docs/emulator.md's table of realistic durations must be complete and true to the code: one row per
-// resource type handler, with the handler's `latency` figures and LRO shape, and a source for each figure.
-// On a mismatch the failure message prints the rows as the code has them.
+// resource type handler (plus one per body-dependent variant, e.g. ML compute kinds), with the handler's
+// figures and LRO shape, and the source src/durations.ts gives for them. The handlers' figures must come
+// from src/durations.ts (the one table the steps' estimates use too). On a mismatch the failure message
+// prints the rows as the code has them.
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -8,6 +10,9 @@ import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { allProviders } from "../../src/emulator/providers/index.js";
 import type { ResourceTypeHandler } from "../../src/emulator/types.js";
+import { ML_COMPUTE_SECONDS, REALISTIC_SECONDS, latencyOf, type DurationType } from "../../src/durations.js";
+
+const ML_COMPUTE_TYPE = "Microsoft.MachineLearningServices/workspaces/computes";
 
 function projectRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
@@ -30,8 +35,31 @@ function lroShape(handler: ResourceTypeHandler): string {
   return parts.join(", ");
 }
 
-function expectedCells(handler: ResourceTypeHandler): string[] {
-  return [handler.type, String(handler.latency.create), String(handler.latency.update), String(handler.latency.delete), lroShape(handler)];
+function isDurationType(type: string): type is DurationType {
+  return Object.hasOwn(REALISTIC_SECONDS, type);
+}
+
+type Figures = { create: number; update: number; delete: number };
+
+function cells(label: string, figures: Figures, handler: ResourceTypeHandler, source: string): string[] {
+  return [label, String(figures.create), String(figures.update), String(figures.delete), lroShape(handler), source];
+}
+
+/** The rows the code implies: the handler's own, then one per variant its `latencyFor` distinguishes. */
+function expectedRows(handler: ResourceTypeHandler, problems: string[]): string[][] {
+  const source = isDurationType(handler.type) ? REALISTIC_SECONDS[handler.type].source : "<no entry in src/durations.ts>";
+  const rows = [cells(handler.type, handler.latency, handler, source)];
+  if (!handler.latencyFor) return rows;
+  if (handler.type !== ML_COMPUTE_TYPE) {
+    problems.push(`${handler.type} has latencyFor: teach this test its variants (a probe body per variant)`);
+    return rows;
+  }
+  for (const [kind, figures] of Object.entries(ML_COMPUTE_SECONDS)) {
+    const chosen = handler.latencyFor({ properties: { computeType: kind } });
+    if (!chosen) problems.push(`${handler.type}: latencyFor gives nothing for computeType ${kind}`);
+    else rows.push(cells(`${handler.type} (${kind})`, chosen, handler, figures.source));
+  }
+  return rows;
 }
 
 function latencyTable(markdown: string): string[][] {
@@ -51,19 +79,41 @@ function latencyTable(markdown: string): string[][] {
 }
 
 describe("docs/emulator.md realistic latency table", () => {
-  it("has one row per handler, with the handler's figures and LRO shape, and a source for each", () => {
+  it("has one row per handler (and per body variant), with the code's figures, LRO shape and source", () => {
     const handlers = allProviders.flatMap((provider) => provider.types);
     const rows = latencyTable(readFileSync(path.join(projectRoot(), "docs", "emulator.md"), "utf8"));
-    const expected = handlers.map(expectedCells);
     const problems: string[] = [];
-    for (const cells of expected) {
-      const row = rows.find((candidate) => candidate[0] === cells[0]);
-      if (!row) problems.push(`missing row: | ${cells.join(" | ")} | <source> |`);
-      else if (row.slice(0, 5).join("|") !== cells.join("|")) problems.push(`row differs from the code:\n  doc:  | ${row.slice(0, 5).join(" | ")} |\n  code: | ${cells.join(" | ")} |`);
-      else if (row[5].length < 5) problems.push(`row without a source: ${cells[0]}`);
+    const expected = handlers.flatMap((handler) => expectedRows(handler, problems));
+    for (const cellsOfCode of expected) {
+      const row = rows.find((candidate) => candidate[0] === cellsOfCode[0]);
+      if (!row) problems.push(`missing row: | ${cellsOfCode.join(" | ")} |`);
+      else if (row.join("|") !== cellsOfCode.join("|")) problems.push(`row differs from the code:\n  doc:  | ${row.join(" | ")} |\n  code: | ${cellsOfCode.join(" | ")} |`);
+      else if (row[5].length < 5) problems.push(`row without a source: ${cellsOfCode[0]}`);
     }
-    for (const row of rows) if (!handlers.some((handler) => handler.type === row[0])) problems.push(`row for a type no handler serves: ${row[0]}`);
+    for (const row of rows) if (!expected.some((cellsOfCode) => cellsOfCode[0] === row[0])) problems.push(`row for a type no handler serves: ${row[0]}`);
     assert.deepEqual(problems, [], problems.join("\n"));
-    assert.equal(rows.length, handlers.length);
+    assert.equal(rows.length, expected.length);
+  });
+
+  it("takes every handler's figures from src/durations.ts, the table the steps' estimates use", () => {
+    const handlers = allProviders.flatMap((provider) => provider.types);
+    const problems: string[] = [];
+    for (const handler of handlers) {
+      if (!isDurationType(handler.type)) problems.push(`${handler.type}: no entry in src/durations.ts`);
+      else assert.deepEqual(handler.latency, latencyOf(handler.type), handler.type);
+    }
+    for (const type of Object.keys(REALISTIC_SECONDS)) {
+      if (!handlers.some((handler) => handler.type === type)) problems.push(`src/durations.ts has ${type}, which no handler serves`);
+    }
+    assert.deepEqual(problems, [], problems.join("\n"));
+  });
+
+  it("picks ML compute durations by computeType, and the type's row for any other kind", () => {
+    const handler = allProviders.flatMap((provider) => provider.types).find((candidate) => candidate.type === ML_COMPUTE_TYPE);
+    assert.ok(handler?.latencyFor);
+    assert.equal(handler.latencyFor({ properties: { computeType: "AmlCompute" } })?.create, ML_COMPUTE_SECONDS.AmlCompute.create);
+    assert.equal(handler.latencyFor({ properties: { computeType: "ComputeInstance" } })?.create, ML_COMPUTE_SECONDS.ComputeInstance.create);
+    assert.notEqual(ML_COMPUTE_SECONDS.AmlCompute.create, ML_COMPUTE_SECONDS.ComputeInstance.create);
+    assert.equal(handler.latencyFor({ properties: { computeType: "Kubernetes" } }), undefined);
   });
 });

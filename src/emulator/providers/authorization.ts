@@ -7,6 +7,7 @@ import { ArmError, type EmulatorProvider, type HandlerContext, type JsonObject }
 import { GUID_PATTERN, compact, enumValue, nowIso, optionalString, sameId, section } from "./service-common.js";
 import { EMULATOR_TENANT_ID } from "./resources.js";
 import { principalState } from "./principals.js";
+import { latencyOf } from "../../durations.js";
 
 export const ROLE_ASSIGNMENT_TYPE = "Microsoft.Authorization/roleAssignments";
 
@@ -145,7 +146,7 @@ export const authorizationProvider: EmulatorProvider = {
       lro: { put: "sync", delete: "sync" },
       // The 2022-04-01 RoleAssignment has no provisioningState.
       provisioningState: false,
-      latency: { create: 2, update: 2, delete: 2 },
+      latency: latencyOf(ROLE_ASSIGNMENT_TYPE),
       put(ctx, req) {
         return assignmentBody(ctx, req.body, req.existing?.body);
       },

@@ -21,6 +21,7 @@ import {
   tagsOf,
 } from "./service-common.js";
 import { forgetPrincipal, notePrincipalCreated, observeCreate, systemIdentity } from "./principals.js";
+import { REALISTIC_SECONDS, latencyOf } from "../../durations.js";
 
 export const VIRTUAL_MACHINE_TYPE = "Microsoft.Compute/virtualMachines";
 const NIC_TYPE = "Microsoft.Network/networkInterfaces";
@@ -28,7 +29,7 @@ const NIC_TYPE = "Microsoft.Network/networkInterfaces";
 /** compute 2024-03-01 (spec) and the versions @azure/arm-compute 24 sends (2025-03-03, 2026-03-01). */
 const API_VERSIONS = ["2024-03-01", "2024-07-01", "2024-11-01", "2025-03-03", "2025-04-01", "2026-03-01"];
 
-export const VM_CREATE_SECONDS = 150;
+export const VM_CREATE_SECONDS = REALISTIC_SECONDS[VIRTUAL_MACHINE_TYPE].create;
 
 /** Azure's reserved admin user names (Virtual Machines FAQ, "What are the username requirements"). */
 export const RESERVED_ADMIN_NAMES = [
@@ -306,7 +307,7 @@ export const computeProvider: EmulatorProvider = {
       location: "required",
       // VirtualMachines_CreateOrUpdate: 200/201 long-running (Azure-AsyncOperation); Delete: 200/202/204.
       lro: { put: "async", delete: "async", header: "Azure-AsyncOperation" },
-      latency: { create: VM_CREATE_SECONDS, update: 30, delete: 90 },
+      latency: latencyOf(VIRTUAL_MACHINE_TYPE),
       put(ctx, req) {
         return buildVm(ctx, req.body, req.existing);
       },

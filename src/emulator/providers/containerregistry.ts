@@ -19,6 +19,7 @@ import {
   section,
   tagsOf,
 } from "./service-common.js";
+import { latencyOf } from "../../durations.js";
 
 export const REGISTRY_TYPE = "Microsoft.ContainerRegistry/registries";
 
@@ -113,7 +114,7 @@ export const containerRegistryProvider: EmulatorProvider = {
       location: "required",
       // Registries_Create/Update: 200/201 with Azure-AsyncOperation; Registries_Delete: 202 + Location.
       lro: { put: "async", delete: "async", header: "Azure-AsyncOperation" },
-      latency: { create: 30, update: 10, delete: 15 },
+      latency: latencyOf(REGISTRY_TYPE),
       put(ctx, req) {
         checkName(ctx);
         return build(ctx, req.body, req.existing);

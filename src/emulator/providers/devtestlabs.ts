@@ -4,6 +4,7 @@
 
 import { ArmError, type EmulatorProvider, type HandlerContext, type JsonObject, type ResourceRecord } from "../types.js";
 import { clone, compact, enumValue, isObject, mergePatch, nowIso, optionalNumber, optionalString, parseResourceId, requireLocation, resolveReference, section, tagsOf } from "./service-common.js";
+import { latencyOf } from "../../durations.js";
 
 export const SCHEDULE_TYPE = "Microsoft.DevTestLab/schedules";
 const VM_TYPE = "Microsoft.Compute/virtualMachines";
@@ -108,7 +109,7 @@ export const devTestLabsProvider: EmulatorProvider = {
       location: "required",
       // GlobalSchedules_CreateOrUpdate: 200/201 synchronous.
       lro: { put: "sync", delete: "sync" },
-      latency: { create: 3, update: 3, delete: 3 },
+      latency: latencyOf(SCHEDULE_TYPE),
       put(ctx, req) {
         return build(ctx, req.body, req.existing);
       },

@@ -21,6 +21,7 @@ import {
   section,
   tagsOf,
 } from "./service-common.js";
+import { latencyOf } from "../../durations.js";
 
 export const COMPONENT_TYPE = "Microsoft.Insights/components";
 export const PRIVATE_LINK_SCOPE_TYPE = "Microsoft.Insights/privateLinkScopes";
@@ -201,7 +202,7 @@ export const insightsProvider: EmulatorProvider = {
       location: "required",
       // Components_CreateOrUpdate: 200 only (also on create), synchronous.
       lro: { put: "sync", delete: "sync", createStatus: 200 },
-      latency: { create: 5, update: 2, delete: 5 },
+      latency: latencyOf(COMPONENT_TYPE),
       put(ctx, req) {
         return componentBody(ctx, req.body, req.existing);
       },
@@ -229,7 +230,7 @@ export const insightsProvider: EmulatorProvider = {
       location: "global",
       // PrivateLinkScopes_CreateOrUpdate: 200/201 synchronous; delete is long-running.
       lro: { put: "sync", delete: "async", header: "Azure-AsyncOperation" },
-      latency: { create: 5, update: 5, delete: 30 },
+      latency: latencyOf(PRIVATE_LINK_SCOPE_TYPE),
       put(ctx, req) {
         return scopeBody(ctx, req.body, req.existing);
       },
@@ -255,7 +256,7 @@ export const insightsProvider: EmulatorProvider = {
       location: "none",
       // PrivateLinkScopedResources_CreateOrUpdate / _Delete: long-running.
       lro: { put: "async", delete: "async", header: "Azure-AsyncOperation" },
-      latency: { create: 10, update: 10, delete: 10 },
+      latency: latencyOf(SCOPED_RESOURCE_TYPE),
       put(ctx, req) {
         return scopedResourceBody(ctx, req.body);
       },
@@ -266,7 +267,7 @@ export const insightsProvider: EmulatorProvider = {
       location: "none",
       // PrivateEndpointConnections_CreateOrUpdate (approve/reject): 200/202 long-running.
       lro: { put: "async", delete: "async", header: "Azure-AsyncOperation" },
-      latency: { create: 10, update: 10, delete: 10 },
+      latency: latencyOf(SCOPE_CONNECTION_TYPE),
       put(_ctx, req) {
         if (!req.existing) {
           throw new ArmError(404, "PrivateEndpointConnectionNotFound", "A private endpoint connection is created by creating a private endpoint to the scope; it can only be approved or rejected here.");

@@ -20,6 +20,7 @@ import {
   section,
   tagsOf,
 } from "./service-common.js";
+import { latencyOf } from "../../durations.js";
 
 export const KEY_VAULT_TYPE = "Microsoft.KeyVault/vaults";
 const DELETED_KIND = "keyvault";
@@ -170,7 +171,7 @@ export const keyVaultProvider: EmulatorProvider = {
       location: "required",
       // Vaults_CreateOrUpdate: 200/201, long-running without async headers (the poller reads the vault).
       lro: { put: "async", patch: "sync", delete: "sync" },
-      latency: { create: 20, update: 5, delete: 5 },
+      latency: latencyOf(KEY_VAULT_TYPE),
       put(ctx, req) {
         const requested = section(req.body, "properties");
         const recovering = optionalString(requested, "createMode")?.toLowerCase() === "recover";

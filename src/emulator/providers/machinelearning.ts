@@ -24,6 +24,7 @@ import {
   tagsOf,
 } from "./service-common.js";
 import { forgetPrincipal, notePrincipalCreated, observeCreate, systemIdentity } from "./principals.js";
+import { REALISTIC_SECONDS, isMlComputeKind, latencyOf, mlComputeLatency } from "../../durations.js";
 
 export const WORKSPACE_TYPE = "Microsoft.MachineLearningServices/workspaces";
 export const COMPUTE_TYPE = "Microsoft.MachineLearningServices/workspaces/computes";
@@ -32,10 +33,8 @@ const SUBNET_TYPE = "Microsoft.Network/virtualNetworks/subnets";
 /** @azure/arm-machinelearning 2.1.1 sends 2022-10-01 (the spec's version); newer tools send later ones. */
 const API_VERSIONS = ["2022-10-01", "2022-12-01-preview", "2023-04-01", "2023-10-01", "2024-04-01", "2024-10-01", "2025-06-01"];
 
-/** Realistic durations (seconds): docs/emulator-services.md gives the sources. */
-export const WORKSPACE_CREATE_SECONDS = 90;
-const COMPUTE_INSTANCE_CREATE_SECONDS = 300;
-const CLUSTER_CREATE_SECONDS = 60;
+/** Realistic durations (seconds): src/durations.ts (with docs/emulator.md) gives the figures and their sources. */
+export const WORKSPACE_CREATE_SECONDS = REALISTIC_SECONDS[WORKSPACE_TYPE].create;
 const INSTANCE_START_SECONDS = 120;
 const INSTANCE_STOP_SECONDS = 90;
 
@@ -272,7 +271,7 @@ export const machineLearningProvider: EmulatorProvider = {
       location: "required",
       // Workspaces_CreateOrUpdate / _Update / _Delete: 200/202, long-running (Azure-AsyncOperation).
       lro: { put: "async", delete: "async", header: "Azure-AsyncOperation", createStatus: 202 },
-      latency: { create: WORKSPACE_CREATE_SECONDS, update: 30, delete: 60 },
+      latency: latencyOf(WORKSPACE_TYPE),
       put(ctx, req) {
         return workspaceBody(ctx, req.body, req.existing);
       },
@@ -323,7 +322,12 @@ export const machineLearningProvider: EmulatorProvider = {
       location: "none",
       // Compute_CreateOrUpdate: 200/201 long-running (Azure-AsyncOperation); Compute_Delete: 200/202.
       lro: { put: "async", delete: "async", header: "Azure-AsyncOperation" },
-      latency: { create: COMPUTE_INSTANCE_CREATE_SECONDS, update: 30, delete: 120 },
+      latency: latencyOf(COMPUTE_TYPE),
+      // An AmlCompute cluster (0 nodes at creation) is ready in about 2 minutes, a ComputeInstance in about 5.
+      latencyFor(body) {
+        const computeType = optionalString(section(body, "properties"), "computeType");
+        return isMlComputeKind(computeType) ? mlComputeLatency(computeType) : undefined;
+      },
       put(ctx, req) {
         const workspaceId = ctx.parentId(ctx.id);
         const workspace = workspaceId ? resolveReference(ctx.store, workspaceId, WORKSPACE_TYPE) : undefined;
@@ -386,5 +390,3 @@ export const machineLearningProvider: EmulatorProvider = {
   ],
 };
 
-/** Realistic create duration of a compute type, for the docs' latency table. */
-export const COMPUTE_CREATE_SECONDS = { ComputeInstance: COMPUTE_INSTANCE_CREATE_SECONDS, AmlCompute: CLUSTER_CREATE_SECONDS };

@@ -32,6 +32,7 @@ import {
   weakEtag,
   type Ipv4Range,
 } from "./network-common.js";
+import { latencyOf } from "../../durations.js";
 
 const VNET = "Microsoft.Network/virtualNetworks";
 const SUBNET = "Microsoft.Network/virtualNetworks/subnets";
@@ -285,7 +286,7 @@ const subnetHandler: ResourceTypeHandler = {
   apiVersions: NETWORK_API_VERSIONS,
   location: "none",
   lro: ASYNC_LRO,
-  latency: { create: 3, update: 3, delete: 3 },
+  latency: latencyOf(SUBNET),
   exclusiveWrites: true,
   put(ctx, req) {
     const vnetId = ctx.parentId(ctx.id) ?? vnetIdOfSubnet(ctx.id) ?? "";
@@ -327,7 +328,7 @@ const virtualNetworkHandler: ResourceTypeHandler = {
   apiVersions: NETWORK_API_VERSIONS,
   location: "required",
   lro: ASYNC_LRO,
-  latency: { create: 5, update: 3, delete: 10 },
+  latency: latencyOf(VNET),
   exclusiveWrites: true,
   put(ctx, req) {
     const input = propertiesOf(req.body);
@@ -436,7 +437,7 @@ const publicIpHandler: ResourceTypeHandler = {
   apiVersions: NETWORK_API_VERSIONS,
   location: "required",
   lro: ASYNC_LRO,
-  latency: { create: 3, update: 3, delete: 10 },
+  latency: latencyOf(PUBLIC_IP),
   put(ctx, req) {
     const input = propertiesOf(req.body);
     const skuInput = asObject(req.body.sku);
@@ -511,7 +512,7 @@ const bastionHandler: ResourceTypeHandler = {
   location: "required",
   lro: ASYNC_LRO,
   // "It takes about 10 minutes for the Bastion resource to create and deploy" (Microsoft Learn, Bastion quickstart).
-  latency: { create: 600, update: 300, delete: 300 },
+  latency: latencyOf(BASTION),
   put(ctx, req) {
     const input = propertiesOf(req.body);
     const location = asString(req.body.location) ?? asString(req.existing?.body.location);
@@ -651,7 +652,7 @@ const nicHandler: ResourceTypeHandler = {
   apiVersions: NETWORK_API_VERSIONS,
   location: "required",
   lro: ASYNC_LRO,
-  latency: { create: 3, update: 3, delete: 5 },
+  latency: latencyOf(NIC),
   put(ctx, req) {
     const input = propertiesOf(req.body);
     const location = asString(req.body.location) ?? asString(req.existing?.body.location);
@@ -875,7 +876,7 @@ const nsgHandler: ResourceTypeHandler = {
   apiVersions: NETWORK_API_VERSIONS,
   location: "required",
   lro: ASYNC_LRO,
-  latency: { create: 3, update: 3, delete: 5 },
+  latency: latencyOf(NSG),
   put(ctx, req) {
     const input = propertiesOf(req.body);
     const rules = asArray(input.securityRules).map((item) => {
@@ -942,7 +943,7 @@ const securityRuleHandler: ResourceTypeHandler = {
   apiVersions: NETWORK_API_VERSIONS,
   location: "none",
   lro: ASYNC_LRO,
-  latency: { create: 3, update: 3, delete: 3 },
+  latency: latencyOf(SECURITY_RULE),
   put(ctx, req) {
     const nsgId = ctx.parentId(ctx.id) ?? "";
     const properties = normalizeSecurityRule(ctx.id, propertiesOf(req.body));
@@ -1118,7 +1119,7 @@ const privateEndpointHandler: ResourceTypeHandler = {
   location: "required",
   lro: ASYNC_LRO,
   // Private endpoints take about a minute in Azure (the wizard's measured runs; no Microsoft figure).
-  latency: { create: 60, update: 30, delete: 30 },
+  latency: latencyOf(PRIVATE_ENDPOINT),
   put(ctx, req) {
     const input = propertiesOf(req.body);
     const location = asString(req.body.location) ?? asString(req.existing?.body.location);
@@ -1456,7 +1457,7 @@ const zoneGroupHandler: ResourceTypeHandler = {
   apiVersions: NETWORK_API_VERSIONS,
   location: "none",
   lro: ASYNC_LRO,
-  latency: { create: 10, update: 10, delete: 10 },
+  latency: latencyOf(ZONE_GROUP),
   put(ctx, req) {
     const endpointId = ctx.parentId(ctx.id) ?? "";
     const endpoint = requireRecord(ctx.store, endpointId, ctx.id);

@@ -5,6 +5,7 @@
 import { ArmError, type EmulatorProvider, type HandlerContext, type JsonObject, type ResourceRecord } from "../types.js";
 import { clone, compact, enumValue, isObject, mergePatch, nowIso, optionalBoolean, optionalNumber, optionalString, requireLocation, section, tagsOf } from "./service-common.js";
 import { scopedResourcesLinking } from "./insights.js";
+import { latencyOf } from "../../durations.js";
 
 export const LOG_ANALYTICS_WORKSPACE_TYPE = "Microsoft.OperationalInsights/workspaces";
 
@@ -93,7 +94,7 @@ export const operationalInsightsProvider: EmulatorProvider = {
       location: "required",
       // Workspaces_CreateOrUpdate: 200/201/202, long-running; Workspaces_Delete: 200/202/204.
       lro: { put: "async", patch: "sync", delete: "async", header: "Azure-AsyncOperation" },
-      latency: { create: 15, update: 5, delete: 10 },
+      latency: latencyOf(LOG_ANALYTICS_WORKSPACE_TYPE),
       put(ctx, req) {
         return build(ctx, req.body, req.existing);
       },

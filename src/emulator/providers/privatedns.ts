@@ -3,6 +3,7 @@
 import { ArmError, type EmulatorProvider, type HandlerContext, type JsonObject, type ResourceRecord, type ResourceTypeHandler } from "../types.js";
 import ipaddr from "ipaddr.js";
 import { PRIVATE_DNS_API_VERSIONS, asArray, asObject, asString, clone, isObject, propertiesOf, refId, sameText } from "./network-common.js";
+import { latencyOf } from "../../durations.js";
 
 const ZONE = "Microsoft.Network/privateDnsZones";
 const LINK = "Microsoft.Network/privateDnsZones/virtualNetworkLinks";
@@ -60,7 +61,7 @@ const zoneHandler: ResourceTypeHandler = {
   apiVersions: PRIVATE_DNS_API_VERSIONS,
   location: "global",
   lro: ASYNC_LRO,
-  latency: { create: 30, update: 10, delete: 30 },
+  latency: latencyOf(ZONE),
   put(ctx, req) {
     checkZoneName(ctx.name);
     const body = trackedBase(ctx, req.body, req.existing);
@@ -104,7 +105,7 @@ const linkHandler: ResourceTypeHandler = {
   apiVersions: PRIVATE_DNS_API_VERSIONS,
   location: "global",
   lro: ASYNC_LRO,
-  latency: { create: 30, update: 30, delete: 30 },
+  latency: latencyOf(LINK),
   put(ctx, req) {
     const input = propertiesOf(req.body);
     const vnetId = refId(input.virtualNetwork);
@@ -197,7 +198,7 @@ const aRecordHandler: ResourceTypeHandler = {
   apiVersions: PRIVATE_DNS_API_VERSIONS,
   location: "none",
   lro: { put: "sync", delete: "sync" },
-  latency: { create: 1, update: 1, delete: 1 },
+  latency: latencyOf(A_RECORD),
   // The private DNS spec's RecordSet has no provisioningState.
   provisioningState: false,
   put(ctx, req) {

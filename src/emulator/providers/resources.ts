@@ -3,6 +3,7 @@
 // because their shapes are not `/providers/{namespace}/...`; the rules and bodies live here.
 import { AZURE_REGIONS } from "../../config/regions.js";
 import { ArmError, type EmulatorProvider, type Json, type JsonObject, type ResourceTypeHandler } from "../types.js";
+import { latencyOf } from "../../durations.js";
 
 export const RESOURCE_GROUP_TYPE = "Microsoft.Resources/resourceGroups";
 
@@ -36,7 +37,7 @@ export const resourceGroupHandler: ResourceTypeHandler = {
   // PUT is synchronous; DELETE answers 202 with a Location header (ARM's /operationresults route).
   lro: { put: "sync", delete: "async", header: "Location" },
   // Deleting an empty group takes ~15-60 s in Azure (the first poll answers 202 with Retry-After: 15).
-  latency: { create: 1, update: 1, delete: 30 },
+  latency: latencyOf(RESOURCE_GROUP_TYPE),
   put(ctx, req) {
     if (!RESOURCE_GROUP_NAME.test(ctx.name) || ctx.name.endsWith(".")) {
       throw new ArmError(

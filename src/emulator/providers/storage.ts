@@ -19,6 +19,7 @@ import {
   section,
   tagsOf,
 } from "./service-common.js";
+import { latencyOf } from "../../durations.js";
 
 export const STORAGE_ACCOUNT_TYPE = "Microsoft.Storage/storageAccounts";
 
@@ -176,7 +177,7 @@ export const storageProvider: EmulatorProvider = {
       location: "required",
       // StorageAccounts_Create answers 202 with a Location header on create (spec: 200, 202).
       lro: { put: "async", patch: "sync", delete: "sync", header: "Location" },
-      latency: { create: 25, update: 5, delete: 5 },
+      latency: latencyOf(STORAGE_ACCOUNT_TYPE),
       put(ctx, req) {
         checkName(ctx);
         return buildAccount(ctx, req.body, req.existing);
