@@ -25,6 +25,7 @@ import {
   type TestEmulator,
 } from "./lib.js";
 import { BAD_INPUTS, VALID_PASSWORD, canaryState, type BadInputCase } from "./bad-inputs.js";
+import { mulberry32 } from "../src/emulator/faults.js";
 
 export interface ScenarioOptions {
   driver: Driver;
@@ -42,17 +43,6 @@ function envWith(password: string, extra: Record<string, string | null> = {}): N
   return env;
 }
 
-/** Seeded PRNG (mulberry32) so random kill moments are reproducible. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function brief(run: CliRun): string {
   const output = jsonOutput(run.stdout);
@@ -187,7 +177,7 @@ export async function crashAnywhere(options: CrashOptions): Promise<KillPoint[]>
     options.log(`  kill ${point.label} (at ${point.requestsAtKill}): ${point.killed ? "" : "finished first; "}reruns ${point.reruns}, ${point.converged ? "converged" : "NOT converged"}`);
     points.push(point);
   }
-  const random = seededRandom(options.seed);
+  const random = mulberry32(options.seed);
   for (let i = 0; i < options.randomKills; i++) {
     // Uniform over the run after its first request (start-up, about a second, excluded).
     const target = Math.round(random() * Math.max(1, options.realisticWallMs - 1500));

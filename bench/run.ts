@@ -28,7 +28,6 @@ import {
 } from "./lib.js";
 import { criticalPath, sequentialSum } from "../src/engine/engine.js";
 import { stepsFor } from "../src/steps/index.js";
-import { allProviders } from "../src/emulator/providers/index.js";
 import type { DeploymentConfig } from "../src/config/types.js";
 
 const PASSWORD = "Bench-Mark-Pw-2468";
@@ -143,13 +142,6 @@ async function oneRun(settings: Settings, options: { concurrency?: number; conve
   }
 }
 
-/** The emulator's create latency (real-world seconds) per resource type, lower-cased. */
-function latencyTable(): Map<string, number> {
-  const table = new Map<string, number>();
-  for (const provider of allProviders) for (const handler of provider.types) table.set(handler.type.toLowerCase(), handler.latency.create);
-  return table;
-}
-
 async function startup(settings: Settings): Promise<{ bareMs: number; helpMs: number; versionMs: number; azureModulesOnHelp: string[]; azureModulesOnVersion: string[] }> {
   const time = async (args: string[], script?: string): Promise<number> => {
     const samples: number[] = [];
@@ -231,55 +223,9 @@ async function main(): Promise<void> {
   const reference = parallel[0];
   const config = reference.config as DeploymentConfig;
   const steps = stepsFor(config);
-  const table = latencyTable();
-  const unknownKinds = new Set<string>();
-  // Each successful write of the run is attributed to the step owning the longest resource ID that
-  // prefixes its path; its operation takes the table's create latency of the path's resource type.
-  // A step's weight is the length of the union of its operations' [start, start + latency] intervals:
-  // the latency-table time of the step with its own structure (parallel or chained writes) and
-  // without any client overhead or waiting.
-  const owners: Array<{ id: string; step: string }> = [];
-  for (const [stepId, record] of Object.entries(reference.steps)) for (const r of record.resources ?? []) owners.push({ id: r.id.toLowerCase(), step: stepId });
-  owners.sort((a, b) => b.id.length - a.id.length);
-  const typeOfPath = (p: string): string => {
-    const segments = p.split("/").filter(Boolean);
-    const at = segments.map((x) => x.toLowerCase()).lastIndexOf("providers");
-    if (at < 0) return segments.length <= 2 ? "microsoft.resources/subscriptions" : "microsoft.resources/resourcegroups";
-    const rest = segments.slice(at + 1);
-    return [rest[0], ...rest.slice(1).filter((_, i) => i % 2 === 0)].join("/").toLowerCase();
-  };
-  const intervals = new Map<string, Array<[number, number]>>();
-  for (const entry of reference.log) {
-    const p = writtenPath(entry);
-    if (!p || entry.method === "DELETE") continue;
-    const owner = owners.find((o) => p === o.id || p.startsWith(`${o.id}/`));
-    if (!owner) continue;
-    const type = typeOfPath(p);
-    const seconds = table.get(type);
-    if (seconds === undefined) {
-      unknownKinds.add(type);
-      continue;
-    }
-    const start = Date.parse(entry.time) / 1000;
-    const list = intervals.get(owner.step) ?? [];
-    list.push([start, start + seconds * settings.timeScale]);
-    intervals.set(owner.step, list);
-  }
-  const tableSeconds = (id: string): number => {
-    const list = [...(intervals.get(id) ?? [])].sort((a, b) => a[0] - b[0]);
-    let total = 0;
-    let current: [number, number] | undefined;
-    for (const [a, b] of list) {
-      if (!current || a > current[1]) {
-        if (current) total += current[1] - current[0];
-        current = [a, b];
-      } else current[1] = Math.max(current[1], b);
-    }
-    if (current) total += current[1] - current[0];
-    return Math.round(total / settings.timeScale);
-  };
-  const tablePath = criticalPath(steps, (s) => tableSeconds(s.id));
-  const tableSum = sequentialSum(steps, (s) => tableSeconds(s.id));
+  // The plan's critical path: each step weighted by its expectedSeconds, which src/durations.ts (the
+  // table the emulator's realistic profile also uses) defines, and test/e2e/steps-durations.test.ts
+  // keeps equal to the writes each step really sends.
   const expectedPath = criticalPath(steps, (s) => s.expectedSeconds ?? 0);
   const expectedSum = sequentialSum(steps, (s) => s.expectedSeconds ?? 0);
   // The critical path of the step durations measured in the sequential run (each step alone).
@@ -288,7 +234,7 @@ async function main(): Promise<void> {
 
   const wall = median(parallel.map((r) => r.wallMs));
   const seqWall = median(sequential.map((r) => r.wallMs));
-  const cpMs = tablePath.seconds * settings.timeScale * 1000;
+  const cpMs = expectedPath.seconds * settings.timeScale * 1000;
   const ratio = wall / cpMs;
   const pick = (runs: RunFigures[], f: (r: RunFigures) => number): number => median(runs.map(f));
   const polls = reference.pollsPerOperation;
@@ -310,9 +256,9 @@ async function main(): Promise<void> {
     "| figure | value | target |",
     "|---|---|---|",
     `| wall time of \`init\` (median) | ${formatMs(wall)} | |`,
-    `| critical path from the emulator's latency table × ${settings.timeScale} | ${formatMs(cpMs)} (${tablePath.seconds} s real) | |`,
+    `| critical path (durations table) × ${settings.timeScale} | ${formatMs(cpMs)} (${expectedPath.seconds} s real) | |`,
     `| wall / critical path | **${ratio.toFixed(2)}** | ≤ 1.10 ${ratio <= 1.1 ? "(met)" : "(**missed**)"} |`,
-    `| wall time with \`--concurrency 1\` | ${formatMs(seqWall)} (table sum ${formatMs(tableSum * settings.timeScale * 1000)}) | |`,
+    `| wall time with \`--concurrency 1\` | ${formatMs(seqWall)} (table sum ${formatMs(expectedSum * settings.timeScale * 1000)}) | |`,
     `| speed-up of the parallel run | **${(seqWall / wall).toFixed(2)}×** | |`,
     `| ARM requests (median): writes / POSTs / reads / polls | ${pick(parallel, (r) => r.counts.writes)} / ${pick(parallel, (r) => r.counts.actions)} / ${pick(parallel, (r) => r.counts.reads)} / ${pick(parallel, (r) => r.counts.polls)} | |`,
     `| resources reported created/updated | ${pick(parallel, (r) => r.changed)} of ${pick(parallel, (r) => r.resourcesReported)} | |`,
@@ -328,14 +274,13 @@ async function main(): Promise<void> {
       `(attributed by resource ID), combined as the step really issues them (the union of the operations' latency intervals: parallel writes overlap, ` +
       `chained writes add up; client overhead and waiting excluded), on the graph of src/steps/index.ts with the engine's \`criticalPath\`.`,
     "",
-    `- critical path (table): **${tablePath.seconds} s** real = ${formatMs(cpMs)} at ×${settings.timeScale}: ${tablePath.path.join(" → ")}`,
-    `- sequential sum (table): ${tableSum} s real; the steps' own \`expectedSeconds\`: critical path ${expectedPath.seconds} s (${expectedPath.path.join(" → ")}), sum ${expectedSum} s → real-Azure estimate ${(expectedPath.seconds / 60).toFixed(1)} min vs ${(expectedSum / 60).toFixed(1)} min sequential`,
+    `- critical path (src/durations.ts, the same table as the emulator's realistic profile and \`plan\`'s estimate): **${expectedPath.seconds} s** real = ${formatMs(cpMs)} at ×${settings.timeScale}: ${expectedPath.path.join(" → ")}`,
+    `- sequential sum: ${expectedSum} s real → real-Azure estimate ${(expectedPath.seconds / 60).toFixed(1)} min vs ${(expectedSum / 60).toFixed(1)} min sequential`,
     `- critical path of the step durations measured in the \`--concurrency 1\` run (each step alone, client overhead included): ${formatMs(measuredPath.seconds * 1000)} (${measuredPath.path.join(" → ")})`,
-    unknownKinds.size ? `- resource kinds without a latency entry (weighted 0): ${[...unknownKinds].join(", ")}` : "",
     "",
-    "| step | table seconds (real) | × scale | measured alone (--concurrency 1) | in the parallel run |",
+    "| step | expectedSeconds (real) | × scale | measured alone (--concurrency 1) | in the parallel run |",
     "|---|---|---|---|---|",
-    ...steps.map((s) => `| ${s.id} | ${tableSeconds(s.id)} | ${formatMs(tableSeconds(s.id) * settings.timeScale * 1000)} | ${seqDurations[s.id] !== undefined ? formatMs(seqDurations[s.id]) : "?"} | ${reference.stepDurationsMs[s.id] !== undefined ? formatMs(reference.stepDurationsMs[s.id]) : "?"} |`),
+    ...steps.map((s) => `| ${s.id} | ${s.expectedSeconds ?? 0} | ${formatMs((s.expectedSeconds ?? 0) * settings.timeScale * 1000)} | ${seqDurations[s.id] !== undefined ? formatMs(seqDurations[s.id]) : "?"} | ${reference.stepDurationsMs[s.id] !== undefined ? formatMs(reference.stepDurationsMs[s.id]) : "?"} |`),
     "",
     "## Requests",
     "",

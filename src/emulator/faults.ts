@@ -145,7 +145,7 @@ export function parseFaultSpec(source: string): FaultSpec {
 }
 
 /** mulberry32: a small deterministic PRNG, enough for fault sampling. */
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
