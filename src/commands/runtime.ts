@@ -24,8 +24,8 @@ import type { RunningEmulator } from "../emulator/server.js";
 
 /**
  * Poll interval for long-running operations against a loopback emulator. The emulator sends Retry-After
- * (whole seconds) while at least a second of the operation remains, so this only sets how closely the
- * last second is followed: each long operation ends at most this late, in a handful of polls.
+ * (whole seconds) for operations with 2 s or more to run, so this only paces the brief ones (a private
+ * endpoint at a small time scale), which it follows to within this interval in a few dozen polls.
  */
 const LOOPBACK_POLL_INTERVAL_MS = 50;
 /** Environment variable that forces the static test credential (refused for a non-loopback endpoint). */

@@ -24,18 +24,29 @@ export function operationDurationMs(settings: LatencySettings, realisticSeconds:
 
 /**
  * Retry-After (whole seconds) on an answer about an operation that is still running, or undefined (header
- * omitted). The emulator acts as an idealized resource provider that knows when the operation will be done:
- * it asks the client to come back then, `floor(remaining seconds)`, but never later than ARM would, i.e.
- * capped by ARM's usual value scaled like the durations when that is at least 1 s. At time scale 1 this is
- * ARM's figure for any operation longer than it; at small scales (ARM's 10 s × 0.02 rounds to 0) it spares
- * the client from falling back to its own, much shorter, interval for the whole operation (a poll flood).
- * Omitted below 1 s rather than sent as 0: the SDK poller treats `Retry-After: 0` as absent and would fall
- * back to its default 2 s interval, while without the header it uses the caller's `updateIntervalInMs`.
+ * omitted). The emulator acts as an idealized resource provider that knows when the operation will be done
+ * and asks the client to come back then: `ceil(seconds left)`, never later than ARM would ask (ARM's usual
+ * value scaled like the durations, when that is at least 1 s). Why ceil and why once the header is sent it
+ * keeps being sent: the SDK poller keeps the LAST Retry-After as its interval when a later answer has none
+ * (and treats `Retry-After: 0` as absent), so a `floor` that leaves a fraction of a second to run would
+ * make the client wait a whole second interval again. So:
+ * - an operation with less than `FIRST_RETRY_AFTER_MIN_MS` left that has sent none yet sends none: the
+ *   client polls at its own short interval for that brief remainder (a few dozen polls at most);
+ * - otherwise `ceil(seconds left)`, capped by ARM's scaled value, at least 1.
+ * At time scale 1 a long operation sees ARM's 10 s until its last stretch; at 0.02 (ARM's 10 s rounds to 0)
+ * a 12 s Bastion is polled about twice instead of hundreds of times, ending at most a second late.
  */
-export function retryAfterSeconds(settings: LatencySettings, remainingMs: number, armSeconds = ARM_RETRY_AFTER_SECONDS): number | undefined {
-  if (settings.profile === "none") return undefined;
+export const FIRST_RETRY_AFTER_MIN_MS = 2_000;
+
+export function retryAfterSeconds(
+  settings: LatencySettings,
+  remainingMs: number,
+  armSeconds = ARM_RETRY_AFTER_SECONDS,
+  alreadySent = false,
+): number | undefined {
+  if (settings.profile === "none" || remainingMs <= 0) return undefined;
+  if (!alreadySent && remainingMs < FIRST_RETRY_AFTER_MIN_MS) return undefined;
   const scaledArm = Math.round(armSeconds * settings.timeScale);
-  const untilDone = Math.floor(Math.max(0, remainingMs) / 1000);
-  const seconds = scaledArm >= 1 ? Math.min(scaledArm, untilDone) : untilDone;
-  return seconds >= 1 ? seconds : undefined;
+  const untilDone = Math.ceil(remainingMs / 1000);
+  return Math.max(1, scaledArm >= 1 ? Math.min(scaledArm, untilDone) : untilDone);
 }

@@ -889,8 +889,10 @@ export class ArmEmulator {
 
   /** Retry-After for an answer about a running operation (see `retryAfterSeconds`); nothing when it is 0. */
   private setRetryAfter(headers: Record<string, string>, operation: OperationRecord, armSeconds?: number): void {
-    const seconds = retryAfterSeconds(this.latency, operation.endsAt - Date.now(), armSeconds);
-    if (seconds !== undefined) headers["Retry-After"] = String(seconds);
+    const seconds = retryAfterSeconds(this.latency, operation.endsAt - Date.now(), armSeconds, operation.retryAfterSent === true);
+    if (seconds === undefined) return;
+    headers["Retry-After"] = String(seconds);
+    operation.retryAfterSent = true;
   }
 
   /** The realistic durations of a write to this record: per body where the handler says so, else per type. */

@@ -22,6 +22,8 @@ export interface OperationRecord {
   startedAt: number;
   endsAt: number;
   status: OperationStatus;
+  /** A Retry-After was sent for it: the client now waits whole seconds, so every later answer carries one. */
+  retryAfterSent?: boolean;
   /** Injected fault: the operation ends Failed instead of Succeeded. */
   failAtEnd?: boolean;
   error?: { code: string; message: string };
