@@ -1,5 +1,4 @@
-// Entry point of `secure-aml` (bin/secure-aml.js imports this file). Sets the exit code instead of
-// calling process.exit so that stdout is flushed when piped.
+// Entry point of `secure-aml` (bin/secure-aml.js imports this file).
 import { runCli } from "./program.js";
 
 // `secure-aml --help | head` closes the pipe early: that is not an error worth a stack trace.
@@ -10,7 +9,16 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-process.exitCode = await runCli(process.argv, {
+const code = await runCli(process.argv, {
   io: { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin },
   env: process.env,
 });
+
+// Exit explicitly once the output is flushed, instead of waiting for the event loop to drain: the SDKs'
+// legacy LRO pollers leave their last Retry-After delay pending after an operation is done (measured:
+// a 6 s timer after the compute instance; ARM's Retry-After can be a minute), which would keep the
+// process alive after the result is printed. Everything the run owns (state, lock, emulator) is closed
+// by the command before runCli returns.
+const flushed = (stream: NodeJS.WriteStream) => new Promise<void>((resolve) => stream.write("", () => resolve()));
+await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+process.exit(code);
