@@ -27,7 +27,7 @@ import type { RunningEmulator } from "../emulator/server.js";
  * (whole seconds) for operations with 2 s or more to run, so this only paces the brief ones (a private
  * endpoint at a small time scale), which it follows to within this interval in a few dozen polls.
  */
-const LOOPBACK_POLL_INTERVAL_MS = 50;
+const LOOPBACK_POLL_INTERVAL_MS = 100;
 /** Environment variable that forces the static test credential (refused for a non-loopback endpoint). */
 const CREDENTIAL_ENV = "SECURE_AML_CREDENTIAL";
 
