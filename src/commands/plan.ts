@@ -131,8 +131,7 @@ export async function runPlan(input: PlanCommandInput): Promise<CommandResult> {
     ui.print(renderPlan(plan.resources, estimate));
     const after: string[] = [];
     after.push(
-      `Estimate on real Azure: ${formatDuration(estimate.criticalPathSeconds * 1000)} along the critical path ` +
-        `(${criticalPath.join(" → ")}), against ${formatDuration(estimate.sequentialSeconds * 1000)} one step after another.`,
+      `The critical path, which sets that estimate: ${criticalPath.join(" → ")} (${formatDuration(estimate.criticalPathSeconds * 1000)}).`,
     );
     if (skipped.length > 0) after.push(`Switched off: ${skipped.map((s) => `${s.title} (${s.reason})`).join("; ")}.`);
     after.push("");
