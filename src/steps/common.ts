@@ -41,6 +41,12 @@ export interface ResourceSpec<T> {
   create(): Promise<unknown>;
   /** In-place update; defaults to `create` (a full PUT) when absent. */
   update?(actual: T, changes: string[]): Promise<unknown>;
+  /**
+   * For resources Azure cannot provision again in place once a create ended Failed (ML computes: a
+   * failed compute must be deleted and created anew): deletes it, so that converge creates it again.
+   * Without it, a Failed resource gets the usual update (a full PUT re-provisions most resources).
+   */
+  deleteFailed?(): Promise<unknown>;
 }
 
 const TERMINAL = new Set(["succeeded", "failed", "canceled", "cancelled"]);
@@ -92,8 +98,16 @@ export async function converge<T>(spec: ResourceSpec<T>, azure: AzureContext, io
     await armCall({ resource: spec.id, operation: `create ${kindLabel(spec.kind)}` }, () => spec.create());
     return { ...base, action: "created" };
   }
-  const changes = spec.diff(actual);
   const state = spec.provisioningState?.(actual);
+  if (state?.toLowerCase() === "failed" && spec.deleteFailed) {
+    const deleteFailed = spec.deleteFailed;
+    io.progress(`${spec.name} is in state Failed (an earlier create failed); deleting it to create it again`);
+    await armCall({ resource: spec.id, operation: `delete failed ${kindLabel(spec.kind)}` }, () => deleteFailed());
+    io.progress(`creating ${spec.name}`);
+    await armCall({ resource: spec.id, operation: `create ${kindLabel(spec.kind)}` }, () => spec.create());
+    return { ...base, action: "created" };
+  }
+  const changes = spec.diff(actual);
   if (state !== undefined && state.toLowerCase() !== "succeeded") changes.push(`provisioningState ${state} → Succeeded`);
   if (changes.length === 0) return { ...base, action: "unchanged", value: actual };
   io.progress(`updating ${spec.name}: ${changes.join("; ")}`);

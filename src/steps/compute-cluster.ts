@@ -34,6 +34,8 @@ function spec({ config, azure }: AzureStepContext): ResourceSpec<ComputeResource
       compare(changes, "scaleSettings.maxNodeCount", props?.scaleSettings?.maxNodeCount, config.clusterMaxNodes);
       return changes;
     },
+    deleteFailed: async () =>
+      (await azure.machineLearning()).computeOperations.beginDeleteAndWait(config.resourceGroup, config.workspace, config.computeCluster, "Delete", azure.lro()),
     create: async () =>
       (await azure.machineLearning()).computeOperations.beginCreateOrUpdateAndWait(
         config.resourceGroup,

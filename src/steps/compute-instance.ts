@@ -28,6 +28,8 @@ function spec({ config, azure }: AzureStepContext): ResourceSpec<ComputeResource
       compare(changes, "enableNodePublicIp", props?.enableNodePublicIp ?? true, false);
       return changes;
     },
+    deleteFailed: async () =>
+      (await azure.machineLearning()).computeOperations.beginDeleteAndWait(config.resourceGroup, config.workspace, config.computeInstance, "Delete", azure.lro()),
     create: async () =>
       (await azure.machineLearning()).computeOperations.beginCreateOrUpdateAndWait(
         config.resourceGroup,

@@ -11,7 +11,7 @@ import { normalizeArmError, parseRetryAfter } from "../../src/azure/arm-errors.j
 import { deterministicGuid } from "../../src/steps/common.js";
 import { resourceGroupStep, storageStep, keyVaultStep } from "../../src/steps/index.js";
 import type { StepIo } from "../../src/engine/types.js";
-import { azureFor, testConfig } from "./steps-fixture.js";
+import { azureFor, runInOrder, testConfig, testSecrets } from "./steps-fixture.js";
 
 const io = (): StepIo => ({ signal: new AbortController().signal, progress: () => {}, outputs: () => ({}) });
 
@@ -113,5 +113,30 @@ describe("global names against the emulator", () => {
     let stillDeleted = false;
     for await (const v of (await azure.keyVault()).vaults.listDeleted()) if (v.name === config.keyVault) stillDeleted = true;
     assert.equal(stillDeleted, false);
+  });
+});
+
+describe("a compute whose create ended Failed", () => {
+  let emulator: TestEmulator;
+  before(async () => {
+    emulator = await startTestEmulator({ validateSpecs: true });
+  });
+  after(async () => {
+    await emulator?.stop();
+  });
+
+  it("is deleted and created again, since Azure cannot re-provision a failed compute in place", async () => {
+    const config = testConfig(emulator.subscriptionId, { prefix: "failci", jumpbox: false, bastion: false });
+    const azure = azureFor(emulator, config);
+    await emulator.setFaults(`seed=1;fail:nth=1,path=/computes/${config.computeInstance}`);
+    const { progress } = await runInOrder({ config, secrets: testSecrets, azure });
+    assert.ok(
+      progress.some((line) => line.startsWith("compute-instance:") && /in state Failed .* deleting it to create it again/.test(line)),
+      `the failed instance was recreated; progress:\n${progress.filter((l) => l.startsWith("compute-instance")).join("\n")}`,
+    );
+    const instance = await (await azure.machineLearning()).computeOperations.get(config.resourceGroup, config.workspace, config.computeInstance);
+    assert.equal((instance.properties as { provisioningState?: string }).provisioningState, "Succeeded");
+    const deletes = (await emulator.requestLog()).filter((e) => e.method === "DELETE" && e.path.includes(`/computes/${config.computeInstance}`));
+    assert.equal(deletes.length, 1, "exactly one delete of the failed instance");
   });
 });
