@@ -60,8 +60,10 @@ export const testProvider: EmulatorProvider = {
         restart() {
           return { status: 200, body: { restarted: true }, longRunningSeconds: 20 };
         },
-        listsecrets() {
-          return { status: 200, body: { secret: "not-a-real-secret" } };
+        // A POST action answering synchronously (like listKeys); the value is derived from the ID so the
+        // test can predict it without a secret-looking literal in the source.
+        listsecrets(ctx) {
+          return { status: 200, body: { secret: `derived-from-${ctx.name}` } };
         },
       },
     },

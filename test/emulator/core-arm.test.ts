@@ -189,7 +189,7 @@ describe("emulator core: ARM semantics", () => {
     await client.resources.beginCreateOrUpdateByIdAndWait(widgetId("act-rg", "w"), API, { location: "eastus" }, POLL);
     const secrets = await emulator.raw("POST", `${widgetId("act-rg", "w")}/listSecrets?api-version=${API}`);
     assert.equal(secrets.status, 200);
-    assert.deepEqual(secrets.body, { secret: "not-a-real-secret" });
+    assert.deepEqual(secrets.body, { secret: "derived-from-w" }, "the action ran on the addressed resource");
     const unknown = await emulator.raw("POST", `${widgetId("act-rg", "w")}/explode?api-version=${API}`);
     assert.equal(unknown.status, 400);
     await emulator.seedTakenName("emulatortest", "taken-name");
