@@ -4,19 +4,14 @@
 import type { Step, StepIo, StepResult, PlannedResource } from "../engine/types.js";
 import type { Workspace } from "@azure/arm-machinelearning";
 import type { AzureStepContext } from "./context.js";
-import { getOrUndefined } from "../azure/arm-errors.js";
-import { compare, converge, outcome, planResource, workspaceId, type ResourceSpec } from "./common.js";
+import { compare, converge, outcome, planResource, type ResourceSpec } from "./common.js";
+import { workspaceResource } from "./workspace.js";
 import { writeSeconds } from "../durations.js";
 
-function spec({ config, azure }: AzureStepContext): ResourceSpec<Workspace> {
-  const id = workspaceId(config);
+function spec(ctx: AzureStepContext): ResourceSpec<Workspace> {
+  const { config, azure } = ctx;
   return {
-    id,
-    kind: "Microsoft.MachineLearningServices/workspaces",
-    name: config.workspace,
-    group: "training-subnet",
-    read: async () => getOrUndefined({ resource: id }, async () => (await azure.machineLearning()).workspaces.get(config.resourceGroup, config.workspace)),
-    provisioningState: (w) => w.provisioningState,
+    ...workspaceResource(ctx),
     diff: (w) => {
       const changes: string[] = [];
       compare(changes, "imageBuildCompute", w.imageBuildCompute, config.computeCluster);

@@ -23,7 +23,8 @@ import {
 } from "./common.js";
 import { writeSeconds } from "../durations.js";
 
-function spec({ config, azure }: AzureStepContext): ResourceSpec<Workspace> {
+/** Which workspace this is and how to read it; shared with the image-build step, which updates the same workspace. */
+export function workspaceResource({ config, azure }: AzureStepContext): Pick<ResourceSpec<Workspace>, "id" | "kind" | "name" | "group" | "read" | "provisioningState"> {
   const id = workspaceId(config);
   return {
     id,
@@ -32,6 +33,13 @@ function spec({ config, azure }: AzureStepContext): ResourceSpec<Workspace> {
     group: "training-subnet",
     read: async () => getOrUndefined({ resource: id }, async () => (await azure.machineLearning()).workspaces.get(config.resourceGroup, config.workspace)),
     provisioningState: (w) => w.provisioningState,
+  };
+}
+
+function spec(ctx: AzureStepContext): ResourceSpec<Workspace> {
+  const { config, azure } = ctx;
+  return {
+    ...workspaceResource(ctx),
     diff: (w) => {
       const changes: string[] = [];
       compare(changes, "publicNetworkAccess", w.publicNetworkAccess, "Disabled");

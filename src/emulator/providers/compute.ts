@@ -7,12 +7,13 @@ import { ArmError, type ActionRequest, type EmulatorProvider, type HandlerContex
 import {
   clone,
   compact,
+  editProperties,
   invalidParameter,
   isObject,
-  mergePatch,
   nowIso,
   optionalBoolean,
   optionalString,
+  patchedBody,
   replaceBody,
   requireLocation,
   resolveReference,
@@ -287,12 +288,11 @@ function powerAction(target: "running" | "deallocated" | "stopped", seconds: num
     if (target === "stopped" && powerOf(record) === "deallocated") {
       throw new ArmError(409, "OperationNotAllowed", "Operation 'powerOff' is not allowed on VM since the VM is deallocated.");
     }
-    const body = clone(record.body);
-    const properties = section(body, "properties");
-    const view = section(properties, "instanceView");
-    view.statuses = statusesFor(target, nowIso(ctx));
-    properties.instanceView = view;
-    body.properties = properties;
+    const body = editProperties(clone(record.body), (properties) => {
+      const view = section(properties, "instanceView");
+      view.statuses = statusesFor(target, nowIso(ctx));
+      properties.instanceView = view;
+    });
     replaceBody(ctx.store, record, body);
     return { status: 202, longRunningSeconds: seconds };
   };
@@ -312,10 +312,7 @@ export const computeProvider: EmulatorProvider = {
         return buildVm(ctx, req.body, req.existing);
       },
       patch(ctx, req) {
-        const current = req.existing.body;
-        const merged = mergePatch(current, compact({ properties: req.body.properties, identity: req.body.identity, zones: req.body.zones }));
-        const body: JsonObject = isObject(merged) ? merged : clone(current);
-        body.tags = isObject(req.body.tags) ? clone(req.body.tags) : isObject(current.tags) ? clone(current.tags) : {};
+        const body = patchedBody(req.existing.body, { properties: req.body.properties, identity: req.body.identity, zones: req.body.zones }, req.body.tags);
         return buildVm(ctx, body, req.existing);
       },
       onSucceeded(ctx, record) {

@@ -9,11 +9,11 @@ import {
   enumValue,
   isObject,
   keptPrivateEndpointConnections,
-  mergePatch,
   nowIso,
   optionalBoolean,
   optionalString,
   otherHolderOfName,
+  patchedBody,
   randomRegistryPassword,
   requireLocation,
   section,
@@ -120,10 +120,7 @@ export const containerRegistryProvider: EmulatorProvider = {
         return build(ctx, req.body, req.existing);
       },
       patch(ctx, req) {
-        const current = req.existing.body;
-        const patched = mergePatch(current, compact({ sku: req.body.sku, identity: req.body.identity, properties: req.body.properties }));
-        const merged: JsonObject = isObject(patched) ? patched : clone(current);
-        merged.tags = isObject(req.body.tags) ? clone(req.body.tags) : isObject(current.tags) ? clone(current.tags) : {};
+        const merged = patchedBody(req.existing.body, { sku: req.body.sku, identity: req.body.identity, properties: req.body.properties }, req.body.tags);
         return build(ctx, merged, req.existing);
       },
       actions: {

@@ -3,7 +3,7 @@
 // Windows time zone ID. Rules and messages: docs/emulator-services.md.
 
 import { ArmError, type EmulatorProvider, type HandlerContext, type JsonObject, type ResourceRecord } from "../types.js";
-import { clone, compact, enumValue, isObject, mergePatch, nowIso, optionalNumber, optionalString, parseResourceId, requireLocation, resolveReference, section, tagsOf } from "./service-common.js";
+import { compact, enumValue, isObject, nowIso, optionalNumber, optionalString, parseResourceId, patchedBody, requireLocation, resolveReference, section, tagsOf } from "./service-common.js";
 import { latencyOf } from "../../durations.js";
 
 export const SCHEDULE_TYPE = "Microsoft.DevTestLab/schedules";
@@ -114,10 +114,7 @@ export const devTestLabsProvider: EmulatorProvider = {
         return build(ctx, req.body, req.existing);
       },
       patch(ctx, req) {
-        const current = req.existing.body;
-        const merged = mergePatch(current, compact({ properties: req.body.properties }));
-        const body: JsonObject = isObject(merged) ? merged : clone(current);
-        body.tags = isObject(req.body.tags) ? clone(req.body.tags) : isObject(current.tags) ? clone(current.tags) : {};
+        const body = patchedBody(req.existing.body, { properties: req.body.properties }, req.body.tags);
         return build(ctx, body, req.existing);
       },
     },

@@ -3,10 +3,11 @@
 // 2023-06-01-preview; 2019-10-17-preview for @azure/arm-monitor), their scopedResources and
 // privateEndpointConnections. Rules and messages: docs/emulator-services.md.
 
-import { ArmError, type EmulatorProvider, type HandlerContext, type JsonObject, type ResourceRecord, type ResourceStore } from "../types.js";
+import { ArmError, type EmulatorProvider, type HandlerContext, type Json, type JsonObject, type ResourceRecord, type ResourceStore } from "../types.js";
 import {
   clone,
   compact,
+  editProperties,
   enumValue,
   isObject,
   keptPrivateEndpointConnections,
@@ -186,10 +187,15 @@ function scopedResourceBody(ctx: HandlerContext, request: JsonObject): JsonObjec
 
 /** Adds the read-only list of AMPLS links to a component or workspace view. */
 function withScopeLinks(ctx: HandlerContext, record: ResourceRecord, key: string, resourceKey: string, scopeKey: string): JsonObject {
-  const body = clone(record.body);
-  const properties = section(body, "properties");
-  properties[key] = scopedResourcesLinking(ctx.store, record.id).map((link) => ({ [resourceKey]: link.scopedResourceId, [scopeKey]: link.scopeId }));
-  body.properties = properties;
+  return editProperties(clone(record.body), (properties) => {
+    properties[key] = scopedResourcesLinking(ctx.store, record.id).map((link) => ({ [resourceKey]: link.scopedResourceId, [scopeKey]: link.scopeId }));
+  });
+}
+
+/** UpdateTags: only tags change (replaced, or emptied when the request has none). */
+function withReplacedTags(existing: ResourceRecord, requestedTags: Json | undefined): JsonObject {
+  const body = clone(existing.body);
+  body.tags = isObject(requestedTags) ? clone(requestedTags) : {};
   return body;
 }
 
@@ -206,20 +212,18 @@ export const insightsProvider: EmulatorProvider = {
       put(ctx, req) {
         return componentBody(ctx, req.body, req.existing);
       },
-      patch(ctx, req) {
+      patch(_ctx, req) {
         // Components_UpdateTags: only tags change.
-        const body = clone(req.existing.body);
-        body.tags = isObject(req.body.tags) ? clone(req.body.tags) : {};
-        return body;
+        return withReplacedTags(req.existing, req.body.tags);
       },
       view(ctx, record) {
         const body = withScopeLinks(ctx, record, "PrivateLinkScopedResources", "ResourceId", "ScopeId");
         if (isPreWorkspaceComponentVersion(ctx.apiVersion)) {
           // Answer in that version's shape: it predates workspace-based components and these properties.
           delete body.etag;
-          const properties = section(body, "properties");
-          for (const key of PROPERTIES_SINCE_2020_02_02) delete properties[key];
-          body.properties = properties;
+          editProperties(body, (properties) => {
+            for (const key of PROPERTIES_SINCE_2020_02_02) delete properties[key];
+          });
         }
         return body;
       },
@@ -234,18 +238,16 @@ export const insightsProvider: EmulatorProvider = {
       put(ctx, req) {
         return scopeBody(ctx, req.body, req.existing);
       },
-      patch(ctx, req) {
-        const body = clone(req.existing.body);
-        body.tags = isObject(req.body.tags) ? clone(req.body.tags) : {};
-        return body;
+      patch(_ctx, req) {
+        return withReplacedTags(req.existing, req.body.tags);
       },
       view(ctx, record) {
         const body = clone(record.body);
         if (isLegacyScopeVersion(ctx.apiVersion)) {
           // 2019-10-17-preview has no accessModeSettings; answer in that version's shape.
-          const properties = section(body, "properties");
-          delete properties.accessModeSettings;
-          body.properties = properties;
+          editProperties(body, (properties) => {
+            delete properties.accessModeSettings;
+          });
         }
         return body;
       },

@@ -7,6 +7,7 @@ import { ArmError, type EmulatorProvider, type HandlerContext, type JsonObject, 
 import {
   clone,
   compact,
+  editProperties,
   enumValue,
   isObject,
   keptPrivateEndpointConnections,
@@ -16,6 +17,7 @@ import {
   optionalNumber,
   optionalString,
   parseResourceId,
+  patchedBody,
   replaceBody,
   requireLocation,
   resolveReference,
@@ -250,13 +252,12 @@ function instancePowerAction(target: "Stopped" | "Running", seconds: number) {
     if (state !== "Running" && state !== "Stopped") {
       throw new ArmError(409, "Conflict", `The compute instance '${record.name}' is in state ${state ?? "Unknown"}; it can only be started or stopped from Running or Stopped.`);
     }
-    const body = clone(record.body);
-    const nextProperties = section(body, "properties");
-    const nextInner = section(nextProperties, "properties");
-    nextInner.state = target;
-    nextInner.lastOperation = { operationName: target === "Stopped" ? "Stop" : "Start", operationTime: nowIso(ctx), operationStatus: "Succeeded", operationTrigger: "User" };
-    nextProperties.properties = nextInner;
-    body.properties = nextProperties;
+    const body = editProperties(clone(record.body), (nextProperties) => {
+      const nextInner = section(nextProperties, "properties");
+      nextInner.state = target;
+      nextInner.lastOperation = { operationName: target === "Stopped" ? "Stop" : "Start", operationTime: nowIso(ctx), operationStatus: "Succeeded", operationTrigger: "User" };
+      nextProperties.properties = nextInner;
+    });
     replaceBody(ctx.store, record, body);
     return { status: 202, longRunningSeconds: seconds };
   };
@@ -284,9 +285,7 @@ export const machineLearningProvider: EmulatorProvider = {
         for (const key of Object.keys(patchProperties)) {
           if (!allowed.includes(key)) throw validationError(`The property '${key}' cannot be updated with PATCH.`, `properties.${key}`);
         }
-        const merged = mergePatch(current, compact({ properties: patchProperties, sku: req.body.sku, identity: req.body.identity }));
-        const body: JsonObject = isObject(merged) ? merged : clone(current);
-        body.tags = isObject(req.body.tags) ? clone(req.body.tags) : isObject(current.tags) ? clone(current.tags) : {};
+        const body = patchedBody(current, { properties: patchProperties, sku: req.body.sku, identity: req.body.identity }, req.body.tags);
         return workspaceBody(ctx, body, req.existing);
       },
       onSucceeded(ctx, record) {
@@ -308,12 +307,10 @@ export const machineLearningProvider: EmulatorProvider = {
       },
       view(_ctx, record) {
         observeCreate(record, WORKSPACE_CREATE_SECONDS);
-        const body = clone(record.body);
-        const properties = section(body, "properties");
-        const connections = properties.privateEndpointConnections;
-        properties.privateLinkCount = Array.isArray(connections) ? connections.length : 0;
-        body.properties = properties;
-        return body;
+        return editProperties(clone(record.body), (properties) => {
+          const connections = properties.privateEndpointConnections;
+          properties.privateLinkCount = Array.isArray(connections) ? connections.length : 0;
+        });
       },
     },
     {

@@ -8,6 +8,13 @@ export const NETWORK_API_VERSIONS = ["2025-05-01", "2024-07-01", "2024-05-01", "
 /** api-versions accepted for private DNS: the SDK's (arm-privatedns 3.2) and the specs'. */
 export const PRIVATE_DNS_API_VERSIONS = ["2020-06-01", "2024-06-01"];
 
+/** Long-running PUT and DELETE answered with an Azure-AsyncOperation header, as both Network RPs do. */
+export const ASYNC_LRO = { put: "async", delete: "async", header: "Azure-AsyncOperation" } as const;
+
+export function badRequest(code: string, message: string): ArmError {
+  return new ArmError(400, code, message);
+}
+
 export function isObject(value: Json | undefined): value is JsonObject {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
@@ -50,6 +57,30 @@ export function sameRegion(a: string | undefined, b: string | undefined): boolea
 
 export function normalRegion(value: string): string {
   return value.toLowerCase().replace(/\s+/g, "");
+}
+
+/** `location` and `tags` of a tracked resource's new body: from the request, else kept from the stored one. */
+export function locationAndTags(body: JsonObject, existing: ResourceRecord | undefined): JsonObject {
+  const result: JsonObject = {};
+  const location = asString(body.location) ?? asString(existing?.body.location);
+  if (location !== undefined) result.location = location;
+  const tags = body.tags ?? existing?.body.tags;
+  if (isObject(tags)) result.tags = clone(tags);
+  return result;
+}
+
+/**
+ * The stored body as a PATCH (UpdateTags) starts from: a copy without the core's id/name/type and the
+ * properties' provisioningState, with `tags` replaced when the request gives them.
+ */
+export function patchBase(existing: ResourceRecord, requestedTags: Json | undefined): JsonObject {
+  const body = clone(existing.body);
+  delete body.id;
+  delete body.name;
+  delete body.type;
+  delete asObject(body.properties).provisioningState;
+  if (requestedTags !== undefined) body.tags = isObject(requestedTags) ? clone(requestedTags) : {};
+  return body;
 }
 
 export function weakEtag(guid: string): string {

@@ -4,19 +4,23 @@
 import { createHash } from "node:crypto";
 import { ArmError, type HandlerContext, type Json, type JsonObject, type ResourceRecord, type ResourceStore, type ResourceTypeHandler, type EmulatorProvider, type WriteRequest } from "../types.js";
 import {
+  ASYNC_LRO,
   NETWORK_API_VERSIONS,
   asArray,
   asObject,
   asString,
+  badRequest,
   clone,
   invalidReference,
   ipv4ToNumber,
   isIpv6Prefix,
   isObject,
   lastSegment,
+  locationAndTags,
   normalRegion,
   numberToIpv4,
   parseIpv4Prefix,
+  patchBase,
   propertiesOf,
   rangeContains,
   rangesOverlap,
@@ -58,17 +62,11 @@ const BASTION_MAX_PREFIX_LENGTH = 26;
 /** TTL Azure gives the A records that a private DNS zone group writes. */
 const ZONE_GROUP_RECORD_TTL = 10;
 
-const ASYNC_LRO = { put: "async", delete: "async", header: "Azure-AsyncOperation" } as const;
-
 // ---------------------------------------------------------------------------------------------
 // Generic pieces
 
 function baseBody(ctx: HandlerContext, req: WriteRequest): JsonObject {
-  const body: JsonObject = {};
-  const location = asString(req.body.location) ?? asString(req.existing?.body.location);
-  if (location !== undefined) body.location = location;
-  const tags = req.body.tags ?? req.existing?.body.tags;
-  if (isObject(tags)) body.tags = clone(tags);
+  const body = locationAndTags(req.body, req.existing);
   body.etag = weakEtag(ctx.guid());
   return body;
 }
@@ -79,13 +77,7 @@ function resourceGuidOf(ctx: HandlerContext, existing: ResourceRecord | undefine
 
 /** UpdateTags (PATCH with `{ tags }`), the only PATCH the network types have. */
 function patchTags(ctx: HandlerContext, req: WriteRequest & { existing: ResourceRecord }): JsonObject {
-  const body = clone(req.existing.body);
-  delete body.id;
-  delete body.name;
-  delete body.type;
-  const properties = asObject(body.properties);
-  delete properties.provisioningState;
-  if (req.body.tags !== undefined) body.tags = isObject(req.body.tags) ? clone(req.body.tags) : {};
+  const body = patchBase(req.existing, req.body.tags);
   body.etag = weakEtag(ctx.guid());
   return body;
 }
@@ -94,10 +86,6 @@ function requireRecord(store: ResourceStore, id: string | undefined, referringId
   const record = id ? store.get(id) : undefined;
   if (!record || !id) throw invalidReference(id ?? "(missing id)", referringId);
   return record;
-}
-
-function badRequest(code: string, message: string): ArmError {
-  return new ArmError(400, code, message);
 }
 
 /** A full child body as Azure shows it inline and at its own URL. */

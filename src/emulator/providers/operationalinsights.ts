@@ -3,7 +3,7 @@
 // customerId GUID. Rules and messages: docs/emulator-services.md.
 
 import { ArmError, type EmulatorProvider, type HandlerContext, type JsonObject, type ResourceRecord } from "../types.js";
-import { clone, compact, enumValue, isObject, mergePatch, nowIso, optionalBoolean, optionalNumber, optionalString, requireLocation, section, tagsOf } from "./service-common.js";
+import { clone, compact, enumValue, isObject, mergePatch, nowIso, optionalBoolean, optionalNumber, optionalString, patchedBody, requireLocation, section, tagsOf } from "./service-common.js";
 import { scopedResourcesLinking } from "./insights.js";
 import { latencyOf } from "../../durations.js";
 
@@ -99,10 +99,7 @@ export const operationalInsightsProvider: EmulatorProvider = {
         return build(ctx, req.body, req.existing);
       },
       patch(ctx, req) {
-        const current = req.existing.body;
-        const merged = mergePatch(current, compact({ properties: req.body.properties, identity: req.body.identity }));
-        const body: JsonObject = isObject(merged) ? merged : clone(current);
-        body.tags = isObject(req.body.tags) ? clone(req.body.tags) : isObject(current.tags) ? clone(current.tags) : {};
+        const body = patchedBody(req.existing.body, { properties: req.body.properties, identity: req.body.identity }, req.body.tags);
         return build(ctx, body, req.existing);
       },
       view(ctx, record) {

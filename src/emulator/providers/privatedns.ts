@@ -2,7 +2,7 @@
 // network links and A record sets. Zones and links are global resources.
 import { ArmError, type EmulatorProvider, type HandlerContext, type JsonObject, type ResourceRecord, type ResourceTypeHandler } from "../types.js";
 import ipaddr from "ipaddr.js";
-import { PRIVATE_DNS_API_VERSIONS, asArray, asObject, asString, clone, isObject, propertiesOf, refId, sameText } from "./network-common.js";
+import { ASYNC_LRO, PRIVATE_DNS_API_VERSIONS, asArray, asObject, asString, badRequest, clone, isObject, locationAndTags, patchBase, propertiesOf, refId, sameText } from "./network-common.js";
 import { latencyOf } from "../../durations.js";
 
 const ZONE = "Microsoft.Network/privateDnsZones";
@@ -15,18 +15,8 @@ const MAX_RECORD_SETS = 25000;
 const MAX_LINKS = 1000;
 const MAX_LINKS_WITH_REGISTRATION = 100;
 
-const ASYNC_LRO = { put: "async", delete: "async", header: "Azure-AsyncOperation" } as const;
-
-function badRequest(code: string, message: string): ArmError {
-  return new ArmError(400, code, message);
-}
-
 function trackedBase(ctx: HandlerContext, body: JsonObject, existing: ResourceRecord | undefined): JsonObject {
-  const result: JsonObject = {};
-  const location = asString(body.location) ?? asString(existing?.body.location);
-  if (location !== undefined) result.location = location;
-  const tags = body.tags ?? existing?.body.tags;
-  if (isObject(tags)) result.tags = clone(tags);
+  const result = locationAndTags(body, existing);
   result.etag = ctx.guid();
   return result;
 }
@@ -77,12 +67,7 @@ const zoneHandler: ResourceTypeHandler = {
     return body;
   },
   patch(ctx, req) {
-    const body = clone(req.existing.body);
-    delete body.id;
-    delete body.name;
-    delete body.type;
-    delete asObject(body.properties).provisioningState;
-    if (req.body.tags !== undefined) body.tags = isObject(req.body.tags) ? clone(req.body.tags) : {};
+    const body = patchBase(req.existing, req.body.tags);
     body.etag = ctx.guid();
     return body;
   },
@@ -147,13 +132,8 @@ const linkHandler: ResourceTypeHandler = {
     return body;
   },
   patch(ctx, req) {
-    const body = clone(req.existing.body);
-    delete body.id;
-    delete body.name;
-    delete body.type;
+    const body = patchBase(req.existing, req.body.tags);
     const properties = asObject(body.properties);
-    delete properties.provisioningState;
-    if (req.body.tags !== undefined) body.tags = isObject(req.body.tags) ? clone(req.body.tags) : {};
     const input = propertiesOf(req.body);
     if (typeof input.registrationEnabled === "boolean") properties.registrationEnabled = input.registrationEnabled;
     body.properties = properties;

@@ -19,6 +19,14 @@ export function section(parent: JsonObject | undefined, key: string): JsonObject
   return isObject(value) ? value : {};
 }
 
+/** Applies `edit` to the body's `properties` section (an empty one when missing) and stores it back; returns the body. */
+export function editProperties(body: JsonObject, edit: (properties: JsonObject) => void): JsonObject {
+  const properties = section(body, "properties");
+  edit(properties);
+  body.properties = properties;
+  return body;
+}
+
 export function optionalString(parent: JsonObject | undefined, key: string): string | undefined {
   const value = parent?.[key];
   return typeof value === "string" ? value : undefined;
@@ -58,6 +66,17 @@ export function compact(entries: Record<string, Json | undefined>): JsonObject {
   const result: JsonObject = {};
   for (const [key, value] of Object.entries(entries)) if (value !== undefined) result[key] = value;
   return result;
+}
+
+/**
+ * The body a PATCH of a service type builds from: the stored body with the patchable sections merged in
+ * (JSON merge patch, undefined sections left out); `tags` replaced when the request gives an object, else kept.
+ */
+export function patchedBody(current: JsonObject, sections: Record<string, Json | undefined>, requestedTags: Json | undefined): JsonObject {
+  const merged = mergePatch(current, compact(sections));
+  const body: JsonObject = isObject(merged) ? merged : clone(current);
+  body.tags = isObject(requestedTags) ? clone(requestedTags) : isObject(current.tags) ? clone(current.tags) : {};
+  return body;
 }
 
 /** ARM normalises regions to lower case without spaces ("East US" -> "eastus"). */
