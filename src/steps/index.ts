@@ -64,22 +64,25 @@ export const allSteps: ReadonlyArray<Step<StepContext>> = [
   imageBuildStep,
 ];
 
-/** Optional steps and the config switch that turns each on. */
-const optional: Record<string, (c: DeploymentConfig) => boolean> = {
-  [bastionStep.id]: (c) => c.bastion,
-  [jumpboxStep.id]: (c) => c.jumpbox,
-  [trainingNsgStep.id]: (c) => c.trainingNsg,
+/** Optional steps: the config switch that turns each on, and what to say when it is off. */
+const optional: Record<string, { enabled: (c: DeploymentConfig) => boolean; offBecause: string }> = {
+  [bastionStep.id]: { enabled: (c) => c.bastion, offBecause: "--no-bastion" },
+  [jumpboxStep.id]: { enabled: (c) => c.jumpbox, offBecause: "--no-jumpbox" },
+  [trainingNsgStep.id]: { enabled: (c) => c.trainingNsg, offBecause: "no --training-nsg" },
 };
+
+function isOn(step: Step<StepContext>, config: DeploymentConfig): boolean {
+  return optional[step.id]?.enabled(config) ?? true;
+}
 
 /** The steps this deployment runs (optional ones dropped when switched off). No step depends on an optional one. */
 export function stepsFor(config: DeploymentConfig): Array<Step<StepContext>> {
-  return allSteps.filter((s) => optional[s.id]?.(config) ?? true);
+  return allSteps.filter((s) => isOn(s, config));
 }
 
 /** Steps switched off by the config, with the reason (for `step-skip` events and `plan`). */
 export function skippedSteps(config: DeploymentConfig): Array<{ step: Step<StepContext>; reason: string }> {
-  const reasons: Record<string, string> = { bastion: "--no-bastion", jumpbox: "--no-jumpbox", "training-nsg": "no --training-nsg" };
-  return allSteps.filter((s) => !(optional[s.id]?.(config) ?? true)).map((step) => ({ step, reason: reasons[step.id] ?? "switched off" }));
+  return allSteps.filter((s) => !isOn(s, config)).map((step) => ({ step, reason: optional[step.id]?.offBecause ?? "switched off" }));
 }
 
 export {
