@@ -1,5 +1,5 @@
-// Shared by the compute cluster and compute instance steps: reading a workspace compute and the
-// properties both own (Training subnet, no public IP on nodes).
+// Shared by the compute cluster and compute instance steps: reading a workspace compute's inner
+// properties and its type.
 
 import type { ComputeResource, AmlComputeProperties, ComputeInstanceProperties } from "@azure/arm-machinelearning";
 

@@ -1,26 +1,20 @@
 // Step 7: a Log Analytics workspace and a workspace-based Application Insights component (the
 // tutorial migrates classic Application Insights to workspace-based; we create it that way).
 
-import type { Step, StepIo, StepResult, PlannedResource } from "../engine/types.js";
 import type { Workspace as LogAnalyticsWorkspace } from "@azure/arm-operationalinsights";
 import type { ApplicationInsightsComponent } from "@azure/arm-appinsights";
 import type { AzureStepContext } from "./context.js";
-import { getOrUndefined } from "../azure/arm-errors.js";
-import { MANAGED_TAGS, appInsightsId, compare, converge, logAnalyticsId, outcome, planResource, sameId, type ResourceSpec } from "./common.js";
+import { declareStep } from "../resources/reconcile.js";
+import { arm, compare, compareId, type Change, type ResourceSpec } from "../resources/spec.js";
+import * as kinds from "../resources/kinds/index.js";
+import { appInsightsId, logAnalyticsId, managedTags } from "./common.js";
 import { chained, writeSeconds } from "../durations.js";
 
 function logAnalyticsSpec({ config, azure }: AzureStepContext): ResourceSpec<LogAnalyticsWorkspace> {
-  const id = logAnalyticsId(config);
   return {
-    id,
-    kind: "Microsoft.OperationalInsights/workspaces",
-    name: config.logAnalyticsWorkspace,
-    group: "monitoring",
-    read: async () =>
-      getOrUndefined({ resource: id }, async () => (await azure.operationalInsights()).workspaces.get(config.resourceGroup, config.logAnalyticsWorkspace)),
-    provisioningState: (w) => w.provisioningState,
+    ...arm(kinds.logAnalyticsWorkspace, azure, logAnalyticsId(config), config.logAnalyticsWorkspace, "monitoring"),
     diff: (w) => {
-      const changes: string[] = [];
+      const changes: Change[] = [];
       compare(changes, "sku", w.sku?.name, "PerGB2018");
       return changes;
     },
@@ -28,7 +22,7 @@ function logAnalyticsSpec({ config, azure }: AzureStepContext): ResourceSpec<Log
       (await azure.operationalInsights()).workspaces.beginCreateOrUpdateAndWait(
         config.resourceGroup,
         config.logAnalyticsWorkspace,
-        { location: config.location, tags: { ...MANAGED_TAGS }, sku: { name: "PerGB2018" }, retentionInDays: 30 },
+        { location: config.location, tags: managedTags(config), sku: { name: "PerGB2018" }, retentionInDays: 30 },
         azure.lro(),
       ),
     update: async (w) =>
@@ -42,10 +36,9 @@ function logAnalyticsSpec({ config, azure }: AzureStepContext): ResourceSpec<Log
 }
 
 function appInsightsSpec({ config, azure }: AzureStepContext): ResourceSpec<ApplicationInsightsComponent> {
-  const id = appInsightsId(config);
   const put = async (existing: ApplicationInsightsComponent | undefined) =>
     (await azure.appInsights()).components.createOrUpdate(config.resourceGroup, config.appInsights, {
-      ...(existing ?? { tags: { ...MANAGED_TAGS } }),
+      ...(existing ?? { tags: managedTags(config) }),
       location: existing?.location ?? config.location,
       kind: "web",
       applicationType: "web",
@@ -53,15 +46,10 @@ function appInsightsSpec({ config, azure }: AzureStepContext): ResourceSpec<Appl
       ingestionMode: "LogAnalytics",
     });
   return {
-    id,
-    kind: "Microsoft.Insights/components",
-    name: config.appInsights,
-    group: "monitoring",
-    read: async () => getOrUndefined({ resource: id }, async () => (await azure.appInsights()).components.get(config.resourceGroup, config.appInsights)),
-    provisioningState: (c) => c.provisioningState,
+    ...arm(kinds.appInsightsComponent, azure, appInsightsId(config), config.appInsights, "monitoring"),
     diff: (c) => {
-      const changes: string[] = [];
-      if (!sameId(c.workspaceResourceId, logAnalyticsId(config))) changes.push(`workspaceResourceId: ${c.workspaceResourceId ?? "(classic)"} → ${config.logAnalyticsWorkspace}`);
+      const changes: Change[] = [];
+      compareId(changes, "workspaceResourceId", c.workspaceResourceId, logAnalyticsId(config));
       compare(changes, "applicationType", c.applicationType, "web");
       return changes;
     },
@@ -70,25 +58,12 @@ function appInsightsSpec({ config, azure }: AzureStepContext): ResourceSpec<Appl
   };
 }
 
-export async function runMonitoring(ctx: AzureStepContext, io: StepIo): Promise<StepResult> {
-  const la = await converge(logAnalyticsSpec(ctx), ctx.azure, io);
-  const ai = await converge(appInsightsSpec(ctx), ctx.azure, io);
-  return {
-    resources: [outcome(la), outcome(ai)],
-    outputs: { logAnalyticsWorkspaceId: logAnalyticsId(ctx.config), appInsightsId: appInsightsId(ctx.config) },
-  };
-}
-
-export async function planMonitoring(ctx: AzureStepContext): Promise<PlannedResource[]> {
-  return Promise.all([planResource(logAnalyticsSpec(ctx)), planResource(appInsightsSpec(ctx))]);
-}
-
-export const monitoringStep: Step<AzureStepContext> = {
+export const monitoringStep = declareStep<AzureStepContext>({
   id: "monitoring",
   title: "Log Analytics and Application Insights",
   dependsOn: ["resource-group"],
   // Log Analytics, then Application Insights over it
   expectedSeconds: chained(writeSeconds("Microsoft.OperationalInsights/workspaces"), writeSeconds("Microsoft.Insights/components")),
-  run: runMonitoring,
-  plan: planMonitoring,
-};
+  resources: (ctx) => [logAnalyticsSpec(ctx), appInsightsSpec(ctx)],
+  outputs: ({ config }) => ({ logAnalyticsWorkspaceId: logAnalyticsId(config), appInsightsId: appInsightsId(config) }),
+});

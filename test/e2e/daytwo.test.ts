@@ -17,7 +17,7 @@ import { openState } from "../../src/engine/state.js";
 import { dnsLinkName, jumpboxNicName, privateEndpointId, privateEndpointName, trainingNsgName } from "../../src/steps/common.js";
 import { readerRoleDefinitionId, roleAssignmentName } from "../../src/steps/storage-endpoint-reader.js";
 import { PRIVATE_LINK_SCOPE_API_VERSION } from "../../src/steps/monitor-private-link.js";
-import { azureFor, runInOrder, testConfig, testSecrets } from "./steps-fixture.js";
+import { azureFor, deploy, testConfig, testSecrets } from "./steps-fixture.js";
 
 const bin = fileURLToPath(new URL("../../../bin/secure-aml.js", import.meta.url));
 
@@ -68,7 +68,7 @@ describe("day-two commands against the emulator", () => {
     azure = azureFor(emulator, config);
     dir = await fs.mkdtemp(path.join(os.tmpdir(), "secure-aml-daytwo-"));
     statePath = path.join(dir, "state.json");
-    const run = await runInOrder({ config, secrets: testSecrets, azure });
+    const run = await deploy({ config, secrets: testSecrets, azure });
     // The state file init would have written: the configuration and what each step created.
     const state = await openState(statePath, { create: true });
     state.setConfig(config);
