@@ -119,3 +119,25 @@ export function compareId(changes: Change[], field: string, actual: string | und
 export function change(field: string, actual: unknown, wanted: unknown, opts: { immutable?: boolean } = {}): Change {
   return { field, ...(actual !== undefined ? { actual } : {}), ...(wanted !== undefined ? { wanted } : {}), ...(opts.immutable ? { immutable: true } : {}) };
 }
+
+/** The Change when `actual` and `wanted` differ (case-insensitive for strings), else undefined: for `changesOf`. */
+export function differs(field: string, actual: unknown, wanted: unknown, opts: { immutable?: boolean } = {}): Change | undefined {
+  const changes: Change[] = [];
+  compare(changes, field, actual, wanted, opts);
+  return changes[0];
+}
+
+/** The Change when two ARM IDs differ, else undefined. */
+export function differsId(field: string, actual: string | undefined, wanted: string, opts: { immutable?: boolean } = {}): Change | undefined {
+  return sameId(actual, wanted) ? undefined : change(field, actual, wanted, opts);
+}
+
+/** A diff from candidate changes: `diff: (x) => changesOf(differs(...), differsId(...))`. */
+export function changesOf(...candidates: Array<Change | undefined>): Change[] {
+  return candidates.filter((c): c is Change => c !== undefined);
+}
+
+/** create and update as one PUT of what is wanted over what exists (`undefined` when creating). */
+export function putOver<T>(put: (existing: T | undefined) => Promise<unknown>): Pick<ResourceSpec<T>, "create" | "update"> {
+  return { create: () => put(undefined), update: (actual) => put(actual) };
+}

@@ -4,9 +4,9 @@
 import type { BastionHost, PublicIPAddress } from "@azure/arm-network";
 import type { AzureStepContext } from "./context.js";
 import { declareStep } from "../resources/reconcile.js";
-import { arm, compare, compareId, type Change, type ResourceSpec } from "../resources/spec.js";
+import { arm, changesOf, differs, differsId, type ResourceSpec } from "../resources/spec.js";
 import * as kinds from "../resources/kinds/index.js";
-import { SUBNET_BASTION, managedTags, resourceId, subnetId } from "./common.js";
+import { SUBNET_BASTION, resourceId, subnetId, placed } from "./common.js";
 import { chained, writeSeconds } from "../durations.js";
 
 function publicIpId(config: AzureStepContext["config"]): string {
@@ -21,16 +21,16 @@ function publicIpSpec({ config, azure }: AzureStepContext): ResourceSpec<PublicI
   return {
     ...arm(kinds.publicIpAddress, azure, publicIpId(config), config.bastionPublicIp, "network"),
     diff: (p) => {
-      const changes: Change[] = [];
-      compare(changes, "sku", p.sku?.name, "Standard");
-      compare(changes, "publicIPAllocationMethod", p.publicIPAllocationMethod, "Static");
-      return changes;
+      return changesOf(
+        differs("sku", p.sku?.name, "Standard"),
+        differs("publicIPAllocationMethod", p.publicIPAllocationMethod, "Static"),
+      );
     },
     create: async () =>
       (await azure.network()).publicIPAddresses.beginCreateOrUpdateAndWait(
         config.resourceGroup,
         config.bastionPublicIp,
-        { location: config.location, tags: managedTags(config), sku: { name: "Standard", tier: "Regional" }, publicIPAllocationMethod: "Static", publicIPAddressVersion: "IPv4" },
+        { ...placed(config), sku: { name: "Standard", tier: "Regional" }, publicIPAllocationMethod: "Static", publicIPAddressVersion: "IPv4" },
         azure.lro(),
       ),
   };
@@ -43,18 +43,17 @@ function bastionSpec({ config, azure }: AzureStepContext): ResourceSpec<BastionH
     ...arm(kinds.bastionHost, azure, bastionId(config), config.bastionName, "network"),
     diff: (b) => {
       const ipc = b.ipConfigurations?.[0];
-      const changes: Change[] = [];
-      compareId(changes, "ipConfigurations.subnet", ipc?.subnet?.id, wantedSubnet);
-      compareId(changes, "ipConfigurations.publicIPAddress", ipc?.publicIPAddress?.id, wantedIp);
-      return changes;
+      return changesOf(
+        differsId("ipConfigurations.subnet", ipc?.subnet?.id, wantedSubnet),
+        differsId("ipConfigurations.publicIPAddress", ipc?.publicIPAddress?.id, wantedIp),
+      );
     },
     create: async () =>
       (await azure.network()).bastionHosts.beginCreateOrUpdateAndWait(
         config.resourceGroup,
         config.bastionName,
         {
-          location: config.location,
-          tags: managedTags(config),
+          ...placed(config),
           sku: { name: "Basic" },
           ipConfigurations: [{ name: "IpConf", subnet: { id: wantedSubnet }, publicIPAddress: { id: wantedIp } }],
         },

@@ -28,6 +28,11 @@ export { sameId, sameText } from "../resources/spec.js";
 export { deterministicGuid } from "../resources/factories/role-assignment.js";
 export { shutdownScheduleName } from "../resources/factories/vm.js";
 
+/** The location and tags of a new resource of this deployment (spread into a create body). */
+export function placed(config: DeploymentConfig): { location: string; tags: Record<string, string> } {
+  return { location: config.location, tags: managedTags(config) };
+}
+
 /** Where this deployment's resources go, with its tags (for the resource factories). */
 export function placement(config: DeploymentConfig): Placement {
   return { subscriptionId: config.subscriptionId, resourceGroup: config.resourceGroup, location: config.location, tags: managedTags(config) };

@@ -5,9 +5,9 @@ import type { ComputeResource } from "@azure/arm-machinelearning";
 import type { AzureStepContext } from "./context.js";
 import { SecureAmlError } from "../errors.js";
 import { declareStep } from "../resources/reconcile.js";
-import { arm, compare, compareId, type Change, type ResourceSpec } from "../resources/spec.js";
+import { arm, changesOf, differs, differsId, type ResourceSpec } from "../resources/spec.js";
 import * as kinds from "../resources/kinds/index.js";
-import { SUBNET_TRAINING, computeId, managedTags, subnetId } from "./common.js";
+import { SUBNET_TRAINING, computeId, placed, subnetId } from "./common.js";
 import { computeView } from "./compute-common.js";
 import { mlComputeWriteSeconds } from "../durations.js";
 
@@ -19,14 +19,14 @@ function clusterSpec({ config, azure }: AzureStepContext): ResourceSpec<ComputeR
     ...arm(kinds.mlCompute, azure, computeId(config, config.computeCluster), config.computeCluster, "training-subnet"),
     diff: (c) => {
       const { computeType, props } = computeView(c);
-      const changes: Change[] = [];
-      compare(changes, "computeType", computeType, "AmlCompute", fixed);
-      compare(changes, "vmSize", props?.vmSize, config.clusterVmSize, fixed);
-      compareId(changes, "subnet.id", props?.subnet?.id, subnetId(config, SUBNET_TRAINING), fixed);
-      compare(changes, "enableNodePublicIp", props?.enableNodePublicIp ?? true, false, fixed);
-      compare(changes, "scaleSettings.minNodeCount", props?.scaleSettings?.minNodeCount ?? 0, config.clusterMinNodes);
-      compare(changes, "scaleSettings.maxNodeCount", props?.scaleSettings?.maxNodeCount, config.clusterMaxNodes);
-      return changes;
+      return changesOf(
+        differs("computeType", computeType, "AmlCompute", fixed),
+        differs("vmSize", props?.vmSize, config.clusterVmSize, fixed),
+        differsId("subnet.id", props?.subnet?.id, subnetId(config, SUBNET_TRAINING), fixed),
+        differs("enableNodePublicIp", props?.enableNodePublicIp ?? true, false, fixed),
+        differs("scaleSettings.minNodeCount", props?.scaleSettings?.minNodeCount ?? 0, config.clusterMinNodes),
+        differs("scaleSettings.maxNodeCount", props?.scaleSettings?.maxNodeCount, config.clusterMaxNodes),
+      );
     },
     deleteFailed: async () =>
       (await azure.machineLearning()).computeOperations.beginDeleteAndWait(config.resourceGroup, config.workspace, config.computeCluster, "Delete", azure.lro()),
@@ -36,8 +36,7 @@ function clusterSpec({ config, azure }: AzureStepContext): ResourceSpec<ComputeR
         config.workspace,
         config.computeCluster,
         {
-          location: config.location,
-          tags: managedTags(config),
+          ...placed(config),
           properties: {
             computeType: "AmlCompute",
             description: "secure-aml training cluster (Training subnet, no public IP)",

@@ -4,9 +4,9 @@ import type { ComputeResource } from "@azure/arm-machinelearning";
 import type { AzureStepContext } from "./context.js";
 import { SecureAmlError } from "../errors.js";
 import { declareStep } from "../resources/reconcile.js";
-import { arm, compare, compareId, type Change, type ResourceSpec } from "../resources/spec.js";
+import { arm, changesOf, differs, differsId, type Change, type ResourceSpec } from "../resources/spec.js";
 import * as kinds from "../resources/kinds/index.js";
-import { SUBNET_TRAINING, computeId, managedTags, subnetId } from "./common.js";
+import { SUBNET_TRAINING, computeId, subnetId, placed } from "./common.js";
 import { computeView } from "./compute-common.js";
 import { mlComputeWriteSeconds } from "../durations.js";
 
@@ -23,12 +23,12 @@ function instanceSpec({ config, azure }: AzureStepContext): ResourceSpec<Compute
     ...arm(kinds.mlCompute, azure, computeId(config, config.computeInstance), config.computeInstance, "training-subnet"),
     diff: (c) => {
       const { computeType, props } = computeView(c);
-      const changes: Change[] = [];
-      compare(changes, "computeType", computeType, "ComputeInstance", fixed);
-      compare(changes, "vmSize", props?.vmSize, config.instanceVmSize, fixed);
-      compareId(changes, "subnet.id", props?.subnet?.id, subnetId(config, SUBNET_TRAINING), fixed);
-      compare(changes, "enableNodePublicIp", props?.enableNodePublicIp ?? true, false, fixed);
-      return changes;
+      return changesOf(
+        differs("computeType", computeType, "ComputeInstance", fixed),
+        differs("vmSize", props?.vmSize, config.instanceVmSize, fixed),
+        differsId("subnet.id", props?.subnet?.id, subnetId(config, SUBNET_TRAINING), fixed),
+        differs("enableNodePublicIp", props?.enableNodePublicIp ?? true, false, fixed),
+      );
     },
     deleteFailed: async () =>
       (await azure.machineLearning()).computeOperations.beginDeleteAndWait(config.resourceGroup, config.workspace, config.computeInstance, "Delete", azure.lro()),
@@ -38,8 +38,7 @@ function instanceSpec({ config, azure }: AzureStepContext): ResourceSpec<Compute
         config.workspace,
         config.computeInstance,
         {
-          location: config.location,
-          tags: managedTags(config),
+          ...placed(config),
           properties: {
             computeType: "ComputeInstance",
             description: "secure-aml compute instance (Training subnet, no public IP)",

@@ -4,7 +4,7 @@
 import type { Workspace } from "@azure/arm-machinelearning";
 import type { AzureStepContext } from "./context.js";
 import { declareStep } from "../resources/reconcile.js";
-import { change, compare, type Change, type ResourceSpec } from "../resources/spec.js";
+import { change, changesOf, differs, type ResourceSpec } from "../resources/spec.js";
 import { workspaceResource } from "./workspace.js";
 import { writeSeconds } from "../durations.js";
 
@@ -17,9 +17,9 @@ function imageBuildSpec(ctx: AzureStepContext): ResourceSpec<Workspace> {
     // The workspace step creates the workspace; this step only sets one property of it.
     ownedBy: { step: "workspace", changes: [change("imageBuildCompute", undefined, config.computeCluster)] },
     diff: (w) => {
-      const changes: Change[] = [];
-      compare(changes, "imageBuildCompute", w.imageBuildCompute, config.computeCluster);
-      return changes;
+      return changesOf(
+        differs("imageBuildCompute", w.imageBuildCompute, config.computeCluster),
+      );
     },
     create: update,
     update,

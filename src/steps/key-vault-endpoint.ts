@@ -3,10 +3,5 @@
 import { keyVaultId } from "./common.js";
 import { endpointStep } from "./private-endpoint.js";
 
-export const keyVaultEndpointStep = endpointStep({
-  id: "key-vault-endpoint",
-  title: "Key vault private endpoint",
-  targetStep: "key-vault",
-  target: (config) => ({ name: config.keyVault, id: keyVaultId(config) }),
-  group: "vault",
-});
+const target = (config: Parameters<typeof keyVaultId>[0]) => ({ name: config.keyVault, id: keyVaultId(config) });
+export const keyVaultEndpointStep = endpointStep({ id: "key-vault-endpoint", title: "Key vault private endpoint", targetStep: "key-vault", target, group: "vault" });

@@ -8,9 +8,9 @@ import { armCall } from "../azure/arm-errors.js";
 import { subscriptionTenantId } from "../azure/clients.js";
 import { SecureAmlError, ExitCode } from "../errors.js";
 import { declareStep, type StepDeps } from "../resources/reconcile.js";
-import { arm, change, compare, type Change, type ResourceSpec } from "../resources/spec.js";
+import { arm, change, changesOf, differs, type ResourceSpec } from "../resources/spec.js";
 import * as kinds from "../resources/kinds/index.js";
-import { keyVaultId, managedTags } from "./common.js";
+import { keyVaultId, placed } from "./common.js";
 import { ensureNameAvailable } from "./name-check.js";
 import { writeSeconds } from "../durations.js";
 
@@ -31,10 +31,10 @@ function keyVaultSpec(ctx: AzureStepContext, io: StepDeps): ResourceSpec<Vault> 
   return {
     ...arm(kinds.keyVault, azure, keyVaultId(config), config.keyVault, "global"),
     diff: (v) => {
-      const changes: Change[] = [];
-      compare(changes, "publicNetworkAccess", v.properties.publicNetworkAccess, keyVaultSecurity.publicNetworkAccess);
-      compare(changes, "networkAcls.defaultAction", v.properties.networkAcls?.defaultAction ?? "Allow", keyVaultSecurity.defaultAction);
-      return changes;
+      return changesOf(
+        differs("publicNetworkAccess", v.properties.publicNetworkAccess, keyVaultSecurity.publicNetworkAccess),
+        differs("networkAcls.defaultAction", v.properties.networkAcls?.defaultAction ?? "Allow", keyVaultSecurity.defaultAction),
+      );
     },
     beforeCreate: async () => {
       const deleted = await findSoftDeleted(ctx);
@@ -70,7 +70,7 @@ function keyVaultSpec(ctx: AzureStepContext, io: StepDeps): ResourceSpec<Vault> 
         await client.vaults.createOrUpdate(
           config.resourceGroup,
           config.keyVault,
-          { location: config.location, tags: managedTags(config), properties: { tenantId, sku: { family: "A", name: "standard" }, createMode: "recover" } },
+          { ...placed(config), properties: { tenantId, sku: { family: "A", name: "standard" }, createMode: "recover" } },
           azure.lro(),
         );
         // A recovered vault comes back with its old network settings; put ours on it.
@@ -82,8 +82,7 @@ function keyVaultSpec(ctx: AzureStepContext, io: StepDeps): ResourceSpec<Vault> 
         config.resourceGroup,
         config.keyVault,
         {
-          location: config.location,
-          tags: managedTags(config),
+          ...placed(config),
           properties: {
             tenantId,
             sku: { family: "A", name: "standard" },

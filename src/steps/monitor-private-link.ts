@@ -7,7 +7,7 @@
 import type { GenericResource } from "@azure/arm-resources";
 import type { AzureStepContext } from "./context.js";
 import { declareStep } from "../resources/reconcile.js";
-import { arm, compare, compareId, type Change, type ResourceSpec } from "../resources/spec.js";
+import { arm, changesOf, differs, differsId, putOver, type ResourceSpec } from "../resources/spec.js";
 import * as kinds from "../resources/kinds/index.js";
 import { PRIVATE_LINK_SCOPE_API_VERSION } from "../resources/kinds/index.js";
 import { stringAt } from "../resources/kinds/kind.js";
@@ -36,13 +36,12 @@ function scopeSpec({ config, azure }: AzureStepContext): ResourceSpec<GenericRes
   return {
     ...arm(kinds.privateLinkScope, azure, id, config.privateLinkScope, "monitoring"),
     diff: (r) => {
-      const changes: Change[] = [];
-      compare(changes, "accessModeSettings.ingestionAccessMode", stringAt(r, "properties", "accessModeSettings", "ingestionAccessMode"), accessModes.ingestionAccessMode);
-      compare(changes, "accessModeSettings.queryAccessMode", stringAt(r, "properties", "accessModeSettings", "queryAccessMode"), accessModes.queryAccessMode);
-      return changes;
+      return changesOf(
+        differs("accessModeSettings.ingestionAccessMode", stringAt(r, "properties", "accessModeSettings", "ingestionAccessMode"), accessModes.ingestionAccessMode),
+        differs("accessModeSettings.queryAccessMode", stringAt(r, "properties", "accessModeSettings", "queryAccessMode"), accessModes.queryAccessMode),
+      );
     },
-    create: () => put(undefined),
-    update: (r) => put(r),
+    ...putOver(put),
   };
 }
 
@@ -54,9 +53,9 @@ function scopedResourceSpec({ config, azure }: AzureStepContext, name: string, l
     ...arm(kinds.privateLinkScopedResource, azure, id, `${config.privateLinkScope}/${name}`, "monitoring"),
     parentId: privateLinkScopeId(config),
     diff: (r) => {
-      const changes: Change[] = [];
-      compareId(changes, "linkedResourceId", stringAt(r, "properties", "linkedResourceId"), linkedResourceId);
-      return changes;
+      return changesOf(
+        differsId("linkedResourceId", stringAt(r, "properties", "linkedResourceId"), linkedResourceId),
+      );
     },
     create: put,
     update: put,

@@ -5,24 +5,24 @@ import type { Workspace as LogAnalyticsWorkspace } from "@azure/arm-operationali
 import type { ApplicationInsightsComponent } from "@azure/arm-appinsights";
 import type { AzureStepContext } from "./context.js";
 import { declareStep } from "../resources/reconcile.js";
-import { arm, compare, compareId, type Change, type ResourceSpec } from "../resources/spec.js";
+import { arm, changesOf, differs, differsId, putOver, type ResourceSpec } from "../resources/spec.js";
 import * as kinds from "../resources/kinds/index.js";
-import { appInsightsId, logAnalyticsId, managedTags } from "./common.js";
+import { appInsightsId, logAnalyticsId, managedTags, placed } from "./common.js";
 import { chained, writeSeconds } from "../durations.js";
 
 function logAnalyticsSpec({ config, azure }: AzureStepContext): ResourceSpec<LogAnalyticsWorkspace> {
   return {
     ...arm(kinds.logAnalyticsWorkspace, azure, logAnalyticsId(config), config.logAnalyticsWorkspace, "monitoring"),
     diff: (w) => {
-      const changes: Change[] = [];
-      compare(changes, "sku", w.sku?.name, "PerGB2018");
-      return changes;
+      return changesOf(
+        differs("sku", w.sku?.name, "PerGB2018"),
+      );
     },
     create: async () =>
       (await azure.operationalInsights()).workspaces.beginCreateOrUpdateAndWait(
         config.resourceGroup,
         config.logAnalyticsWorkspace,
-        { location: config.location, tags: managedTags(config), sku: { name: "PerGB2018" }, retentionInDays: 30 },
+        { ...placed(config), sku: { name: "PerGB2018" }, retentionInDays: 30 },
         azure.lro(),
       ),
     update: async (w) =>
@@ -48,13 +48,12 @@ function appInsightsSpec({ config, azure }: AzureStepContext): ResourceSpec<Appl
   return {
     ...arm(kinds.appInsightsComponent, azure, appInsightsId(config), config.appInsights, "monitoring"),
     diff: (c) => {
-      const changes: Change[] = [];
-      compareId(changes, "workspaceResourceId", c.workspaceResourceId, logAnalyticsId(config));
-      compare(changes, "applicationType", c.applicationType, "web");
-      return changes;
+      return changesOf(
+        differsId("workspaceResourceId", c.workspaceResourceId, logAnalyticsId(config)),
+        differs("applicationType", c.applicationType, "web"),
+      );
     },
-    create: () => put(undefined),
-    update: (c) => put(c),
+    ...putOver(put),
   };
 }
 

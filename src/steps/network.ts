@@ -6,9 +6,9 @@
 import type { Subnet, VirtualNetwork } from "@azure/arm-network";
 import type { AzureStepContext } from "./context.js";
 import { declareStep } from "../resources/reconcile.js";
-import { arm, change, compare, type Change, type ResourceSpec } from "../resources/spec.js";
+import { arm, change, changesOf, differs, putOver, type ResourceSpec } from "../resources/spec.js";
 import * as kinds from "../resources/kinds/index.js";
-import { SUBNET_BASTION, SUBNET_SCORING, SUBNET_TRAINING, managedTags, subnetId, vnetId } from "./common.js";
+import { SUBNET_BASTION, SUBNET_SCORING, SUBNET_TRAINING, subnetId, vnetId, placed } from "./common.js";
 import { writeSeconds } from "../durations.js";
 
 export interface WantedSubnet {
@@ -42,8 +42,7 @@ function vnetSpec({ config, azure }: AzureStepContext): ResourceSpec<VirtualNetw
         config.resourceGroup,
         config.vnetName,
         {
-          location: config.location,
-          tags: managedTags(config),
+          ...placed(config),
           addressSpace: { addressPrefixes: [config.vnetAddressSpace] },
           subnets: wantedSubnets(config).map((s) => ({
             name: s.name,
@@ -84,13 +83,12 @@ function subnetSpec({ config, azure }: AzureStepContext, wanted: WantedSubnet): 
     parentId: vnetId(config),
     createdWithParent: true,
     diff: (s) => {
-      const changes: Change[] = [];
-      compare(changes, "addressPrefix", prefixOf(s), wanted.prefix);
-      if (wanted.privateEndpointNetworkPolicies) compare(changes, "privateEndpointNetworkPolicies", s.privateEndpointNetworkPolicies, wanted.privateEndpointNetworkPolicies);
-      return changes;
+      return changesOf(
+        differs("addressPrefix", prefixOf(s), wanted.prefix),
+        wanted.privateEndpointNetworkPolicies ? differs("privateEndpointNetworkPolicies", s.privateEndpointNetworkPolicies, wanted.privateEndpointNetworkPolicies) : undefined,
+      );
     },
-    create: () => put(undefined),
-    update: (s) => put(s),
+    ...putOver(put),
   };
 }
 

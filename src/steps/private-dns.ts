@@ -5,7 +5,7 @@ import type { PrivateZone, VirtualNetworkLink } from "@azure/arm-privatedns";
 import type { AzureStepContext } from "./context.js";
 import { allZoneNames } from "../azure/clouds.js";
 import { declareStep } from "../resources/reconcile.js";
-import { arm, compare, compareId, parallel, type Change, type ResourceSpec } from "../resources/spec.js";
+import { arm, changesOf, differs, differsId, parallel, type ResourceSpec } from "../resources/spec.js";
 import * as kinds from "../resources/kinds/index.js";
 import { dnsLinkName, managedTags, privateDnsZoneId, vnetId } from "./common.js";
 import { chained, writeSeconds } from "../durations.js";
@@ -33,10 +33,10 @@ function linkSpec({ config, azure }: AzureStepContext, zone: string): ResourceSp
     ...arm(kinds.virtualNetworkLink, azure, `${privateDnsZoneId(config, zone)}/virtualNetworkLinks/${name}`, `${zone}/${name}`, "private-dns"),
     parentId: privateDnsZoneId(config, zone),
     diff: (l) => {
-      const changes: Change[] = [];
-      compareId(changes, "virtualNetwork.id", l.virtualNetwork?.id, vnetId(config));
-      compare(changes, "registrationEnabled", l.registrationEnabled ?? false, false);
-      return changes;
+      return changesOf(
+        differsId("virtualNetwork.id", l.virtualNetwork?.id, vnetId(config)),
+        differs("registrationEnabled", l.registrationEnabled ?? false, false),
+      );
     },
     create: put,
     update: put,

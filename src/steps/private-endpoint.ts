@@ -22,15 +22,17 @@ export function endpointTo({ config, azure }: AzureStepContext, targetName: stri
   };
 }
 
-/** A step that puts one service behind one private endpoint in Training (the endpoint, then its zone group). */
-export function endpointStep(step: {
+/** What a one-endpoint step is: its id and title, the step that creates the target, the target and its sub-resource. */
+export interface EndpointStep {
   id: string;
   title: string;
-  /** The step that creates the target. */
   targetStep: string;
   target: (config: AzureStepContext["config"]) => { name: string; id: string };
   group: PrivateLinkGroup;
-}): DeclaredStep<AzureStepContext> {
+}
+
+/** A step that puts one service behind one private endpoint in Training (the endpoint, then its zone group). */
+export function endpointStep(step: EndpointStep): DeclaredStep<AzureStepContext> {
   return declareStep<AzureStepContext>({
     id: step.id,
     title: step.title,

@@ -3,10 +3,5 @@
 import { registryId } from "./common.js";
 import { endpointStep } from "./private-endpoint.js";
 
-export const registryEndpointStep = endpointStep({
-  id: "registry-endpoint",
-  title: "Container registry private endpoint",
-  targetStep: "registry",
-  target: (config) => ({ name: config.registry, id: registryId(config) }),
-  group: "registry",
-});
+const target = (config: Parameters<typeof registryId>[0]) => ({ name: config.registry, id: registryId(config) });
+export const registryEndpointStep = endpointStep({ id: "registry-endpoint", title: "Container registry private endpoint", targetStep: "registry", target, group: "registry" });

@@ -4,9 +4,9 @@
 import type { Registry } from "@azure/arm-containerregistry";
 import type { AzureStepContext } from "./context.js";
 import { declareStep } from "../resources/reconcile.js";
-import { arm, compare, type Change, type ResourceSpec } from "../resources/spec.js";
+import { arm, changesOf, differs, type ResourceSpec } from "../resources/spec.js";
 import * as kinds from "../resources/kinds/index.js";
-import { managedTags, registryId } from "./common.js";
+import { registryId, placed } from "./common.js";
 import { ensureNameAvailable } from "./name-check.js";
 import { writeSeconds } from "../durations.js";
 
@@ -16,11 +16,11 @@ function registrySpec({ config, azure }: AzureStepContext): ResourceSpec<Registr
   return {
     ...arm(kinds.containerRegistry, azure, registryId(config), config.registry, "global"),
     diff: (r) => {
-      const changes: Change[] = [];
-      compare(changes, "sku", r.sku?.name, registrySecurity.sku);
-      compare(changes, "adminUserEnabled", r.adminUserEnabled ?? false, registrySecurity.adminUserEnabled);
-      compare(changes, "publicNetworkAccess", r.publicNetworkAccess, registrySecurity.publicNetworkAccess);
-      return changes;
+      return changesOf(
+        differs("sku", r.sku?.name, registrySecurity.sku),
+        differs("adminUserEnabled", r.adminUserEnabled ?? false, registrySecurity.adminUserEnabled),
+        differs("publicNetworkAccess", r.publicNetworkAccess, registrySecurity.publicNetworkAccess),
+      );
     },
     beforeCreate: () => ensureNameAvailable(azure, "registry", config.registry),
     create: async () =>
@@ -28,8 +28,7 @@ function registrySpec({ config, azure }: AzureStepContext): ResourceSpec<Registr
         config.resourceGroup,
         config.registry,
         {
-          location: config.location,
-          tags: managedTags(config),
+          ...placed(config),
           sku: { name: registrySecurity.sku },
           adminUserEnabled: registrySecurity.adminUserEnabled,
           publicNetworkAccess: registrySecurity.publicNetworkAccess,

@@ -3,7 +3,7 @@
 import type { ResourceGroup } from "@azure/arm-resources";
 import type { AzureStepContext } from "./context.js";
 import { declareStep } from "../resources/reconcile.js";
-import { arm, compare, type Change, type ResourceSpec } from "../resources/spec.js";
+import { arm, changesOf, differs, type ResourceSpec } from "../resources/spec.js";
 import * as kinds from "../resources/kinds/index.js";
 import { MANAGED_TAG, managedTags, rgId } from "./common.js";
 import { writeSeconds } from "../durations.js";
@@ -15,9 +15,9 @@ function resourceGroupSpec({ config, azure }: AzureStepContext): ResourceSpec<Re
     ...arm(kinds.resourceGroup, azure, rgId(config), config.resourceGroup, "global"),
     // Only the tag can drift in place (a group's location is fixed; resources go to config.location anyway).
     diff: (rg) => {
-      const changes: Change[] = [];
-      compare(changes, `tags.${MANAGED_TAG}`, rg.tags?.[MANAGED_TAG], tags[MANAGED_TAG]);
-      return changes;
+      return changesOf(
+        differs(`tags.${MANAGED_TAG}`, rg.tags?.[MANAGED_TAG], tags[MANAGED_TAG]),
+      );
     },
     notice: (rg) =>
       region(rg) !== "" && region(rg).toLowerCase() !== config.location.toLowerCase()

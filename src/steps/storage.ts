@@ -4,7 +4,7 @@
 import type { StorageAccount } from "@azure/arm-storage";
 import type { AzureStepContext } from "./context.js";
 import { declareStep } from "../resources/reconcile.js";
-import { arm, compare, type Change, type ResourceSpec } from "../resources/spec.js";
+import { arm, changesOf, differs, type ResourceSpec } from "../resources/spec.js";
 import * as kinds from "../resources/kinds/index.js";
 import { managedTags, storageId } from "./common.js";
 import { ensureNameAvailable } from "./name-check.js";
@@ -22,13 +22,13 @@ function storageSpec({ config, azure }: AzureStepContext): ResourceSpec<StorageA
   return {
     ...arm(kinds.storageAccount, azure, storageId(config), config.storageAccount, "global"),
     diff: (s) => {
-      const changes: Change[] = [];
-      compare(changes, "sku", s.sku?.name, storageSecurity.sku);
-      compare(changes, "publicNetworkAccess", s.publicNetworkAccess, storageSecurity.publicNetworkAccess);
-      compare(changes, "allowBlobPublicAccess", s.allowBlobPublicAccess ?? true, storageSecurity.allowBlobPublicAccess);
-      compare(changes, "minimumTlsVersion", s.minimumTlsVersion, storageSecurity.minimumTlsVersion);
-      compare(changes, "networkRuleSet.defaultAction", s.networkRuleSet?.defaultAction, storageSecurity.defaultAction);
-      return changes;
+      return changesOf(
+        differs("sku", s.sku?.name, storageSecurity.sku),
+        differs("publicNetworkAccess", s.publicNetworkAccess, storageSecurity.publicNetworkAccess),
+        differs("allowBlobPublicAccess", s.allowBlobPublicAccess ?? true, storageSecurity.allowBlobPublicAccess),
+        differs("minimumTlsVersion", s.minimumTlsVersion, storageSecurity.minimumTlsVersion),
+        differs("networkRuleSet.defaultAction", s.networkRuleSet?.defaultAction, storageSecurity.defaultAction),
+      );
     },
     beforeCreate: () => ensureNameAvailable(azure, "storageAccount", config.storageAccount),
     create: async () =>

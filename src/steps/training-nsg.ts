@@ -6,9 +6,9 @@
 import type { NetworkSecurityGroup, SecurityRule, Subnet } from "@azure/arm-network";
 import type { AzureStepContext } from "./context.js";
 import { declareStep } from "../resources/reconcile.js";
-import { arm, change, compareId, type Change, type ResourceSpec } from "../resources/spec.js";
+import { arm, change, changesOf, differsId, putOver, type Change, type ResourceSpec } from "../resources/spec.js";
 import * as kinds from "../resources/kinds/index.js";
-import { SUBNET_TRAINING, managedTags, resourceId, subnetId, trainingNsgName } from "./common.js";
+import { SUBNET_TRAINING, placed, resourceId, subnetId, trainingNsgName } from "./common.js";
 import { chained, writeSeconds } from "../durations.js";
 
 export interface NsgRule {
@@ -87,7 +87,7 @@ function nsgSpec({ config, azure }: AzureStepContext): ResourceSpec<NetworkSecur
     return (await azure.network()).networkSecurityGroups.beginCreateOrUpdateAndWait(
       config.resourceGroup,
       name,
-      { ...(existing ?? { location: config.location, tags: managedTags(config) }), securityRules: [...others, ...trainingNsgRules.map(toSecurityRule)] },
+      { ...(existing ?? placed(config)), securityRules: [...others, ...trainingNsgRules.map(toSecurityRule)] },
       azure.lro(),
     );
   };
@@ -97,8 +97,7 @@ function nsgSpec({ config, azure }: AzureStepContext): ResourceSpec<NetworkSecur
       const byName = new Map((n.securityRules ?? []).map((r) => [(r.name ?? "").toLowerCase(), r]));
       return trainingNsgRules.map((w) => ruleDiff(byName.get(w.name.toLowerCase()), w)).filter((c): c is Change => c !== undefined);
     },
-    create: () => put(undefined),
-    update: (n) => put(n),
+    ...putOver(put),
   };
 }
 
@@ -116,9 +115,9 @@ function associationSpec({ config, azure }: AzureStepContext): ResourceSpec<Subn
     // The subnet itself belongs to the network step, which runs first.
     ownedBy: { step: "network", changes: [change("networkSecurityGroup.id", undefined, nsgId(config))] },
     diff: (s) => {
-      const changes: Change[] = [];
-      compareId(changes, "networkSecurityGroup.id", s.networkSecurityGroup?.id, nsgId(config));
-      return changes;
+      return changesOf(
+        differsId("networkSecurityGroup.id", s.networkSecurityGroup?.id, nsgId(config)),
+      );
     },
     create: () => Promise.reject(new Error(`subnet ${SUBNET_TRAINING} is the network step's`)),
     update: (s) => put(s),

@@ -4,10 +4,5 @@
 import { workspaceId } from "./common.js";
 import { endpointStep } from "./private-endpoint.js";
 
-export const workspaceEndpointStep = endpointStep({
-  id: "workspace-endpoint",
-  title: "Workspace private endpoint",
-  targetStep: "workspace",
-  target: (config) => ({ name: config.workspace, id: workspaceId(config) }),
-  group: "amlworkspace",
-});
+const target = (config: Parameters<typeof workspaceId>[0]) => ({ name: config.workspace, id: workspaceId(config) });
+export const workspaceEndpointStep = endpointStep({ id: "workspace-endpoint", title: "Workspace private endpoint", targetStep: "workspace", target, group: "amlworkspace" });

@@ -6,9 +6,9 @@ import type { Workspace } from "@azure/arm-machinelearning";
 import type { AzureStepContext } from "./context.js";
 import { SecureAmlError } from "../errors.js";
 import { declareStep } from "../resources/reconcile.js";
-import { arm, compare, compareId, type Change, type ResourceSpec } from "../resources/spec.js";
+import { arm, changesOf, differs, differsId, type ResourceSpec } from "../resources/spec.js";
 import * as kinds from "../resources/kinds/index.js";
-import { appInsightsId, keyVaultId, managedTags, registryId, storageId, workspaceId } from "./common.js";
+import { appInsightsId, keyVaultId, registryId, storageId, workspaceId, placed } from "./common.js";
 import { writeSeconds } from "../durations.js";
 
 /** Which workspace this is and how to read it; shared with the image-build step, which updates the same workspace. */
@@ -21,14 +21,14 @@ function workspaceSpec(ctx: AzureStepContext): ResourceSpec<Workspace> {
   return {
     ...workspaceResource(ctx),
     diff: (w) => {
-      const changes: Change[] = [];
-      compare(changes, "publicNetworkAccess", w.publicNetworkAccess, "Disabled");
-      compare(changes, "identity.type", w.identity?.type?.replace(/\s/g, ""), "SystemAssigned");
-      compareId(changes, "containerRegistry", w.containerRegistry, registryId(config));
-      compareId(changes, "applicationInsights", w.applicationInsights, appInsightsId(config));
-      compareId(changes, "storageAccount", w.storageAccount, storageId(config), { immutable: true });
-      compareId(changes, "keyVault", w.keyVault, keyVaultId(config), { immutable: true });
-      return changes;
+      return changesOf(
+        differs("publicNetworkAccess", w.publicNetworkAccess, "Disabled"),
+        differs("identity.type", w.identity?.type?.replace(/\s/g, ""), "SystemAssigned"),
+        differsId("containerRegistry", w.containerRegistry, registryId(config)),
+        differsId("applicationInsights", w.applicationInsights, appInsightsId(config)),
+        differsId("storageAccount", w.storageAccount, storageId(config), { immutable: true }),
+        differsId("keyVault", w.keyVault, keyVaultId(config), { immutable: true }),
+      );
     },
     immutableDrift: (changes) =>
       new SecureAmlError(
@@ -41,8 +41,7 @@ function workspaceSpec(ctx: AzureStepContext): ResourceSpec<Workspace> {
         config.resourceGroup,
         config.workspace,
         {
-          location: config.location,
-          tags: managedTags(config),
+          ...placed(config),
           identity: { type: "SystemAssigned" },
           sku: { name: "Basic", tier: "Basic" },
           friendlyName: config.workspace,

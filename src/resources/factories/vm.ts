@@ -8,7 +8,7 @@ import type { Schedule } from "@azure/arm-devtestlabs";
 import type { AzureContext } from "../../azure/clients.js";
 import { SecureAmlError, ExitCode } from "../../errors.js";
 import * as kinds from "../kinds/index.js";
-import { arm, change, compare, sameId, type Change, type ResourceSpec } from "../spec.js";
+import { arm, change, compare, putOver, sameId, type Change, type ResourceSpec } from "../spec.js";
 import { idIn, type Placement } from "./placement.js";
 
 export interface VmWanted {
@@ -76,8 +76,7 @@ export function nicSpec(azure: AzureContext, at: Placement, wanted: NicWanted): 
       if (ipcs.some((c) => c.publicIPAddress !== undefined && c.publicIPAddress !== null)) changes.push(change("ipConfigurations.publicIPAddress", "attached", "none"));
       return changes;
     },
-    create: () => put(undefined),
-    update: (n) => put(n),
+    ...putOver(put),
   };
 }
 
