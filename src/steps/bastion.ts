@@ -20,12 +20,11 @@ function bastionId(config: AzureStepContext["config"]): string {
 function publicIpSpec({ config, azure }: AzureStepContext): ResourceSpec<PublicIPAddress> {
   return {
     ...arm(kinds.publicIpAddress, azure, publicIpId(config), config.bastionPublicIp, "network"),
-    diff: (p) => {
-      return changesOf(
+    diff: (p) =>
+      changesOf(
         differs("sku", p.sku?.name, "Standard"),
         differs("publicIPAllocationMethod", p.publicIPAllocationMethod, "Static"),
-      );
-    },
+      ),
     create: async () =>
       (await azure.network()).publicIPAddresses.beginCreateOrUpdateAndWait(
         config.resourceGroup,
@@ -39,6 +38,11 @@ function publicIpSpec({ config, azure }: AzureStepContext): ResourceSpec<PublicI
 function bastionSpec({ config, azure }: AzureStepContext): ResourceSpec<BastionHost> {
   const wantedSubnet = subnetId(config, SUBNET_BASTION);
   const wantedIp = publicIpId(config);
+  const host: BastionHost = {
+    ...placed(config),
+    sku: { name: "Basic" },
+    ipConfigurations: [{ name: "IpConf", subnet: { id: wantedSubnet }, publicIPAddress: { id: wantedIp } }],
+  };
   return {
     ...arm(kinds.bastionHost, azure, bastionId(config), config.bastionName, "network"),
     diff: (b) => {
@@ -48,17 +52,7 @@ function bastionSpec({ config, azure }: AzureStepContext): ResourceSpec<BastionH
         differsId("ipConfigurations.publicIPAddress", ipc?.publicIPAddress?.id, wantedIp),
       );
     },
-    create: async () =>
-      (await azure.network()).bastionHosts.beginCreateOrUpdateAndWait(
-        config.resourceGroup,
-        config.bastionName,
-        {
-          ...placed(config),
-          sku: { name: "Basic" },
-          ipConfigurations: [{ name: "IpConf", subnet: { id: wantedSubnet }, publicIPAddress: { id: wantedIp } }],
-        },
-        azure.lro(),
-      ),
+    create: async () => (await azure.network()).bastionHosts.beginCreateOrUpdateAndWait(config.resourceGroup, config.bastionName, host, azure.lro()),
   };
 }
 

@@ -56,33 +56,30 @@ export function subnetId(config: DeploymentConfig, subnet: string): string {
   return `${vnetId(config)}/subnets/${subnet}`;
 }
 
-export function storageId(config: DeploymentConfig): string {
-  return resourceId(config, "Microsoft.Storage", "storageAccounts", config.storageAccount);
+/** Where each top-level resource of the deployment lives: provider, type and the config field naming it. */
+const TOP_LEVEL = {
+  storage: ["Microsoft.Storage", "storageAccounts", "storageAccount"],
+  keyVault: ["Microsoft.KeyVault", "vaults", "keyVault"],
+  registry: ["Microsoft.ContainerRegistry", "registries", "registry"],
+  logAnalytics: ["Microsoft.OperationalInsights", "workspaces", "logAnalyticsWorkspace"],
+  appInsights: ["Microsoft.Insights", "components", "appInsights"],
+  workspace: ["Microsoft.MachineLearningServices", "workspaces", "workspace"],
+  privateLinkScope: ["Microsoft.Insights", "privateLinkScopes", "privateLinkScope"],
+} as const satisfies Record<string, readonly [string, string, keyof DeploymentConfig]>;
+
+/** The ARM ID of one of the deployment's top-level resources. */
+export function topLevelId(config: DeploymentConfig, what: keyof typeof TOP_LEVEL): string {
+  const [provider, type, field] = TOP_LEVEL[what];
+  return resourceId(config, provider, type, String(config[field]));
 }
 
-export function keyVaultId(config: DeploymentConfig): string {
-  return resourceId(config, "Microsoft.KeyVault", "vaults", config.keyVault);
-}
-
-export function registryId(config: DeploymentConfig): string {
-  return resourceId(config, "Microsoft.ContainerRegistry", "registries", config.registry);
-}
-
-export function logAnalyticsId(config: DeploymentConfig): string {
-  return resourceId(config, "Microsoft.OperationalInsights", "workspaces", config.logAnalyticsWorkspace);
-}
-
-export function appInsightsId(config: DeploymentConfig): string {
-  return resourceId(config, "Microsoft.Insights", "components", config.appInsights);
-}
-
-export function workspaceId(config: DeploymentConfig): string {
-  return resourceId(config, "Microsoft.MachineLearningServices", "workspaces", config.workspace);
-}
-
-export function privateLinkScopeId(config: DeploymentConfig): string {
-  return resourceId(config, "Microsoft.Insights", "privateLinkScopes", config.privateLinkScope);
-}
+export const storageId = (config: DeploymentConfig): string => topLevelId(config, "storage");
+export const keyVaultId = (config: DeploymentConfig): string => topLevelId(config, "keyVault");
+export const registryId = (config: DeploymentConfig): string => topLevelId(config, "registry");
+export const logAnalyticsId = (config: DeploymentConfig): string => topLevelId(config, "logAnalytics");
+export const appInsightsId = (config: DeploymentConfig): string => topLevelId(config, "appInsights");
+export const workspaceId = (config: DeploymentConfig): string => topLevelId(config, "workspace");
+export const privateLinkScopeId = (config: DeploymentConfig): string => topLevelId(config, "privateLinkScope");
 
 export function privateDnsZoneId(config: DeploymentConfig, zone: string): string {
   return resourceId(config, "Microsoft.Network", "privateDnsZones", zone);

@@ -5,68 +5,53 @@ import type { ComputeResource } from "@azure/arm-machinelearning";
 import type { AzureStepContext } from "./context.js";
 import { SecureAmlError } from "../errors.js";
 import { declareStep } from "../resources/reconcile.js";
-import { arm, changesOf, differs, differsId, type ResourceSpec } from "../resources/spec.js";
-import * as kinds from "../resources/kinds/index.js";
-import { SUBNET_TRAINING, computeId, placed, subnetId } from "./common.js";
-import { computeView } from "./compute-common.js";
+import { changesOf, differs, type ResourceSpec } from "../resources/spec.js";
+import { SUBNET_TRAINING, computeId, subnetId } from "./common.js";
+import { computeSpecBase, computeView } from "./compute-common.js";
 import { mlComputeWriteSeconds } from "../durations.js";
 
-const fixed = { immutable: true };
-
-function clusterSpec({ config, azure }: AzureStepContext): ResourceSpec<ComputeResource> {
+function clusterSpec(ctx: AzureStepContext): ResourceSpec<ComputeResource> {
+  const { config, azure } = ctx;
   const scaleSettings = { minNodeCount: config.clusterMinNodes, maxNodeCount: config.clusterMaxNodes, nodeIdleTimeBeforeScaleDown: "PT120S" };
-  return {
-    ...arm(kinds.mlCompute, azure, computeId(config, config.computeCluster), config.computeCluster, "training-subnet"),
-    diff: (c) => {
-      const { computeType, props } = computeView(c);
-      return changesOf(
-        differs("computeType", computeType, "AmlCompute", fixed),
-        differs("vmSize", props?.vmSize, config.clusterVmSize, fixed),
-        differsId("subnet.id", props?.subnet?.id, subnetId(config, SUBNET_TRAINING), fixed),
-        differs("enableNodePublicIp", props?.enableNodePublicIp ?? true, false, fixed),
-        differs("scaleSettings.minNodeCount", props?.scaleSettings?.minNodeCount ?? 0, config.clusterMinNodes),
-        differs("scaleSettings.maxNodeCount", props?.scaleSettings?.maxNodeCount, config.clusterMaxNodes),
-      );
+  const base = computeSpecBase(ctx, {
+    name: config.computeCluster,
+    computeType: "AmlCompute",
+    vmSize: config.clusterVmSize,
+    properties: {
+      computeType: "AmlCompute",
+      description: "secure-aml training cluster (Training subnet, no public IP)",
+      properties: {
+        osType: "Linux",
+        vmSize: config.clusterVmSize,
+        vmPriority: "Dedicated",
+        scaleSettings,
+        subnet: { id: subnetId(config, SUBNET_TRAINING) },
+        enableNodePublicIp: false,
+        remoteLoginPortPublicAccess: "Disabled",
+        isolatedNetwork: false,
+      },
     },
-    deleteFailed: async () =>
-      (await azure.machineLearning()).computeOperations.beginDeleteAndWait(config.resourceGroup, config.workspace, config.computeCluster, "Delete", azure.lro()),
-    create: async () =>
-      (await azure.machineLearning()).computeOperations.beginCreateOrUpdateAndWait(
-        config.resourceGroup,
-        config.workspace,
-        config.computeCluster,
-        {
-          ...placed(config),
-          properties: {
-            computeType: "AmlCompute",
-            description: "secure-aml training cluster (Training subnet, no public IP)",
-            properties: {
-              osType: "Linux",
-              vmSize: config.clusterVmSize,
-              vmPriority: "Dedicated",
-              scaleSettings,
-              subnet: { id: subnetId(config, SUBNET_TRAINING) },
-              enableNodePublicIp: false,
-              remoteLoginPortPublicAccess: "Disabled",
-              isolatedNetwork: false,
-            },
-          },
-        },
-        azure.lro(),
-      ),
+  });
+  return {
+    ...base,
+    diff: (c) => {
+      const { props } = computeView(c);
+      return [
+        ...base.fixedChanges(c),
+        ...changesOf(
+          differs("scaleSettings.minNodeCount", props?.scaleSettings?.minNodeCount ?? 0, config.clusterMinNodes),
+          differs("scaleSettings.maxNodeCount", props?.scaleSettings?.maxNodeCount, config.clusterMaxNodes),
+        ),
+      ];
+    },
     immutableDrift: (changes) =>
       new SecureAmlError(
         "COMPUTE_IMMUTABLE_DRIFT",
         `Compute cluster ${config.computeCluster} differs in properties Azure cannot change in place (${changes.map((c) => c.field).join(", ")}); delete the cluster and re-run, or choose another name with --compute-cluster.`,
       ),
+    // Only the scale settings change in place.
     update: async () =>
-      (await azure.machineLearning()).computeOperations.beginUpdateAndWait(
-        config.resourceGroup,
-        config.workspace,
-        config.computeCluster,
-        { properties: { scaleSettings } },
-        azure.lro(),
-      ),
+      (await azure.machineLearning()).computeOperations.beginUpdateAndWait(config.resourceGroup, config.workspace, config.computeCluster, { properties: { scaleSettings } }, azure.lro()),
   };
 }
 

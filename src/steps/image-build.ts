@@ -16,11 +16,7 @@ function imageBuildSpec(ctx: AzureStepContext): ResourceSpec<Workspace> {
     ...workspaceResource(ctx),
     // The workspace step creates the workspace; this step only sets one property of it.
     ownedBy: { step: "workspace", changes: [change("imageBuildCompute", undefined, config.computeCluster)] },
-    diff: (w) => {
-      return changesOf(
-        differs("imageBuildCompute", w.imageBuildCompute, config.computeCluster),
-      );
-    },
+    diff: (w) => changesOf(differs("imageBuildCompute", w.imageBuildCompute, config.computeCluster)),
     create: update,
     update,
   };

@@ -30,12 +30,11 @@ function keyVaultSpec(ctx: AzureStepContext, io: StepDeps): ResourceSpec<Vault> 
   let recover = false;
   return {
     ...arm(kinds.keyVault, azure, keyVaultId(config), config.keyVault, "global"),
-    diff: (v) => {
-      return changesOf(
+    diff: (v) =>
+      changesOf(
         differs("publicNetworkAccess", v.properties.publicNetworkAccess, keyVaultSecurity.publicNetworkAccess),
         differs("networkAcls.defaultAction", v.properties.networkAcls?.defaultAction ?? "Allow", keyVaultSecurity.defaultAction),
-      );
-    },
+      ),
     beforeCreate: async () => {
       const deleted = await findSoftDeleted(ctx);
       if (deleted) {

@@ -35,12 +35,11 @@ function scopeSpec({ config, azure }: AzureStepContext): ResourceSpec<GenericRes
     );
   return {
     ...arm(kinds.privateLinkScope, azure, id, config.privateLinkScope, "monitoring"),
-    diff: (r) => {
-      return changesOf(
+    diff: (r) =>
+      changesOf(
         differs("accessModeSettings.ingestionAccessMode", stringAt(r, "properties", "accessModeSettings", "ingestionAccessMode"), accessModes.ingestionAccessMode),
         differs("accessModeSettings.queryAccessMode", stringAt(r, "properties", "accessModeSettings", "queryAccessMode"), accessModes.queryAccessMode),
-      );
-    },
+      ),
     ...putOver(put),
   };
 }
@@ -52,11 +51,7 @@ function scopedResourceSpec({ config, azure }: AzureStepContext, name: string, l
   return {
     ...arm(kinds.privateLinkScopedResource, azure, id, `${config.privateLinkScope}/${name}`, "monitoring"),
     parentId: privateLinkScopeId(config),
-    diff: (r) => {
-      return changesOf(
-        differsId("linkedResourceId", stringAt(r, "properties", "linkedResourceId"), linkedResourceId),
-      );
-    },
+    diff: (r) => changesOf(differsId("linkedResourceId", stringAt(r, "properties", "linkedResourceId"), linkedResourceId)),
     create: put,
     update: put,
   };

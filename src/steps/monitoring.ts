@@ -13,11 +13,7 @@ import { chained, writeSeconds } from "../durations.js";
 function logAnalyticsSpec({ config, azure }: AzureStepContext): ResourceSpec<LogAnalyticsWorkspace> {
   return {
     ...arm(kinds.logAnalyticsWorkspace, azure, logAnalyticsId(config), config.logAnalyticsWorkspace, "monitoring"),
-    diff: (w) => {
-      return changesOf(
-        differs("sku", w.sku?.name, "PerGB2018"),
-      );
-    },
+    diff: (w) => changesOf(differs("sku", w.sku?.name, "PerGB2018")),
     create: async () =>
       (await azure.operationalInsights()).workspaces.beginCreateOrUpdateAndWait(
         config.resourceGroup,
@@ -47,12 +43,11 @@ function appInsightsSpec({ config, azure }: AzureStepContext): ResourceSpec<Appl
     });
   return {
     ...arm(kinds.appInsightsComponent, azure, appInsightsId(config), config.appInsights, "monitoring"),
-    diff: (c) => {
-      return changesOf(
+    diff: (c) =>
+      changesOf(
         differsId("workspaceResourceId", c.workspaceResourceId, logAnalyticsId(config)),
         differs("applicationType", c.applicationType, "web"),
-      );
-    },
+      ),
     ...putOver(put),
   };
 }

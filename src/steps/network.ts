@@ -82,12 +82,11 @@ function subnetSpec({ config, azure }: AzureStepContext, wanted: WantedSubnet): 
     // The VNet's first PUT carries the subnets inline.
     parentId: vnetId(config),
     createdWithParent: true,
-    diff: (s) => {
-      return changesOf(
+    diff: (s) =>
+      changesOf(
         differs("addressPrefix", prefixOf(s), wanted.prefix),
         wanted.privateEndpointNetworkPolicies ? differs("privateEndpointNetworkPolicies", s.privateEndpointNetworkPolicies, wanted.privateEndpointNetworkPolicies) : undefined,
-      );
-    },
+      ),
     ...putOver(put),
   };
 }

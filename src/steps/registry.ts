@@ -15,13 +15,12 @@ export const registrySecurity = { sku: "Premium", adminUserEnabled: true, public
 function registrySpec({ config, azure }: AzureStepContext): ResourceSpec<Registry> {
   return {
     ...arm(kinds.containerRegistry, azure, registryId(config), config.registry, "global"),
-    diff: (r) => {
-      return changesOf(
+    diff: (r) =>
+      changesOf(
         differs("sku", r.sku?.name, registrySecurity.sku),
         differs("adminUserEnabled", r.adminUserEnabled ?? false, registrySecurity.adminUserEnabled),
         differs("publicNetworkAccess", r.publicNetworkAccess, registrySecurity.publicNetworkAccess),
-      );
-    },
+      ),
     beforeCreate: () => ensureNameAvailable(azure, "registry", config.registry),
     create: async () =>
       (await azure.containerRegistry()).registries.create(

@@ -14,11 +14,7 @@ function resourceGroupSpec({ config, azure }: AzureStepContext): ResourceSpec<Re
   return {
     ...arm(kinds.resourceGroup, azure, rgId(config), config.resourceGroup, "global"),
     // Only the tag can drift in place (a group's location is fixed; resources go to config.location anyway).
-    diff: (rg) => {
-      return changesOf(
-        differs(`tags.${MANAGED_TAG}`, rg.tags?.[MANAGED_TAG], tags[MANAGED_TAG]),
-      );
-    },
+    diff: (rg) => changesOf(differs(`tags.${MANAGED_TAG}`, rg.tags?.[MANAGED_TAG], tags[MANAGED_TAG])),
     notice: (rg) =>
       region(rg) !== "" && region(rg).toLowerCase() !== config.location.toLowerCase()
         ? `resource group ${config.resourceGroup} is in ${rg.location}, not ${config.location}; resources are created in ${config.location}`

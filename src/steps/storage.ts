@@ -21,15 +21,14 @@ export const storageSecurity = {
 function storageSpec({ config, azure }: AzureStepContext): ResourceSpec<StorageAccount> {
   return {
     ...arm(kinds.storageAccount, azure, storageId(config), config.storageAccount, "global"),
-    diff: (s) => {
-      return changesOf(
+    diff: (s) =>
+      changesOf(
         differs("sku", s.sku?.name, storageSecurity.sku),
         differs("publicNetworkAccess", s.publicNetworkAccess, storageSecurity.publicNetworkAccess),
         differs("allowBlobPublicAccess", s.allowBlobPublicAccess ?? true, storageSecurity.allowBlobPublicAccess),
         differs("minimumTlsVersion", s.minimumTlsVersion, storageSecurity.minimumTlsVersion),
         differs("networkRuleSet.defaultAction", s.networkRuleSet?.defaultAction, storageSecurity.defaultAction),
-      );
-    },
+      ),
     beforeCreate: () => ensureNameAvailable(azure, "storageAccount", config.storageAccount),
     create: async () =>
       (await azure.storage()).storageAccounts.create(
@@ -64,6 +63,7 @@ export const storageStep = declareStep<AzureStepContext>({
   title: "Storage account",
   dependsOn: ["resource-group"],
   expectedSeconds: writeSeconds("Microsoft.Storage/storageAccounts"),
+  // one account; its private endpoints are the storage-endpoints step (one at a time)
   resources: (ctx) => [storageSpec(ctx)],
   outputs: ({ config }) => ({ storageAccountId: storageId(config) }),
 });

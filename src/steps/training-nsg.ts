@@ -114,11 +114,7 @@ function associationSpec({ config, azure }: AzureStepContext): ResourceSpec<Subn
     ...arm(kinds.subnet, azure, subnetId(config, SUBNET_TRAINING), SUBNET_TRAINING, "training-subnet"),
     // The subnet itself belongs to the network step, which runs first.
     ownedBy: { step: "network", changes: [change("networkSecurityGroup.id", undefined, nsgId(config))] },
-    diff: (s) => {
-      return changesOf(
-        differsId("networkSecurityGroup.id", s.networkSecurityGroup?.id, nsgId(config)),
-      );
-    },
+    diff: (s) => changesOf(differsId("networkSecurityGroup.id", s.networkSecurityGroup?.id, nsgId(config))),
     create: () => Promise.reject(new Error(`subnet ${SUBNET_TRAINING} is the network step's`)),
     update: (s) => put(s),
   };

@@ -20,16 +20,15 @@ function workspaceSpec(ctx: AzureStepContext): ResourceSpec<Workspace> {
   const { config, azure } = ctx;
   return {
     ...workspaceResource(ctx),
-    diff: (w) => {
-      return changesOf(
+    diff: (w) =>
+      changesOf(
         differs("publicNetworkAccess", w.publicNetworkAccess, "Disabled"),
         differs("identity.type", w.identity?.type?.replace(/\s/g, ""), "SystemAssigned"),
         differsId("containerRegistry", w.containerRegistry, registryId(config)),
         differsId("applicationInsights", w.applicationInsights, appInsightsId(config)),
         differsId("storageAccount", w.storageAccount, storageId(config), { immutable: true }),
         differsId("keyVault", w.keyVault, keyVaultId(config), { immutable: true }),
-      );
-    },
+      ),
     immutableDrift: (changes) =>
       new SecureAmlError(
         "WORKSPACE_IMMUTABLE_DRIFT",
