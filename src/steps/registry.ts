@@ -13,6 +13,8 @@ import { writeSeconds } from "../durations.js";
 export const registrySecurity = { sku: "Premium", adminUserEnabled: true, publicNetworkAccess: "Disabled" } as const;
 
 function registrySpec({ config, azure }: AzureStepContext): ResourceSpec<Registry> {
+  // The properties this step owns: set on creation, put back by an update when they drift.
+  const owned = { sku: { name: registrySecurity.sku }, adminUserEnabled: registrySecurity.adminUserEnabled, publicNetworkAccess: registrySecurity.publicNetworkAccess };
   return {
     ...arm(kinds.containerRegistry, azure, registryId(config), config.registry, "global"),
     diff: (r) =>
@@ -26,20 +28,14 @@ function registrySpec({ config, azure }: AzureStepContext): ResourceSpec<Registr
       (await azure.containerRegistry()).registries.create(
         config.resourceGroup,
         config.registry,
-        {
-          ...placed(config),
-          sku: { name: registrySecurity.sku },
-          adminUserEnabled: registrySecurity.adminUserEnabled,
-          publicNetworkAccess: registrySecurity.publicNetworkAccess,
-          networkRuleBypassOptions: "AzureServices",
-        },
+        { ...placed(config), ...owned, networkRuleBypassOptions: "AzureServices" },
         azure.lro(),
       ),
     update: async () =>
       (await azure.containerRegistry()).registries.update(
         config.resourceGroup,
         config.registry,
-        { sku: { name: registrySecurity.sku }, adminUserEnabled: registrySecurity.adminUserEnabled, publicNetworkAccess: registrySecurity.publicNetworkAccess },
+        owned,
         azure.lro(),
       ),
   };

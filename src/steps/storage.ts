@@ -6,7 +6,7 @@ import type { AzureStepContext } from "./context.js";
 import { declareStep } from "../resources/reconcile.js";
 import { arm, changesOf, differs, type ResourceSpec } from "../resources/spec.js";
 import * as kinds from "../resources/kinds/index.js";
-import { managedTags, storageId } from "./common.js";
+import { placed, storageId } from "./common.js";
 import { ensureNameAvailable } from "./name-check.js";
 import { writeSeconds } from "../durations.js";
 
@@ -19,6 +19,14 @@ export const storageSecurity = {
 } as const;
 
 function storageSpec({ config, azure }: AzureStepContext): ResourceSpec<StorageAccount> {
+  // The properties this step owns: set on creation, put back by a PATCH when they drift.
+  const owned = {
+    sku: { name: storageSecurity.sku },
+    publicNetworkAccess: storageSecurity.publicNetworkAccess,
+    allowBlobPublicAccess: storageSecurity.allowBlobPublicAccess,
+    minimumTlsVersion: storageSecurity.minimumTlsVersion,
+    networkRuleSet: { defaultAction: storageSecurity.defaultAction, bypass: "AzureServices" as const },
+  };
   return {
     ...arm(kinds.storageAccount, azure, storageId(config), config.storageAccount, "global"),
     diff: (s) =>
@@ -34,27 +42,10 @@ function storageSpec({ config, azure }: AzureStepContext): ResourceSpec<StorageA
       (await azure.storage()).storageAccounts.create(
         config.resourceGroup,
         config.storageAccount,
-        {
-          location: config.location,
-          kind: "StorageV2",
-          sku: { name: storageSecurity.sku },
-          tags: managedTags(config),
-          publicNetworkAccess: storageSecurity.publicNetworkAccess,
-          allowBlobPublicAccess: storageSecurity.allowBlobPublicAccess,
-          minimumTlsVersion: storageSecurity.minimumTlsVersion,
-          enableHttpsTrafficOnly: true,
-          networkRuleSet: { defaultAction: storageSecurity.defaultAction, bypass: "AzureServices" },
-        },
+        { ...placed(config), kind: "StorageV2", enableHttpsTrafficOnly: true, ...owned },
         azure.lro(),
       ),
-    update: async () =>
-      (await azure.storage()).storageAccounts.update(config.resourceGroup, config.storageAccount, {
-        sku: { name: storageSecurity.sku },
-        publicNetworkAccess: storageSecurity.publicNetworkAccess,
-        allowBlobPublicAccess: storageSecurity.allowBlobPublicAccess,
-        minimumTlsVersion: storageSecurity.minimumTlsVersion,
-        networkRuleSet: { defaultAction: storageSecurity.defaultAction, bypass: "AzureServices" },
-      }),
+    update: async () => (await azure.storage()).storageAccounts.update(config.resourceGroup, config.storageAccount, owned),
   };
 }
 
