@@ -33,6 +33,7 @@ Exit codes:
   1    provisioning failure (Azure refused or failed; state saved, rerun to resume)
   2    bad input (every problem listed: field, flag, variable, value, rule)
   3    state locked (another secure-aml run uses the same --state file)
+  4    the subscription cannot take this deployment as asked (preflight; every problem and its fix listed); nothing was created
   130  interrupted (Ctrl-C; state saved, rerun to resume)`;
 
 const ENV_HELP = `
