@@ -223,6 +223,13 @@ describe("the world file is schema-checked", () => {
       await fs.writeFile(file, JSON.stringify({ quotas: { atlantis: { cores: 1 } } }));
       assert.throws(() => validateEmulatorOptions({ world: file }), /atlantis: not an Azure region/);
       assert.throws(() => validateEmulatorOptions({ world: file, freshSubscription: true }), /either --world FILE or --fresh-subscription/);
+      // Through the command line too: exit 2 before anything listens.
+      const { spawnSync } = await import("node:child_process");
+      const { fileURLToPath } = await import("node:url");
+      const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../bin/secure-aml.js");
+      const cli = spawnSync(process.execPath, [bin, "emulator", "--port", "0", "--data", path.join(dir, "emu"), "--world", file], { encoding: "utf8", timeout: 60_000 });
+      assert.equal(cli.status, 2, cli.stderr);
+      assert.match(cli.stderr, /world .*atlantis: not an Azure region/);
       await fs.writeFile(file, JSON.stringify({ registeredProviders: "default", quotas: { eastus: { standardDSv2Family: 0 } } }));
       const ok = validateEmulatorOptions({ world: file });
       assert.equal(ok.world?.registeredProviders, "default");
