@@ -494,8 +494,10 @@ export class ArmEmulator {
     // `/subscriptions/{id}/providers/{ns}/register` itself, resource groups and ARM's own routes pass.
     if (at < 0 || (at === 2 && segments.length <= 5 && /^(register|unregister)$/i.test(last))) return;
     const namespace = segments[at + 1];
+    const provider = this.namespaces.get(namespace.toLowerCase());
+    if (!provider) return; // routing answers InvalidResourceNamespace
     const world = this.subscriptionWorld;
-    world.assertRegistered(this.namespaces.get(namespace.toLowerCase())?.namespace ?? namespace);
+    world.assertRegistered(provider.namespace);
     const type = segments.slice(at + 2).filter((_, index) => index % 2 === 0).join("/");
     if (method === "PUT" && sameText(namespace, "Microsoft.Authorization") && sameText(type, "roleAssignments")) {
       world.assertMayAssignRoles(`/${segments.join("/")}`);

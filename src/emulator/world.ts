@@ -69,10 +69,15 @@ export const DEFAULT_REGISTERED_PROVIDERS: readonly string[] = [
  */
 export const PROVIDER_REGISTRATION_SECONDS = 60;
 
-/** vCPUs a family has when the world file says nothing about it (generous: the kind world has no quota). */
+/** vCPUs a family has when the world file says nothing about it. */
 export const DEFAULT_FAMILY_VCPUS = 100;
 /** Total regional vCPUs ("cores") when the world file says nothing. */
 export const DEFAULT_REGIONAL_VCPUS = 350;
+/**
+ * The kind world (no world file) has no quota to speak of: every limit is this, so that long-lived
+ * emulators (benchmarks, reliability runs with many deployments) never run into one.
+ */
+export const KIND_WORLD_VCPUS = 100_000;
 
 const WORLD_SCHEMA = {
   type: "object",
@@ -265,6 +270,8 @@ export class SubscriptionWorld {
   private constructor(
     readonly settings: WorldSettings,
     private readonly file: string | undefined,
+    /** No world file was ever given: the kind default world. */
+    readonly kind: boolean,
   ) {}
 
   /**
@@ -283,7 +290,7 @@ export class SubscriptionWorld {
     }
     const sameSettings = saved !== undefined && settings !== undefined && JSON.stringify(saved.settings) === JSON.stringify(settings);
     const effective = settings ?? saved?.settings ?? DEFAULT_WORLD;
-    const world = new SubscriptionWorld(effective, file);
+    const world = new SubscriptionWorld(effective, file, settings === undefined && saved === undefined);
     if (saved !== undefined && (settings === undefined || sameSettings)) {
       for (const [key, value] of Object.entries(saved.registrations)) world.registrations.set(key, value);
     }
@@ -353,6 +360,7 @@ export class SubscriptionWorld {
     const quotas = this.settings.quotas[region.toLowerCase()] ?? {};
     const match = Object.entries(quotas).find(([key]) => key.toLowerCase() === family.toLowerCase());
     if (match) return match[1];
+    if (this.kind) return KIND_WORLD_VCPUS;
     return family.toLowerCase() === "cores" ? DEFAULT_REGIONAL_VCPUS : DEFAULT_FAMILY_VCPUS;
   }
 

@@ -113,6 +113,13 @@ export async function preflightForInit(options: InitPreflightOptions): Promise<P
     signal,
     progress: (line) => ui.notify({ type: "log", level: "info", message: `Resource provider ${line}.` }),
   });
+  // Azure may refuse reads into a namespace that is not registered yet (e.g. Machine Learning usages on a
+  // new subscription): what could not be checked before is checked now, still before any resource is written.
+  if (report.notes.some((note) => /MissingSubscriptionRegistration/.test(note))) {
+    const again = await runPreflightChecks({ azure, config, plan, signal });
+    if (again.problems.length > 0) throw new PreflightError(again);
+    return again;
+  }
   return report;
 }
 
