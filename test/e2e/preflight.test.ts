@@ -153,3 +153,20 @@ describe("a soft-deleted key vault in the way", () => {
     assert.equal(recover.code, 0, recover.stderr);
   });
 });
+
+describe("--local meets the world saved in its data directory", () => {
+  it("after `emulator --fresh-subscription --data .secure-aml/emulator`, `init --local --yes` registers, then builds", async (t) => {
+    const dir = await tempDir(t, "preflight-local");
+    const { startCli } = await import("./cli-init-fixture.js");
+    const emulatorRun = startCli(["emulator", "--fresh-subscription", "--port", "0", "--data", path.join(dir, ".secure-aml", "emulator"), "--output", "json"], { cwd: dir });
+    const { waitFor } = await import("./cli-init-fixture.js");
+    await waitFor("the emulator's start-up line", () => emulatorRun.stdout().includes("\n"));
+    emulatorRun.child.kill("SIGTERM");
+    assert.equal((await emulatorRun.done).code, 0);
+
+    const result = await runCli(["init", "--local", "--yes", "--output", "json"], { cwd: dir });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /has not registered \d+ resource providers/);
+    assert.equal((oneJsonDocument(result.stdout) as ResultDoc).ok, true);
+  });
+});
