@@ -5,6 +5,8 @@ export const ExitCode = {
   failed: 1,
   badInput: 2,
   locked: 3,
+  /** The subscription cannot take this deployment as asked (preflight); nothing was created. */
+  cannotDeploy: 4,
   interrupted: 130,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

@@ -296,6 +296,12 @@ export function errorInfoOf(error: unknown): ErrorInfo {
   return { code: "UNEXPECTED", message: error instanceof Error ? error.message : String(error) };
 }
 
+/** An error that reports several problems (e.g. PreflightError in src/preflight/). */
+function hasErrorInfos(error: unknown): error is { errorInfos(): ErrorInfo[]; details(): Record<string, unknown> } {
+  const e = error as { errorInfos?: unknown; details?: unknown };
+  return typeof e?.errorInfos === "function" && typeof e?.details === "function";
+}
+
 const EMPTY_RECORD: RunRecord = { resources: [], stepDurationsMs: {}, errors: [], skipped: [], retries: 0, elapsedMs: 0 };
 
 /**
@@ -323,8 +329,9 @@ export async function reportCommandError(
       counts: where.counts,
       ok: false,
       exitCode: code,
-      extraErrors: [info],
-      details: error instanceof InputError ? { problems: error.problems } : undefined,
+      // An error that carries several problems (preflight) lists each with its own stable code.
+      extraErrors: hasErrorInfos(error) ? error.errorInfos() : [info],
+      details: error instanceof InputError ? { problems: error.problems } : hasErrorInfos(error) ? error.details() : undefined,
     });
     if (where.ui && where.ui.mode === "json") where.ui.writeResult(doc);
     else where.io.stdout.write(JSON.stringify(doc, null, 2) + "\n");
