@@ -239,6 +239,7 @@ function buildProgram(ctx: CliContext, outcome: Outcome = { code: 0, output: "te
     const cmd = new Command(name).description(description);
     addConfigOptions(cmd);
     if (name === "plan") cmd.addOption(new Option("--diagram <file>", "also write the architecture diagram (.svg, else Mermaid text)"));
+    cmd.addOption(new Option("--prices <source>", "cost estimate from offline (the bundled price table, default) or live (Azure Retail Prices API) [SECURE_AML_PRICES]"));
     addCommonOptions(cmd);
     cmd.addHelpText("after", `${EXAMPLES[name]}\n${EXIT_CODES_HELP}\n${ENV_HELP}\n`);
     cmd.action(
