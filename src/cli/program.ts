@@ -249,13 +249,18 @@ function buildProgram(ctx: CliContext, outcome: Outcome = { code: 0, output: "te
         const { LOCAL_DEFAULTS } = await import("../config/local.js");
         // Every bad flag, variable or file value (and, without a terminal, every missing one) exits 2 here,
         // before a command module, an SDK or the network is touched.
+        // init resumes by default: the deployment the state file records lends its saved answers as defaults.
+        const saved =
+          name === "init" && problems.length === 0
+            ? await (await import("../commands/init-resume.js")).resumeDefaults(run.statePath, { flags: opts, env: ctx.env, configFile }, run.local)
+            : undefined;
         const precheck = await precheckConfig({
           flags: opts,
           env: ctx.env,
           configFile,
           interactive: run.interactive,
           requirePassword: name === "init",
-          defaults: run.local ? LOCAL_DEFAULTS : undefined,
+          defaults: saved ? { ...(run.local ? LOCAL_DEFAULTS : {}), ...saved } : run.local ? LOCAL_DEFAULTS : undefined,
           generatePassword: run.local,
           extraProblems: problems,
         });

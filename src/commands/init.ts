@@ -6,7 +6,7 @@
 
 import type { ConfigCommandInput, CommandResult } from "../cli/command-contract.js";
 import type { DeploymentConfig, Secrets } from "../config/types.js";
-import { ExitCode, SecureAmlError } from "../errors.js";
+import { ExitCode, InputError, SecureAmlError } from "../errors.js";
 import type { StateHandle } from "../engine/state.js";
 import type { RunSummary } from "../engine/engine.js";
 import { buildResult, renderPlan, renderSummary } from "../ui/index.js";
@@ -23,12 +23,16 @@ import {
 } from "./init-plan-common.js";
 import { DEFAULT_WIZARD_CONFIG_FILE, wantsWizard } from "./wizard-deps.js";
 import { FIELDS, flagAttributeName } from "../config/fields.js";
+import { estimateCost } from "../pricing/estimate.js";
+import { OFFLINE_PRICES } from "../pricing/table.js";
 
 /** Where the fallback confirmation offers to save the answers. */
 const SAVED_CONFIG_FILE = DEFAULT_WIZARD_CONFIG_FILE;
 
 export async function runInit(input: ConfigCommandInput): Promise<CommandResult> {
-  const { run, io, env } = input;
+  const { io, env } = input;
+  // A different deployment chosen in the wizard moves to a state file of its own (see below).
+  let { run } = input;
   let runtime: CommandRuntime | undefined;
   let state: StateHandle | undefined;
   let resultWritten = false;
@@ -41,19 +45,60 @@ export async function runInit(input: ConfigCommandInput): Promise<CommandResult>
     // Set when the wizard asked the questions: it has shown the plan and taken the confirmation.
     let wizard: { savedTo?: string } | undefined;
     if (wantsWizard(input)) {
-      // A person at a terminal with values to choose: sign in (a real endpoint), then the wizard
-      // (subscription, group, region, names checked with Azure, ranges, options, plan, confirmation).
+      // A person at a terminal with values to choose: sign in (a real endpoint), then — when the state
+      // file records a deployment — offer to resume it; otherwise (or for a different deployment) the
+      // wizard: five questions, the review with the cost, confirmation.
       runtime = await openCommandRuntime(input, { command: "init", cloud: partial.cloud });
       const { createInitWizardDeps } = await import("./wizard-deps.js");
-      const { runWizard } = await import("../ui/index.js");
-      const answered = await runWizard(await createInitWizardDeps(input, runtime));
-      if (!answered.confirmed) {
-        input.io.stderr.write("Nothing was changed.\n");
-        return ExitCode.ok;
+      const { runWizard, offerResume, createInquirerBackend } = await import("../ui/index.js");
+      const { savedDeployment, createdResourceIds, otherStatePath } = await import("./init-resume.js");
+      const prompt = createInquirerBackend({ input: io.stdin, output: io.stderr, signal: runtime.signal });
+      const saved = await savedDeployment(run.statePath);
+      const known = input.precheck.partial;
+      const recorded =
+        saved !== undefined &&
+        known.subscriptionId?.toLowerCase() === saved.config.subscriptionId?.toLowerCase() &&
+        known.resourceGroup?.toLowerCase() === saved.config.resourceGroup?.toLowerCase();
+      let choice: "resume" | "new" | undefined;
+      let typedSecrets: Secrets = {};
+      if (saved && recorded) {
+        const needsPassword = known.jumpbox !== false && input.precheck.secrets.jumpboxPassword === undefined;
+        const offered = await offerResume({ prompt, output: io.stderr }, saved, { needsPassword });
+        if (offered.choice === "cancel") {
+          io.stderr.write("Nothing was changed.\n");
+          return ExitCode.ok;
+        }
+        choice = offered.choice;
+        typedSecrets = offered.secrets;
       }
-      ({ config, secrets } = answered);
-      sources = { ...input.precheck.sources };
-      wizard = answered.savedTo !== undefined ? { savedTo: answered.savedTo } : {};
+      if (choice === "resume") {
+        const { validateConfig } = await import("../config/validate.js");
+        secrets = { ...input.precheck.secrets, ...typedSecrets };
+        const problems = validateConfig(known, secrets, { reportMissing: true, requirePassword: known.jumpbox !== false });
+        if (problems.length > 0) throw new InputError(problems);
+        config = known as DeploymentConfig;
+        sources = { ...input.precheck.sources, ...(typedSecrets.jumpboxPassword ? { jumpboxPassword: "prompt" } : {}) };
+        wizard = {};
+        io.stderr.write(`Resuming "${config.workspace}" in ${config.resourceGroup}: finished steps are only checked again.\n`);
+      } else {
+        const ownedResourceIds = await createdResourceIds(run.statePath);
+        const answered = await runWizard(await createInitWizardDeps(input, runtime, { prompt, ownedResourceIds }));
+        if (!answered.confirmed) {
+          io.stderr.write("Nothing was changed.\n");
+          return ExitCode.ok;
+        }
+        ({ config, secrets } = answered);
+        sources = { ...input.precheck.sources };
+        if (answered.passwordSource === "prompt") sources.jumpboxPassword = "prompt";
+        wizard = answered.savedTo !== undefined ? { savedTo: answered.savedTo } : {};
+        // A different deployment than the one the state file records gets a state file of its own.
+        if (saved && (saved.config.subscriptionId?.toLowerCase() !== config.subscriptionId.toLowerCase() || saved.config.resourceGroup?.toLowerCase() !== config.resourceGroup.toLowerCase())) {
+          const statePath = otherStatePath(run.statePath, config.resourceGroup);
+          io.stderr.write(`${run.statePath} records another deployment; this one's state goes to ${statePath} (add --state ${statePath} to come back to it).\n`);
+          input = { ...input, run: { ...run, statePath } };
+          run = input.run;
+        }
+      }
       assertCloudSupported(config);
       state = await openInitState(run.statePath, secrets);
     } else if (input.precheck.resolved) {
@@ -237,7 +282,10 @@ function reportOutcome(summary: RunSummary, input: ConfigCommandInput, runtime: 
 }
 
 function renderSummaryText(summary: RunSummary, input: ConfigCommandInput, runtime: CommandRuntime, config: DeploymentConfig, passwordGenerated: boolean): string {
+  const present = summary.resources.filter((r) => r.action !== "deleted" && r.action !== "absent");
+  const cost = estimateCost(present, config, OFFLINE_PRICES);
   return renderSummary({
+    cost: { currency: cost.currency, monthly: cost.total.estimatedMonthlyCost, stopSavesMonthly: cost.stopSaves.estimatedMonthlyCost },
     config,
     resources: summary.resources,
     durationMs: summary.durationMs,

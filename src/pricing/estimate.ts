@@ -194,9 +194,19 @@ export function renderCost(estimate: CostEstimate, options: { perResource?: bool
   const lines: string[] = [];
   const paid = estimate.resources.filter((r) => (r.estimatedMonthlyCost ?? 1) > 0);
   lines.push(`Estimated cost (${estimate.currency}, ${estimate.prices === "live" ? "live" : "list"} prices of ${estimate.priceDate} for ${estimate.priceRegion}; ${estimate.source}):`);
-  const width = Math.min(40, Math.max(8, ...paid.map((r) => r.name.length)));
-  for (const r of options.perResource === false ? [] : paid) {
-    lines.push(`  ${r.name.padEnd(width)}  ${m(r.hourly).padStart(8)}/h  ${m(r.estimatedMonthlyCost).padStart(9)}/month  ${r.basis}`);
+  // Resources of one kind at one price (private endpoints, DNS zones) share a line.
+  const rows: Array<{ label: string; hourly: number | null; monthly: number | null; basis: string }> = [];
+  for (const r of paid) {
+    const same = paid.filter((o) => o.kind === r.kind && o.basis === r.basis && o.estimatedMonthlyCost === r.estimatedMonthlyCost);
+    if (same.length === 1) rows.push({ label: r.name, hourly: r.hourly, monthly: r.estimatedMonthlyCost, basis: r.basis });
+    else if (same[0] === r) {
+      const kind = r.kind.split("/").pop() ?? r.kind;
+      rows.push({ label: `${same.length} × ${kind}`, hourly: (r.hourly ?? 0) * same.length, monthly: (r.estimatedMonthlyCost ?? 0) * same.length, basis: `${r.basis}, each ${m(r.estimatedMonthlyCost)}/month` });
+    }
+  }
+  const width = Math.min(40, Math.max(8, ...rows.map((r) => r.label.length)));
+  for (const r of options.perResource === false ? [] : rows) {
+    lines.push(`  ${r.label.padEnd(width)}  ${m(r.hourly).padStart(8)}/h  ${m(r.monthly).padStart(9)}/month  ${r.basis}`);
   }
   lines.push(`  ${"Total".padEnd(width)}  ${m(estimate.total.hourly).padStart(8)}/h  ${m(estimate.total.estimatedMonthlyCost).padStart(9)}/month  while everything runs`);
   if (estimate.stopSaves.hourly > 0) {

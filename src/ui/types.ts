@@ -104,6 +104,8 @@ export interface UiHost extends IoHost {
   print(text: string): void;
   /** What the host saw so far. */
   record(): RunRecord;
+  /** Titles of the steps running now (what an interrupt waits for). */
+  running(): string[];
   /** Stops spinners and timers; call before exiting (also on Ctrl-C). */
   close(): void;
 }
