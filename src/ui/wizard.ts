@@ -398,12 +398,13 @@ export async function runWizard(deps: WizardDeps): Promise<WizardResult> {
         for (const key of section.keys) {
           if (answers.jumpbox === false && key.startsWith("jumpbox") && key !== "jumpbox") continue;
           if (answers.bastion === false && (key === "bastionName" || key === "bastionPublicIp")) continue;
-          choices.push({ value: key, name: `${section.title} › ${FIELD_LABELS[key]}: ${shownValue(answers[key])}` });
+          // The label first: typing its start jumps to it (inquirer's select searches by prefix).
+          choices.push({ value: key, name: `${FIELD_LABELS[key]}: ${shownValue(answers[key])}`, description: section.title });
         }
       }
-      if (answers.jumpbox !== false) choices.push({ value: PASSWORD_KEY, name: `Remote access › Jump box password: ${secrets.jumpboxPassword ? "set (hidden)" : "not set"}` });
+      if (answers.jumpbox !== false) choices.push({ value: PASSWORD_KEY, name: `Jump box password: ${secrets.jumpboxPassword ? "set (hidden)" : "not set"}`, description: "Remote access" });
       choices.unshift({ value: DONE_KEY, name: "← Back to the review" });
-      const key = await prompt.select({ message: "Change which value?", choices, default: DONE_KEY });
+      const key = await prompt.select({ message: "Change which value? (type its first letters to jump to it)", choices, default: DONE_KEY });
       if (key === DONE_KEY) return;
       if (key === PASSWORD_KEY) await askPassword();
       else await editValue(key as keyof DeploymentConfig);
