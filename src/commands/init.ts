@@ -270,7 +270,9 @@ function reportOutcome(summary: RunSummary, input: ConfigCommandInput, runtime: 
     return;
   }
   if (summary.status === "interrupted") {
-    stderr.write(`secure-aml: interrupted; the state is saved in ${input.run.statePath}.\n`);
+    const done = summary.steps.filter((s) => s.status === "done").length;
+    stderr.write(`secure-aml: interrupted with ${done} of ${summary.steps.length} steps done; the state is saved in ${input.run.statePath}.\n`);
+    stderr.write(`Run \`secure-aml init${commandSuffix(input) ? ` ${commandSuffix(input)}` : ""}\` again to resume it (it offers to), or in a script:\n`);
     stderr.write(`next: ${resume}\n`);
     return;
   }

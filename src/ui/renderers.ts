@@ -299,6 +299,8 @@ class TtyRenderer implements Renderer {
       }
       case "step-skip":
         this.running.delete(event.id);
+        // Steps not started because of Ctrl-C are not news: the end of the run says the next one starts them.
+        if (/interrupted/.test(event.reason)) break;
         this.write(`${c.dim("–")} ${event.title} ${c.dim(`skipped: ${event.reason}`)}`);
         break;
       case "step-failed": {
