@@ -165,16 +165,21 @@ export async function runInit(input: ConfigCommandInput): Promise<CommandResult>
     const counts = azure.counter.snapshot();
 
     if (ui.mode === "json") {
-      ui.writeResult(
-        buildResult({
-          command: "init",
-          record: ui.record(),
-          counts,
-          ok: summary.exitCode === ExitCode.ok,
-          exitCode: summary.exitCode,
-          details: details(summary, input, resume, config),
-        }),
-      );
+      const doc = buildResult({
+        command: "init",
+        record: ui.record(),
+        counts,
+        ok: summary.exitCode === ExitCode.ok,
+        exitCode: summary.exitCode,
+        details: details(summary, input, resume, config),
+      });
+      // What the deployment costs while it runs (the bundled prices; `plan --prices live` for today's).
+      const cost = estimateCost(summary.resources.filter((r) => r.action !== "deleted" && r.action !== "absent"), config, OFFLINE_PRICES);
+      const monthly = new Map(cost.resources.map((c) => [c.id.toLowerCase(), c.estimatedMonthlyCost]));
+      doc.resources = doc.resources.map((r) => (monthly.has(r.id.toLowerCase()) ? { ...r, estimatedMonthlyCost: monthly.get(r.id.toLowerCase()) ?? null } : r));
+      doc.estimatedMonthlyCost = cost.total.estimatedMonthlyCost;
+      doc.cost = cost;
+      ui.writeResult(doc);
       resultWritten = true;
     }
     reportOutcome(summary, input, runtime, config, resume, sources.jumpboxPassword === "default");

@@ -79,3 +79,15 @@ test("plan --prices live: prices from the Retail Prices API's address in SECURE_
   assert.equal(bad.code, 2, bad.stderr);
   assert.match(bad.stderr, /--prices.*must be offline .* or live/);
 });
+
+test("init --output json: the deployment's estimated monthly cost per resource and in total", async (t) => {
+  const dir = await tempDir(t, "costinit");
+  const result = await runCli(["init", "--yes", "--output", "json", ...emulatorArgs(emulator(), "costinit", path.join(dir, "state.json"))], { cwd: dir });
+  assert.equal(result.code, 0, result.stderr);
+  const doc = oneJsonDocument(result.stdout) as { estimatedMonthlyCost?: unknown; cost?: { stopSaves: { hourly: number } }; resources: Array<{ kind: string; estimatedMonthlyCost?: unknown }> };
+  assert.equal(typeof doc.estimatedMonthlyCost, "number");
+  assert.ok(Number(doc.estimatedMonthlyCost) > 100);
+  const bastion = doc.resources.find((r) => r.kind === "Microsoft.Network/bastionHosts");
+  assert.equal(typeof bastion?.estimatedMonthlyCost, "number");
+  assert.ok((doc.cost?.stopSaves.hourly ?? 0) > 0);
+});
