@@ -38,6 +38,8 @@ export async function runInit(input: ConfigCommandInput): Promise<CommandResult>
   let resultWritten = false;
   try {
     const partial = assertKnownCloudSupported(input);
+    // A bad --prices is bad input: exit 2 before anything is opened.
+    (await import("../pricing/index.js")).priceSourceOf(input.flags, env);
 
     let config: DeploymentConfig;
     let secrets: Secrets;
@@ -128,7 +130,14 @@ export async function runInit(input: ConfigCommandInput): Promise<CommandResult>
       const { planSteps } = await import("../engine/engine.js");
       const ctx = { config, secrets: {}, azure };
       const planned = await planSteps(steps, ctx, { io: ui, state, signal: runtime.signal });
-      ui.print(renderPlan(planned.resources, estimateFor(steps)));
+      const { costFor, priceSourceOf } = await import("../pricing/index.js");
+      const cost = await costFor(planned.resources, config, {
+        source: priceSourceOf(input.flags, env),
+        env,
+        signal: runtime.signal,
+        warn: (message) => ui.notify({ type: "log", level: "warn", message }),
+      });
+      ui.print(renderPlan(planned.resources, estimateFor(steps), cost));
       const go = await ui.request({ kind: "confirm", id: "confirm-plan", message: "Go ahead?", default: true });
       if (go !== true) {
         ui.print("Nothing was changed.");

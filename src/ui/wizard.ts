@@ -437,7 +437,7 @@ export async function runWizard(deps: WizardDeps): Promise<WizardResult> {
       const creates = planned.filter((p) => p.action === "create").length;
       const updates = planned.filter((p) => p.action === "update").length;
       say(`Plan: ${plural(creates, "resource")} to create, ${updates} to update, ${planned.length - creates - updates} already as wanted` +
-        (estimate && creates + updates > 0 ? `; about ${formatEstimate(estimate.criticalPathSeconds)} on Azure.` : "."));
+        (estimate && creates + updates > 0 ? `; ${formatEstimate(estimate.criticalPathSeconds)} on Azure.` : "."));
       if (cost) deps.output.write(renderCost(cost));
     }
     say();

@@ -78,6 +78,9 @@ test("plan --prices live: prices from the Retail Prices API's address in SECURE_
   const bad = await runCli(["plan", "--prices", "cheap", ...emulatorArgs(emulator(), "costbad", path.join(dir, "state.json"))], { cwd: dir });
   assert.equal(bad.code, 2, bad.stderr);
   assert.match(bad.stderr, /--prices.*must be offline .* or live/);
+  const badInit = await runCli(["init", "--yes", "--prices", "cheap", ...emulatorArgs(emulator(), "costbad", path.join(dir, "state.json"))], { cwd: dir });
+  assert.equal(badInit.code, 2, badInit.stderr);
+  assert.match(badInit.stderr, /--prices/);
 });
 
 test("init --output json: the deployment's estimated monthly cost per resource and in total", async (t) => {
