@@ -414,6 +414,8 @@ export async function runWizard(deps: WizardDeps): Promise<WizardResult> {
   // --- the review ----------------------------------------------------------------------------
   const review = async (): Promise<string[]> => {
     const problems = validateConfig(answers, secrets, { requirePassword: answers.jumpbox !== false });
+    // Whether the resource group exists (and where): reusing one is fine, but says so.
+    const groups = await deps.listResourceGroups(answers.subscriptionId ?? "").catch(() => []);
     say();
     say("Review (nothing has been created yet):");
     for (const section of REVIEW_SECTIONS) {
@@ -423,6 +425,10 @@ export async function runWizard(deps: WizardDeps): Promise<WizardResult> {
         if (answers.bastion === false && (key === "bastionName" || key === "bastionPublicIp")) continue;
         let note = "";
         if (key === "subscriptionId") note = subscriptions?.find((s) => s.id === answers.subscriptionId)?.name ?? "";
+        if (key === "resourceGroup") {
+          const existing = groups.find((g) => g.name.toLowerCase() === answers.resourceGroup?.toLowerCase());
+          note = existing ? `exists, in ${existing.location}` : "new";
+        }
         say(`    ${FIELD_LABELS[key].padEnd(50)} ${shownValue(answers[key])}${note ? `  (${note})` : ""}`);
       }
       if (section.title === "Remote access" && answers.jumpbox !== false) {

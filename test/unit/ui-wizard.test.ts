@@ -126,6 +126,7 @@ test("wizard, short path: five questions, everything else derived, a taken name 
     assert.ok(output.text.includes(label), `the review shows ${label}`);
   }
   assert.match(output.text, /Jump box password\s+typed \(hidden, never saved\)/);
+  assert.match(output.text, /Resource group\s+secureaml-rg\s+\(new\)/);
   assert.match(output.text, /Plan: 1 resource to create/);
   assert.match(output.text, /Estimated cost \(USD, list prices of 2026-11-30 for eastus/);
   assert.match(output.text, /secure-aml init --config secure-aml\.json --yes/);
@@ -148,6 +149,7 @@ test("wizard review: any value (range, name, size, feature, number, prefix, pass
     "batchEndpoints", true,
     "clusterMaxNodes", "0", "4", // at least 1
     "prefix", "demo", // the names made from the prefix follow it; the storage name chosen stays
+    "resourceGroup", "existing-rg", // an existing group: the review says so
     ":password", "An0ther!Passw0rd#2",
     ":back", // back to the review
     "edit", "trainingNsg", true, ":back", // and once more
@@ -168,7 +170,8 @@ test("wizard review: any value (range, name, size, feature, number, prefix, pass
   assert.equal(c.trainingNsg, true);
   assert.equal(c.clusterMaxNodes, 4);
   assert.equal(c.prefix, "demo");
-  assert.equal(c.resourceGroup, "demo-rg");
+  assert.equal(c.resourceGroup, "existing-rg");
+  assert.match(output.text, /Resource group\s+existing-rg\s+\(exists, in westeurope\)/);
   assert.equal(c.vnetName, "demo-vnet");
   assert.equal(c.workspace, "demo-ws");
   assert.match(c.keyVault, /^demo-kv-[0-9a-z]{5}$/);
