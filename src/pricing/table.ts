@@ -4,10 +4,12 @@
 // the deployment exists are here; everything else is free (VNet, NSG, workspace, private link scope) or
 // billed by use (storage, key vault operations, log ingestion), and the estimate says so.
 //
-// Source and date: Microsoft's public list prices as published on the Azure pricing pages and returned
-// by the Retail Prices API for East US, USD, consumption (pay-as-you-go), compiled on 2026-11-30 from
-// the pages' published figures (this machine cannot reach prices.azure.com; run with `--prices live` for
-// today's prices in your region). Other regions cost within a few percent for these meters, except VMs.
+// Source and date: Microsoft's pay-as-you-go list prices for East US in USD, as published on the Azure
+// pricing pages cited beside each entry (the same figures the Retail Prices API returns for these
+// meters), written down on 2026-11-30. This machine cannot reach prices.azure.com, so the figures were
+// not fetched from the API here; they are the long-standing published list prices (e.g. Bastion Basic
+// $0.19/h, Standard $0.29/h, still quoted at those rates in 2026). Run with `--prices live` for today's
+// prices in your region. Other regions cost within a few percent for these meters, except VMs.
 
 export interface PriceEntry {
   /** What secure-aml calls it (stable, used by the estimate). */
