@@ -242,6 +242,7 @@ function buildProgram(ctx: CliContext, outcome: Outcome = { code: 0, output: "te
     const cmd = new Command(name).description(description);
     addConfigOptions(cmd);
     if (name === "plan") cmd.addOption(new Option("--diagram <file>", "also write the architecture diagram (.svg, else Mermaid text)"));
+    cmd.addOption(new Option("--prices <source>", "cost estimate from offline (the bundled price table, default) or live (Azure Retail Prices API) [SECURE_AML_PRICES]"));
     addCommonOptions(cmd);
     cmd.addHelpText("after", `${EXAMPLES[name]}\n${EXIT_CODES_HELP}\n${ENV_HELP}\n`);
     cmd.action(
@@ -251,13 +252,18 @@ function buildProgram(ctx: CliContext, outcome: Outcome = { code: 0, output: "te
         const { LOCAL_DEFAULTS } = await import("../config/local.js");
         // Every bad flag, variable or file value (and, without a terminal, every missing one) exits 2 here,
         // before a command module, an SDK or the network is touched.
+        // init resumes by default: the deployment the state file records lends its saved answers as defaults.
+        const saved =
+          name === "init" && problems.length === 0
+            ? await (await import("../commands/init-resume.js")).resumeDefaults(run.statePath, { flags: opts, env: ctx.env, configFile }, run.local)
+            : undefined;
         const precheck = await precheckConfig({
           flags: opts,
           env: ctx.env,
           configFile,
           interactive: run.interactive,
           requirePassword: name === "init",
-          defaults: run.local ? LOCAL_DEFAULTS : undefined,
+          defaults: saved ? { ...(run.local ? LOCAL_DEFAULTS : {}), ...saved } : run.local ? LOCAL_DEFAULTS : undefined,
           generatePassword: run.local,
           extraProblems: problems,
         });

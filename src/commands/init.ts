@@ -6,7 +6,7 @@
 
 import type { ConfigCommandInput, CommandResult } from "../cli/command-contract.js";
 import type { DeploymentConfig, Secrets } from "../config/types.js";
-import { ExitCode, SecureAmlError } from "../errors.js";
+import { ExitCode, InputError, SecureAmlError } from "../errors.js";
 import type { StateHandle } from "../engine/state.js";
 import type { RunSummary } from "../engine/engine.js";
 import { buildResult, renderPlan, renderSummary } from "../ui/index.js";
@@ -23,17 +23,23 @@ import {
 } from "./init-plan-common.js";
 import { DEFAULT_WIZARD_CONFIG_FILE, wantsWizard } from "./wizard-deps.js";
 import { FIELDS, flagAttributeName } from "../config/fields.js";
+import { estimateCost } from "../pricing/estimate.js";
+import { OFFLINE_PRICES } from "../pricing/table.js";
 
 /** Where the fallback confirmation offers to save the answers. */
 const SAVED_CONFIG_FILE = DEFAULT_WIZARD_CONFIG_FILE;
 
 export async function runInit(input: ConfigCommandInput): Promise<CommandResult> {
-  const { run, io, env } = input;
+  const { io, env } = input;
+  // A different deployment chosen in the wizard moves to a state file of its own (see below).
+  let { run } = input;
   let runtime: CommandRuntime | undefined;
   let state: StateHandle | undefined;
   let resultWritten = false;
   try {
     const partial = assertKnownCloudSupported(input);
+    // A bad --prices is bad input: exit 2 before anything is opened.
+    (await import("../pricing/index.js")).priceSourceOf(input.flags, env);
 
     let config: DeploymentConfig;
     let secrets: Secrets;
@@ -41,19 +47,60 @@ export async function runInit(input: ConfigCommandInput): Promise<CommandResult>
     // Set when the wizard asked the questions: it has shown the plan and taken the confirmation.
     let wizard: { savedTo?: string } | undefined;
     if (wantsWizard(input)) {
-      // A person at a terminal with values to choose: sign in (a real endpoint), then the wizard
-      // (subscription, group, region, names checked with Azure, ranges, options, plan, confirmation).
+      // A person at a terminal with values to choose: sign in (a real endpoint), then — when the state
+      // file records a deployment — offer to resume it; otherwise (or for a different deployment) the
+      // wizard: five questions, the review with the cost, confirmation.
       runtime = await openCommandRuntime(input, { command: "init", cloud: partial.cloud });
       const { createInitWizardDeps } = await import("./wizard-deps.js");
-      const { runWizard } = await import("../ui/index.js");
-      const answered = await runWizard(await createInitWizardDeps(input, runtime));
-      if (!answered.confirmed) {
-        input.io.stderr.write("Nothing was changed.\n");
-        return ExitCode.ok;
+      const { runWizard, offerResume, createInquirerBackend } = await import("../ui/index.js");
+      const { savedDeployment, createdResourceIds, otherStatePath } = await import("./init-resume.js");
+      const prompt = createInquirerBackend({ input: io.stdin, output: io.stderr, signal: runtime.signal });
+      const saved = await savedDeployment(run.statePath);
+      const known = input.precheck.partial;
+      const recorded =
+        saved !== undefined &&
+        known.subscriptionId?.toLowerCase() === saved.config.subscriptionId?.toLowerCase() &&
+        known.resourceGroup?.toLowerCase() === saved.config.resourceGroup?.toLowerCase();
+      let choice: "resume" | "new" | undefined;
+      let typedSecrets: Secrets = {};
+      if (saved && recorded) {
+        const needsPassword = known.jumpbox !== false && input.precheck.secrets.jumpboxPassword === undefined;
+        const offered = await offerResume({ prompt, output: io.stderr }, saved, { needsPassword });
+        if (offered.choice === "cancel") {
+          io.stderr.write("Nothing was changed.\n");
+          return ExitCode.ok;
+        }
+        choice = offered.choice;
+        typedSecrets = offered.secrets;
       }
-      ({ config, secrets } = answered);
-      sources = { ...input.precheck.sources };
-      wizard = answered.savedTo !== undefined ? { savedTo: answered.savedTo } : {};
+      if (choice === "resume") {
+        const { validateConfig } = await import("../config/validate.js");
+        secrets = { ...input.precheck.secrets, ...typedSecrets };
+        const problems = validateConfig(known, secrets, { reportMissing: true, requirePassword: known.jumpbox !== false });
+        if (problems.length > 0) throw new InputError(problems);
+        config = known as DeploymentConfig;
+        sources = { ...input.precheck.sources, ...(typedSecrets.jumpboxPassword ? { jumpboxPassword: "prompt" } : {}) };
+        wizard = {};
+        io.stderr.write(`Resuming "${config.workspace}" in ${config.resourceGroup}: finished steps are only checked again.\n`);
+      } else {
+        const ownedResourceIds = await createdResourceIds(run.statePath);
+        const answered = await runWizard(await createInitWizardDeps(input, runtime, { prompt, ownedResourceIds }));
+        if (!answered.confirmed) {
+          io.stderr.write("Nothing was changed.\n");
+          return ExitCode.ok;
+        }
+        ({ config, secrets } = answered);
+        sources = { ...input.precheck.sources };
+        if (answered.passwordSource === "prompt") sources.jumpboxPassword = "prompt";
+        wizard = answered.savedTo !== undefined ? { savedTo: answered.savedTo } : {};
+        // A different deployment than the one the state file records gets a state file of its own.
+        if (saved && (saved.config.subscriptionId?.toLowerCase() !== config.subscriptionId.toLowerCase() || saved.config.resourceGroup?.toLowerCase() !== config.resourceGroup.toLowerCase())) {
+          const statePath = otherStatePath(run.statePath, config.resourceGroup);
+          io.stderr.write(`${run.statePath} records another deployment; this one's state goes to ${statePath} (add --state ${statePath} to come back to it).\n`);
+          input = { ...input, run: { ...run, statePath } };
+          run = input.run;
+        }
+      }
       assertCloudSupported(config);
       state = await openInitState(run.statePath, secrets);
     } else if (input.precheck.resolved) {
@@ -83,7 +130,14 @@ export async function runInit(input: ConfigCommandInput): Promise<CommandResult>
       const { planSteps } = await import("../engine/engine.js");
       const ctx = { config, secrets: {}, azure };
       const planned = await planSteps(steps, ctx, { io: ui, state, signal: runtime.signal });
-      ui.print(renderPlan(planned.resources, estimateFor(steps)));
+      const { costFor, priceSourceOf } = await import("../pricing/index.js");
+      const cost = await costFor(planned.resources, config, {
+        source: priceSourceOf(input.flags, env),
+        env,
+        signal: runtime.signal,
+        warn: (message) => ui.notify({ type: "log", level: "warn", message }),
+      });
+      ui.print(renderPlan(planned.resources, estimateFor(steps), cost));
       const go = await ui.request({ kind: "confirm", id: "confirm-plan", message: "Go ahead?", default: true });
       if (go !== true) {
         ui.print("Nothing was changed.");
@@ -125,16 +179,21 @@ export async function runInit(input: ConfigCommandInput): Promise<CommandResult>
     const counts = azure.counter.snapshot();
 
     if (ui.mode === "json") {
-      ui.writeResult(
-        buildResult({
-          command: "init",
-          record: ui.record(),
-          counts,
-          ok: summary.exitCode === ExitCode.ok,
-          exitCode: summary.exitCode,
-          details: details(summary, input, resume, config),
-        }),
-      );
+      const doc = buildResult({
+        command: "init",
+        record: ui.record(),
+        counts,
+        ok: summary.exitCode === ExitCode.ok,
+        exitCode: summary.exitCode,
+        details: details(summary, input, resume, config),
+      });
+      // What the deployment costs while it runs (the bundled prices; `plan --prices live` for today's).
+      const cost = estimateCost(summary.resources.filter((r) => r.action !== "deleted" && r.action !== "absent"), config, OFFLINE_PRICES);
+      const monthly = new Map(cost.resources.map((c) => [c.id.toLowerCase(), c.estimatedMonthlyCost]));
+      doc.resources = doc.resources.map((r) => (monthly.has(r.id.toLowerCase()) ? { ...r, estimatedMonthlyCost: monthly.get(r.id.toLowerCase()) ?? null } : r));
+      doc.estimatedMonthlyCost = cost.total.estimatedMonthlyCost;
+      doc.cost = cost;
+      ui.writeResult(doc);
       resultWritten = true;
     }
     reportOutcome(summary, input, runtime, config, resume, sources.jumpboxPassword === "default");
@@ -230,7 +289,9 @@ function reportOutcome(summary: RunSummary, input: ConfigCommandInput, runtime: 
     return;
   }
   if (summary.status === "interrupted") {
-    stderr.write(`secure-aml: interrupted; the state is saved in ${input.run.statePath}.\n`);
+    const done = summary.steps.filter((s) => s.status === "done").length;
+    stderr.write(`secure-aml: interrupted with ${done} of ${summary.steps.length} steps done; the state is saved in ${input.run.statePath}.\n`);
+    stderr.write(`Run \`secure-aml init${commandSuffix(input) ? ` ${commandSuffix(input)}` : ""}\` again to resume it (it offers to), or in a script:\n`);
     stderr.write(`next: ${resume}\n`);
     return;
   }
@@ -242,7 +303,10 @@ function reportOutcome(summary: RunSummary, input: ConfigCommandInput, runtime: 
 }
 
 function renderSummaryText(summary: RunSummary, input: ConfigCommandInput, runtime: CommandRuntime, config: DeploymentConfig, passwordGenerated: boolean): string {
+  const present = summary.resources.filter((r) => r.action !== "deleted" && r.action !== "absent");
+  const cost = estimateCost(present, config, OFFLINE_PRICES);
   return renderSummary({
+    cost: { currency: cost.currency, monthly: cost.total.estimatedMonthlyCost, stopSavesMonthly: cost.stopSaves.estimatedMonthlyCost },
     config,
     resources: summary.resources,
     durationMs: summary.durationMs,

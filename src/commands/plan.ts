@@ -77,6 +77,8 @@ export async function runPlan(input: PlanCommandInput): Promise<CommandResult> {
   let resultWritten = false;
   try {
     const partial = assertKnownCloudSupported(input);
+    const { priceSourceOf } = await import("../pricing/index.js");
+    const prices = priceSourceOf(input.flags, env);
     runtime = await openCommandRuntime(input, { command: "plan", subscriptionId: input.precheck.resolved?.config.subscriptionId, cloud: partial.cloud });
     const { config } = await resolveInteractively(input, runtime, false);
     assertCloudSupported(config);
@@ -96,6 +98,13 @@ export async function runPlan(input: PlanCommandInput): Promise<CommandResult> {
     const preflight = await preflightForPlan({ azure, config, plan, signal: runtime.signal });
     const blocked = preflight.problems.length > 0 ? new PreflightError(preflight) : undefined;
     const exitCode = blocked ? ExitCode.cannotDeploy : ExitCode.ok;
+    const { costFor } = await import("../pricing/index.js");
+    const cost = await costFor(plan.resources, config, {
+      source: prices,
+      env,
+      signal: runtime.signal,
+      warn: (message) => ui.notify({ type: "log", level: "warn", message }),
+    });
     const counts = azure.counter.snapshot();
     const diagram = input.diagram ? await writeDiagram(input.diagram, config) : undefined;
 
@@ -125,7 +134,17 @@ export async function runPlan(input: PlanCommandInput): Promise<CommandResult> {
           ...(diagram ? { diagram } : {}),
         },
       });
-      doc.resources = plan.resources.map((p) => ({ id: p.id, kind: p.kind, name: p.name, action: currentAction(p, plan.resources), step: stepOf(plan, p) }));
+      const costOf = new Map(cost.resources.map((c) => [c.id.toLowerCase(), c.estimatedMonthlyCost]));
+      doc.resources = plan.resources.map((p) => ({
+        id: p.id,
+        kind: p.kind,
+        name: p.name,
+        action: currentAction(p, plan.resources),
+        step: stepOf(plan, p),
+        estimatedMonthlyCost: costOf.get(p.id.toLowerCase()) ?? 0,
+      }));
+      doc.estimatedMonthlyCost = cost.total.estimatedMonthlyCost;
+      doc.cost = cost;
       ui.writeResult(doc);
       resultWritten = true;
       if (diagram?.note) io.stderr.write(`secure-aml: ${diagram.note}\n`);
@@ -135,7 +154,7 @@ export async function runPlan(input: PlanCommandInput): Promise<CommandResult> {
     const lines: string[] = [];
     lines.push(`Plan for workspace "${config.workspace}" in resource group "${config.resourceGroup}" (${config.location}), subscription ${config.subscriptionId}${runtime.loopback ? " — local emulator" : ""}:`);
     ui.print(lines.join("\n") + "\n");
-    ui.print(renderPlan(plan.resources, estimate));
+    ui.print(renderPlan(plan.resources, estimate, cost));
     const after: string[] = [];
     after.push(
       `The critical path, which sets that estimate: ${criticalPath.join(" → ")} (${formatDuration(estimate.criticalPathSeconds * 1000)}).`,

@@ -184,7 +184,13 @@ export async function openCommandRuntime(input: CommandInput, opts: CommandRunti
       process.exit(ExitCode.interrupted);
     }
     interrupted = true;
-    io.stderr.write(`\nsecure-aml: ${signal === "SIGINT" ? "Ctrl-C" : signal}: stopping after the running requests, saving the state...\n`);
+    // Say what the stop waits for, and that a second Ctrl-C does not lose anything.
+    const running = ui.running();
+    const waitingFor = running.length > 0 ? `waiting for ${running.join(", ")} to reach a safe point` : "stopping after the requests in flight";
+    io.stderr.write(
+      `\nsecure-aml: ${signal === "SIGINT" ? "Ctrl-C" : signal}: ${waitingFor}, then saving the state.\n` +
+        `Press Ctrl-C again to quit now: operations already sent continue in Azure and the next \`secure-aml init\` picks them up.\n`,
+    );
     controller.abort(new SecureAmlError("INTERRUPTED", `Interrupted by ${signal}.`, ExitCode.interrupted));
   };
   const onSigint = () => onSignal("SIGINT");

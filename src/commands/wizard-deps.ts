@@ -4,6 +4,10 @@
 // suggestion when a name is taken), the read-only plan and saving the answers. The UI layer never
 // imports @azure/*; this module is where the two meet.
 
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
 import type { TokenCredential } from "@azure/core-auth";
 import type { ConfigCommandInput } from "../cli/command-contract.js";
 import type { DeploymentConfig, Secrets } from "../config/types.js";
@@ -13,7 +17,7 @@ import { ExitCode, SecureAmlError } from "../errors.js";
 import type { AzureContext } from "../azure/clients.js";
 import { cloudProfile } from "../azure/clouds.js";
 import { checkGlobalName as checkGlobalNameOnce, suggestName } from "../azure/global-names.js";
-import type { GlobalNameKind, NameAvailability, PromptBackend, WizardDeps } from "../ui/index.js";
+import type { DeletedKeyVault, GlobalNameKind, NameAvailability, PromptBackend, WizardDeps } from "../ui/index.js";
 import type { CommandRuntime } from "./runtime.js";
 import { commandSuffix, estimateFor, listLocations, listResourceGroups, listSubscriptions } from "./init-plan-common.js";
 
@@ -121,7 +125,43 @@ function shellWord(value: string): string {
 
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * The az CLI's current subscription: the `isDefault` entry of azureProfile.json in AZURE_CONFIG_DIR
+ * (default ~/.azure). Read from the file, never by running az (no child process sees our environment).
+ */
+export function azCliDefaultSubscription(env: NodeJS.ProcessEnv): string | undefined {
+  const dir = env.AZURE_CONFIG_DIR || join(env.HOME || homedir(), ".azure");
+  try {
+    // az writes this file with a UTF-8 byte-order mark.
+    const text = readFileSync(join(dir, "azureProfile.json"), "utf8").replace(/^\uFEFF/, "");
+    const profile = JSON.parse(text) as { subscriptions?: Array<{ id?: unknown; isDefault?: unknown }> };
+    const current = profile.subscriptions?.find((s) => s.isDefault === true);
+    return typeof current?.id === "string" ? current.id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The soft-deleted key vault named `name` in the subscription; owned when its id is one this deployment created. */
+export async function findDeletedKeyVault(azure: AzureContext, name: string, ownedIds: ReadonlySet<string>): Promise<DeletedKeyVault | undefined> {
+  const client = await azure.keyVault();
+  for await (const deleted of client.vaults.listDeleted()) {
+    if (deleted.name?.toLowerCase() !== name.toLowerCase()) continue;
+    const vaultId = deleted.properties?.vaultId?.toLowerCase();
+    return {
+      name: deleted.name,
+      location: deleted.properties?.location ?? "",
+      ...(deleted.properties?.deletionDate ? { deletionDate: new Date(deleted.properties.deletionDate).toISOString() } : {}),
+      ...(deleted.properties?.purgeProtectionEnabled ? { purgeProtection: true } : {}),
+      owned: vaultId !== undefined && ownedIds.has(vaultId),
+    };
+  }
+  return undefined;
+}
+
 export interface InitWizardDepsOptions {
+  /** Resource ids the state file proves this deployment created (lower-case): a soft-deleted vault among them may be recovered or purged. */
+  ownedResourceIds?: ReadonlySet<string>;
   /** The prompts; default: @inquirer/prompts on the command's stdin, drawn on its stderr. */
   prompt?: PromptBackend;
   /** Where the answers are saved: default config/file.ts writeConfigFile. */
@@ -155,7 +195,10 @@ export async function createInitWizardDeps(input: ConfigCommandInput, runtime: C
   const deps: WizardDeps = {
     prompt,
     output: input.io.stderr,
-    listSubscriptions: () => listSubscriptions(runtime),
+    listSubscriptions: async () => {
+      const current = runtime.loopback ? undefined : azCliDefaultSubscription(input.env);
+      return (await listSubscriptions(runtime)).map((sub) => ({ ...sub, ...(current && sub.id.toLowerCase() === current.toLowerCase() ? { isDefault: true } : {}) }));
+    },
     listLocations: (subscriptionId) => listLocations(runtime, subscriptionId),
     listResourceGroups: (subscriptionId) => listResourceGroups(runtime, subscriptionId),
     checkName: (kind, name, subscriptionId) => {
@@ -163,6 +206,7 @@ export async function createInitWizardDeps(input: ConfigCommandInput, runtime: C
       if (!subscription) return Promise.resolve({ available: true });
       return checkGlobalName(runtime.azureFor(subscription), kind, name);
     },
+    findDeletedKeyVault: (subscriptionId, name) => findDeletedKeyVault(runtime.azureFor(subscriptionId), name, options.ownedResourceIds ?? new Set()),
     given,
     givenSecrets,
     plan: async (config) => {
@@ -170,7 +214,14 @@ export async function createInitWizardDeps(input: ConfigCommandInput, runtime: C
       const { planSteps } = await import("../engine/engine.js");
       const steps = stepsFor(config);
       const planned = await planSteps(steps, { config, secrets: {}, azure: runtime.azureFor(config.subscriptionId) }, { io: runtime.ui, signal: runtime.signal });
-      return { planned: planned.resources, estimate: estimateFor(steps) };
+      const { costFor, priceSourceOf } = await import("../pricing/index.js");
+      const cost = await costFor(planned.resources, config, {
+        source: priceSourceOf(input.flags, input.env),
+        env: input.env,
+        signal: runtime.signal,
+        warn: (message) => input.io.stderr.write(`secure-aml: ${message}\n`),
+      });
+      return { planned: planned.resources, estimate: estimateFor(steps), cost };
     },
     defaultConfigPath: DEFAULT_WIZARD_CONFIG_FILE,
     replayCommand: (path) => ["secure-aml init --config", shellWord(path), commandSuffix(input), "--yes"].filter((p) => p !== "").join(" "),

@@ -9,5 +9,5 @@ export { createInquirerBackend, createScriptedPromptBackend, askQuestion, interr
 export type { ScriptedAnswer, ScriptedPromptBackend, ScriptedPromptLog } from "./prompt.js";
 export { formatDuration, portalLink, hasControlCharacters } from "./format.js";
 export type { InitResult, ResultDocument, ResultCommand, IoHostOptions, PromptBackend, RunRecord, UiHost, PlanEstimate } from "./types.js";
-export { runWizard, subnetDefaults, GLOBAL_NAME_KINDS } from "./wizard.js";
-export type { WizardDeps, WizardResult, GlobalNameKind, NameAvailability } from "./wizard.js";
+export { runWizard, subnetDefaults, GLOBAL_NAME_KINDS, FIELD_LABELS, offerResume, describeSavedDeployment } from "./wizard.js";
+export type { WizardDeps, WizardResult, GlobalNameKind, NameAvailability, DeletedKeyVault, SavedDeployment, ResumeChoice } from "./wizard.js";

@@ -5,6 +5,7 @@
 import type { PlannedResource } from "../engine/types.js";
 import { formatChange, formatEstimate, plural, shortKind } from "./format.js";
 import type { PlanEstimate } from "./types.js";
+import { formatMoney, renderCost, type CostEstimate } from "../pricing/estimate.js";
 
 export type PlanSectionId = "resource-group" | "network" | "training" | "services" | "dns" | "access" | "global" | "other";
 
@@ -95,14 +96,25 @@ const ACTION_WORD: Readonly<Record<PlannedResource["action"], string>> = {
 };
 
 /** The plan as text (no colour codes, so it reads the same in every output mode). */
-export function renderPlan(planned: readonly PlannedResource[], estimate?: PlanEstimate): string {
+export function renderPlan(planned: readonly PlannedResource[], estimate?: PlanEstimate, cost?: CostEstimate): string {
   const lines: string[] = [];
+  // The cost column: what each resource costs a month while everything runs (blank when free or billed by use).
+  const costs = new Map((cost?.resources ?? []).map((c) => [c.id.toLowerCase(), c]));
+  const costColumn = (r: PlannedResource): string => {
+    const c = costs.get(r.id.toLowerCase());
+    if (!c || !cost) return "";
+    if (c.estimatedMonthlyCost === null) return "   (no price)";
+    return c.estimatedMonthlyCost > 0 ? `   ${formatMoney(c.estimatedMonthlyCost, cost.currency)}/month` : "";
+  };
   const groups = groupPlan(planned);
   const kindWidth = Math.min(40, Math.max(0, ...planned.map((p) => shortKind(p.kind).length)));
+  const nameWidth = Math.min(45, Math.max(0, ...planned.map((p) => p.name.length)));
   for (const group of groups) {
     lines.push(group.title);
     for (const r of group.resources) {
-      lines.push(`  ${ACTION_MARK[r.action]} ${ACTION_WORD[r.action].padEnd(6)}  ${shortKind(r.kind).padEnd(kindWidth)}  ${r.name}`);
+      const row = `  ${ACTION_MARK[r.action]} ${ACTION_WORD[r.action].padEnd(6)}  ${shortKind(r.kind).padEnd(kindWidth)}  ${r.name}`;
+      const money = costColumn(r);
+      lines.push(money ? `${row.padEnd(14 + kindWidth + nameWidth)}${money}` : row);
       for (const change of r.changes ?? []) lines.push(`             ~ ${formatChange(change)}`);
     }
     lines.push("");
@@ -123,5 +135,9 @@ export function renderPlan(planned: readonly PlannedResource[], estimate?: PlanE
     );
   }
   lines.push(`Legend: + create   ~ update${count("recreate") > 0 ? "   ± delete (Failed) and create again" : ""}   = exists and stays as it is`);
+  if (cost) {
+    lines.push("");
+    lines.push(renderCost(cost, { perResource: false }).trimEnd());
+  }
   return lines.join("\n") + "\n";
 }

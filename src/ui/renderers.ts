@@ -24,6 +24,8 @@ interface Renderer {
 /** Keeps what a run produced, whatever the renderer. */
 class Recorder {
   readonly titles = new Map<string, string>();
+  /** Steps started and not finished yet (what an interrupt waits for). */
+  readonly running = new Set<string>();
   private readonly data: Omit<RunRecord, "elapsedMs"> = {
     resources: [],
     stepDurationsMs: {},
@@ -40,20 +42,24 @@ class Recorder {
         break;
       case "step-start":
         this.titles.set(event.id, event.title);
+        this.running.add(event.id);
         break;
       case "step-retry":
         this.data.retries += 1;
         break;
       case "step-done":
+        this.running.delete(event.id);
         this.data.stepDurationsMs[event.id] = event.durationMs;
         for (const r of event.resources) {
           this.data.resources.push({ id: r.id, kind: r.kind, name: r.name, action: r.action, step: event.id });
         }
         break;
       case "step-skip":
+        this.running.delete(event.id);
         this.data.skipped.push({ step: event.id, reason: event.reason });
         break;
       case "step-failed":
+        this.running.delete(event.id);
         this.data.stepDurationsMs[event.id] = event.durationMs;
         this.data.errors.push({ ...event.error, step: event.id });
         break;
@@ -83,6 +89,11 @@ function resourceTally(resources: ReadonlyArray<{ action: string }>): string {
   const counts = new Map<string, number>();
   for (const r of resources) counts.set(r.action, (counts.get(r.action) ?? 0) + 1);
   return [...counts].map(([action, n]) => `${n} ${action}`).join(", ");
+}
+
+/** A step stopped by Ctrl-C (or SIGTERM), shown as interrupted rather than failed. */
+function isInterrupted(error: ErrorInfo): boolean {
+  return error.code === "INTERRUPTED";
 }
 
 function errorHeadline(error: ErrorInfo): string {
@@ -137,6 +148,10 @@ class PlainRenderer implements Renderer {
         this.line("skip", `${event.title}: ${event.reason}`);
         break;
       case "step-failed": {
+        if (isInterrupted(event.error)) {
+          this.line("intr", `${event.title}: interrupted after ${formatDuration(event.durationMs)}; the next run picks it up`);
+          break;
+        }
         const parts = [`${event.title} failed after ${formatDuration(event.durationMs)}: ${errorHeadline(event.error)}`];
         if (event.error.next) parts.push(`next: ${event.error.next}`);
         this.line("FAILED", parts.join("\n"));
@@ -284,11 +299,18 @@ class TtyRenderer implements Renderer {
       }
       case "step-skip":
         this.running.delete(event.id);
+        // Steps not started because of Ctrl-C are not news: the end of the run says the next one starts them.
+        if (/interrupted/.test(event.reason)) break;
         this.write(`${c.dim("–")} ${event.title} ${c.dim(`skipped: ${event.reason}`)}`);
         break;
       case "step-failed": {
         this.running.delete(event.id);
         const e = event.error;
+        if (isInterrupted(e)) {
+          // Not a failure: the step stopped because the person asked; the next run picks it up.
+          this.write(`${c.yellow("■")} ${event.title} ${c.yellow("interrupted")}${event.durationMs > 0 ? c.dim(` after ${formatDuration(event.durationMs)}`) : ""} ${c.dim("— the next run picks it up")}`);
+          break;
+        }
         const lines = [`${c.red("✖")} ${c.bold(event.title)} ${c.red(`failed after ${formatDuration(event.durationMs)}`)}`];
         if (e.armCode) lines.push(`    ${c.dim("Azure error:")} ${c.red(e.armCode)}`);
         lines.push(`    ${cleanText(e.message)}`);
@@ -392,6 +414,7 @@ export async function createIoHost(options: IoHostOptions): Promise<UiHost> {
       target.write(body.endsWith("\n") ? body : body + "\n");
     },
     record: () => recorder.snapshot(),
+    running: () => [...recorder.running].map((id) => recorder.title(id)),
     close(): void {
       closed = true;
       renderer.close();

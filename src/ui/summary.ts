@@ -3,7 +3,7 @@
 
 import type { DeploymentConfig } from "../config/types.js";
 import type { ResourceAction } from "../engine/types.js";
-import { formatDuration, mergeResourceOutcomes, portalLink, shortKind } from "./format.js";
+import { formatDuration, mergeResourceOutcomes, portalLink } from "./format.js";
 import { groupPlan } from "./plan.js";
 
 export interface SummaryInput {
@@ -12,8 +12,10 @@ export interface SummaryInput {
   durationMs?: number;
   /** Deployed to the local emulator: portal links would point nowhere, so they are not shown. */
   local?: boolean;
-  /** The jump-box password was generated for this run (--local without SECURE_AML_JUMPBOX_PASSWORD). */
+  /** The jump-box password was generated for this run (--local without SECURE_AML_JUMPBOX_PASSWORD and nothing typed). */
   passwordGenerated?: boolean;
+  /** The estimated cost while everything runs and what `stop` saves (same currency), for the "costs" lines. */
+  cost?: { currency: string; monthly: number; stopSavesMonthly: number };
   /** Appended to the printed commands so they address this deployment, e.g. "--config secure-aml.json". */
   commandSuffix?: string;
 }
@@ -34,15 +36,25 @@ export function renderSummary(input: SummaryInput): string {
   lines.push(`Secure Azure Machine Learning workspace "${config.workspace}" is ready${input.durationMs !== undefined ? ` (${formatDuration(input.durationMs)})` : ""}: ${tally}.`);
   lines.push("");
 
-  // What exists now, in the architecture's order (the plan view's sections).
-  const present = resources.filter((r) => r.action !== "deleted" && r.action !== "absent");
-  const asPlanned = present.map((r) => ({ ...r, action: "none" as const, group: "" }));
-  for (const group of groupPlan(asPlanned)) {
-    lines.push(group.title);
-    for (const r of group.resources) {
-      const action = present.find((p) => p.id === r.id)?.action ?? "unchanged";
-      lines.push(`  ${action.padEnd(9)} ${shortKind(r.kind)}  ${r.name}`);
+  // What this run changed, by architecture section (the plan was shown before; it is not repeated).
+  const changed = resources.filter((r) => r.action !== "unchanged" && r.action !== "absent");
+  if (changed.length === 0) {
+    lines.push(`Nothing changed: all ${resources.length} resources were already as wanted.`);
+  } else {
+    lines.push("What changed:");
+    const asPlanned = changed.map((r) => ({ ...r, action: "none" as const, group: "" }));
+    for (const group of groupPlan(asPlanned)) {
+      const byAction = new Map<string, number>();
+      for (const r of group.resources) {
+        const action = changed.find((c) => c.id === r.id)?.action ?? "changed";
+        byAction.set(action, (byAction.get(action) ?? 0) + 1);
+      }
+      const what = [...byAction].map(([a, n]) => `${n} ${a}`).join(", ");
+      const title = group.title.replace(/ \(.*$/, "").replace(/:.*$/, "");
+      lines.push(`  ${title.padEnd(48)} ${what}`);
     }
+    const same = resources.length - changed.length;
+    if (same > 0) lines.push(`  (${same} other resource${same === 1 ? "" : "s"} already as wanted)`);
   }
   lines.push("");
 
@@ -84,7 +96,15 @@ export function renderSummary(input: SummaryInput): string {
   }
   lines.push("");
 
+  lines.push("Next:");
+  lines.push(`  secure-aml status${suffix}    what exists and whether it runs`);
+  lines.push(`  secure-aml verify${suffix}    audit the network isolation`);
+  lines.push("");
   lines.push("Costs while idle:");
+  if (input.cost && !input.local) {
+    const money = (n: number) => (input.cost?.currency === "USD" ? `$${n.toFixed(2)}` : `${n.toFixed(2)} ${input.cost?.currency}`);
+    lines.push(`  About ${money(input.cost.monthly)}/month with everything running; stopping saves about ${money(input.cost.stopSavesMonthly)}/month (secure-aml plan shows the details).`);
+  }
   lines.push(`  secure-aml stop${suffix}      stops the compute instance${config.jumpbox ? " and the jump box" : ""} (start them again with secure-aml start${suffix})`);
   if (config.jumpbox) {
     const t = config.jumpboxShutdownTime;

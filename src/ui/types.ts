@@ -70,13 +70,17 @@ export interface InitResult {
   command: ResultCommand;
   ok: boolean;
   exitCode: number;
-  resources: Array<{ id: string; kind: string; name: string; action: ResourceAction; step?: string }>;
+  resources: Array<{ id: string; kind: string; name: string; action: ResourceAction; step?: string; estimatedMonthlyCost?: number | null }>;
   counts: { reads: number; writes: number; polls: number };
   durations: { totalMs: number; steps: Record<string, number> };
   errors: Array<{ code: string; message: string; armCode?: string; next?: string; step?: string }>;
   /** `plan` only: what would be done. */
   planned?: PlannedResource[];
   estimate?: PlanEstimate;
+  /** `plan`: the estimated monthly cost of everything running all month (see `cost` for the details). */
+  estimatedMonthlyCost?: number;
+  /** `plan`: the cost estimate per resource, the total, what `stop` saves, and the price list's source and date. */
+  cost?: import("../pricing/estimate.js").CostEstimate;
   /** Command-specific extras (e.g. verify's checks), JSON-serialisable. */
   details?: Record<string, unknown>;
 }
@@ -100,6 +104,8 @@ export interface UiHost extends IoHost {
   print(text: string): void;
   /** What the host saw so far. */
   record(): RunRecord;
+  /** Titles of the steps running now (what an interrupt waits for). */
+  running(): string[];
   /** Stops spinners and timers; call before exiting (also on Ctrl-C). */
   close(): void;
 }

@@ -29,6 +29,7 @@ function scriptedUi(answer: boolean): UiHost & { questions: Question[]; events: 
     writeResult: () => undefined,
     print: () => undefined,
     record: () => record,
+    running: () => [],
     close: () => undefined,
   };
 }

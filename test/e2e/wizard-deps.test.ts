@@ -12,7 +12,7 @@ import { FIELDS, checkFieldValue } from "../../src/config/fields.js";
 import type { ConfigCommandInput } from "../../src/cli/command-contract.js";
 import type { ConfigPrecheck } from "../../src/config/resolve.js";
 import { ExitCode, SecureAmlError } from "../../src/errors.js";
-import { accountOfToken, checkGlobalName, givenByPerson, nameWithSuffix, signInWith, wantsWizard } from "../../src/commands/wizard-deps.js";
+import { accountOfToken, checkGlobalName, findDeletedKeyVault, givenByPerson, nameWithSuffix, signInWith, wantsWizard } from "../../src/commands/wizard-deps.js";
 import { resumeAfterWizard } from "../../src/commands/init.js";
 import type { DeploymentConfig, RunOptions } from "../../src/config/types.js";
 
@@ -134,4 +134,35 @@ test("the resume command after the wizard carries its answers (or the saved file
   assert.doesNotMatch(line, /--vnet-name/, "a name the defaults give back is left out");
   assert.equal(line.split("--location").length, 2, "a flag given once appears once");
   assert.equal(resumeAfterWizard(base, config as DeploymentConfig, "answers.json"), "secure-aml init --state s.json --config answers.json --location westeurope");
+});
+
+test("a soft-deleted key vault is found by name, and owned only when the state proves this deployment created it", async () => {
+  const azure = createAzureContext({
+    subscriptionId: emulator.subscriptionId,
+    endpoint: emulator.endpoint,
+    caCertPem: emulator.caCert,
+    credential: emulator.credential,
+    cloud: "AzureCloud",
+    pollIntervalMs: 50,
+  });
+  const group = "deps-softdel-rg";
+  const name = "deps-softdel-kv";
+  await (await azure.resources()).resourceGroups.createOrUpdate(group, { location: "eastus" });
+  const vaults = (await azure.keyVault()).vaults;
+  const created = await vaults.createOrUpdate(
+    group,
+    name,
+    { location: "eastus", properties: { tenantId: "00000000-0000-0000-0000-00000000000a", sku: { family: "A", name: "standard" } } },
+    azure.lro(),
+  );
+  assert.ok(created.id);
+  await vaults.delete(group, name);
+
+  assert.equal(await findDeletedKeyVault(azure, "deps-never-existed", new Set()), undefined);
+  const foreign = await findDeletedKeyVault(azure, name, new Set());
+  assert.equal(foreign?.name, name);
+  assert.equal(foreign?.location, "eastus");
+  assert.equal(foreign?.owned, false, "without proof in the state, not ours to recover or purge");
+  const ours = await findDeletedKeyVault(azure, name.toUpperCase(), new Set([String(created.id).toLowerCase()]));
+  assert.equal(ours?.owned, true, "the state's created ids prove it");
 });

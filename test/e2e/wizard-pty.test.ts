@@ -1,9 +1,9 @@
 // The interactive wizard of `secure-aml init`, driven through a real pseudo-terminal (keystrokes in,
-// screen text out) against the emulator: from the first question to a finished deployment, with a
-// taken storage name rejected on the spot and its suggestion accepted, a subnet outside the address
-// space rejected and corrected, the masked password, the plan, the confirmation and the saved answers
-// (replayed with `--config ... --yes`); and Ctrl-C during the run (exit 130, state kept, the printed
-// resume command finishing the deployment).
+// screen text out) against the emulator: the short path (five questions to the review), values edited
+// from the review (a range, a taken storage name rejected on the spot and its suggestion taken) and the
+// review confirmed, the deployment finished and its answers replayed with `--config ... --yes`; and
+// Ctrl-C during the run (interrupted, not failed; exit 130), then a plain `secure-aml init` that opens
+// with the recorded deployment and, accepted, finishes it without a question about names or ranges.
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -31,73 +31,69 @@ function endpointArgs(state: string): string[] {
   return ["--endpoint", emulator.endpoint, "--ca-cert", emulator.caCertPath, "--state", state];
 }
 
-const OTHER_NAMES = [
-  "Key vault \\(global\\)",
-  "Container registry \\(global\\)",
-  "ML workspace",
-  "Log Analytics",
-  "Application Insights",
-  "Monitor private link scope",
-  "Bastion",
-  "Bastion public IP",
-  "Jump box VM",
-  "Compute cluster",
-  "Compute instance",
-];
+const DOWN = "\u001b[B";
 
-/** Jump box, Bastion, compute and storage-endpoint questions, all kept at their defaults, password typed. */
-function optionSteps(): PtyStep[] {
+/** The distinct questions ("? message") the screen showed before `until`. */
+function questionsBefore(text: string, until: RegExp): string[] {
+  const end = text.search(until);
+  const head = end < 0 ? text : text.slice(0, end);
+  const seen: string[] = [];
+  for (const m of head.matchAll(/^\? ([^\n(?]+)/gm)) {
+    const q = (m[1] ?? "").trim();
+    if (!seen.some((s) => s.startsWith(q) || q.startsWith(s))) seen.push(q);
+  }
+  return seen;
+}
+
+/** The five questions of the short path, every proposed answer kept and the password typed. */
+function shortPath(prefix: string): PtyStep[] {
   return [
-    ...answer("Create the jump box"),
-    ...answer("Jump box administrator name"),
+    ...answer("Subscription"),
+    ...answer("Region"),
+    ...answer("Name prefix", prefix),
     ...answer("Jump box administrator password", PASSWORD, { masked: true }),
-    ...answer("The same password again", PASSWORD, { masked: true }),
-    ...answer("Jump box VM size"),
-    ...answer("Daily auto-shutdown time"),
-    ...answer("Create Azure Bastion"),
-    ...answer("Compute cluster \\([^)]*\\) node size"),
-    ...answer("Minimum cluster nodes"),
-    ...answer("Maximum cluster nodes"),
-    ...answer("Compute instance \\([^)]*\\) size"),
-    ...answer("Add queue and table private endpoints"),
+    ...answer("Use the tutorial's settings"),
   ];
 }
 
-test("the wizard in a terminal: first question to finished deployment, a taken name and a bad range corrected, answers replayed", { timeout: 600_000 }, async (t) => {
+test("the wizard in a terminal: five questions to the review, values edited from the review, confirmed, finished, replayed", { timeout: 600_000 }, async (t) => {
   const dir = await tempDir(t, "pty");
   const state = path.join(dir, "state.json");
   const steps: PtyStep[] = [
-    ...answer("Subscription"),
-    ...answer("Resource group"),
-    ...answer("Name of the new resource group", "ptywiz-rg"),
-    ...answer("Region"),
-    ...answer("Name prefix", "ptywiz"),
-    // Edit the names: keep the VNet's, type a storage name someone else holds.
-    ...answer("Use these names\\?", "n"),
-    ...answer("Virtual network name"),
-    { expect: "\\? Storage account \\(global\\) name" },
+    ...shortPath("ptywiz"),
+    // The review: every value and the cost; change a value.
+    { expect: "Estimated cost \\(USD", timeout: 120 },
+    { expect: "\\? Create these resources now\\?" },
+    { send: DOWN + DOWN },
+    { expect: "❯ Change a value" },
+    { send: "\r" },
+    // Jump to the address space by typing its first letters, give a new one.
+    { expect: "\\? Change which value\\?" },
+    { send: "VNet address" },
+    { expect: "❯ VNet address space: 172\\.16\\.0\\.0/16" },
+    { send: "\r" },
+    { expect: "\\? VNet address space" },
+    { send: "10.20.0.0/16", echo: "10.20.0.0/16" },
+    { send: "\r" },
+    // The storage account: a name someone else holds is refused on the spot with a free suggestion.
+    { expect: "\\? Change which value\\?" },
+    { send: "Storage account" },
+    { expect: "❯ Storage account \\(global\\): " },
+    { send: "\r" },
+    { expect: "\\? Storage account \\(global\\)" },
     { send: TAKEN_STORAGE, echo: TAKEN_STORAGE },
     { send: "\r" },
-    // Rejected on the spot with a free name: clear the line (Ctrl-U) and take the suggestion.
     { expect: `"${TAKEN_STORAGE}" is not available \\(AlreadyExists\\); "([a-z0-9]+)" is free` },
     { send: "\u0015{1}", echo: "{1}" },
     { send: "\r" },
-    ...OTHER_NAMES.flatMap((name) => answer(`${name} name`)),
-    // A Training subnet outside the address space: rejected with the rule, then the default kept.
-    ...answer("VNet address space"),
-    { expect: "\\? Training subnet" },
-    { send: "10.0.0.0/24", echo: "10.0.0.0/24" },
+    // Back to the review, which shows the new values; create it and save the answers.
+    { expect: "\\? Change which value\\?" },
     { send: "\r" },
-    { expect: "Training 10\\.0\\.0\\.0/24 is not inside the address space 172\\.16\\.0\\.0/16" },
-    { send: "\u0015" },
+    { expect: "Training subnet\\s+10\\.20\\.0\\.0/24" },
+    { expect: "\\? Create these resources now\\?" },
+    { send: DOWN },
+    { expect: "❯ Create it, and save these answers" },
     { send: "\r" },
-    ...answer("Scoring subnet"),
-    ...answer("AzureBastionSubnet"),
-    ...optionSteps(),
-    { expect: "resources? to create", timeout: 180 },
-    ...answer("Create these resources now\\?"),
-    ...answer("Save these answers to a config file"),
-    ...answer("Config file"),
     { expect: "is ready", timeout: 300 },
   ];
   const report = await runInPty(t, { args: ["init", ...endpointArgs(state)], cwd: dir, env: terminalEnv(), steps });
@@ -105,18 +101,28 @@ test("the wizard in a terminal: first question to finished deployment, a taken n
   assert.equal(report.error, null, screenTail(report));
   assert.equal(report.exitCode, 0, screenTail(report));
 
+  // At most five questions before the review, all of them the short path's.
+  const asked = questionsBefore(text, /Review \(nothing has been created yet\)/);
+  assert.deepEqual(asked.map((q) => q.split(" ").slice(0, 2).join(" ")), ["Subscription", "Region", "Name prefix", "Jump box", "Use the"], asked.join(" | "));
+  assert.ok(asked.length <= 5, `${asked.length} questions before the review: ${asked.join(" | ")}`);
+
   // What the screen showed.
   const suggestion = new RegExp(`"${TAKEN_STORAGE}" is not available \\(AlreadyExists\\); "([a-z0-9]+)" is free`).exec(text)?.[1];
   assert.ok(suggestion, "the taken name was rejected with a suggestion");
-  assert.match(text, /Training 10\.0\.0\.0\/24 is not inside the address space 172\.16\.0\.0\/16/);
   assert.ok(!report.screen.includes(PASSWORD), "the password never appears on the screen");
   assert.ok(report.screen.includes("*".repeat(PASSWORD.length)), "the password was masked");
-  const planAt = text.search(/Virtual network and its subnets/);
-  const confirmAt = text.search(/\? Create these resources now\?/);
-  assert.ok(planAt > 0 && planAt < confirmAt, "the plan is shown before the confirmation");
-  assert.match(text.slice(planAt, confirmAt), new RegExp(`\\+ create\\s+storageAccounts\\s+${literal(suggestion)}`));
+  assert.match(text, /Resource group\s+ptywiz-rg/, "the resource group follows the prefix");
+  assert.match(text, /Total\s+\$\d+\.\d+\/h\s+\$\d+\.\d+\/month/, "the review shows the cost");
+  assert.match(text, /`secure-aml stop` saves/);
   assert.match(text, /✔ Resource group/, "finished steps are listed");
   assert.match(text, /Secure Azure Machine Learning workspace "ptywiz-ws" is ready/);
+  // The end shows what changed and what next, not the plan again; and no "generated" password.
+  const end = text.slice(text.search(/is ready/));
+  assert.match(end, /What changed:/);
+  assert.match(end, /Next:/);
+  assert.doesNotMatch(end, /\+ create/, "the plan is not printed again");
+  assert.match(end, /with the password you chose/);
+  assert.doesNotMatch(end, /generated/);
 
   // What was built and kept.
   const built = await resourcesIn(emulator, "ptywiz-rg");
@@ -127,7 +133,8 @@ test("the wizard in a terminal: first question to finished deployment, a taken n
   assert.ok(!savedText.includes(PASSWORD) && !/password/i.test(savedText), "the saved answers hold no password");
   const saved = JSON.parse(savedText) as Record<string, unknown>;
   assert.equal(saved.storageAccount, suggestion);
-  assert.equal(saved.trainingSubnet, "172.16.0.0/24");
+  assert.equal(saved.vnetAddressSpace, "10.20.0.0/16");
+  assert.equal(saved.trainingSubnet, "10.20.0.0/24", "the subnets followed the edited address space");
   assert.equal(saved.resourceGroup, "ptywiz-rg");
   assert.equal(saved.subscriptionId, emulator.subscriptionId);
   const stateText = await fs.readFile(state, "utf8");
@@ -146,47 +153,63 @@ test("the wizard in a terminal: first question to finished deployment, a taken n
   assert.deepEqual(writes.map((e) => `${e.method} ${e.path}`), [], "the replay found everything as the wizard built it");
 });
 
-test("Ctrl-C in the terminal during the run: exit 130, state saved, the printed resume command finishes the job", { timeout: 600_000 }, async (t) => {
+test("Ctrl-C during the run, then `secure-aml init` again: the first screen offers to resume, accepting finishes the same deployment", { timeout: 600_000 }, async (t) => {
   const dir = await tempDir(t, "ptyint");
   const state = path.join(dir, "state.json");
   const steps: PtyStep[] = [
-    ...answer("Resource group"),
-    // Not the default name: the resume command must carry it.
-    ...answer("Name of the new resource group", "ptyint-group"),
-    ...answer("Use these names\\?"),
-    ...answer("VNet address space"),
-    ...answer("Training subnet"),
-    ...answer("Scoring subnet"),
-    ...answer("AzureBastionSubnet"),
-    ...optionSteps(),
+    ...shortPath("ptyint"),
     ...answer("Create these resources now\\?"),
-    ...answer("Save these answers to a config file", "n"),
     // The first step finished, the long ones are running: Ctrl-C as a person would press it.
     { expect: "✔ Resource group", timeout: 120 },
     { send: "\u0003" },
+    { expect: "Press Ctrl-C again to quit now", timeout: 30 },
   ];
-  const args = ["init", "--subscription", emulator.subscriptionId, "--location", "eastus", "--prefix", "ptyint", ...endpointArgs(state)];
-  const report = await runInPty(t, { args, cwd: dir, env: terminalEnv(), steps });
-  assert.equal(report.error, null, screenTail(report));
-  assert.equal(report.exitCode, 130, screenTail(report));
-  assert.doesNotMatch(report.text, /is ready/, "the run stopped before the end");
-  assert.ok(!report.screen.includes(PASSWORD));
+  const first = await runInPty(t, { args: ["init", ...endpointArgs(state)], cwd: dir, env: terminalEnv(), steps });
+  assert.equal(first.error, null, screenTail(first));
+  assert.equal(first.exitCode, 130, screenTail(first));
+  assert.doesNotMatch(first.text, /is ready/, "the run stopped before the end");
+  assert.ok(!first.screen.includes(PASSWORD));
+  // It said what it waits for, and the steps it stopped are interrupted, not failed.
+  assert.match(first.text, /Ctrl-C: (waiting for .+ to reach a safe point|stopping after the requests in flight), then saving the state/);
+  assert.match(first.text, /operations already sent continue in Azure and the next `secure-aml init` picks them up/);
+  assert.doesNotMatch(first.text, /✖|failed after/, "no step is shown as failed");
 
   const recorded = await stateSteps(state);
   const statuses = Object.values(recorded).map((s) => s.status);
   assert.ok(statuses.includes("done"), "finished steps are recorded");
   assert.ok(!statuses.includes("running"), `no step is left running: ${statuses.join(" ")}`);
+  const done = statuses.filter((s) => s === "done").length;
 
-  const resumeLine = /next: (secure-aml init --state .*)/.exec(report.text)?.[1]?.trim();
-  assert.ok(resumeLine, screenTail(report));
-  assert.ok(!resumeLine.includes(PASSWORD));
-  // The wizard's answers are in it (nothing saved to a file), so a script can finish the deployment.
-  const resumeArgs = shellWords(resumeLine).slice(1);
-  assert.ok(resumeArgs.includes("--state") && resumeArgs.includes("--endpoint"), resumeLine);
-  assert.equal(resumeArgs[resumeArgs.indexOf("--resource-group") + 1], "ptyint-group", resumeLine);
-  const resumed = await runCli(resumeArgs, { cwd: dir, env: cleanEnv({ SECURE_AML_JUMPBOX_PASSWORD: PASSWORD }) });
-  assert.equal(resumed.code, 0, `${resumeLine}\n${resumed.stderr}`);
-  assert.match(resumed.stdout, /"ptyint-ws" is ready/);
-  const built = await resourcesIn(emulator, "ptyint-group");
-  assert.ok(built.some((r) => r.type === "microsoft.machinelearningservices/workspaces"), "the resumed run finished in the group the wizard named");
+  // The same plain command again: the recorded deployment first, resumed with its saved answers.
+  const again = await runInPty(t, {
+    args: ["init", ...endpointArgs(state)],
+    cwd: dir,
+    env: terminalEnv(),
+    steps: [
+      { expect: "Found a deployment in" },
+      { expect: `workspace "ptyint-ws" in resource group ptyint-rg \\(eastus\\)` },
+      { expect: `${done}/\\d+ steps done; last run` },
+      ...answer("What now\\?"),
+      ...answer("Jump box administrator password", PASSWORD, { masked: true }),
+      { expect: "is ready", timeout: 300 },
+    ],
+  });
+  assert.equal(again.error, null, screenTail(again));
+  assert.equal(again.exitCode, 0, screenTail(again));
+  const asked = questionsBefore(again.text, /is ready/);
+  assert.deepEqual(asked.map((q) => q.split(" ").slice(0, 2).join(" ")), ["What now", "Jump box"], `only the resume choice and the password: ${asked.join(" | ")}`);
+  assert.doesNotMatch(again.text, /\? (Name prefix|Region|VNet address space|Training subnet|Change which value)/, "no question about names or ranges");
+  assert.match(again.text, /Secure Azure Machine Learning workspace "ptyint-ws" is ready/);
+  assert.ok(!again.screen.includes(PASSWORD));
+  const built = await resourcesIn(emulator, "ptyint-rg");
+  assert.ok(built.some((r) => r.type === "microsoft.machinelearningservices/workspaces"), "the resumed run finished the same deployment");
+
+  // A script resumes it silently: --yes, nothing but the state and the endpoint.
+  await emulator.clearRequestLog();
+  const silent = await runCli(["init", "--yes", ...endpointArgs(state)], { cwd: dir, env: cleanEnv({ SECURE_AML_JUMPBOX_PASSWORD: PASSWORD }) });
+  assert.equal(silent.code, 0, silent.stderr);
+  assert.match(silent.stdout, /"ptyint-ws" is ready/);
+  assert.match(silent.stdout, /Nothing changed/);
+  const writes = (await emulator.requestLog()).filter((e) => ["PUT", "PATCH", "DELETE"].includes(e.method));
+  assert.deepEqual(writes.map((e) => `${e.method} ${e.path}`), []);
 });
