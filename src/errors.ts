@@ -5,6 +5,9 @@ export const ExitCode = {
   failed: 1,
   badInput: 2,
   locked: 3,
+  /** The state could not be read or written where it lives (disk full, read-only, permissions, storage
+   * unreachable): the previous state is intact; fix the cause and run the same command again. */
+  stateStorage: 4,
   interrupted: 130,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
