@@ -36,20 +36,22 @@ export interface BlobStoreOptions {
   lockPollMs?: number;
   /** This machine's name as recorded on the lease (tests pose as another machine). */
   hostname?: string;
+  /** How often the lease is renewed (default a third of the lease; tests stall a run with a long one). */
+  renewIntervalMs?: number;
 }
 
-// The connection string is taken once from the environment and kept here only: later opens in the
-// same process (status, then destroy) still have it, child processes never see it.
-let takenConnectionString: string | undefined;
+// The connection string is taken once from the process environment and kept here only: later
+// opens in the same process (status, then destroy) still have it, child processes never see it.
+let takenFromProcess: string | undefined;
 
 function connectionStringFrom(env: NodeJS.ProcessEnv): string | undefined {
-  const value = env[STATE_CONNECTION_STRING_ENV];
-  if (value !== undefined && value.trim() !== "") {
-    takenConnectionString = value.trim();
-    delete env[STATE_CONNECTION_STRING_ENV];
-    if (env !== process.env) delete process.env[STATE_CONNECTION_STRING_ENV];
-  }
-  return takenConnectionString;
+  const raw = env[STATE_CONNECTION_STRING_ENV];
+  const value = raw !== undefined && raw.trim() !== "" ? raw.trim() : undefined;
+  delete env[STATE_CONNECTION_STRING_ENV];
+  delete process.env[STATE_CONNECTION_STRING_ENV];
+  if (env !== process.env) return value; // an explicit environment (tests, embedding) is used as given
+  takenFromProcess = value ?? takenFromProcess;
+  return takenFromProcess;
 }
 
 interface RestErrorLike {
@@ -111,6 +113,7 @@ export class BlobStateStore implements StateStore {
   readonly location: string;
   readonly #where: BlobLocation;
   readonly #options: BlobStoreOptions;
+  readonly #connectionString: string | undefined;
   #clients: Promise<{ container: ContainerClient; blob: BlockBlobClient }> | undefined;
 
   constructor(location: BlobLocation, options: BlobStoreOptions = {}) {
@@ -118,7 +121,7 @@ export class BlobStateStore implements StateStore {
     this.location = location.url;
     this.#options = options;
     // Take the secret out of the environment now, before anything can start a child process.
-    connectionStringFrom(options.env ?? process.env);
+    this.#connectionString = connectionStringFrom(options.env ?? process.env);
   }
 
   get #hostname(): string {
@@ -135,7 +138,7 @@ export class BlobStateStore implements StateStore {
     const sdk = await import("@azure/storage-blob");
     // Few, short retries: a run must not hang on an unreachable account; the run can be repeated.
     const pipeline: StoragePipelineOptions = { retryOptions: { maxTries: 3, retryDelayInMs: 500, maxRetryDelayInMs: 4_000, tryTimeoutInMs: 30_000 } };
-    const connectionString = connectionStringFrom(this.#options.env ?? process.env);
+    const connectionString = this.#connectionString;
     let service: BlobServiceClient;
     if (connectionString !== undefined) {
       try {
@@ -281,7 +284,8 @@ export class BlobStateStore implements StateStore {
       };
       // Say who holds the lease (for the STATE_LOCKED message of the next run), still conditional on the ETag.
       const tagged = await blob.setMetadata(holder, { conditions: { leaseId, ifMatch: downloaded.etag } });
-      session = new BlobSession(this.#where, blob, lease, leaseSeconds, tagged.etag as string, holder, text.length === 0 ? undefined : text);
+      const renewMs = this.#options.renewIntervalMs ?? Math.floor((leaseSeconds * 1000) / 3);
+      session = new BlobSession(this.#where, blob, lease, leaseSeconds, renewMs, tagged.etag as string, holder, text.length === 0 ? undefined : text);
       if (session.text === undefined && !options.create) this.#notFound();
       return session;
     } catch (err) {
@@ -317,18 +321,23 @@ class BlobSession implements StoreSession {
     private readonly blob: BlockBlobClient,
     private readonly lease: LeaseClient,
     leaseSeconds: number,
+    renewMs: number,
     etag: string,
     private readonly metadata: Record<string, string>,
     readonly text: string | undefined,
   ) {
     this.#etag = etag;
-    // Renew well within the lease: two renewals may fail (a network blip) before it expires.
+    // Renew well within the lease: two renewals may fail (a network blip) before it expires. A
+    // lease that lapsed anyway is taken again with the same id when nobody else holds it; a write
+    // made meanwhile by another run changed the ETag, so this run's next write is refused, not lost.
     this.#renewal = setInterval(() => {
-      this.lease.renewLease().catch((err: unknown) => {
-        const { status, code } = restError(err);
-        if (status === 409) this.#lost = code ?? "lease lost"; // another run holds it now: our writes will be refused
+      this.lease.renewLease().catch(async (err: unknown) => {
+        if (restError(err).status !== 409) return; // unreachable now: the next renewal tries again
+        await this.lease.acquireLease(leaseSeconds).catch((again: unknown) => {
+          this.#lost = restError(again).code ?? "lease lost"; // another run holds it: our writes will be refused
+        });
       });
-    }, Math.floor((leaseSeconds * 1000) / 3));
+    }, renewMs);
     this.#renewal.unref();
   }
 
