@@ -12,7 +12,7 @@ import { ExitCode, SecureAmlError } from "../errors.js";
 import type { ResourceOutcome } from "./types.js";
 import type { LockOptions } from "./lock.js";
 import { FileStateStore, type StateFileOps } from "../state/file-store.js";
-import { parseStateLocation } from "../state/location.js";
+import { displayStateLocation, parseStateLocation } from "../state/location.js";
 import type { StateStore, StoreSession } from "../state/store.js";
 import type { BlobStoreOptions } from "../state/blob-store.js";
 
@@ -316,7 +316,7 @@ export class StateHandle {
 export async function stateStoreFor(path: string, options: Pick<OpenStateOptions, "fileOps" | "blob"> = {}): Promise<StateStore> {
   const location = parseStateLocation(path);
   if ("problem" in location) {
-    throw new SecureAmlError("STATE_LOCATION_INVALID", `--state ${JSON.stringify(path)} ${location.problem}.`, ExitCode.badInput);
+    throw new SecureAmlError("STATE_LOCATION_INVALID", `--state ${JSON.stringify(displayStateLocation(path))} ${location.problem}.`, ExitCode.badInput);
   }
   if (location.kind === "blob") {
     const { BlobStateStore } = await import("../state/blob-store.js");

@@ -124,3 +124,19 @@ export function stateLocationProblem(text: string): string | undefined {
   }
   return undefined;
 }
+
+/** `--state` as it may be shown: a URL without its query string or user info (a SAS, a password). */
+export function displayStateLocation(text: string): string {
+  if (!isStateUrl(text)) return text;
+  try {
+    const url = new URL(text);
+    const hidden = url.search !== "" || url.username !== "" || url.password !== "";
+    url.search = "";
+    url.username = "";
+    url.password = "";
+    url.hash = "";
+    return hidden ? `${url.toString()} (query and credentials not shown)` : text;
+  } catch {
+    return text.replace(/[?#].*$/, "");
+  }
+}
