@@ -10,7 +10,8 @@
 // - Only directories secure-aml creates are given mode 0700; an existing directory (a `.secure-aml`
 //   that is a symlink to a shared place, /tmp) keeps its mode.
 // - Like ssh with keys, a state file owned by another user (other than root) or writable by group or
-//   others is refused (exit 2): whoever can write it can change what `destroy` believes it created.
+//   others is refused (exit 2): whoever can write it can change what `destroy` believes it created;
+//   so is a directory every user may write to without the sticky bit (anyone could replace the file).
 
 import { randomBytes } from "node:crypto";
 import { chmod, lstat, mkdir, open, readFile, readdir, readlink, realpath, rename, stat, unlink } from "node:fs/promises";
@@ -111,12 +112,28 @@ export function checkStateFileSafety(path: string, st: Stats, uid: number | unde
       `copy it to a file of your own and use that: cp ${path} <your-file> && secure-aml <command> --state <your-file>`,
     );
   }
-  if ((st.mode & 0o022) !== 0) {
+  // Windows reports every file as 0666 and has no uid: its ACLs are not read here.
+  if (process.platform !== "win32" && (st.mode & 0o022) !== 0) {
     const who = [(st.mode & 0o020) !== 0 ? "its group" : "", (st.mode & 0o002) !== 0 ? "other users" : ""].filter(Boolean).join(" and ");
     throw badState(
       "STATE_WRITABLE_BY_OTHERS",
       `The state file ${path} is writable by ${who} (mode ${(st.mode & 0o777).toString(8).padStart(4, "0")}); whoever can write it can change what secure-aml believes it created.`,
       `check its content, then: chmod 600 ${path}`,
+    );
+  }
+}
+
+/**
+ * Refuses a state directory that anyone may write to without the sticky bit: anyone could replace
+ * the state file there (rename over it). /tmp (1777) is fine: only the owner may replace a file.
+ */
+export function checkStateDirSafety(dir: string, st: Stats): void {
+  if (process.platform === "win32") return;
+  if ((st.mode & 0o002) !== 0 && (st.mode & 0o1000) === 0) {
+    throw badState(
+      "STATE_DIR_WRITABLE_BY_OTHERS",
+      `The state's directory ${dir} is writable by every user without the sticky bit (mode ${(st.mode & 0o7777).toString(8).padStart(4, "0")}): anyone could replace the state file there.`,
+      `keep the state in a directory of your own (--state <dir>/state.json), or: chmod o-w ${dir}`,
     );
   }
 }
@@ -234,6 +251,8 @@ export class FileStateStore implements StateStore {
     // A directory named by --state is bad input, found before any lock file is made beside it.
     const st = await stat(path).catch(() => undefined);
     if (st?.isDirectory()) checkStateFileSafety(path, st);
+    const dirStat = await stat(dirname(path)).catch(() => undefined);
+    if (dirStat) checkStateDirSafety(dirname(path), dirStat);
     return path;
   }
 

@@ -268,6 +268,19 @@ describe("file store: a state file others can write is refused (as ssh refuses k
     }
   });
 
+  it("a directory every user may write to without the sticky bit is refused (exit 2); /tmp-like 1777 is fine", async () => {
+    const d = await dir();
+    const open777 = join(d, "open");
+    await mkdir(open777);
+    await chmod(open777, 0o777);
+    await assert.rejects(openState(join(open777, "state.json"), { create: true }), isCode("STATE_DIR_WRITABLE_BY_OTHERS", 2));
+    assert.deepEqual(await readdir(open777), [], "nothing written there");
+    await chmod(open777, 0o1777);
+    const state = await openState(join(open777, "state.json"), { create: true });
+    await state.close();
+    assert.equal((await stat(open777)).mode & 0o7777, 0o1777);
+  });
+
   it("owned by another user: exit 2 (a real chown when running as root, and the rule itself)", async () => {
     const fake = (uid: number, mode = 0o100600) => ({ uid, mode, nlink: 1, isDirectory: () => false, isFile: () => true }) as unknown as Stats;
     assert.throws(() => checkStateFileSafety("/s.json", fake(1234), 1000), isCode("STATE_FOREIGN_OWNER", 2));
