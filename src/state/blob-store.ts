@@ -19,7 +19,7 @@ import { hostname as osHostname } from "node:os";
 import type { BlobServiceClient, BlockBlobClient, ContainerClient, StoragePipelineOptions } from "@azure/storage-blob";
 import { ExitCode, SecureAmlError } from "../errors.js";
 import { processStartOf } from "../engine/lock.js";
-import { STATE_CONNECTION_STRING_ENV, type BlobLocation } from "./location.js";
+import { STATE_CONNECTION_STRING_ENV, takeStateConnectionString, type BlobLocation } from "./location.js";
 import type { StateStore, StoreLockOptions, StoreSession } from "./store.js";
 
 /** Lease length. Azure allows 15-60 s (or infinite); short means a killed run's lease frees soon. */
@@ -38,20 +38,6 @@ export interface BlobStoreOptions {
   hostname?: string;
   /** How often the lease is renewed (default a third of the lease; tests stall a run with a long one). */
   renewIntervalMs?: number;
-}
-
-// The connection string is taken once from the process environment and kept here only: later
-// opens in the same process (status, then destroy) still have it, child processes never see it.
-let takenFromProcess: string | undefined;
-
-function connectionStringFrom(env: NodeJS.ProcessEnv): string | undefined {
-  const raw = env[STATE_CONNECTION_STRING_ENV];
-  const value = raw !== undefined && raw.trim() !== "" ? raw.trim() : undefined;
-  delete env[STATE_CONNECTION_STRING_ENV];
-  delete process.env[STATE_CONNECTION_STRING_ENV];
-  if (env !== process.env) return value; // an explicit environment (tests, embedding) is used as given
-  takenFromProcess = value ?? takenFromProcess;
-  return takenFromProcess;
 }
 
 interface RestErrorLike {
@@ -121,7 +107,7 @@ export class BlobStateStore implements StateStore {
     this.location = location.url;
     this.#options = options;
     // Take the secret out of the environment now, before anything can start a child process.
-    this.#connectionString = connectionStringFrom(options.env ?? process.env);
+    this.#connectionString = takeStateConnectionString(options.env ?? process.env);
   }
 
   get #hostname(): string {

@@ -31,6 +31,24 @@ export type StateLocation = FileLocation | BlobLocation;
 /** The variable holding a storage connection string for a blob state (never a flag: it is a secret). */
 export const STATE_CONNECTION_STRING_ENV = "SECURE_AML_STATE_CONNECTION_STRING";
 
+// The connection string is taken once from the process environment and kept here only: later
+// opens in the same process (status, then destroy) still have it, child processes never see it.
+let takenFromProcess: string | undefined;
+
+/**
+ * Takes the state's connection string out of `env` (and out of process.env): call it early (CLI
+ * start) so that no child process (the Azure CLI a credential starts) inherits it. Returns it.
+ */
+export function takeStateConnectionString(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const raw = env[STATE_CONNECTION_STRING_ENV];
+  const value = raw !== undefined && raw.trim() !== "" ? raw.trim() : undefined;
+  delete env[STATE_CONNECTION_STRING_ENV];
+  delete process.env[STATE_CONNECTION_STRING_ENV];
+  if (env !== process.env) return value; // an explicit environment (tests, embedding) is used as given
+  takenFromProcess = value ?? takenFromProcess;
+  return takenFromProcess;
+}
+
 /** Blob endpoints of the public clouds, with the authority a token for them comes from. */
 const BLOB_SUFFIXES: Array<{ suffix: string; authorityHost: string }> = [
   { suffix: "blob.core.windows.net", authorityHost: "https://login.microsoftonline.com" },
