@@ -38,6 +38,8 @@ export interface BlobStoreOptions {
   hostname?: string;
   /** How often the lease is renewed (default a third of the lease; tests stall a run with a long one). */
   renewIntervalMs?: number;
+  /** Told once when the run starts waiting for a lease (default: one line on stderr, so a wait is never silent). */
+  onWait?: (message: string) => void;
 }
 
 interface RestErrorLike {
@@ -236,6 +238,7 @@ export class BlobStateStore implements StateStore {
     const pollMs = this.#options.lockPollMs ?? 1_000;
     const deadline = Date.now() + waitMs;
     let createdPlaceholder = false;
+    let toldWaiting = false;
     for (;;) {
       try {
         await lease.acquireLease(leaseSeconds);
@@ -251,6 +254,12 @@ export class BlobStateStore implements StateStore {
         if (status !== 409) throw storageError("lease", this.#where, err);
         const holder = await blob.getProperties().then((p) => holderFromMetadata(p.metadata), () => ({}) as Holder);
         if (this.#holderSurelyAlive(holder) || Date.now() >= deadline) throw this.#lockedError(holder);
+        if (!toldWaiting) {
+          toldWaiting = true;
+          const who = holder.pid !== undefined ? `pid ${holder.pid} on ${holder.host ?? "?"}` : "another run";
+          const onWait = this.#options.onWait ?? ((m: string) => void process.stderr.write(`secure-aml: ${m}\n`));
+          onWait(`the state blob is leased by ${who}; waiting up to ${Math.ceil(waitMs / 1000)} s for the lease to expire (it does unless that run is alive and renewing it).`);
+        }
         await sleep(pollMs); // the holder may be gone: its lease expires unless it is renewed
       }
     }

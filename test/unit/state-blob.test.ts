@@ -138,7 +138,8 @@ describe("team state on a blob (Azurite)", { concurrency: true }, () => {
     const pid = holding.split(" ")[1];
     const b = await initOnBlob(url, await workDir());
     assert.equal(b.code, 3, b.stderr);
-    assert.match(b.stderr, new RegExp(`pid ${pid} on machine-a`));
+    assert.match(b.stderr, new RegExp(`leased by pid ${pid} on machine-a; waiting up to 20 s`), "the wait is announced");
+    assert.match(b.stderr, new RegExp(`in use by another secure-aml run \\(pid ${pid} on machine-a`));
     assert.equal(a.child.exitCode, null, "A was still running (and renewing) when B gave up");
     a.child.stdin.end();
     assert.equal((await a.done).code, 0);
