@@ -1,16 +1,18 @@
 // The state file's reliability cases of issue 12, each a function that returns its figures (same shape
 // as bench/reliability-checks.ts): a real full disk (64 KB tmpfs) and a read-only one, `--state`
 // naming a directory, two runs on one state through a symlink, a hard-linked state, a `.secure-aml`
-// that is a symlink to a shared directory, and state files others can write or own. `stateScenarios`
+// that is a symlink to a shared directory, and state files others can write or own; and team state on
+// a blob (Azurite): two machines, a killed lease holder, the key never shown. `stateScenarios`
 // runs them all and returns summary rows and a markdown section for docs/reliability.md;
 // test/reliability/state.test.ts asserts on the same results.
 //
 // The disk cases mount a tmpfs (we run as root here); where mounting is not permitted they report
 // `skipped` with the reason instead of a figure.
 
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs/promises";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import {
   checkStateFile,
   cliEnv,
@@ -297,6 +299,119 @@ export async function lockCasesScenario(options: ScenarioOptions & { timeScale: 
 }
 
 // ---------------------------------------------------------------------------------------------
+// Team state on a blob (issue 13), against Azurite on 127.0.0.1
+
+export interface TeamStateResult {
+  /** First init on a blob whose container does not exist yet: exit, every step done in the blob. */
+  firstExit: number | null;
+  firstAllDone: boolean;
+  /** Machine B's init while machine A holds the lease: exit, wall time (it waits one lease period). */
+  secondExit: number | null;
+  secondWallMs: number;
+  holderStillRunning: boolean;
+  /** Machine A killed while holding the lease: the next init's exit, and A's write kept. */
+  takeoverExit: number | null;
+  takeoverWallMs: number;
+  holderWriteKept: boolean;
+  /** The account key in any output, the state or the working directory. */
+  keyLeaks: number;
+}
+
+export async function teamStateScenario(options: ScenarioOptions): Promise<TeamStateResult> {
+  const { startAzurite } = await import("../test/helpers/azurite.js");
+  const { readState } = await import("../src/engine/state.js");
+  const holderScript = fileURLToPath(new URL("../test/fixtures/state/blob-holder.js", import.meta.url));
+  const azurite = await startAzurite();
+  try {
+    return await withEmulator("teamstate", async (emulator, dir) => {
+      const url = azurite.blobUrl("team-state", "prod/secure-aml.json");
+      const teamEnv = () => ({ ...env(), SECURE_AML_STATE_CONNECTION_STRING: azurite.connectionString });
+      const args = initArgs(emulator, { statePath: url });
+      const read = () => readState(url, { blob: { env: { SECURE_AML_STATE_CONNECTION_STRING: azurite.connectionString } } });
+      const outputs: string[] = [];
+
+      const first = await runCli(args, { env: teamEnv(), driver: options.driver, cwd: dir, timeoutMs: 300_000 });
+      outputs.push(first.stdout, first.stderr);
+      const afterFirst = await read();
+      const firstAllDone = afterFirst !== undefined && Object.values(afterFirst.steps).length > 0 && Object.values(afterFirst.steps).every((s) => s.status === "done");
+
+      // Machine A holds the lease (renewing it); machine B runs init.
+      const startHolder = () => {
+        const child = spawn(process.execPath, [holderScript, "--state", url, "--host", "machine-a"], { env: teamEnv(), stdio: ["pipe", "pipe", "pipe"] });
+        const holding = new Promise<string>((resolve, reject) => {
+          let out = "";
+          child.stdout.setEncoding("utf8").on("data", (d: string) => {
+            out += d;
+            const line = out.split("\n").find((l) => l.startsWith("HOLDING "));
+            if (line) resolve(line.split(" ")[1]);
+          });
+          child.once("exit", (code) => reject(new Error(`holder exited ${String(code)}`)));
+        });
+        const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+        return { child, holding, exited };
+      };
+      const a = startHolder();
+      await a.holding;
+      const second = await runCli(args, { env: teamEnv(), driver: options.driver, cwd: dir, timeoutMs: 300_000 });
+      outputs.push(second.stdout, second.stderr);
+      const holderStillRunning = a.child.exitCode === null;
+      a.child.stdin.end();
+      await a.exited;
+
+      // Machine A again, killed while it holds the lease; then init.
+      const killed = startHolder();
+      const killedPid = await killed.holding;
+      killed.child.kill("SIGKILL");
+      await killed.exited;
+      const takeover = await runCli(args, { env: teamEnv(), driver: options.driver, cwd: dir, timeoutMs: 300_000 });
+      outputs.push(takeover.stdout, takeover.stderr);
+      const afterTakeover = await read();
+      outputs.push(JSON.stringify(afterTakeover));
+      const keyLeaks = outputs.filter((text) => text.includes(azurite.accountKey)).length;
+      options.log(`  team state: first ${String(first.code)}, second ${String(second.code)} after ${Math.round(second.wallMs)} ms, takeover ${String(takeover.code)} after ${Math.round(takeover.wallMs)} ms`);
+      return {
+        firstExit: first.code,
+        firstAllDone,
+        secondExit: second.code,
+        secondWallMs: second.wallMs,
+        holderStillRunning,
+        takeoverExit: takeover.code,
+        takeoverWallMs: takeover.wallMs,
+        holderWriteKept: afterTakeover?.steps.holder?.outputs.by === `pid ${killedPid}`,
+        keyLeaks,
+      };
+    });
+  } finally {
+    await azurite.stop();
+  }
+}
+
+export function teamStateCases(team: TeamStateResult): StateCaseResult[] {
+  return [
+    {
+      name: "Team state: first init on a blob in a missing container",
+      ok: team.firstExit === 0 && team.firstAllDone,
+      detail: `exit ${String(team.firstExit)}, every step done in the blob ${String(team.firstAllDone)}`,
+    },
+    {
+      name: "Team state: a second machine while the first holds the lease exits 3",
+      ok: team.secondExit === 3 && team.holderStillRunning,
+      detail: `exit ${String(team.secondExit)} after ${(team.secondWallMs / 1000).toFixed(1)} s (one lease period of waiting); holder still running ${String(team.holderStillRunning)}`,
+    },
+    {
+      name: "Team state: a run killed holding the lease is taken over, nothing lost",
+      ok: team.takeoverExit === 0 && team.holderWriteKept,
+      detail: `exit ${String(team.takeoverExit)} after ${(team.takeoverWallMs / 1000).toFixed(1)} s (lease expiry included); killed run's write kept ${String(team.holderWriteKept)}`,
+    },
+    {
+      name: "Team state: the account key in output or state",
+      ok: team.keyLeaks === 0,
+      detail: `${team.keyLeaks} occurrences`,
+    },
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
 // All of it, as rows and a section
 
 const yes = (ok: boolean): string => (ok ? "yes" : "**NO**");
@@ -356,11 +471,13 @@ export async function stateScenarios(options: ScenarioOptions & { timeScale: num
   const disk = await diskFullScenario(options);
   options.log("state: symlink and hard-link locks, --state a directory, shared directory, foreign and writable state");
   const lock = await lockCasesScenario(options);
-  const cases = stateCases(disk, lock);
+  options.log("state: team state on a blob (Azurite)");
+  const team = await teamStateScenario(options);
+  const cases = [...stateCases(disk, lock), ...teamStateCases(team)];
   const cell = (c: StateCaseResult) => (c.skipped ? `skipped: ${c.skipped}` : `${yes(c.ok)} (${c.detail})`);
   return {
     cases,
     summary: cases.map((c) => `| ${c.name} | ${cell(c)} |`),
-    md: ["## State file: data loss and the lock", "", ...cases.map((c) => `- ${c.name}: ${cell(c)}`), ""],
+    md: ["## State: data loss, the lock, team state", "", ...cases.map((c) => `- ${c.name}: ${cell(c)}`), ""],
   };
 }
