@@ -53,9 +53,8 @@ function restError(err: unknown): { status?: number; code?: string } {
   return { status: typeof e?.statusCode === "number" ? e.statusCode : undefined, code: e?.details?.errorCode ?? e?.code };
 }
 
-/** A storage failure as a SecureAmlError: status and code only (an SDK message may quote a URL with a SAS). */
-function storageError(what: string, location: BlobLocation, err: unknown): SecureAmlError {
-  if (err instanceof SecureAmlError) return err;
+/** What went wrong, from status and code only (an SDK message may quote a URL with a SAS). */
+function storageDetail(err: unknown): string {
   const { status, code } = restError(err);
   const detail = status !== undefined ? `HTTP ${status}${code ? ` ${code}` : ""}` : code ?? (err instanceof Error ? err.name : "unknown error");
   const hint =
@@ -64,9 +63,14 @@ function storageError(what: string, location: BlobLocation, err: unknown): Secur
       : status === undefined
         ? " The storage account could not be reached."
         : "";
+  return `${detail}.${hint}`;
+}
+
+function storageError(what: string, location: BlobLocation, err: unknown): SecureAmlError {
+  if (err instanceof SecureAmlError) return err;
   return new SecureAmlError(
     "STATE_STORAGE_FAILED",
-    `Could not ${what} the state blob ${location.url}: ${detail}.${hint} The previous state is intact; nothing was lost.`,
+    `Could not ${what} the state blob ${location.url}: ${storageDetail(err)} The previous state is intact; nothing was lost.`,
     ExitCode.stateStorage,
     "fix the cause above, then run the same command again",
   );
@@ -192,10 +196,9 @@ export class BlobStateStore implements StateStore {
       try {
         await container.createIfNotExists();
       } catch (err) {
-        const e = storageError("create the container of", this.#where, err);
         throw new SecureAmlError(
           "STATE_CONTAINER_MISSING",
-          `The container ${this.#where.container} of the state blob does not exist and could not be created (${e.message.replace(/^Could not [^:]*: /, "")})`,
+          `The container ${this.#where.container} of the state blob ${this.#where.url} does not exist and could not be created: ${storageDetail(err)}`,
           ExitCode.stateStorage,
           `create it (az storage container create --account-name ${this.#where.account} --name ${this.#where.container} --auth-mode login), then run again`,
         );

@@ -196,6 +196,27 @@ describe("team state on a blob (Azurite)", { concurrency: true }, () => {
     assert.equal(await readState(url, { blob: { env: envWithConnection() } }), undefined);
   });
 
+  it("a missing container that this credential may not create: a clear error (exit 4) with the command that creates it", async () => {
+    const { AccountSASPermissions, AccountSASResourceTypes, AccountSASServices, StorageSharedKeyCredential, generateAccountSASQueryParameters } = await import("@azure/storage-blob");
+    // An account SAS for blobs only (resource type "o"): it may read and write blobs, not create containers.
+    const sas = generateAccountSASQueryParameters(
+      {
+        permissions: AccountSASPermissions.parse("rwl"),
+        resourceTypes: AccountSASResourceTypes.parse("o").toString(),
+        services: AccountSASServices.parse("b").toString(),
+        expiresOn: new Date(Date.now() + 3_600_000),
+      },
+      new StorageSharedKeyCredential(azurite.account, azurite.accountKey),
+    ).toString();
+    const env = { [STATE_CONNECTION_STRING_ENV]: `BlobEndpoint=${azurite.serviceUrl};SharedAccessSignature=${sas}` };
+    await assert.rejects(openState(freshUrl(), { create: true, blob: { env } }), (err: unknown) => {
+      isCode("STATE_CONTAINER_MISSING", 4)(err);
+      assert.match((err as SecureAmlError).next ?? "", /az storage container create/);
+      assert.equal((err as Error).message.includes(sas), false, "the SAS is not shown");
+      return true;
+    });
+  });
+
   it("credentials: a loopback blob without a connection string, or a connection string of another account, is exit 2 and shows no key", async () => {
     const url = freshUrl();
     const noConnection = { ...process.env };
