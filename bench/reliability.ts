@@ -56,7 +56,7 @@ function settingsFrom(argv: string[]): Settings {
     timeScale: Number(values["time-scale"] ?? 0.02),
     seed: Number(values.seed ?? 7),
     faultRates: quick ? [0.1] : [0.05, 0.1, 0.2],
-    sections: new Set((values.only ?? "crash,faults,concurrency,badinput,secrets,safety").split(",")),
+    sections: new Set((values.only ?? "crash,faults,concurrency,badinput,secrets,safety,state").split(",")),
   };
 }
 
@@ -253,6 +253,12 @@ async function main(): Promise<void> {
     );
   }
 
+  // The state file's cases (issue 12): bench/reliability-state.ts.
+  if (settings.sections.has("state")) {
+    const state = await (await import("./reliability-state.js")).stateScenarios({ ...options, timeScale: settings.timeScale });
+    summary.push(...state.summary);
+    md.push(...state.md);
+  }
   const header = [
     "# Reliability and security, measured",
     "",

@@ -7,6 +7,9 @@ export const ExitCode = {
   locked: 3,
   /** The subscription cannot take this deployment as asked (preflight); nothing was created. */
   cannotDeploy: 4,
+  /** The state could not be read or written where it lives (disk full, read-only, permissions, storage
+   * unreachable): the previous state is intact; fix the cause and run the same command again. */
+  stateStorage: 5,
   interrupted: 130,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

@@ -1,5 +1,9 @@
 // Entry point of `secure-aml` (bin/secure-aml.js imports this file).
 import { runCli } from "./program.js";
+import { takeStateConnectionString } from "../state/location.js";
+
+// The team state's connection string leaves the environment before anything can start a child process.
+takeStateConnectionString();
 
 // `secure-aml --help | head` closes the pipe early: that is not an error worth a stack trace.
 for (const stream of [process.stdout, process.stderr]) {

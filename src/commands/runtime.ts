@@ -21,6 +21,7 @@ import { cloudProfile } from "../azure/clouds.js";
 import { assertLoopbackEndpoint, createStaticTestCredential, isLoopbackHost } from "../azure/credential.js";
 import type { ResultCommand, UiHost, InitResult, RunRecord } from "../ui/types.js";
 import type { RunningEmulator } from "../emulator/server.js";
+import { isStateUrl } from "../state/location.js";
 
 /**
  * Poll interval for long-running operations against a loopback emulator. The emulator sends Retry-After
@@ -71,8 +72,12 @@ export function isCi(env: NodeJS.ProcessEnv): boolean {
   return ci !== undefined && ci !== "" && ci.toLowerCase() !== "false" && ci !== "0";
 }
 
-/** Where --local keeps the emulator's world and certificate: `.secure-aml/emulator/` beside the state file. */
+/**
+ * Where --local keeps the emulator's world and certificate: `emulator/` beside the state file, or
+ * `.secure-aml/emulator/` in the working directory when the state is a blob URL.
+ */
 function localEmulatorDir(statePath: string): string {
+  if (isStateUrl(statePath)) return resolve(".secure-aml", "emulator");
   return join(dirname(resolve(statePath)), "emulator");
 }
 

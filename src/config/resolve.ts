@@ -8,6 +8,7 @@ import type { DeploymentConfig, RunOptions, Secrets } from "./types.js";
 import { FIELDS, flagAttributeName, type FieldSpec } from "./fields.js";
 import { loadConfigFile } from "./file.js";
 import { PASSWORD_ENV, validateConfig } from "./validate.js";
+import { displayStateLocation, stateLocationProblem } from "../state/location.js";
 
 export type ValueSource = "flag" | "env" | "file" | "prompt" | "default";
 
@@ -356,6 +357,8 @@ export function checkRunOptions(
 
   const statePick = pick("state", "SECURE_AML_STATE");
   const statePath = statePick.raw !== undefined ? String(statePick.raw) : DEFAULT_STATE_PATH;
+  const stateProblem = statePick.raw !== undefined ? stateLocationProblem(statePath) : undefined;
+  if (stateProblem !== undefined) problems.push({ field: "state", flag: "--state", env: "SECURE_AML_STATE", value: displayStateLocation(statePath), rule: stateProblem });
 
   const terminal = tty.stdin === true && tty.stderr === true && !isCi(env);
   const noColorVar = env.NO_COLOR !== undefined && env.NO_COLOR !== "";

@@ -1,17 +1,20 @@
-// The state file: what a deployment was asked to be and how far each step got. It is a cache, not
-// the truth (steps re-read Azure), but it is what makes "run it again" resume. Written atomically
-// (temp file, fsync, rename, fsync of the directory), mode 0600, never holding a secret-looking
-// field, and refused (left byte-for-byte untouched) when it is not valid JSON, fails the shape check
-// or comes from a newer schema. Refusals are SecureAmlError with exit 2 (bad input: the person must
-// move or fix the file, or upgrade secure-aml), codes STATE_INVALID / STATE_FROM_FUTURE.
+// The state: what a deployment was asked to be and how far each step got. It is a cache, not the
+// truth (steps re-read Azure), but it is what makes "run it again" resume. Where it lives is a store
+// (src/state/): a local file (written all or nothing: temp file, fsync, read back, rename; mode 0600;
+// locked on the resolved file) or a blob (leased, ETag-conditional writes). This module never holds
+// a secret-looking field in it, and refuses a document (left byte-for-byte untouched) that is not
+// valid JSON, fails the shape check or comes from a newer schema: SecureAmlError exit 2 (bad input:
+// the person must move or fix it, or upgrade secure-aml), codes STATE_INVALID / STATE_FROM_FUTURE.
 
 import { Ajv } from "ajv";
-import { chmod, mkdir, open, readdir, readFile, stat, unlink } from "node:fs/promises";
-import { basename, dirname, join, resolve } from "node:path";
-import writeFileAtomic from "write-file-atomic";
+import { join } from "node:path";
 import { ExitCode, SecureAmlError } from "../errors.js";
 import type { ResourceOutcome } from "./types.js";
-import { acquireLock, type LockOptions, type StateLock } from "./lock.js";
+import type { LockOptions } from "./lock.js";
+import { FileStateStore, type StateFileOps } from "../state/file-store.js";
+import { displayStateLocation, parseStateLocation } from "../state/location.js";
+import type { StateStore, StoreSession } from "../state/store.js";
+import type { BlobStoreOptions } from "../state/blob-store.js";
 
 export const STATE_SCHEMA_VERSION = 1;
 export const DEFAULT_STATE_PATH = join(".secure-aml", "state.json");
@@ -206,6 +209,10 @@ export interface OpenStateOptions {
   lockOptions?: LockOptions;
   /** Values (the jump-box password...) that must never reach the file: replaced by "[redacted]". */
   secretValues?: string[];
+  /** File state: the file operations a write uses (tests inject a full disk). */
+  fileOps?: StateFileOps;
+  /** Blob state: lease and wait settings, and where the connection string is read. */
+  blob?: BlobStoreOptions;
 }
 
 function emptyState(): DeploymentState {
@@ -223,15 +230,18 @@ export class StateHandle {
   #queued: Promise<void> | undefined;
   #closed = false;
   readonly #secretValues: string[];
+  readonly #session: StoreSession | undefined;
 
   constructor(
-    /** Absolute path of the file; undefined for an in-memory state (tests, benchmarks). */
+    /** Where the state lives (resolved file path or blob URL); undefined for an in-memory state (tests, benchmarks). */
     readonly path: string | undefined,
     data: DeploymentState,
-    readonly lock: StateLock | undefined,
+    /** The store's session (the lock and the only way to write); undefined: nothing is written. */
+    session: StoreSession | undefined,
     secretValues: string[] = [],
   ) {
     this.#data = data;
+    this.#session = session;
     this.#secretValues = secretValues.filter((v) => v.length > 0);
   }
 
@@ -257,8 +267,10 @@ export class StateHandle {
   }
 
   /**
-   * Writes the current state atomically. Concurrent calls are serialized and coalesced: a call made
-   * while a write is running waits for one more write that includes its changes.
+   * Writes the current state, all or nothing (see the store). Concurrent calls are serialized and
+   * coalesced: a call made while a write is running waits for one more write that includes its
+   * changes. A failed write rejects (STATE_WRITE_FAILED exit 5, STATE_CONFLICT exit 3) and leaves
+   * the previous state intact; the next save writes the whole document again.
    */
   save(): Promise<void> {
     if (this.#closed) return Promise.reject(new SecureAmlError("STATE_CLOSED", "The state handle was closed."));
@@ -281,10 +293,8 @@ export class StateHandle {
       const escaped = JSON.stringify(secret).slice(1, -1);
       text = text.split(escaped).join("[redacted]");
     }
-    if (!this.path) return;
-    await ensurePrivateDir(dirname(this.path));
-    await writeFileAtomic(this.path, text, { mode: 0o600, fsync: true });
-    await fsyncDir(dirname(this.path));
+    if (!this.#session) return;
+    await this.#session.write(text);
   }
 
   /** Waits for pending writes and releases the lock. Safe to call twice. */
@@ -294,104 +304,56 @@ export class StateHandle {
       await this.#writing.catch(() => undefined);
     } finally {
       this.#closed = true;
-      await this.lock?.release();
+      await this.#session?.release();
     }
-  }
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  // Makes the rename durable; some platforms cannot open or fsync a directory, which is fine.
-  try {
-    const handle = await open(dir, "r");
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    /* best effort */
   }
 }
 
 /**
- * Creates the state's directory with mode 0700. An existing directory is tightened to 0700 only when
- * it is secure-aml's own (`.secure-aml`), never a shared one the person pointed --state into.
+ * The store `path` names: a blob URL (team state; the blob SDK is loaded only then) or a file path.
+ * A malformed URL is STATE_LOCATION_INVALID (exit 2).
  */
-async function ensurePrivateDir(dir: string): Promise<void> {
-  const created = await mkdir(dir, { recursive: true, mode: 0o700 });
-  if (created !== undefined || basename(dir) === ".secure-aml") {
-    const st = await stat(dir);
-    if ((st.mode & 0o777) !== 0o700) await chmod(dir, 0o700);
+export async function stateStoreFor(path: string, options: Pick<OpenStateOptions, "fileOps" | "blob"> = {}): Promise<StateStore> {
+  const location = parseStateLocation(path);
+  if ("problem" in location) {
+    throw new SecureAmlError("STATE_LOCATION_INVALID", `--state ${JSON.stringify(displayStateLocation(path))} ${location.problem}.`, ExitCode.badInput);
   }
-}
-
-/** Temp files of write-file-atomic (`state.json.<digits>`) left by a writer that was killed. */
-async function removeLeftoverTempFiles(path: string): Promise<void> {
-  const dir = dirname(path);
-  const prefix = `${basename(path)}.`;
-  const names = await readdir(dir).catch(() => [] as string[]);
-  await Promise.all(
-    names
-      .filter((n) => n.startsWith(prefix) && /^\d+$/.test(n.slice(prefix.length)))
-      .map((n) => unlink(join(dir, n)).catch(() => undefined)),
-  );
-}
-
-async function readIfExists(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, "utf8");
-  } catch (err) {
-    if ((err as { code?: unknown }).code === "ENOENT") return undefined;
-    throw err;
+  if (location.kind === "blob") {
+    const { BlobStateStore } = await import("../state/blob-store.js");
+    return new BlobStateStore(location, options.blob);
   }
-}
-
-function notFound(path: string): SecureAmlError {
-  return new SecureAmlError(
-    "STATE_NOT_FOUND",
-    `No state file at ${path}: nothing has been deployed from here (pass --state to point at another file).`,
-    ExitCode.badInput,
-  );
+  return new FileStateStore(location.path, { ops: options.fileOps });
 }
 
 /**
- * Opens the state file for a run: takes its lock (STATE_LOCKED, exit 3, when another run holds it),
- * then reads and checks it (STATE_INVALID / STATE_FROM_FUTURE, exit 2, file untouched), or creates it
- * when missing and `create` is set (STATE_NOT_FOUND, exit 2, otherwise). Call `close()` when done.
+ * Opens the state for a run: takes its lock (STATE_LOCKED, exit 3, when another run holds it), then
+ * reads and checks it (STATE_INVALID / STATE_FROM_FUTURE, exit 2, left untouched; a file others can
+ * write or with several hard links, exit 2), or creates it when missing and `create` is set
+ * (STATE_NOT_FOUND, exit 2, otherwise). A state that cannot be read or written where it lives is
+ * exit 5 (STATE_WRITE_FAILED...). `path` is a file path or a blob URL. Call `close()` when done.
  */
 export async function openState(path: string, options: OpenStateOptions): Promise<StateHandle> {
-  const absolute = resolve(path);
-  if (options.create) await ensurePrivateDir(dirname(absolute));
-  let lock: StateLock | undefined;
+  const store = await stateStoreFor(path, options);
+  const storeOptions = { create: options.create, staleMs: options.lockOptions?.staleMs };
+  const session = options.lock === false ? await store.unlocked(storeOptions) : await store.acquire(storeOptions);
   try {
-    lock = options.lock === false ? undefined : await acquireLock(absolute, options.lockOptions);
-  } catch (err) {
-    if ((err as { code?: unknown }).code === "ENOENT") throw notFound(absolute);
-    throw err;
-  }
-  try {
-    const text = await readIfExists(absolute);
     let handle: StateHandle;
-    if (text === undefined) {
-      if (!options.create) {
-        throw notFound(absolute);
-      }
-      handle = new StateHandle(absolute, emptyState(), lock, options.secretValues);
+    if (session.text === undefined) {
+      handle = new StateHandle(store.location, emptyState(), session, options.secretValues);
       await handle.save();
     } else {
-      handle = new StateHandle(absolute, parseStateDocument(text, absolute), lock, options.secretValues);
+      handle = new StateHandle(store.location, parseStateDocument(session.text, store.location), session, options.secretValues);
     }
-    if (lock) await removeLeftoverTempFiles(absolute);
     return handle;
   } catch (err) {
-    await lock?.release();
+    await session.release();
     throw err;
   }
 }
 
-/** Reads a state file without locking or writing (status, plan). Undefined when it does not exist. */
-export async function readState(path: string): Promise<DeploymentState | undefined> {
-  const absolute = resolve(path);
-  const text = await readIfExists(absolute);
-  return text === undefined ? undefined : parseStateDocument(text, absolute);
+/** Reads a state (file or blob) without locking or writing (status, plan). Undefined when it does not exist. */
+export async function readState(path: string, options: Pick<OpenStateOptions, "blob"> = {}): Promise<DeploymentState | undefined> {
+  const store = await stateStoreFor(path, options);
+  const text = await store.read();
+  return text === undefined ? undefined : parseStateDocument(text, store.location);
 }
