@@ -6,6 +6,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { startEmulator } from "../../src/emulator/server.js";
 import { loadCassette, replayCassette, type ReplayResult } from "./replay.js";
+import { NOT_EMULATED } from "./conformance-expectations.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** The repository root, from dist/test/emulator or test/emulator. */
@@ -30,7 +31,7 @@ export async function runConformance(files: readonly string[] = recordingFiles()
   try {
     for (const [index, file] of files.entries()) {
       const subscriptionId = `00000000-0000-4000-8000-${String(index + 1).padStart(12, "0")}`;
-      const result = await replayCassette({ endpoint: emulator.endpoint, caCert: emulator.caCert }, file, loadCassette(file), subscriptionId);
+      const result = await replayCassette({ endpoint: emulator.endpoint, caCert: emulator.caCert }, file, loadCassette(file), subscriptionId, NOT_EMULATED);
       all.compared.push(...result.compared);
       all.skipped.push(...result.skipped);
       all.preparedResourceGroups.push(...result.preparedResourceGroups);

@@ -71,6 +71,8 @@ export interface ComparedInteraction {
   sentApiVersion?: string;
   recorded: AnswerFacets;
   emulator: AnswerFacets;
+  /** Why the interaction is left out of the figures (a type the emulator does not serve, or one depending on it). */
+  outOfScope?: string;
   /** Per metric: undefined = not applicable; for bodyKeys: recorded keys present / recorded keys. */
   scores: Partial<Record<Metric, { matched: number; total: number }>>;
 }
@@ -101,6 +103,23 @@ export const RECORDED_SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000";
 export interface ReplayTarget {
   endpoint: string;
   caCert: string;
+}
+
+/** A resource type the emulator deliberately does not serve (secure-aml never uses it), and why. */
+export interface NotEmulatedType {
+  type: string;
+  reason: string;
+}
+
+/** The not-emulated type an interaction addresses or references (in its path or request body), if any. */
+export function notEmulatedTypeOf(resourceType: string, pathname: string, requestBody: string | null, notEmulated: readonly NotEmulatedType[]): NotEmulatedType | undefined {
+  const haystack = `${pathname}\n${requestBody ?? ""}`.toLowerCase();
+  return notEmulated.find((entry) => {
+    if (entry.type.toLowerCase() === resourceType.toLowerCase()) return true;
+    const [namespace, ...types] = entry.type.toLowerCase().split("/");
+    const needle = `/providers/${namespace}/${types.join("/[^/]+/")}/`;
+    return new RegExp(needle).test(haystack);
+  });
 }
 
 const MANAGEMENT_HOST = "management.azure.com";
@@ -327,7 +346,13 @@ async function prepareResource(target: ReplayTarget, pathAndQuery: string, recor
  * replayed (the emulator's own are polled instead); resource groups the test made outside the recording
  * are created first.
  */
-export async function replayCassette(target: ReplayTarget, file: string, interactions: readonly Interaction[], subscriptionId: string): Promise<ReplayResult> {
+export async function replayCassette(
+  target: ReplayTarget,
+  file: string,
+  interactions: readonly Interaction[],
+  subscriptionId: string,
+  notEmulated: readonly NotEmulatedType[] = [],
+): Promise<ReplayResult> {
   const result: ReplayResult = { compared: [], skipped: [], preparedResourceGroups: [], preparedResources: [] };
   const seenResources = new Set<string>();
   const knownGroups = new Set<string>();
@@ -383,12 +408,15 @@ export async function replayCassette(target: ReplayTarget, file: string, interac
     await settle(target, answer);
     const recorded = facets(interaction.status, interaction.responseHeaders, interaction.responseBody);
     const emulator = facets(answer.status, answer.headers, answer.text);
+    const resourceType = resourceTypeOf(url.pathname);
+    const excluded = notEmulatedTypeOf(resourceType, url.pathname, interaction.requestBody, notEmulated);
     result.compared.push({
+      outOfScope: excluded ? excluded.type : undefined,
       file: name,
       index,
       method: interaction.method,
       path: url.pathname,
-      resourceType: resourceTypeOf(url.pathname),
+      resourceType,
       recordedApiVersion,
       sentApiVersion,
       recorded,
@@ -437,6 +465,7 @@ function add(figures: Figures, metric: Metric, value: { matched: number; total: 
 export function summarize(compared: readonly ComparedInteraction[]): ConformanceSummary {
   const summary: ConformanceSummary = { overall: {}, byType: {} };
   for (const item of compared) {
+    if (item.outOfScope !== undefined) continue;
     const typeFigures = (summary.byType[item.resourceType] ??= {});
     for (const metric of METRICS) {
       const value = item.scores[metric];
@@ -486,6 +515,7 @@ function describe(metric: Metric, facet: AnswerFacets, other: AnswerFacets): str
 export function differences(compared: readonly ComparedInteraction[]): Difference[] {
   const out: Difference[] = [];
   for (const item of compared) {
+    if (item.outOfScope !== undefined) continue;
     for (const metric of METRICS) {
       const value = item.scores[metric];
       if (!value || value.matched === value.total) continue;
