@@ -24,22 +24,32 @@ export function recordingFiles(): string[] {
   return files;
 }
 
+/**
+ * Each recording gets an emulator of its own (its world starts empty: storage account names are global, and
+ * several recordings reuse one). The TLS material is made once and copied.
+ */
 export async function runConformance(files: readonly string[] = recordingFiles()): Promise<ReplayResult> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "secure-aml-conformance-"));
-  const emulator = await startEmulator({ dataDir, latency: "none", log: () => undefined });
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "secure-aml-conformance-"));
   const all: ReplayResult = { compared: [], skipped: [], preparedResourceGroups: [], preparedResources: [] };
   try {
     for (const [index, file] of files.entries()) {
-      const subscriptionId = `00000000-0000-4000-8000-${String(index + 1).padStart(12, "0")}`;
-      const result = await replayCassette({ endpoint: emulator.endpoint, caCert: emulator.caCert }, file, loadCassette(file), subscriptionId, NOT_EMULATED);
-      all.compared.push(...result.compared);
-      all.skipped.push(...result.skipped);
-      all.preparedResourceGroups.push(...result.preparedResourceGroups);
-      all.preparedResources.push(...result.preparedResources);
+      const dataDir = path.join(root, String(index));
+      fs.mkdirSync(dataDir);
+      if (index > 0) for (const pem of fs.readdirSync(path.join(root, "0")).filter((name) => name.endsWith(".pem"))) fs.copyFileSync(path.join(root, "0", pem), path.join(dataDir, pem));
+      const emulator = await startEmulator({ dataDir, latency: "none", log: () => undefined });
+      try {
+        const subscriptionId = `00000000-0000-4000-8000-${String(index + 1).padStart(12, "0")}`;
+        const result = await replayCassette({ endpoint: emulator.endpoint, caCert: emulator.caCert }, file, loadCassette(file), subscriptionId, NOT_EMULATED);
+        all.compared.push(...result.compared);
+        all.skipped.push(...result.skipped);
+        all.preparedResourceGroups.push(...result.preparedResourceGroups);
+        all.preparedResources.push(...result.preparedResources);
+      } finally {
+        await emulator.stop();
+      }
     }
   } finally {
-    await emulator.stop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    fs.rmSync(root, { recursive: true, force: true });
   }
   return all;
 }
