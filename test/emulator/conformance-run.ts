@@ -30,7 +30,7 @@ export function recordingFiles(): string[] {
  */
 export async function runConformance(files: readonly string[] = recordingFiles()): Promise<ReplayResult> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "secure-aml-conformance-"));
-  const all: ReplayResult = { compared: [], skipped: [], preparedResourceGroups: [], preparedResources: [] };
+  const all: ReplayResult = { compared: [], skipped: [], preparedResourceGroups: [], preparedResources: [], preparedPrincipals: [] };
   try {
     for (const [index, file] of files.entries()) {
       const dataDir = path.join(root, String(index));
@@ -44,6 +44,7 @@ export async function runConformance(files: readonly string[] = recordingFiles()
         all.skipped.push(...result.skipped);
         all.preparedResourceGroups.push(...result.preparedResourceGroups);
         all.preparedResources.push(...result.preparedResources);
+        all.preparedPrincipals.push(...result.preparedPrincipals);
       } finally {
         await emulator.stop();
       }

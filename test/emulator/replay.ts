@@ -58,6 +58,8 @@ export interface AnswerFacets {
   /** Top-level keys and `properties.*` keys of the body (of its first element for a list). */
   bodyKeys?: string[];
   errorCode?: string;
+  /** The error message (diagnostics only, not compared). */
+  errorMessage?: string;
 }
 
 export interface ComparedInteraction {
@@ -95,6 +97,8 @@ export interface ReplayResult {
    * from the body Azure returned before that GET is replayed.
    */
   preparedResources: string[];
+  /** Directory principals the recording's test made through Microsoft Graph (not replayed), registered in the emulator. */
+  preparedPrincipals: string[];
 }
 
 /** The recordings' own (redacted) subscription; each replay runs in a subscription of its own. */
@@ -192,7 +196,10 @@ function facets(status: number, headers: Record<string, string>, text: string): 
   const body = parseJson(text);
   const out: AnswerFacets = { status, lro: lroPattern(headers) };
   if (isRecord(body)) {
-    if (status >= 400 && isRecord(body.error) && typeof body.error.code === "string") out.errorCode = body.error.code;
+    if (status >= 400 && isRecord(body.error) && typeof body.error.code === "string") {
+      out.errorCode = body.error.code;
+      if (typeof body.error.message === "string") out.errorMessage = body.error.message;
+    }
     if (status < 400) {
       if (isRecord(body.properties) && typeof body.properties.provisioningState === "string") out.provisioningState = body.properties.provisioningState;
       out.bodyKeys = bodyKeys(body);
@@ -294,6 +301,46 @@ async function settle(target: ReplayTarget, answer: RawAnswer): Promise<void> {
   }
 }
 
+/** The recorded bodies of the Python SDK sometimes hold the repr of bytes (`b'{...}'`): the JSON inside. */
+function unwrapPythonBytes(body: string): string {
+  const match = /^b'([\s\S]*)'$/.exec(body);
+  return match ? match[1]!.replace(/\\'/g, "'").replace(/\\\\/g, "\\") : body;
+}
+
+/** Names Azure assigns (private endpoint connections): the recorded name and the emulator's for the same thing. */
+const SERVER_ASSIGNED = /\/privateEndpointConnections\/([^/"?\\]+)/gi;
+
+function assignedNames(text: string): string[] {
+  return [...new Set([...text.matchAll(SERVER_ASSIGNED)].map((match) => match[1]!))];
+}
+
+/** Pairs the server-assigned names of a recorded answer with the emulator's for the same request (in order). */
+function learnAliases(aliases: Map<string, string>, recordedText: string, emulatorText: string): void {
+  const emulatorNames = assignedNames(emulatorText);
+  const known = new Set([...aliases.values()].map((value) => value.toLowerCase()));
+  const recordedNew = assignedNames(recordedText).filter((name) => !aliases.has(name) && !emulatorNames.includes(name));
+  const emulatorNew = emulatorNames.filter((name) => !known.has(name.toLowerCase()) && !recordedText.includes(name));
+  if (recordedNew.length === 0 || recordedNew.length !== emulatorNew.length) return;
+  recordedNew.forEach((name, i) => aliases.set(name, emulatorNew[i]!));
+}
+
+function withAliases(text: string, aliases: ReadonlyMap<string, string>): string {
+  let out = text;
+  for (const [recorded, emulator] of aliases) out = out.split(recorded).join(emulator);
+  return out;
+}
+
+/** The resource paths a path is in, outermost first (".../vaults/v/privateEndpointConnections/c" → vault, connection). */
+function resourcePathsOf(pathname: string): string[] {
+  const segments = pathname.replace(/\/$/, "").split("/");
+  const out: string[] = [];
+  for (let end = segments.length; end > 0; end--) {
+    const candidate = segments.slice(0, end).join("/");
+    if (isResourcePath(candidate)) out.unshift(candidate);
+  }
+  return out;
+}
+
 /** A path that names one resource (not a collection, not an action): an even number of segments after the provider namespace. */
 function isResourcePath(pathname: string): boolean {
   const segments = pathname.split("/").filter(Boolean);
@@ -353,8 +400,11 @@ export async function replayCassette(
   subscriptionId: string,
   notEmulated: readonly NotEmulatedType[] = [],
 ): Promise<ReplayResult> {
-  const result: ReplayResult = { compared: [], skipped: [], preparedResourceGroups: [], preparedResources: [] };
+  const result: ReplayResult = { compared: [], skipped: [], preparedResourceGroups: [], preparedResources: [], preparedPrincipals: [] };
   const seenResources = new Set<string>();
+  const aliases = new Map<string, string>();
+  /** Resources whose creation referenced a not-emulated type (e.g. an endpoint to a private link service), with that type. */
+  const tainted = new Map<string, string>();
   const knownGroups = new Set<string>();
   const pollUrls = new Set<string>();
   const name = path.basename(file);
@@ -363,6 +413,14 @@ export async function replayCassette(
     const url = new URL(interaction.uri);
     if (url.host !== MANAGEMENT_HOST) {
       skip(`not management plane (${url.host})`);
+      // A principal Microsoft Graph created for the test: the emulator's directory gets it too.
+      const made = parseJson(interaction.responseBody);
+      const objectId = isRecord(made) ? (made.objectId ?? made.id) : undefined;
+      if (/graph\./.test(url.host) && interaction.method === "POST" && interaction.status < 300 && typeof objectId === "string") {
+        const principalType = isRecord(made) && typeof made.objectType === "string" ? made.objectType : "ServicePrincipal";
+        const seeded = await send(target, "POST", "/_emulator/principals", JSON.stringify({ principalId: objectId, principalType }), {});
+        if (seeded.status === 204) result.preparedPrincipals.push(`${name}: ${objectId}`);
+      }
       continue;
     }
     const recordedPollHeaders = [interaction.responseHeaders["azure-asyncoperation"], interaction.responseHeaders["location"]];
@@ -392,26 +450,34 @@ export async function replayCassette(
     const headers: Record<string, string> = {};
     for (const header of FORWARDED_HEADERS) if (interaction.requestHeaders[header] !== undefined) headers[header] = interaction.requestHeaders[header]!;
     const recordedApiVersion = apiVersionOf(interaction.uri);
-    const pathAndQuery = withoutCanaryRegions(pathname + url.search);
-    const requestBody = interaction.requestBody === null ? null : withoutCanaryRegions(inOurSubscription(interaction.requestBody));
-    const resourceKey = isResourcePath(pathname) ? pathname.toLowerCase().replace(/\/$/, "") : undefined;
-    if (resourceKey !== undefined && !seenResources.has(resourceKey)) {
-      seenResources.add(resourceKey);
-      if (interaction.method === "GET" && interaction.status === 200) {
-        const prepared = await prepareResource(target, pathAndQuery, inOurSubscription(interaction.responseBody));
-        if (prepared) result.preparedResources.push(`${name}: ${url.pathname}`);
-      }
+    const pathAndQuery = withAliases(withoutCanaryRegions(pathname + url.search), aliases);
+    const requestBody = interaction.requestBody === null ? null : withAliases(withoutCanaryRegions(inOurSubscription(unwrapPythonBytes(interaction.requestBody))), aliases);
+    // The resource addressed and its ancestors: one the test made before the recording is created from the
+    // first answer Azure gave to a GET of it.
+    for (const resourcePath of resourcePathsOf(url.pathname)) {
+      const key = resourcePath.toLowerCase();
+      if (seenResources.has(key)) continue;
+      seenResources.add(key);
+      const first = interactions.find((candidate) => candidate.uri.includes(MANAGEMENT_HOST) && new URL(candidate.uri).pathname.toLowerCase() === key);
+      if (first?.method !== "GET" || first.status !== 200) continue;
+      const firstUrl = new URL(first.uri);
+      const prepared = await prepareResource(target, withAliases(inOurSubscription(firstUrl.pathname) + firstUrl.search, aliases), inOurSubscription(first.responseBody));
+      if (prepared) result.preparedResources.push(`${name}: ${resourcePath}`);
     }
     const sent = await sendAtSupportedApiVersion(target, interaction.method, pathAndQuery, requestBody, headers);
     const answer = sent.answer;
     const sentApiVersion = sent.apiVersion ?? recordedApiVersion;
     await settle(target, answer);
+    learnAliases(aliases, interaction.responseBody, answer.text);
     const recorded = facets(interaction.status, interaction.responseHeaders, interaction.responseBody);
     const emulator = facets(answer.status, answer.headers, answer.text);
     const resourceType = resourceTypeOf(url.pathname);
     const excluded = notEmulatedTypeOf(resourceType, url.pathname, interaction.requestBody, notEmulated);
+    const resourceKey = url.pathname.toLowerCase().replace(/\/$/, "");
+    if (excluded && interaction.method === "PUT") tainted.set(resourceKey, excluded.type);
+    const taintedBy = [...tainted].find(([key]) => resourceKey === key || resourceKey.startsWith(`${key}/`))?.[1];
     result.compared.push({
-      outOfScope: excluded ? excluded.type : undefined,
+      outOfScope: excluded?.type ?? taintedBy,
       file: name,
       index,
       method: interaction.method,

@@ -1302,7 +1302,12 @@ function writeTargetConnection(ctx: HandlerContext, targetId: string, endpoint: 
 }
 
 /** Target types whose private endpoint connections are also child resources in the emulator. */
-const CONNECTION_CHILD_TYPES = new Set(["microsoft.insights/privatelinkscopes"]);
+const CONNECTION_CHILD_TYPES = new Set([
+  "microsoft.insights/privatelinkscopes",
+  "microsoft.storage/storageaccounts",
+  "microsoft.keyvault/vaults",
+  "microsoft.containerregistry/registries",
+]);
 
 function removeTargetConnection(store: ResourceStore, targetId: string, endpointId: string): void {
   const target = store.get(targetId);
