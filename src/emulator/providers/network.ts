@@ -433,6 +433,11 @@ const publicIpHandler: ResourceTypeHandler = {
     const tier = matchEnum(asString(skuInput.tier) ?? "Regional", ["Regional", "Global"], "sku.tier");
     const allocation = matchEnum(asString(input.publicIPAllocationMethod) ?? "Dynamic", ["Static", "Dynamic"], "publicIPAllocationMethod");
     const version = matchEnum(asString(input.publicIPAddressVersion) ?? "IPv4", ["IPv4", "IPv6"], "publicIPAddressVersion");
+    // Basic SKU public IPs are retired: none can be created since 31 March 2025 (new subscriptions have a quota
+    // of 0), with this answer; existing ones keep working until they are upgraded.
+    if (!req.existing && skuName === "Basic" && version === "IPv4") {
+      throw badRequest("IPv4BasicSkuPublicIpCountLimitReached", "Cannot create more than 0 IPv4 Basic SKU public IP addresses for this subscription in this region.");
+    }
     if (skuName === "Standard" && allocation !== "Static") {
       throw badRequest("StandardSkuPublicIPAddressesMustBeStatic", `Standard sku publicIp ${ctx.id} must have AllocationMethod set to Static.`);
     }
@@ -1099,6 +1104,9 @@ function checkTarget(ctx: HandlerContext, plan: ConnectionPlan): ResourceRecord 
   return target;
 }
 
+/** The first api-version (of those the emulator serves) whose spec has no private endpoint resourceGuid. */
+const PRIVATE_ENDPOINT_GUID_DROPPED = "2023-09-01";
+
 const APPROVED_STATE = { status: "Approved", description: "Auto-Approved", actionsRequired: "None" };
 
 const privateEndpointHandler: ResourceTypeHandler = {
@@ -1108,6 +1116,16 @@ const privateEndpointHandler: ResourceTypeHandler = {
   lro: ASYNC_LRO,
   // Private endpoints take about a minute in Azure (the wizard's measured runs; no Microsoft figure).
   latency: latencyOf(PRIVATE_ENDPOINT),
+  view(ctx, record) {
+    // Azure answers resourceGuid (recorded at 2020-07-01); the 2024-01-01 spec no longer lists it, so newer
+    // api-versions are answered without it (spec validation treats unknown properties as errors).
+    if (ctx.apiVersion >= PRIVATE_ENDPOINT_GUID_DROPPED) {
+      const body = clone(record.body);
+      delete asObject(body.properties).resourceGuid;
+      return body;
+    }
+    return record.body;
+  },
   put(ctx, req) {
     const input = propertiesOf(req.body);
     const location = asString(req.body.location) ?? asString(req.existing?.body.location);
@@ -1170,6 +1188,7 @@ const privateEndpointHandler: ResourceTypeHandler = {
       ipConfigurations: clone(asArray(input.ipConfigurations)),
       applicationSecurityGroups: clone(asArray(input.applicationSecurityGroups)),
       customNetworkInterfaceName: asString(input.customNetworkInterfaceName) ?? "",
+      resourceGuid: resourceGuidOf(ctx, req.existing),
     };
     return body;
   },

@@ -4,7 +4,7 @@
 // The connections themselves are made by private endpoints (network-private-endpoints.ts). Rules and messages:
 // docs/emulator-services.md ("Private endpoint connections on the target").
 import { ArmError, type ActionResponse, type HandlerContext, type JsonObject, type ResourceRecord, type ResourceTypeHandler } from "../types.js";
-import { latencyOf } from "../../durations.js";
+import { latencyOf, type DurationType } from "../../durations.js";
 import { clone, isObject, optionalString, section } from "./service-common.js";
 
 const CONNECTION_STATES = ["Approved", "Rejected", "Pending", "Disconnected"] as const;
@@ -78,7 +78,7 @@ export function connectionHandler(options: ConnectionTypeOptions): ResourceTypeH
     apiVersions: options.apiVersions,
     location: "none",
     lro: options.lro,
-    latency: latencyOf("Microsoft.Insights/privateLinkScopes/privateEndpointConnections"),
+    latency: latencyOf(type as DurationType),
     put(_ctx, req) {
       if (!req.existing) {
         throw new ArmError(
