@@ -287,6 +287,20 @@ function withoutCanaryRegions(text: string): string {
   return CANARY_REGIONS.reduce((current, [pattern, region]) => current.replace(pattern, region), text);
 }
 
+/**
+ * Basic SKU public IPs were retired after the recordings were made (no new one since 31 March 2025): a
+ * recorded public IP write is replayed as the Standard, static address Azure requires today.
+ */
+function withoutRetiredSkus(pathname: string, body: string | null): string | null {
+  if (body === null || !/\/providers\/Microsoft\.Network\/publicIPAddresses\/[^/]+$/i.test(pathname)) return body;
+  const parsed = parseJson(body);
+  if (!isRecord(parsed)) return body;
+  const sku = isRecord(parsed.sku) ? parsed.sku : {};
+  if (sku.name !== undefined && sku.name !== "Basic") return body;
+  const properties = isRecord(parsed.properties) ? parsed.properties : {};
+  return JSON.stringify({ ...parsed, sku: { ...sku, name: "Standard" }, properties: { ...properties, publicIPAllocationMethod: "Static" } });
+}
+
 const FORWARDED_HEADERS = ["if-match", "if-none-match"];
 
 /** Polls the emulator's own Azure-AsyncOperation / Location until the operation it started is over. */
@@ -451,7 +465,8 @@ export async function replayCassette(
     for (const header of FORWARDED_HEADERS) if (interaction.requestHeaders[header] !== undefined) headers[header] = interaction.requestHeaders[header]!;
     const recordedApiVersion = apiVersionOf(interaction.uri);
     const pathAndQuery = withAliases(withoutCanaryRegions(pathname + url.search), aliases);
-    const requestBody = interaction.requestBody === null ? null : withAliases(withoutCanaryRegions(inOurSubscription(unwrapPythonBytes(interaction.requestBody))), aliases);
+    const recordedBody = interaction.requestBody === null ? null : withAliases(withoutCanaryRegions(inOurSubscription(unwrapPythonBytes(interaction.requestBody))), aliases);
+    const requestBody = interaction.method === "PUT" ? withoutRetiredSkus(url.pathname, recordedBody) : recordedBody;
     // The resource addressed and its ancestors: one the test made before the recording is created from the
     // first answer Azure gave to a GET of it.
     for (const resourcePath of resourcePathsOf(url.pathname)) {

@@ -258,8 +258,9 @@ export const insightsProvider: EmulatorProvider = {
       type: SCOPED_RESOURCE_TYPE,
       apiVersions: SCOPE_API_VERSIONS,
       location: "none",
-      // PrivateLinkScopedResources_CreateOrUpdate: long-running; _Delete answers 200 at once (recorded).
-      lro: { put: "async", delete: "sync", header: "Azure-AsyncOperation" },
+      // PrivateLinkScopedResources_CreateOrUpdate: long-running, answered 200 without async headers and
+      // provisioningState Provisioning (the client re-reads it); _Delete answers 200 at once (recorded).
+      lro: { put: "async", delete: "sync", createStatus: 200, pendingState: { create: "Provisioning" } },
       latency: latencyOf(SCOPED_RESOURCE_TYPE),
       put(ctx, req) {
         return scopedResourceBody(ctx, req.body);
