@@ -10,6 +10,7 @@ import { ExitCode, InputError, type ExitCodeValue, type InputProblem } from "../
 import { FaultSpecError, parseFaultSpec } from "./faults.js";
 import { startEmulator, type RunningEmulator } from "./server.js";
 import type { LatencyProfile } from "./latency.js";
+import type { EmulatorProvider } from "./types.js";
 
 export interface EmulatorCommandOptions {
   /** TCP port on 127.0.0.1; 0 or absent = a free port. */
@@ -25,8 +26,8 @@ export interface EmulatorCommandOptions {
   faults?: string;
   validateSpecs?: boolean;
   output?: string;
-  /** Registers the synthetic Microsoft.EmulatorTest provider (the core's tests). */
-  testProvider?: boolean;
+  /** Providers registered besides the registry's (the tests' synthetic provider; not a command-line flag). */
+  extraProviders?: EmulatorProvider[];
   /** Stop when stdin ends (a parent process that dies closes the pipe). */
   exitOnStdinEnd?: boolean;
 }
@@ -46,7 +47,6 @@ export interface ValidatedEmulatorOptions {
   faults: string;
   validateSpecs: boolean;
   output: "json" | "text";
-  testProvider: boolean;
   exitOnStdinEnd: boolean;
 }
 
@@ -97,7 +97,6 @@ export function validateEmulatorOptions(options: EmulatorCommandOptions): Valida
     faults,
     validateSpecs: options.validateSpecs ?? false,
     output: output as "json" | "text",
-    testProvider: options.testProvider ?? false,
     exitOnStdinEnd: options.exitOnStdinEnd ?? false,
   };
 }
@@ -118,7 +117,7 @@ export async function runEmulatorCommand(options: EmulatorCommandOptions, io?: P
     timeScale: validated.timeScale,
     faults: validated.faults,
     validateSpecs: validated.validateSpecs,
-    testProvider: validated.testProvider,
+    extraProviders: options.extraProviders,
     log: err,
   });
   if (validated.validateSpecs || validated.output === "text") err(emulator.specValidation.note);
@@ -164,7 +163,6 @@ export function parseEmulatorArgv(argv: string[]): EmulatorCommandOptions {
         faults: { type: "string" },
         "validate-specs": { type: "boolean" },
         output: { type: "string" },
-        "test-provider": { type: "boolean" },
         "exit-on-stdin-end": { type: "boolean" },
       },
     });
@@ -176,7 +174,6 @@ export function parseEmulatorArgv(argv: string[]): EmulatorCommandOptions {
       faults: values.faults,
       validateSpecs: values["validate-specs"],
       output: values.output,
-      testProvider: values["test-provider"],
       exitOnStdinEnd: values["exit-on-stdin-end"],
     };
   } catch (error) {

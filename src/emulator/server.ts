@@ -49,7 +49,6 @@ import {
   subscriptionBody,
   SUBSCRIPTIONS_API_VERSIONS,
 } from "./providers/resources.js";
-import { testProvider as emulatorTestProvider } from "./test-provider.js";
 import { seedPrincipal } from "./providers/principals.js";
 
 /** The subscription the emulator lists by default. Any GUID-form subscription ID is accepted and exists. */
@@ -67,8 +66,8 @@ export interface EmulatorOptions {
   faults?: string;
   /** Validate request and response bodies against Microsoft's specs (needs src/emulator/spec-validation.ts and the specs folder). */
   validateSpecs?: boolean;
-  /** Registers Microsoft.EmulatorTest, the synthetic provider the core's own tests use. */
-  testProvider?: boolean;
+  /** Providers registered besides the registry's (the tests' synthetic Microsoft.EmulatorTest, test/helpers/test-provider.ts). */
+  extraProviders?: EmulatorProvider[];
   /** Replaces the provider registry (default: providers/index.ts). */
   providers?: EmulatorProvider[];
   /** Diagnostics (spec findings, validation status); default: stderr. */
@@ -1530,7 +1529,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   const tls = await ensureTlsMaterial(dataDir);
   const world = World.load(dataDir);
   const providers = [...(options.providers ?? allProviders)];
-  if (options.testProvider) providers.push(emulatorTestProvider);
+  providers.push(...(options.extraProviders ?? []));
   let validator: SpecValidator | undefined;
   let note = "spec validation off (not requested)";
   if (options.validateSpecs) {

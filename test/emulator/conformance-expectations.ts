@@ -43,7 +43,8 @@ export const ACCEPTED: readonly AcceptedDifference[] = [
   {
     file: /^role__/,
     request: /roleDefinitions$/,
-    reason: "Listing role definitions by name ($filter=roleName) is not emulated: secure-aml addresses built-in roles by their fixed IDs.",
+    reason:
+      "Role definitions listed at a resource group's scope: the emulator serves the built-in definitions at the subscription's scope only (where secure-aml reads them).",
   },
   {
     file: /^vm__test_vm_create_existing_nic/,

@@ -260,6 +260,12 @@ function supportedVersionsFrom(text: string): string[] {
   return [...new Set(supportedPart.match(/\d{4}-\d{2}-\d{2}(-preview)?/g) ?? [])];
 }
 
+/** The resource group a recorded URI addresses itself (not something inside it), if any. */
+function resourceGroupPathOf(uri: string): string | undefined {
+  const match = /^\/subscriptions\/[^/]+\/resourcegroups\/([^/]+)\/?$/i.exec(new URL(uri).pathname);
+  return match ? decodeURIComponent(match[1]!) : undefined;
+}
+
 function resourceGroupOf(pathname: string): string | undefined {
   const match = /^\/subscriptions\/[^/]+\/resourcegroups\/([^/?]+)/i.exec(pathname);
   return match ? decodeURIComponent(match[1]!) : undefined;
@@ -455,8 +461,15 @@ export async function replayCassette(
       knownGroups.add(group.toLowerCase());
       const createdHere = isGroupItself && interaction.method === "PUT";
       if (!createdHere && !(interaction.status === 404 && /ResourceGroupNotFound/.test(interaction.responseBody))) {
-        const location = interactions.map((candidate) => locationIn(candidate.requestBody)).find((found) => found !== undefined) ?? "westus";
-        const created = await send(target, "PUT", `/subscriptions/${subscriptionId}/resourcegroups/${encodeURIComponent(group)}?api-version=2021-04-01`, JSON.stringify({ location }), {});
+        // The group as Azure showed it (location and the test framework's tags), else a location the recording uses.
+        const shown = interactions.find((candidate) => candidate.method === "GET" && candidate.status === 200 && resourceGroupPathOf(candidate.uri)?.toLowerCase() === group.toLowerCase());
+        const shownBody = shown ? parseJson(shown.responseBody) : undefined;
+        const location =
+          (isRecord(shownBody) && typeof shownBody.location === "string" ? shownBody.location : undefined) ??
+          interactions.map((candidate) => locationIn(candidate.requestBody)).find((found) => found !== undefined) ??
+          "westus";
+        const tags = isRecord(shownBody) && isRecord(shownBody.tags) ? shownBody.tags : undefined;
+        const created = await send(target, "PUT", `/subscriptions/${subscriptionId}/resourcegroups/${encodeURIComponent(group)}?api-version=2021-04-01`, JSON.stringify({ location: withoutCanaryRegions(location), tags }), {});
         if (created.status >= 300) throw new Error(`${name}: could not create resource group ${group} (${location}): ${created.status} ${created.text}`);
         result.preparedResourceGroups.push(`${name}: ${group}`);
       }

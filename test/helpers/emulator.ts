@@ -100,6 +100,8 @@ export function staticTestCredential(): TokenCredential {
 }
 
 const ENTRY = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../src/emulator/entry.js");
+/** The same entry with the synthetic Microsoft.EmulatorTest provider (test-only, see emulator-entry.ts). */
+const TEST_PROVIDER_ENTRY = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "emulator-entry.js");
 const START_TIMEOUT_MS = 60_000;
 
 function rawRequest(endpoint: string, ca: string, method: string, pathAndQuery: string, body?: unknown, headers: Record<string, string> = {}): Promise<RawResponse> {
@@ -149,12 +151,11 @@ export async function startTestEmulator(opts: TestEmulatorOptions = {}): Promise
   }
   const ownsDataDir = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), "secure-aml-emulator-")));
-  const args = [ENTRY, "--port", "0", "--data", dataDir, "--output", "json", "--exit-on-stdin-end"];
+  const args = [opts.testProvider ? TEST_PROVIDER_ENTRY : ENTRY, "--port", "0", "--data", dataDir, "--output", "json", "--exit-on-stdin-end"];
   if (opts.latency) args.push("--latency", opts.latency);
   if (opts.timeScale !== undefined) args.push("--time-scale", String(opts.timeScale));
   if (opts.faults !== undefined) args.push("--faults", opts.faults);
   if (opts.validateSpecs) args.push("--validate-specs");
-  if (opts.testProvider) args.push("--test-provider");
   const child: ChildProcess = spawn(process.execPath, args, { stdio: ["pipe", "pipe", "pipe"] });
   // The child must never keep a test process alive (e.g. when a test forgot stop(), or an `after` hook threw
   // before reaching it): unreferenced, the test process can exit, which closes the child's stdin, and the

@@ -117,6 +117,8 @@ export const containerRegistryProvider: EmulatorProvider = {
       // Registries_Create/Update/Delete: the spec allows long-running answers, but Azure answers them 200 at once
       // (recorded: create 200 Succeeded without async headers, delete 200).
       lro: { put: "sync", delete: "sync", createStatus: 200 },
+      // Registries carry ARM's systemData (recorded; in the 2023-07-01 spec's Resource).
+      systemData: true,
       latency: latencyOf(REGISTRY_TYPE),
       put(ctx, req) {
         checkName(ctx);
@@ -152,6 +154,7 @@ export const containerRegistryProvider: EmulatorProvider = {
       targetType: REGISTRY_TYPE,
       apiVersions: API_VERSIONS,
       lro: { put: "async", delete: "async", header: "Azure-AsyncOperation", deleteHeader: "Location" },
+      systemData: true,
     }),
   ],
   routes: [

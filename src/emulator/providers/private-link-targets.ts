@@ -19,6 +19,8 @@ export interface ConnectionTypeOptions {
    * 400 InvalidValuesForRequestParameters).
    */
   refuseReapproval?: boolean;
+  /** The connection carries ARM's systemData (registries: recorded, and in their spec's ProxyResource). */
+  systemData?: boolean;
 }
 
 function invalidStatus(): ArmError {
@@ -78,6 +80,7 @@ export function connectionHandler(options: ConnectionTypeOptions): ResourceTypeH
     apiVersions: options.apiVersions,
     location: "none",
     lro: options.lro,
+    systemData: options.systemData,
     latency: latencyOf(type as DurationType),
     put(_ctx, req) {
       if (!req.existing) {
