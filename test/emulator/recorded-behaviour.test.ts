@@ -138,7 +138,7 @@ describe("private endpoint connections on the target", () => {
     await createTutorialVnet(fixture, rg);
     const { ContainerRegistryManagementClient } = await import("@azure/arm-containerregistry");
     const acr = new ContainerRegistryManagementClient(fixture.emulator.credential, fixture.subscriptionId, fixture.emulator.clientOptions);
-    const raw = await fixture.emulator.raw("PUT", `/subscriptions/${fixture.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.ContainerRegistry/registries/crtargetpe01?api-version=2023-07-01`, {
+    const raw = await fixture.emulator.raw("PUT", `/subscriptions/${fixture.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.ContainerRegistry/registries/crtargetpe01?api-version=2025-11-01`, {
       body: { location: REGION, sku: { name: "Premium" } },
     });
     assert.equal(raw.status, 200);

@@ -31,8 +31,8 @@ import {
   resourceGuidOf,
   subnetOf,
   usedAddresses,
+  subnetRanges,
 } from "./network-shared.js";
-import { subnetRanges } from "./network-vnets.js";
 
 // Network interfaces
 

@@ -30,8 +30,9 @@ import {
   patchTags,
   requireRecord,
   resourceGuidOf,
+  subnetRanges,
 } from "./network-shared.js";
-import { bastionSubnetTooSmall, subnetRanges } from "./network-vnets.js";
+import { bastionSubnetTooSmall } from "./network-vnets.js";
 
 // Public IP addresses
 

@@ -9,9 +9,12 @@ import {
   clone,
   invalidReference,
   ipv4ToNumber,
+  isIpv6Prefix,
   isObject,
+  lastSegment,
   locationAndTags,
   numberToIpv4,
+  parseIpv4Prefix,
   patchBase,
   propertiesOf,
   refId,
@@ -20,8 +23,8 @@ import {
   subnetPrefixes,
   vnetIdOfSubnet,
   weakEtag,
+  type Ipv4Range,
 } from "./network-common.js";
-import { subnetRanges } from "./network-vnets.js";
 
 export const VNET = "Microsoft.Network/virtualNetworks";
 export const SUBNET = "Microsoft.Network/virtualNetworks/subnets";
@@ -163,4 +166,22 @@ export function subnetOf(store: ResourceStore, subnetId: string | undefined, ref
   // Network RP resolves references only within the referring resource's region.
   if (!vnet || !sameRegion(asString(vnet.body.location), location)) throw invalidReference(subnet.id, referringId);
   return subnet;
+}
+
+/** The IPv4 ranges of a subnet (IPv6 prefixes are accepted without range checks); smaller than /29 is refused. */
+export function subnetRanges(subnetId: string, properties: JsonObject): Ipv4Range[] {
+  const name = lastSegment(subnetId);
+  const ranges: Ipv4Range[] = [];
+  for (const prefix of subnetPrefixes(properties)) {
+    if (isIpv6Prefix(prefix)) continue;
+    const range = parseIpv4Prefix(prefix, subnetId);
+    if (range.prefixLength > SMALLEST_SUBNET_PREFIX) {
+      throw badRequest(
+        "NetcfgInvalidSubnet",
+        `Subnet ${name} is not valid in virtual network ${lastSegment(vnetIdOfSubnet(subnetId) ?? "")}: the prefix ${prefix} is smaller than the smallest supported subnet (/29).`,
+      );
+    }
+    ranges.push(range);
+  }
+  return ranges;
 }

@@ -40,7 +40,6 @@ import {
   BASTION_MAX_PREFIX_LENGTH,
   NIC,
   PRIVATE_ENDPOINT,
-  SMALLEST_SUBNET_PREFIX,
   SUBNET,
   SUBNET_USER_TYPES,
   VNET,
@@ -50,6 +49,7 @@ import {
   requireRecord,
   resourceGuidOf,
   sameChildProperties,
+  subnetRanges,
 } from "./network-shared.js";
 
 // Subnets
@@ -112,23 +112,6 @@ export function normalizeSubnetProperties(ctx: HandlerContext, subnetId: string,
 }
 
 /** Parses a subnet's IPv4 prefixes, enforcing the smallest size; IPv6 prefixes pass unchecked. */
-export function subnetRanges(subnetId: string, properties: JsonObject): Ipv4Range[] {
-  const name = lastSegment(subnetId);
-  const ranges: Ipv4Range[] = [];
-  for (const prefix of subnetPrefixes(properties)) {
-    if (isIpv6Prefix(prefix)) continue;
-    const range = parseIpv4Prefix(prefix, subnetId);
-    if (range.prefixLength > SMALLEST_SUBNET_PREFIX) {
-      throw badRequest(
-        "NetcfgInvalidSubnet",
-        `Subnet ${name} is not valid in virtual network ${lastSegment(vnetIdOfSubnet(subnetId) ?? "")}: the prefix ${prefix} is smaller than the smallest supported subnet (/29).`,
-      );
-    }
-    ranges.push(range);
-  }
-  return ranges;
-}
-
 export function vnetRanges(vnetId: string, vnetBody: JsonObject): Ipv4Range[] {
   const prefixes = asArray(asObject(propertiesOf(vnetBody).addressSpace).addressPrefixes).filter((item): item is string => typeof item === "string");
   return prefixes.filter((prefix) => !isIpv6Prefix(prefix)).map((prefix) => parseIpv4Prefix(prefix, vnetId));
