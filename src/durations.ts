@@ -115,7 +115,7 @@ export const REALISTIC_SECONDS = {
     create: 30,
     update: 10,
     delete: 15,
-    source: "estimate: `az acr create` ≈ 20–40 s (Premium slightly longer)",
+    source: "Registries_Create/Update/Delete answer 200 at once (recorded, Azure CLI); figures unused",
   },
   "Microsoft.MachineLearningServices/workspaces": {
     create: 90,
@@ -139,13 +139,31 @@ export const REALISTIC_SECONDS = {
     create: 5,
     update: 5,
     delete: 30,
-    source: "PUT synchronous, delete long-running (spec); delete: estimate",
+    source: "PUT synchronous (spec); delete answers 200 at once (recorded, Azure CLI); figures unused",
   },
   "Microsoft.Insights/privateLinkScopes/scopedResources": {
     create: 10,
     update: 10,
     delete: 10,
-    source: "long-running in the spec; estimate",
+    source: "long-running in the spec, delete answers 200 at once (recorded); estimate",
+  },
+  "Microsoft.Storage/storageAccounts/privateEndpointConnections": {
+    create: 1,
+    update: 1,
+    delete: 1,
+    source: "approve/reject and delete answer 200 at once (recorded, Azure CLI); figures unused",
+  },
+  "Microsoft.KeyVault/vaults/privateEndpointConnections": {
+    create: 1,
+    update: 1,
+    delete: 1,
+    source: "PrivateEndpointConnections_Put answers 200 (spec); figures unused",
+  },
+  "Microsoft.ContainerRegistry/registries/privateEndpointConnections": {
+    create: 10,
+    update: 10,
+    delete: 10,
+    source: "long-running (recorded: 201 + Azure-AsyncOperation, delete 202 + Location); estimate",
   },
   "Microsoft.Insights/privateLinkScopes/privateEndpointConnections": {
     create: 10,

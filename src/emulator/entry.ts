@@ -12,6 +12,7 @@ import { FaultSpecError, parseFaultSpec } from "./faults.js";
 import { startEmulator, type RunningEmulator } from "./server.js";
 import type { LatencyProfile } from "./latency.js";
 import { WorldFileError, freshSubscriptionWorld, loadWorldFile, type WorldSettings } from "./world.js";
+import type { EmulatorProvider } from "./types.js";
 
 export interface EmulatorCommandOptions {
   /** TCP port on 127.0.0.1; 0 or absent = a free port. */
@@ -27,8 +28,8 @@ export interface EmulatorCommandOptions {
   faults?: string;
   validateSpecs?: boolean;
   output?: string;
-  /** Registers the synthetic Microsoft.EmulatorTest provider (the core's tests). */
-  testProvider?: boolean;
+  /** Providers registered besides the registry's (the tests' synthetic provider; not a command-line flag). */
+  extraProviders?: EmulatorProvider[];
   /** Stop when stdin ends (a parent process that dies closes the pipe). */
   exitOnStdinEnd?: boolean;
   /** A world file (docs/emulator.md, "The world file"): registered providers, quotas, sizes, permissions, taken names. */
@@ -52,7 +53,6 @@ export interface ValidatedEmulatorOptions {
   faults: string;
   validateSpecs: boolean;
   output: "json" | "text";
-  testProvider: boolean;
   exitOnStdinEnd: boolean;
   /** The world from --world or --fresh-subscription; undefined keeps the data directory's (or the default). */
   world?: WorldSettings;
@@ -118,7 +118,6 @@ export function validateEmulatorOptions(options: EmulatorCommandOptions): Valida
     faults,
     validateSpecs: options.validateSpecs ?? false,
     output: output as "json" | "text",
-    testProvider: options.testProvider ?? false,
     exitOnStdinEnd: options.exitOnStdinEnd ?? false,
     ...(world !== undefined ? { world } : {}),
   };
@@ -140,7 +139,7 @@ export async function runEmulatorCommand(options: EmulatorCommandOptions, io?: P
     timeScale: validated.timeScale,
     faults: validated.faults,
     validateSpecs: validated.validateSpecs,
-    testProvider: validated.testProvider,
+    extraProviders: options.extraProviders,
     log: err,
     ...(validated.world !== undefined ? { world: validated.world } : {}),
   });
@@ -187,7 +186,6 @@ export function parseEmulatorArgv(argv: string[]): EmulatorCommandOptions {
         faults: { type: "string" },
         "validate-specs": { type: "boolean" },
         output: { type: "string" },
-        "test-provider": { type: "boolean" },
         "exit-on-stdin-end": { type: "boolean" },
         world: { type: "string" },
         "fresh-subscription": { type: "boolean" },
@@ -201,7 +199,6 @@ export function parseEmulatorArgv(argv: string[]): EmulatorCommandOptions {
       faults: values.faults,
       validateSpecs: values["validate-specs"],
       output: values.output,
-      testProvider: values["test-provider"],
       exitOnStdinEnd: values["exit-on-stdin-end"],
       world: values.world,
       freshSubscription: values["fresh-subscription"],

@@ -48,9 +48,9 @@ import {
   subscriptionBody,
   SUBSCRIPTIONS_API_VERSIONS,
 } from "./providers/resources.js";
-import { testProvider as emulatorTestProvider } from "./test-provider.js";
 import { PROVIDER_REGISTRATION_SECONDS, SubscriptionWorld, vmSizeInfo, type WorldSettings } from "./world.js";
 import { PERMISSIONS_API_VERSIONS, providerBody, subscriptionWorldProviders, vmVcpus } from "./providers/subscription.js";
+import { seedPrincipal } from "./providers/principals.js";
 
 /** The subscription the emulator lists by default. Any GUID-form subscription ID is accepted and exists. */
 export const EMULATOR_SUBSCRIPTION_ID = "00000000-0000-4000-8000-0000000000e1";
@@ -67,8 +67,8 @@ export interface EmulatorOptions {
   faults?: string;
   /** Validate request and response bodies against Microsoft's specs (needs src/emulator/spec-validation.ts and the specs folder). */
   validateSpecs?: boolean;
-  /** Registers Microsoft.EmulatorTest, the synthetic provider the core's own tests use. */
-  testProvider?: boolean;
+  /** Providers registered besides the registry's (the tests' synthetic Microsoft.EmulatorTest, test/helpers/test-provider.ts). */
+  extraProviders?: EmulatorProvider[];
   /** Replaces the provider registry (default: providers/index.ts). */
   providers?: EmulatorProvider[];
   /** Diagnostics (spec findings, validation status); default: stderr. */
@@ -933,6 +933,8 @@ export class ArmEmulator {
     await this.validateRequest(state);
     this.checkExclusive(handler, ctx.id, existing);
     const location = this.checkLocation(handler, state.body, existing);
+    const failed = this.failedPrecondition(state, handler, existing);
+    if (failed) return this.preconditionFailed(state, handler, ctx, existing, failed);
     const stored = await handler.put(ctx, { existing, body: state.body });
     return this.completeWrite(state, handler, ctx, existing, stored, location, state.body, existing ? "update" : "create");
   }
@@ -943,8 +945,56 @@ export class ArmEmulator {
     }
     await this.validateRequest(state);
     this.checkExclusive(handler, ctx.id, existing);
+    const failed = this.failedPrecondition(state, handler, existing);
+    if (failed) return this.preconditionFailed(state, handler, ctx, existing, failed);
     const stored = await handler.patch(ctx, { existing, body: state.body ?? {} });
     return this.completeWrite(state, handler, ctx, existing, stored, undefined, state.body ?? {}, "update", true);
+  }
+
+  /**
+   * `If-None-Match: *` on an existing resource, `If-Match` on a missing one or with another etag: the
+   * message of the failed precondition (ARM's PreconditionFailed), else undefined.
+   */
+  private failedPrecondition(state: RequestState, handler: ResourceTypeHandler, existing: ResourceRecord | undefined): string | undefined {
+    const ifNoneMatch = state.headers["if-none-match"]?.trim();
+    const ifMatch = state.headers["if-match"]?.trim();
+    const bare = (etag: string) => etag.replace(/^W\//, "").replace(/^"|"$/g, "");
+    if (ifNoneMatch === "*" && existing) return `The resource '${existing.name}' already exists (If-None-Match: *).`;
+    if (ifMatch === undefined || ifMatch === "") return undefined;
+    if (!existing) return `The resource does not exist (If-Match: ${ifMatch}).`;
+    if (ifMatch === "*") return undefined;
+    const current = existing.body.etag;
+    if (typeof current === "string" && bare(current) !== bare(ifMatch)) {
+      return `The resource '${existing.name}' has been modified (etag mismatch): If-Match ${ifMatch}, current ${current}.`;
+    }
+    return undefined;
+  }
+
+  /** 412 PreconditionFailed; for `acceptedWrites` types (private DNS), a 202 whose operation fails with it. */
+  private preconditionFailed(state: RequestState, handler: ResourceTypeHandler, ctx: HandlerContext, existing: ResourceRecord | undefined, message: string): Reply {
+    if (!handler.lro.acceptedWrites || handler.lro.put === "sync") throw new ArmError(412, "PreconditionFailed", message);
+    // Detached: the operation touches no record (the resource stays as it was, or absent).
+    const now = Date.now();
+    const operation: OperationRecord = {
+      id: randomUUID(),
+      kind: existing ? "update" : "create",
+      resourceId: ctx.id,
+      resourceType: handler.type,
+      subscriptionId: ctx.subscriptionId,
+      namespace: handler.type.split("/")[0]!,
+      location: existing ? this.locationOf(existing) : "global",
+      apiVersion: state.apiVersion ?? ctx.apiVersion,
+      startedAt: now,
+      endsAt: now,
+      status: "InProgress",
+      detached: true,
+      failAtEnd: true,
+      error: { code: "PreconditionFailed", message },
+    };
+    this.world.operations.set(operation.id, operation);
+    this.world.markDirty();
+    const headers: Record<string, string> = { "Azure-AsyncOperation": this.operationUrl(operation, "status"), Location: this.operationUrl(operation, "results") };
+    return { status: 202, headers };
   }
 
   private completeWrite(
@@ -958,7 +1008,7 @@ export class ArmEmulator {
     kind: "create" | "update",
     isPatch = false,
   ): Reply {
-    const mode = isPatch ? (handler.lro.patch ?? handler.lro.put) : handler.lro.put;
+    const mode = isPatch ? (handler.lro.patch ?? handler.lro.put) : kind === "update" ? (handler.lro.update ?? handler.lro.put) : handler.lro.put;
     const header = handler.lro.header;
     if (mode === "sync" || handler.provisioningState === false) {
       const record = this.storeWrite(handler, ctx, existing, stored, location, requestBody, "Succeeded");
@@ -966,7 +1016,8 @@ export class ArmEmulator {
       const after = this.world.get(record.id) ?? record;
       return { status: kind === "create" ? (handler.lro.createStatus ?? 201) : 200, body: this.viewOf(after, ctx.apiVersion) };
     }
-    const record = this.storeWrite(handler, ctx, existing, stored, location, requestBody, kind === "create" ? "Creating" : "Updating");
+    const pending = kind === "create" ? (handler.lro.pendingState?.create ?? "Creating") : (handler.lro.pendingState?.update ?? "Updating");
+    const record = this.storeWrite(handler, ctx, existing, stored, location, requestBody, pending);
     const latency = this.latencyOf(handler, record.body);
     const operation = this.startOperation(state, kind, record, handler, kind === "create" ? latency.create : latency.update);
     this.applyContention(record, operation);
@@ -982,6 +1033,7 @@ export class ArmEmulator {
     // Azure-AsyncOperation: the poller follows the header. No header: the poller re-reads the resource until its
     // provisioningState is terminal (e.g. Vaults_CreateOrUpdate).
     if (header === "Azure-AsyncOperation") headers["Azure-AsyncOperation"] = this.operationUrl(operation, "status");
+    if (handler.lro.acceptedWrites) return { status: 202, headers: { ...headers, Location: this.operationUrl(operation, "results") } };
     return { status: kind === "create" ? (handler.lro.createStatus ?? 201) : 200, body, headers };
   }
 
@@ -994,10 +1046,11 @@ export class ArmEmulator {
     this.checkExclusive(handler, existing.id, existing);
     handler.beforeDelete?.(ctx, existing);
     if (handler.lro.delete === "sync") {
-      this.deleteNow(existing);
+      this.deleteNow(existing, this.queryOf(state));
       return { status: 200 };
     }
     const operation = this.startOperation(state, "delete", existing, handler, this.latencyOf(handler, existing.body).delete, "Deleting");
+    operation.deleteQuery = this.queryOf(state);
     return this.deleteAccepted(handler, operation);
   }
 
@@ -1016,7 +1069,7 @@ export class ArmEmulator {
 
   private deleteAccepted(handler: ResourceTypeHandler, operation: OperationRecord): Reply {
     const headers: Record<string, string> = { Location: this.operationUrl(operation, "results") };
-    if (handler.lro.header === "Azure-AsyncOperation") headers["Azure-AsyncOperation"] = this.operationUrl(operation, "status");
+    if (handler.lro.header === "Azure-AsyncOperation" && handler.lro.deleteHeader !== "Location") headers["Azure-AsyncOperation"] = this.operationUrl(operation, "status");
     this.setRetryAfter(headers, operation);
     return { status: 202, headers };
   }
@@ -1218,7 +1271,8 @@ export class ArmEmulator {
     if (operation.detached) {
       if (operation.failAtEnd) {
         operation.status = "Failed";
-        operation.error = { code: "InternalServerError", message: "An unexpected error occurred while processing the operation (fault injected by the emulator)." };
+        // A detached operation may carry its own error (a failed precondition on a private DNS zone).
+        operation.error ??= { code: "InternalServerError", message: "An unexpected error occurred while processing the operation (fault injected by the emulator)." };
       } else operation.status = "Succeeded";
       return;
     }
@@ -1238,7 +1292,7 @@ export class ArmEmulator {
       return;
     }
     if (operation.kind === "delete") {
-      this.deleteNow(record);
+      this.deleteNow(record, operation.deleteQuery);
       operation.status = "Succeeded";
       return;
     }
@@ -1264,7 +1318,7 @@ export class ArmEmulator {
   }
 
   /** Deletes a record and everything below it now, calling each handler's onDeleted, children first. */
-  private deleteNow(record: ResourceRecord): void {
+  private deleteNow(record: ResourceRecord, deleteQuery?: Record<string, string>): void {
     const doomed = [...this.world.descendants(record.id), record];
     for (const item of doomed) {
       const current = this.world.get(item.id);
@@ -1273,7 +1327,10 @@ export class ArmEmulator {
       const handler = this.handlerFor(current.type);
       if (handler?.onDeleted) {
         try {
-          handler.onDeleted(this.context(current.subscriptionId, current.id, current.name, current.resourceGroup, current.apiVersion), current);
+          const ctx = this.context(current.subscriptionId, current.id, current.name, current.resourceGroup, current.apiVersion);
+          // The query applies to the resource the request named, not to its children.
+          if (deleteQuery && current.id === record.id) ctx.deleteQuery = deleteQuery;
+          handler.onDeleted(ctx, current);
         } catch (error) {
           this.log(`emulator: onDeleted of ${current.id} failed: ${(error as Error).message}`);
         }
@@ -1478,6 +1535,20 @@ export class ArmEmulator {
         case "DELETE faults":
           this.faults.set(parseFaultSpec(""));
           return { status: 204 };
+        case "POST principals": {
+          // A directory principal made outside ARM (by Microsoft Graph), already replicated: role assignments find it.
+          const body = parseBody();
+          if (typeof body.principalId !== "string" || !isGuid(body.principalId)) {
+            throw new ArmError(400, "InvalidRequestContent", 'Expected {"principalId": "<GUID>", "principalType"?: "User|Group|ServicePrincipal"}.');
+          }
+          const principalType = body.principalType ?? "ServicePrincipal";
+          if (principalType !== "User" && principalType !== "Group" && principalType !== "ServicePrincipal") {
+            throw new ArmError(400, "InvalidRequestContent", "principalType must be User, Group or ServicePrincipal.");
+          }
+          seedPrincipal(this.world, body.principalId, principalType);
+          this.world.saveIfDirty();
+          return { status: 204 };
+        }
         case "GET taken-names":
           return { status: 200, body: this.world.listTakenNames() };
         case "POST taken-names": {
@@ -1591,7 +1662,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   for (const [kind, name] of subscriptionWorld.takenNames()) if (!world.isTakenElsewhere(kind, name)) world.seedTakenName(kind, name);
   world.saveIfDirty();
   const providers = [...(options.providers ?? allProviders)];
-  if (options.testProvider) providers.push(emulatorTestProvider);
+  providers.push(...(options.extraProviders ?? []));
   let validator: SpecValidator | undefined;
   let note = "spec validation off (not requested)";
   if (options.validateSpecs) {

@@ -33,6 +33,8 @@ export interface OperationRecord {
   result?: Json;
   resultStatus?: number;
   finishedAt?: number;
+  /** A delete's query parameters (other than api-version), handed to the handler's onDeleted. */
+  deleteQuery?: Record<string, string>;
   /** A provider-route operation (e.g. purging a deleted vault) not attached to any record. */
   detached?: boolean;
 }

@@ -75,6 +75,11 @@ export interface HandlerContext {
   now(): Date;
   /** Parsed ID helpers. */
   parentId(id: string): string | undefined;
+  /**
+   * For `onDeleted`: the delete request's query parameters other than api-version (e.g. Log Analytics'
+   * `force=true`, Machine Learning's `forceToPurge=true`: purge instead of soft delete). Empty for a cascade.
+   */
+  deleteQuery?: Record<string, string>;
 }
 
 export interface WriteRequest {
@@ -124,6 +129,21 @@ export interface ResourceTypeHandler {
      */
     createStatus?: 200 | 201 | 202;
     header?: "Azure-AsyncOperation" | "Location";
+    /**
+     * PUT on an existing resource when it differs from a create (default: as `put`). Vaults_CreateOrUpdate
+     * answers a create with `RegisteringDns` and polls, an update with 200 `Succeeded` at once.
+     */
+    update?: "sync" | "async";
+    /**
+     * Async writes are answered 202 with no body and both `Azure-AsyncOperation` and `Location` (private DNS
+     * zones and links, Private Link Scope connections), as recorded; a failed precondition then fails the
+     * operation (PreconditionFailed) instead of the request.
+     */
+    acceptedWrites?: boolean;
+    /** A delete's 202 carries only `Location` (registries' private endpoint connections), not both headers. */
+    deleteHeader?: "Location";
+    /** `provisioningState` while a write runs (default Creating / Updating): Microsoft.Network answers a create `Updating`. */
+    pendingState?: { create?: string; update?: string };
   };
   /** Realistic durations in seconds on real Azure, from src/durations.ts (sources there and in docs/emulator.md). */
   latency: { create: number; update: number; delete: number };

@@ -26,12 +26,16 @@ function projectRoot(): string {
 
 /** The LRO shape column, derived from `lro` (docs/emulator.md explains the words). */
 function lroShape(handler: ResourceTypeHandler): string {
-  const { put, patch, delete: del, createStatus, header } = handler.lro;
-  const parts = [`PUT ${put}${createStatus !== undefined ? ` (create ${createStatus})` : ""}`];
-  if (patch !== undefined && patch !== put) parts.push(`PATCH ${patch}`);
+  const { put, patch, update, delete: del, createStatus, header, acceptedWrites, deleteHeader, pendingState } = handler.lro;
+  const pending = pendingState?.create !== undefined ? `, ${pendingState.create}` : "";
+  const parts = [`PUT ${put}${createStatus !== undefined || pending ? ` (create ${createStatus ?? 201}${pending})` : ""}`];
+  if (update !== undefined && update !== put) parts.push(`update ${update}`);
+  if (patch !== undefined && patch !== (update ?? put)) parts.push(`PATCH ${patch}`);
   parts.push(`DELETE ${del}`);
   const anyAsync = put === "async" || del === "async" || patch === "async";
   if (anyAsync) parts.push(header ?? "no header (body polling)");
+  if (acceptedWrites) parts.push("writes 202 + Location");
+  if (deleteHeader) parts.push(`delete ${deleteHeader} only`);
   return parts.join(", ");
 }
 

@@ -290,6 +290,47 @@ describe("role assignments", () => {
   });
 });
 
+describe("soft delete (recorded: deletes answer at once; Microsoft Learn: kept 14 days)", () => {
+  it("Log Analytics: a deleted workspace is listed, re-creating it recovers its customerId; force=true purges", async () => {
+    const created = await logs.workspaces.beginCreateOrUpdateAndWait(RG, "log-soft", { location: REGION, sku: { name: "PerGB2018" } }, POLL);
+    const customerId = created.customerId;
+    assert.match(customerId ?? "", /^[0-9a-f-]{36}$/);
+    await logs.workspaces.beginDeleteAndWait(RG, "log-soft", POLL);
+    const deleted = [];
+    for await (const workspace of logs.deletedWorkspaces.list()) deleted.push(workspace);
+    assert.deepEqual(deleted.map((workspace) => workspace.name), ["log-soft"]);
+    const recovered = await logs.workspaces.beginCreateOrUpdateAndWait(RG, "log-soft", { location: REGION, sku: { name: "PerGB2018" } }, POLL);
+    assert.equal(recovered.customerId, customerId, "recovery keeps the workspace's customer ID");
+    const afterRecovery = [];
+    for await (const workspace of logs.deletedWorkspaces.list()) afterRecovery.push(workspace);
+    assert.equal(afterRecovery.length, 0);
+    await logs.workspaces.beginDeleteAndWait(RG, "log-soft", { ...POLL, force: true });
+    const afterPurge = [];
+    for await (const workspace of logs.deletedWorkspaces.list()) afterPurge.push(workspace);
+    assert.equal(afterPurge.length, 0);
+    const fresh = await logs.workspaces.beginCreateOrUpdateAndWait(RG, "log-soft", { location: REGION, sku: { name: "PerGB2018" } }, POLL);
+    assert.notEqual(fresh.customerId, customerId, "after a forced delete the name makes a new workspace");
+  });
+
+  it("Machine Learning: the name of a soft-deleted workspace is blocked until it is purged", async () => {
+    await ml.workspaces.beginCreateOrUpdateAndWait(RG, "mlw-soft", { location: REGION, identity: { type: "SystemAssigned" }, storageAccount: ids.storage, keyVault: ids.vault }, POLL);
+    await ml.workspaces.beginDeleteAndWait(RG, "mlw-soft", POLL);
+    await rejectsWithCode(
+      ml.workspaces.beginCreateOrUpdateAndWait(RG, "mlw-soft", { location: REGION, identity: { type: "SystemAssigned" }, storageAccount: ids.storage, keyVault: ids.vault }, POLL),
+      "SoftDeletedWorkspaceNameConflict",
+      409,
+    );
+    // Azure purges with `forceToPurge=true` on the delete (the SDK of 2022-10-01 has no such option): a
+    // workspace deleted that way leaves its name free at once.
+    await ml.workspaces.beginCreateOrUpdateAndWait(RG, "mlw-purged", { location: REGION, identity: { type: "SystemAssigned" }, storageAccount: ids.storage, keyVault: ids.vault }, POLL);
+    const purge = await fixture.emulator.raw("DELETE", `${ids.workspace.replace("mlw-secure", "mlw-purged")}?api-version=2022-10-01&forceToPurge=true`);
+    assert.equal(purge.status, 202);
+    await ml.workspaces.get(RG, "mlw-secure"); // any request completes the emulator's finished operations
+    const again = await ml.workspaces.beginCreateOrUpdateAndWait(RG, "mlw-purged", { location: REGION, identity: { type: "SystemAssigned" }, storageAccount: ids.storage, keyVault: ids.vault }, POLL);
+    assert.equal(again.provisioningState, "Succeeded");
+  });
+});
+
 describe("spec conformance", () => {
   it("the emulator's responses have no spec findings", async () => {
     await assertNoResponseFindings(fixture.emulator);

@@ -105,6 +105,8 @@ export function staticTestCredential(): TokenCredential {
 }
 
 const ENTRY = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../src/emulator/entry.js");
+/** The same entry with the synthetic Microsoft.EmulatorTest provider (test-only, see emulator-entry.ts). */
+const TEST_PROVIDER_ENTRY = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "emulator-entry.js");
 const START_TIMEOUT_MS = 60_000;
 
 function rawRequest(endpoint: string, ca: string, method: string, pathAndQuery: string, body?: unknown, headers: Record<string, string> = {}): Promise<RawResponse> {
@@ -154,12 +156,11 @@ export async function startTestEmulator(opts: TestEmulatorOptions = {}): Promise
   }
   const ownsDataDir = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), "secure-aml-emulator-")));
-  const args = [ENTRY, "--port", "0", "--data", dataDir, "--output", "json", "--exit-on-stdin-end"];
+  const args = [opts.testProvider ? TEST_PROVIDER_ENTRY : ENTRY, "--port", "0", "--data", dataDir, "--output", "json", "--exit-on-stdin-end"];
   if (opts.latency) args.push("--latency", opts.latency);
   if (opts.timeScale !== undefined) args.push("--time-scale", String(opts.timeScale));
   if (opts.faults !== undefined) args.push("--faults", opts.faults);
   if (opts.validateSpecs) args.push("--validate-specs");
-  if (opts.testProvider) args.push("--test-provider");
   if (opts.world === "fresh") args.push("--fresh-subscription");
   else if (opts.world !== undefined) {
     const worldFile = path.join(dataDir, "test-world.json");

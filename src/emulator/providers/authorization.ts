@@ -6,7 +6,7 @@
 import { ArmError, type EmulatorProvider, type HandlerContext, type JsonObject } from "../types.js";
 import { GUID_PATTERN, compact, enumValue, nowIso, optionalString, sameId, section } from "./service-common.js";
 import { EMULATOR_TENANT_ID } from "./resources.js";
-import { principalState } from "./principals.js";
+import { principalState, principalTypeOf } from "./principals.js";
 import { latencyOf } from "../../durations.js";
 
 export const ROLE_ASSIGNMENT_TYPE = "Microsoft.Authorization/roleAssignments";
@@ -114,9 +114,11 @@ function assignmentBody(ctx: HandlerContext, request: JsonObject, existing: Json
   const state = GUID_PATTERN.test(principalId) ? principalState(ctx.store, principalId, ctx.now().getTime()) : "unknown";
   if (state === "unknown") throw principalNotFound(principalId);
   if (state === "replicating" && principalType === undefined) throw principalNotFound(principalId);
-  // Every principal in the emulated directory is a service principal (managed identities).
-  if (principalType !== undefined && principalType !== "ServicePrincipal") {
-    throw new ArmError(400, "UnmatchedPrincipalType", `The PrincipalId '${principalId.replace(/-/g, "")}' has type 'ServicePrincipal' , which is different from specified PrincipalType '${principalType}'.`);
+  // The emulated directory holds service principals (managed identities) and the principals seeded through
+  // POST /_emulator/principals (users or groups made outside ARM).
+  const actualType = principalTypeOf(ctx.store, principalId);
+  if (principalType !== undefined && principalType !== actualType) {
+    throw new ArmError(400, "UnmatchedPrincipalType", `The PrincipalId '${principalId.replace(/-/g, "")}' has type '${actualType}' , which is different from specified PrincipalType '${principalType}'.`);
   }
   const previous = section(existing, "properties");
   const now = nowIso(ctx);

@@ -20,11 +20,13 @@ import {
   tagsOf,
 } from "./service-common.js";
 import { latencyOf } from "../../durations.js";
+import { connectionHandler, privateLinkResources } from "./private-link-targets.js";
 
 export const REGISTRY_TYPE = "Microsoft.ContainerRegistry/registries";
 
 /** containerregistry 2023-07-01 (spec) and @azure/arm-containerregistry 12 (2025-11-01), plus versions in between. */
-const API_VERSIONS = ["2023-07-01", "2023-01-01-preview", "2023-11-01-preview", "2024-11-01-preview", "2025-04-01", "2025-11-01"];
+// 2019-12-01-preview and 2020-11-01-preview: the Azure CLI recordings (test/fixtures/recordings); Azure still accepts them.
+const API_VERSIONS = ["2019-12-01-preview", "2020-11-01-preview", "2023-07-01", "2023-01-01-preview", "2023-11-01-preview", "2024-11-01-preview", "2025-04-01", "2025-11-01"];
 
 const SKUS = ["Classic", "Basic", "Standard", "Premium"] as const;
 const NAME_PATTERN = /^[a-zA-Z0-9]{5,50}$/;
@@ -112,8 +114,11 @@ export const containerRegistryProvider: EmulatorProvider = {
       type: REGISTRY_TYPE,
       apiVersions: API_VERSIONS,
       location: "required",
-      // Registries_Create/Update: 200/201 with Azure-AsyncOperation; Registries_Delete: 202 + Location.
-      lro: { put: "async", delete: "async", header: "Azure-AsyncOperation" },
+      // Registries_Create/Update/Delete: the spec allows long-running answers, but Azure answers them 200 at once
+      // (recorded: create 200 Succeeded without async headers, delete 200).
+      lro: { put: "sync", delete: "sync", createStatus: 200 },
+      // Registries carry ARM's systemData (recorded; in the 2023-07-01 spec's Resource).
+      systemData: true,
       latency: latencyOf(REGISTRY_TYPE),
       put(ctx, req) {
         checkName(ctx);
@@ -124,6 +129,7 @@ export const containerRegistryProvider: EmulatorProvider = {
         return build(ctx, merged, req.existing);
       },
       actions: {
+        privatelinkresources: privateLinkResources,
         listcredentials(_ctx, req) {
           if (!req.record) throw new ArmError(404, "ResourceNotFound", "The registry was not found.");
           if (optionalBoolean(section(req.record.body, "properties"), "adminUserEnabled") !== true) {
@@ -143,6 +149,13 @@ export const containerRegistryProvider: EmulatorProvider = {
         },
       },
     },
+    // Approve/reject: 201 + Azure-AsyncOperation; delete: 202 + Location only (recorded).
+    connectionHandler({
+      targetType: REGISTRY_TYPE,
+      apiVersions: API_VERSIONS,
+      lro: { put: "async", delete: "async", header: "Azure-AsyncOperation", deleteHeader: "Location" },
+      systemData: true,
+    }),
   ],
   routes: [
     {

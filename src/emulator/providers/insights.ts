@@ -23,6 +23,7 @@ import {
   tagsOf,
 } from "./service-common.js";
 import { latencyOf } from "../../durations.js";
+import { privateLinkResources } from "./private-link-targets.js";
 
 export const COMPONENT_TYPE = "Microsoft.Insights/components";
 export const PRIVATE_LINK_SCOPE_TYPE = "Microsoft.Insights/privateLinkScopes";
@@ -232,8 +233,9 @@ export const insightsProvider: EmulatorProvider = {
       type: PRIVATE_LINK_SCOPE_TYPE,
       apiVersions: SCOPE_API_VERSIONS,
       location: "global",
-      // PrivateLinkScopes_CreateOrUpdate: 200/201 synchronous; delete is long-running.
-      lro: { put: "sync", delete: "async", header: "Azure-AsyncOperation" },
+      // PrivateLinkScopes_CreateOrUpdate: 200/201 synchronous; delete: the spec allows 202, Azure answers 200 (recorded).
+      lro: { put: "sync", delete: "sync" },
+      actions: { privatelinkresources: privateLinkResources },
       latency: latencyOf(PRIVATE_LINK_SCOPE_TYPE),
       put(ctx, req) {
         return scopeBody(ctx, req.body, req.existing);
@@ -256,8 +258,9 @@ export const insightsProvider: EmulatorProvider = {
       type: SCOPED_RESOURCE_TYPE,
       apiVersions: SCOPE_API_VERSIONS,
       location: "none",
-      // PrivateLinkScopedResources_CreateOrUpdate / _Delete: long-running.
-      lro: { put: "async", delete: "async", header: "Azure-AsyncOperation" },
+      // PrivateLinkScopedResources_CreateOrUpdate: long-running, answered 200 without async headers and
+      // provisioningState Provisioning (the client re-reads it); _Delete answers 200 at once (recorded).
+      lro: { put: "async", delete: "sync", createStatus: 200, pendingState: { create: "Provisioning" } },
       latency: latencyOf(SCOPED_RESOURCE_TYPE),
       put(ctx, req) {
         return scopedResourceBody(ctx, req.body);
@@ -267,8 +270,8 @@ export const insightsProvider: EmulatorProvider = {
       type: SCOPE_CONNECTION_TYPE,
       apiVersions: SCOPE_API_VERSIONS,
       location: "none",
-      // PrivateEndpointConnections_CreateOrUpdate (approve/reject): 200/202 long-running.
-      lro: { put: "async", delete: "async", header: "Azure-AsyncOperation" },
+      // PrivateEndpointConnections_CreateOrUpdate (approve/reject) and _Delete: 202, no body, Azure-AsyncOperation and Location (recorded).
+      lro: { put: "async", delete: "async", header: "Azure-AsyncOperation", acceptedWrites: true },
       latency: latencyOf(SCOPE_CONNECTION_TYPE),
       put(_ctx, req) {
         if (!req.existing) {

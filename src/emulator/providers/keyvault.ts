@@ -21,12 +21,14 @@ import {
   tagsOf,
 } from "./service-common.js";
 import { latencyOf } from "../../durations.js";
+import { connectionHandler, privateLinkResources } from "./private-link-targets.js";
 
 export const KEY_VAULT_TYPE = "Microsoft.KeyVault/vaults";
 const DELETED_KIND = "keyvault";
 
 /** keyvault 2023-07-01 (spec) and @azure/arm-keyvault 5 (2026-02-01), plus versions in between. */
-const API_VERSIONS = ["2023-07-01", "2022-07-01", "2023-02-01", "2024-11-01", "2024-12-01-preview", "2025-05-01", "2026-02-01"];
+// 2019-09-01: the Azure CLI recordings (test/fixtures/recordings); Azure still accepts it.
+const API_VERSIONS = ["2019-09-01", "2023-07-01", "2022-07-01", "2023-02-01", "2024-11-01", "2024-12-01-preview", "2025-05-01", "2026-02-01"];
 
 /** Soft-deleted vaults are kept this long before Azure purges them on its own (the default retention). */
 const DEFAULT_RETENTION_DAYS = 90;
@@ -169,8 +171,10 @@ export const keyVaultProvider: EmulatorProvider = {
       type: KEY_VAULT_TYPE,
       apiVersions: API_VERSIONS,
       location: "required",
-      // Vaults_CreateOrUpdate: 200/201, long-running without async headers (the poller reads the vault).
-      lro: { put: "async", patch: "sync", delete: "sync" },
+      // Vaults_CreateOrUpdate: long-running without async headers (the poller reads the vault). Recorded: a
+      // create answers 200 with provisioningState RegisteringDns, an update 200 Succeeded at once.
+      lro: { put: "async", update: "sync", patch: "sync", delete: "sync", createStatus: 200, pendingState: { create: "RegisteringDns" } },
+      actions: { privatelinkresources: privateLinkResources },
       latency: latencyOf(KEY_VAULT_TYPE),
       put(ctx, req) {
         const requested = section(req.body, "properties");
@@ -239,6 +243,7 @@ export const keyVaultProvider: EmulatorProvider = {
         });
       },
     },
+    connectionHandler({ targetType: KEY_VAULT_TYPE, apiVersions: API_VERSIONS, lro: { put: "sync", delete: "sync" } }),
   ],
   routes: [
     {

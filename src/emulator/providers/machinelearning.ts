@@ -263,6 +263,31 @@ function instancePowerAction(target: "Stopped" | "Running", seconds: number) {
   };
 }
 
+/** Soft-deleted workspaces by `{subscription}/{resource group}/{name}`. */
+const SOFT_DELETED_WORKSPACE = "mlWorkspace";
+/** "A default retention period of 14 days holds for deleted workspaces" (Microsoft Learn, "Workspace soft deletion"). */
+const WORKSPACE_SOFT_DELETE_DAYS = 14;
+
+function softDeletedKey(subscriptionId: string, resourceGroup: string | undefined, name: string): string {
+  return `${subscriptionId}/${resourceGroup ?? ""}/${name}`.toLowerCase();
+}
+
+/** "You can't reuse the name of a workspace that has been soft deleted until the retention period has passed or the workspace is permanently deleted." */
+function refuseSoftDeletedName(ctx: HandlerContext): void {
+  const key = softDeletedKey(ctx.subscriptionId, ctx.resourceGroup, ctx.name);
+  const entry = ctx.store.softDeleted.get(SOFT_DELETED_WORKSPACE, key);
+  if (!entry) return;
+  if (Date.parse(optionalString(entry, "purgeAt") ?? "") <= ctx.now().getTime()) {
+    ctx.store.softDeleted.remove(SOFT_DELETED_WORKSPACE, key);
+    return;
+  }
+  throw new ArmError(
+    409,
+    "SoftDeletedWorkspaceNameConflict",
+    `The workspace name '${ctx.name}' belongs to a soft-deleted workspace (deleted ${optionalString(entry, "deletedAt") ?? ""}, kept until ${optionalString(entry, "purgeAt") ?? ""}). Recover it, or delete it permanently (delete with forceToPurge=true), before creating a workspace with this name.`,
+  );
+}
+
 export const machineLearningProvider: EmulatorProvider = {
   namespace: "Microsoft.MachineLearningServices",
   types: [
@@ -274,6 +299,7 @@ export const machineLearningProvider: EmulatorProvider = {
       lro: { put: "async", delete: "async", header: "Azure-AsyncOperation", createStatus: 202 },
       latency: latencyOf(WORKSPACE_TYPE),
       put(ctx, req) {
+        if (!req.existing) refuseSoftDeletedName(ctx);
         return workspaceBody(ctx, req.body, req.existing);
       },
       patch(ctx, req) {
@@ -304,6 +330,14 @@ export const machineLearningProvider: EmulatorProvider = {
       },
       onDeleted(ctx, record) {
         forgetPrincipal(ctx.store, optionalString(section(record.body, "identity"), "principalId"));
+        // Soft delete: the name stays taken for 14 days unless the delete asked `forceToPurge=true`.
+        if (ctx.deleteQuery?.forcetopurge?.toLowerCase() === "true" || ctx.deleteQuery?.forceToPurge?.toLowerCase() === "true") return;
+        const deletedAt = ctx.now();
+        ctx.store.softDeleted.put(SOFT_DELETED_WORKSPACE, softDeletedKey(record.subscriptionId, record.resourceGroup, record.name), {
+          id: record.id,
+          deletedAt: deletedAt.toISOString(),
+          purgeAt: new Date(deletedAt.getTime() + WORKSPACE_SOFT_DELETE_DAYS * 24 * 3600 * 1000).toISOString(),
+        });
       },
       view(_ctx, record) {
         observeCreate(record, WORKSPACE_CREATE_SECONDS);

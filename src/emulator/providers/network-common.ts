@@ -4,12 +4,16 @@ import ipaddr from "ipaddr.js";
 import { ArmError, type Json, type JsonObject, type ResourceRecord, type ResourceStore } from "../types.js";
 
 /** api-versions accepted for Microsoft.Network types: the SDK's (arm-network 36) and the specs'. */
-export const NETWORK_API_VERSIONS = ["2025-05-01", "2024-07-01", "2024-05-01", "2024-03-01", "2024-01-01", "2023-11-01", "2023-09-01"];
+// 2020-07-01 and 2018-09-01 (private DNS): the Azure CLI recordings (test/fixtures/recordings); Azure still accepts them.
+export const NETWORK_API_VERSIONS = ["2020-07-01", "2025-05-01", "2024-07-01", "2024-05-01", "2024-03-01", "2024-01-01", "2023-11-01", "2023-09-01"];
 /** api-versions accepted for private DNS: the SDK's (arm-privatedns 3.2) and the specs'. */
-export const PRIVATE_DNS_API_VERSIONS = ["2020-06-01", "2024-06-01"];
+export const PRIVATE_DNS_API_VERSIONS = ["2018-09-01", "2020-06-01", "2024-06-01"];
 
 /** Long-running PUT and DELETE answered with an Azure-AsyncOperation header, as both Network RPs do. */
-export const ASYNC_LRO = { put: "async", delete: "async", header: "Azure-AsyncOperation" } as const;
+// Microsoft.Network answers a create 201 with provisioningState "Updating" (not "Creating"), as recorded.
+export const ASYNC_LRO = { put: "async", delete: "async", header: "Azure-AsyncOperation", pendingState: { create: "Updating" } } as const;
+/** Private DNS zones and links: writes answered 202, no body, both Azure-AsyncOperation and Location (recorded). */
+export const PRIVATE_DNS_LRO = { put: "async", delete: "async", header: "Azure-AsyncOperation", acceptedWrites: true } as const;
 
 export function badRequest(code: string, message: string): ArmError {
   return new ArmError(400, code, message);

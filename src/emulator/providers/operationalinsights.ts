@@ -2,7 +2,7 @@
 // 2023-09-01 and 2025-07-01): sku, retention, public network access for ingestion and query,
 // customerId GUID. Rules and messages: docs/emulator-services.md.
 
-import { ArmError, type EmulatorProvider, type HandlerContext, type JsonObject, type ResourceRecord } from "../types.js";
+import { ArmError, type ActionResponse, type EmulatorProvider, type HandlerContext, type JsonObject, type ResourceRecord } from "../types.js";
 import { clone, compact, enumValue, isObject, mergePatch, nowIso, optionalBoolean, optionalNumber, optionalString, patchedBody, requireLocation, section, tagsOf } from "./service-common.js";
 import { scopedResourcesLinking } from "./insights.js";
 import { latencyOf } from "../../durations.js";
@@ -15,6 +15,27 @@ const API_VERSIONS = ["2022-10-01", "2020-08-01", "2021-06-01", "2021-12-01-prev
 const SKUS = ["Free", "Standard", "Premium", "PerNode", "PerGB2018", "Standalone", "CapacityReservation", "LACluster"] as const;
 const CAPACITY_LEVELS = [100, 200, 300, 400, 500, 1000, 2000, 5000];
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9-]{2,61}[A-Za-z0-9]$/;
+
+/** Soft-deleted workspaces, kept by `{subscription}/{resource group}/{name}` (names are unique per resource group). */
+const DELETED_KIND = "logAnalyticsWorkspace";
+/** "The workspace is kept for 14 days" (Microsoft Learn, "Delete and recover a Log Analytics workspace"). */
+const SOFT_DELETE_DAYS = 14;
+
+function deletedKey(subscriptionId: string, resourceGroup: string | undefined, name: string): string {
+  return `${subscriptionId}/${resourceGroup ?? ""}/${name}`.toLowerCase();
+}
+
+/** The soft-deleted workspace of that name in that resource group, while its 14 days last. */
+function softDeletedWorkspace(ctx: Pick<HandlerContext, "store" | "now">, key: string): JsonObject | undefined {
+  const entry = ctx.store.softDeleted.get(DELETED_KIND, key);
+  if (!entry) return undefined;
+  const purgeAt = Date.parse(optionalString(entry, "purgeAt") ?? "");
+  if (Number.isFinite(purgeAt) && purgeAt <= ctx.now().getTime()) {
+    ctx.store.softDeleted.remove(DELETED_KIND, key);
+    return undefined;
+  }
+  return entry;
+}
 
 function invalid(message: string): ArmError {
   return new ArmError(400, "InvalidParameter", message);
@@ -29,7 +50,10 @@ function build(ctx: HandlerContext, request: JsonObject, existing: ResourceRecor
     );
   }
   const requested = section(request, "properties");
-  const previous = section(existing?.body, "properties");
+  // Re-creating a soft-deleted workspace (same subscription, resource group and name) recovers it: its
+  // customer ID (where agents send data) and creation date come back.
+  const recovered = existing ? undefined : softDeletedWorkspace(ctx, deletedKey(ctx.subscriptionId, ctx.resourceGroup, ctx.name));
+  const previous = section(existing?.body ?? (recovered ? section(recovered, "workspace") : undefined), "properties");
   const requestedSku = section(requested, "sku");
   const skuName =
     enumValue(optionalString(requestedSku, "name"), SKUS, (v) => invalid(`The SKU '${v}' is not valid. Valid values: ${SKUS.join(", ")}.`)) ??
@@ -92,11 +116,31 @@ export const operationalInsightsProvider: EmulatorProvider = {
       type: LOG_ANALYTICS_WORKSPACE_TYPE,
       apiVersions: API_VERSIONS,
       location: "required",
-      // Workspaces_CreateOrUpdate: 200/201/202, long-running; Workspaces_Delete: 200/202/204.
-      lro: { put: "async", patch: "sync", delete: "async", header: "Azure-AsyncOperation" },
+      // Workspaces_CreateOrUpdate: long-running without async headers (recorded: a create answers 201 Creating and
+      // the client reads the workspace; an update answers 200 Succeeded at once); Workspaces_Delete answers 200.
+      lro: { put: "async", update: "sync", patch: "sync", delete: "sync" },
       latency: latencyOf(LOG_ANALYTICS_WORKSPACE_TYPE),
       put(ctx, req) {
-        return build(ctx, req.body, req.existing);
+        const body = build(ctx, req.body, req.existing);
+        if (!req.existing) ctx.store.softDeleted.remove(DELETED_KIND, deletedKey(ctx.subscriptionId, ctx.resourceGroup, ctx.name));
+        return body;
+      },
+      onDeleted(ctx, record) {
+        // A delete is soft for 14 days unless `force=true` (Workspaces_Delete's `force` parameter).
+        if (ctx.deleteQuery?.force?.toLowerCase() === "true") return;
+        const deletedAt = ctx.now();
+        const workspace = clone(record.body);
+        const properties = section(workspace, "properties");
+        delete properties.provisioningState;
+        workspace.properties = properties;
+        ctx.store.softDeleted.put(DELETED_KIND, deletedKey(record.subscriptionId, record.resourceGroup, record.name), {
+          subscriptionId: record.subscriptionId,
+          id: record.id,
+          name: record.name,
+          deletedAt: deletedAt.toISOString(),
+          purgeAt: new Date(deletedAt.getTime() + SOFT_DELETE_DAYS * 24 * 3600 * 1000).toISOString(),
+          workspace,
+        });
       },
       patch(ctx, req) {
         const body = patchedBody(req.existing.body, { properties: req.body.properties, identity: req.body.identity }, req.body.tags);
@@ -109,6 +153,27 @@ export const operationalInsightsProvider: EmulatorProvider = {
         properties.privateLinkScopedResources = scopedResourcesLinking(ctx.store, record.id).map((link) => ({ resourceId: link.scopedResourceId, scopeId: link.scopeId }));
         body.properties = properties;
         return body;
+      },
+    },
+  ],
+  routes: [
+    {
+      // DeletedWorkspaces_List: the subscription's soft-deleted workspaces.
+      method: "GET",
+      path: "Microsoft.OperationalInsights/deletedWorkspaces",
+      apiVersions: API_VERSIONS,
+      handle(ctx): ActionResponse {
+        const value = ctx.store.softDeleted
+          .list(DELETED_KIND)
+          .filter((entry) => optionalString(entry, "subscriptionId")?.toLowerCase() === ctx.subscriptionId.toLowerCase())
+          .filter((entry) => Date.parse(optionalString(entry, "purgeAt") ?? "") > ctx.now().getTime())
+          .map((entry) => ({
+            ...section(entry, "workspace"),
+            id: optionalString(entry, "id") ?? "",
+            name: optionalString(entry, "name") ?? "",
+            type: LOG_ANALYTICS_WORKSPACE_TYPE,
+          }));
+        return { status: 200, body: { value } };
       },
     },
   ],

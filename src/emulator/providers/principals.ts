@@ -80,6 +80,11 @@ export function principalOwner(store: ResourceStore, principalId: string): strin
 }
 
 /** Test and seeding hook: registers a principal (e.g. a user) that is already replicated. */
-export function seedPrincipal(store: ResourceStore, principalId: string): void {
-  store.softDeleted.put(PRINCIPALS_KIND, principalId, { principalId, createdAt: 0, replicatedAt: 0 });
+export function seedPrincipal(store: ResourceStore, principalId: string, principalType: "User" | "Group" | "ServicePrincipal" = "ServicePrincipal"): void {
+  store.softDeleted.put(PRINCIPALS_KIND, principalId, { principalId, principalType, createdAt: 0, replicatedAt: 0 });
+}
+
+/** The directory type of a known principal: managed identities are service principals; seeded ones say. */
+export function principalTypeOf(store: ResourceStore, principalId: string): string {
+  return optionalString(store.softDeleted.get(PRINCIPALS_KIND, principalId), "principalType") ?? "ServicePrincipal";
 }

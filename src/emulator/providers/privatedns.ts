@@ -2,7 +2,7 @@
 // network links and A record sets. Zones and links are global resources.
 import { ArmError, type EmulatorProvider, type HandlerContext, type JsonObject, type ResourceRecord, type ResourceTypeHandler } from "../types.js";
 import ipaddr from "ipaddr.js";
-import { ASYNC_LRO, PRIVATE_DNS_API_VERSIONS, asArray, asObject, asString, badRequest, clone, isObject, locationAndTags, patchBase, propertiesOf, refId, sameText } from "./network-common.js";
+import { PRIVATE_DNS_LRO, PRIVATE_DNS_API_VERSIONS, asArray, asObject, asString, badRequest, clone, isObject, locationAndTags, patchBase, propertiesOf, refId, sameText } from "./network-common.js";
 import { latencyOf } from "../../durations.js";
 
 const ZONE = "Microsoft.Network/privateDnsZones";
@@ -50,7 +50,7 @@ const zoneHandler: ResourceTypeHandler = {
   type: ZONE,
   apiVersions: PRIVATE_DNS_API_VERSIONS,
   location: "global",
-  lro: ASYNC_LRO,
+  lro: PRIVATE_DNS_LRO,
   latency: latencyOf(ZONE),
   put(ctx, req) {
     checkZoneName(ctx.name);
@@ -89,7 +89,7 @@ const linkHandler: ResourceTypeHandler = {
   type: LINK,
   apiVersions: PRIVATE_DNS_API_VERSIONS,
   location: "global",
-  lro: ASYNC_LRO,
+  lro: PRIVATE_DNS_LRO,
   latency: latencyOf(LINK),
   put(ctx, req) {
     const input = propertiesOf(req.body);

@@ -20,11 +20,13 @@ import {
   tagsOf,
 } from "./service-common.js";
 import { latencyOf } from "../../durations.js";
+import { connectionHandler, privateLinkResources } from "./private-link-targets.js";
 
 export const STORAGE_ACCOUNT_TYPE = "Microsoft.Storage/storageAccounts";
 
 /** storage 2023-05-01 (spec) and @azure/arm-storage 20 (2025-08-01), plus versions in between that tools send. */
-const API_VERSIONS = ["2023-05-01", "2023-01-01", "2023-04-01", "2024-01-01", "2025-01-01", "2025-06-01", "2025-08-01"];
+// 2019-06-01: the Azure CLI recordings (test/fixtures/recordings); Azure still accepts it.
+const API_VERSIONS = ["2019-06-01", "2023-05-01", "2023-01-01", "2023-04-01", "2024-01-01", "2025-01-01", "2025-06-01", "2025-08-01"];
 
 const SKU_NAMES = ["Standard_LRS", "Standard_GRS", "Standard_RAGRS", "Standard_ZRS", "Premium_LRS", "Premium_ZRS", "Standard_GZRS", "Standard_RAGZRS"] as const;
 const KINDS = ["Storage", "StorageV2", "BlobStorage", "FileStorage", "BlockBlobStorage"] as const;
@@ -193,6 +195,7 @@ export const storageProvider: EmulatorProvider = {
         return buildAccount(ctx, merged, req.existing);
       },
       actions: {
+        privatelinkresources: privateLinkResources,
         listkeys(_ctx, req) {
           if (!req.record) throw new ArmError(404, "ResourceNotFound", "The storage account was not found.");
           const created = section(section(req.record.body, "properties"), "keyCreationTime");
@@ -209,6 +212,8 @@ export const storageProvider: EmulatorProvider = {
         },
       },
     },
+    // Approve/reject answer 200 at once, delete too (recorded); approving twice is refused.
+    connectionHandler({ targetType: STORAGE_ACCOUNT_TYPE, apiVersions: API_VERSIONS, lro: { put: "sync", delete: "sync" }, refuseReapproval: true }),
   ],
   routes: [
     {

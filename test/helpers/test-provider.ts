@@ -1,8 +1,9 @@
-// Microsoft.EmulatorTest: a synthetic provider registered only with `--test-provider`, so that the core's
+// Microsoft.EmulatorTest: a synthetic provider registered only by the tests (test/helpers/emulator-entry.ts,
+// `startTestEmulator({ testProvider: true })`), so that the core's
 // own tests exercise every generic behaviour (sync and async writes, Azure-AsyncOperation and Location
 // headers, child and extension resources, exclusive writes, long-running actions) without depending on
 // a real provider's rules. It is not part of Azure and never registered otherwise.
-import { ArmError, type EmulatorProvider, type HandlerContext, type Json, type JsonObject, type ResourceRecord } from "./types.js";
+import { ArmError, type EmulatorProvider, type HandlerContext, type Json, type JsonObject, type ResourceRecord } from "../../src/emulator/types.js";
 
 const API_VERSIONS = ["2024-01-01"];
 
