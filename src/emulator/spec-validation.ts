@@ -33,9 +33,6 @@ const CODES_UNVERIFIED_WHEN_SPEC_IS_OLDER: ReadonlySet<string> = new Set([
   "READONLY_PROPERTY_NOT_ALLOWED_IN_REQUEST",
 ]);
 
-/** oav's provider bucket for spec paths without `/providers/{Namespace}` (resource groups, deployments...). */
-const UNKNOWN_PROVIDER = "microsoft.unknown";
-
 /**
  * The spec folder: `SECURE_AML_ARM_SPECS` when set (the `specification` folder itself or its parent),
  * else the copy kept in the repository, `specs/arm/specification` (SPEC_ROOT_IN_REPO); undefined when absent
