@@ -19,7 +19,9 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const outdir = path.join(root, "dist/bundle");
+// `--outdir DIR` (tests): elsewhere than dist/bundle; keep it two levels below a package.json for --version.
+const outdirAt = process.argv.indexOf("--outdir");
+const outdir = outdirAt > 0 ? path.resolve(process.argv[outdirAt + 1]) : path.join(root, "dist/bundle");
 const src = (relative) => path.join(root, "src", relative);
 
 const commandEntries = readdirSync(src("commands"))
@@ -85,6 +87,7 @@ function isCommonJs(file) {
 rmSync(outdir, { recursive: true, force: true });
 const result = await build({
   entryPoints,
+  absWorkingDir: root,
   outdir,
   outbase: path.join(root, "src"),
   entryNames: "[dir]/[name]",
@@ -125,15 +128,16 @@ if (external.size > 0) {
 
 // The bundle is ESM whatever the nearest package.json says.
 writeFileSync(path.join(outdir, "package.json"), JSON.stringify({ type: "module" }) + "\n");
-writeFileSync(path.join(root, "dist/bundle-meta.json"), JSON.stringify(result.metafile));
+// What is in each chunk and why (esbuild's analyser reads it): beside the bundle, not in the package.
+writeFileSync(path.join(path.dirname(outdir), "bundle-meta.json"), JSON.stringify(result.metafile));
 
 let bytes = 0;
 let files = 0;
 for (const file of Object.keys(result.metafile.outputs)) {
-  bytes += statSync(path.join(root, file)).size;
+  bytes += statSync(path.resolve(root, file)).size;
   files += 1;
 }
-console.log(`bundle: ${files} files, ${(bytes / 1e6).toFixed(2)} MB in dist/bundle`);
+console.log(`bundle: ${files} files, ${(bytes / 1e6).toFixed(2)} MB in ${path.relative(root, outdir) || outdir}`);
 
 function isBuiltin(name) {
   return builtinList.includes(name) || builtinList.includes(name.split("/")[0]);
