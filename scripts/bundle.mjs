@@ -101,7 +101,11 @@ const result = await build({
   banner: { js: 'import { createRequire as __bundleCreateRequire } from "node:module"; const require = __bundleCreateRequire(import.meta.url);' },
   // ...and the module-scope names CommonJS code expects (Node >= 20.11 has both on import.meta).
   define: { __filename: "import.meta.filename", __dirname: "import.meta.dirname" },
-  minify: true,
+  // Whitespace and syntax only: identifiers and class names stay readable in stack traces and in the SDKs'
+  // messages that use `constructor.name` (@azure/identity names the credential that failed or succeeded).
+  minifyWhitespace: true,
+  minifySyntax: true,
+  keepNames: true,
   legalComments: "none",
   metafile: true,
   logLevel: "warning",
