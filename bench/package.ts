@@ -38,7 +38,7 @@ interface Exec {
 function exec(file: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Exec> {
   return new Promise((resolve) => {
     execFile(file, args, { ...options, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error ? (typeof (error as { code?: unknown }).code === "number" ? ((error as { code: number }).code) : 1) : 0;
+      const code = error ? (typeof (error as { code?: unknown }).code === "number" ? (error as { code: number }).code : 1) : 0;
       resolve({ code, stdout, stderr });
     });
   });
@@ -83,9 +83,7 @@ export async function measurePackage(options: { installs: number; startupRuns: n
     for (let i = 0; i < options.installs; i++) {
       prefix = path.join(dir, `prefix-${i}`);
       const cache = path.join(dir, `cache-${i}`);
-      const { ms, result } = await timed(() =>
-        exec(npm, ["install", "-g", "--offline", "--no-audit", "--no-fund", "--prefix", prefix, "--cache", cache, tarball]),
-      );
+      const { ms, result } = await timed(() => exec(npm, ["install", "-g", "--offline", "--no-audit", "--no-fund", "--prefix", prefix, "--cache", cache, tarball]));
       if (result.code !== 0) throw new Error(`npm install -g --offline failed: ${result.stderr}`);
       installMs.push(ms);
       for (const line of `${result.stdout}\n${result.stderr}`.split("\n")) if (/warn/i.test(line)) installWarnings.push(line.trim());
@@ -161,6 +159,9 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.reso
   const figures = await measurePackage({ installs: number("--installs", 3), startupRuns: number("--startup-runs", 10) });
   process.stdout.write(packageSection(figures).join("\n"));
   const met =
-    figures.tarballBytes <= PACKAGE_TARGETS.tarballBytes && figures.installedBytes <= PACKAGE_TARGETS.installedBytes && figures.initExit === 0 && figures.installWarnings.length === 0;
+    figures.tarballBytes <= PACKAGE_TARGETS.tarballBytes &&
+    figures.installedBytes <= PACKAGE_TARGETS.installedBytes &&
+    figures.initExit === 0 &&
+    figures.installWarnings.length === 0;
   process.exitCode = met ? 0 : 1;
 }
