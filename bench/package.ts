@@ -17,6 +17,8 @@ export interface PackageFigures {
   files: number;
   installMs: number[];
   installWarnings: string[];
+  /** `npx` of the tarball with an empty cache, offline: `npm exec --package=<tgz> -- secure-aml --version`. */
+  npxMs: number;
   installedBytes: number;
   installedPackages: number;
   bareMs: number;
@@ -88,6 +90,10 @@ export async function measurePackage(options: { installs: number; startupRuns: n
       installMs.push(ms);
       for (const line of `${result.stdout}\n${result.stderr}`.split("\n")) if (/warn/i.test(line)) installWarnings.push(line.trim());
     }
+    const npx = await timed(() =>
+      exec(npm, ["exec", "--yes", "--offline", "--cache", path.join(dir, "cache-npx"), `--package=${tarball}`, "--", "secure-aml", "--version"], { cwd: dir }),
+    );
+    if (npx.result.code !== 0) throw new Error(`npx of the tarball failed: ${npx.result.stderr}`);
     const installed = path.join(prefix, "lib", "node_modules", "secure-aml");
     const nested = await fs.readdir(path.join(installed, "node_modules")).catch(() => [] as string[]);
     const bin = path.join(prefix, "bin", "secure-aml");
@@ -111,6 +117,7 @@ export async function measurePackage(options: { installs: number; startupRuns: n
       files: info.entryCount,
       installMs,
       installWarnings,
+      npxMs: npx.ms,
       installedBytes: await sizeOf(installed),
       installedPackages: 1 + nested.length,
       bareMs,
@@ -134,7 +141,7 @@ export function packageSection(f: PackageFigures): string[] {
     "## Package",
     "",
     "`npm pack` (prepack: `scripts/bundle.mjs`), then `npm install -g --offline --prefix <empty> --cache <empty> <tarball>`, " +
-      "then the installed `secure-aml` run from an empty folder. Before the bundle (issue 13): 145 packages, 238 MB installed, about two minutes for a cold `npx`.",
+      "then the installed `secure-aml` run from an empty folder; `npx` of the tarball with an empty cache. Before the bundle (issue 13): 145 packages, 238 MB installed, about two minutes for a cold `npx`.",
     "",
     "| figure | value | target |",
     "|---|---|---|",
