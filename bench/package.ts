@@ -148,6 +148,7 @@ export function packageSection(f: PackageFigures): string[] {
     `| tarball (${f.tarballName}) | ${mb(f.tarballBytes)}, ${f.files} files, ${mb(f.unpackedBytes)} unpacked | ≤ 5 MB ${verdict(f.tarballBytes <= PACKAGE_TARGETS.tarballBytes)} |`,
     `| installed size | ${mb(f.installedBytes)}, ${f.installedPackages} package${f.installedPackages === 1 ? "" : "s"} | ≤ 20 MB ${verdict(f.installedBytes <= PACKAGE_TARGETS.installedBytes)} |`,
     `| cold install, offline, empty prefix and cache (median of ${f.installMs.length}) | ${formatMs(median(f.installMs))} | no network, no warning ${verdict(f.installWarnings.length === 0)} |`,
+    `| cold \`npx\` of the tarball, offline, empty cache (\`npm exec --package=<tgz> -- secure-aml --version\`) | ${formatMs(f.npxMs)} | |`,
     `| installed \`--help\` / bare \`node -e 0\` | ${formatMs(f.helpMs)} / ${formatMs(f.bareMs)} = **${helpRatio.toFixed(2)}×** | ≤ 1.5× ${verdict(helpRatio <= PACKAGE_TARGETS.helpRatio)} |`,
     `| installed \`--version\` / bare \`node -e 0\` | ${formatMs(f.versionMs)} / ${formatMs(f.bareMs)} = ${(f.versionMs / f.bareMs).toFixed(2)}× | |`,
     `| installed \`init --local --yes\` from an empty folder | ${formatMs(f.initMs)}, exit ${f.initExit} | exit 0 ${verdict(f.initExit === 0)} |`,
