@@ -26,6 +26,7 @@ import {
   type Driver,
   type RequestLogEntry,
 } from "./lib.js";
+import { measurePackage, packageSection } from "./package.js";
 import { criticalPath, sequentialSum } from "../src/engine/engine.js";
 import { stepsFor } from "../src/steps/index.js";
 import type { DeploymentConfig } from "../src/config/types.js";
@@ -218,6 +219,8 @@ async function main(): Promise<void> {
   }
   log("start-up");
   const start = await startup(settings);
+  log("package");
+  const packaged = await measurePackage({ installs: 3, startupRuns: settings.startupRuns });
 
   // Critical path from the latency table, on the same step graph.
   const reference = parallel[0];
@@ -268,6 +271,7 @@ async function main(): Promise<void> {
     `| \`secure-aml --help\` / bare \`node -e 0\` | ${formatMs(start.helpMs)} / ${formatMs(start.bareMs)} = **${(start.helpMs / start.bareMs).toFixed(2)}×** | no @azure module loaded: ${start.azureModulesOnHelp.length === 0 ? "met" : `**missed** (${start.azureModulesOnHelp.join(", ")})`} |`,
     `| \`secure-aml --version\` / bare \`node -e 0\` | ${formatMs(start.versionMs)} / ${formatMs(start.bareMs)} = **${(start.versionMs / start.bareMs).toFixed(2)}×** | no @azure module loaded: ${start.azureModulesOnVersion.length === 0 ? "met" : `**missed** (${start.azureModulesOnVersion.join(", ")})`} |`,
     "",
+    ...packageSection(packaged),
     "## Critical path",
     "",
     `Step weights: the emulator's create latency (src/emulator/providers/*.ts, \`latency.create\`, real-world seconds) of every write the step sent ` +

@@ -33,12 +33,10 @@ const CODES_UNVERIFIED_WHEN_SPEC_IS_OLDER: ReadonlySet<string> = new Set([
   "READONLY_PROPERTY_NOT_ALLOWED_IN_REQUEST",
 ]);
 
-/** oav's provider bucket for spec paths without `/providers/{Namespace}` (resource groups, deployments...). */
-const UNKNOWN_PROVIDER = "microsoft.unknown";
-
 /**
  * The spec folder: `SECURE_AML_ARM_SPECS` when set (the `specification` folder itself or its parent),
- * else `../shared/arm-specs/specification` beside the project root; undefined when absent.
+ * else the copy kept in the repository, `specs/arm/specification` (SPEC_ROOT_IN_REPO); undefined when absent
+ * (an installed package ships neither the specs nor oav).
  */
 export function findSpecRoot(): string | undefined {
   const fromEnv = process.env.SECURE_AML_ARM_SPECS;
@@ -50,9 +48,12 @@ export function findSpecRoot(): string | undefined {
   }
   // This file runs from dist/src/emulator/, so the project root is three levels up.
   const projectRoot = fileURLToPath(new URL("../../../", import.meta.url));
-  const candidate = path.resolve(projectRoot, "../shared/arm-specs/specification");
+  const candidate = path.resolve(projectRoot, SPEC_ROOT_IN_REPO);
   return isDirectory(candidate) ? candidate : undefined;
 }
+
+/** Where the repository keeps its copy of Microsoft's specs, relative to the project root (specs/arm/MANIFEST.md). */
+export const SPEC_ROOT_IN_REPO = "specs/arm/specification";
 
 const validatorsByRoot = new Map<string, Promise<OavSpecValidator | undefined>>();
 

@@ -263,7 +263,10 @@ export async function runSteps<C>(steps: Step<C>[], ctx: C, opts: RunStepsOption
     const saveOrNull = async (mutate: (record: StepRecord) => void): Promise<unknown> => {
       if (closed) return null;
       try {
-        await state.update((s) => mutate(s.steps[step.id] ?? (s.steps[step.id] = { status: "pending", attempts: 0, outputs: {}, resources: [] })));
+        await state.update((s) => {
+          s.steps[step.id] ??= { status: "pending", attempts: 0, outputs: {}, resources: [] };
+          mutate(s.steps[step.id]);
+        });
         return null;
       } catch (err) {
         return err;

@@ -78,7 +78,7 @@ export function isSecretLookingName(name: string): boolean {
 export function findSecretLookingFields(value: unknown, path = ""): string[] {
   const found: string[] = [];
   if (Array.isArray(value)) {
-    value.forEach((item, i) => found.push(...findSecretLookingFields(item, `${path}[${i}]`)));
+    for (const [i, item] of value.entries()) found.push(...findSecretLookingFields(item, `${path}[${i}]`));
   } else if (typeof value === "object" && value !== null) {
     for (const [key, child] of Object.entries(value)) {
       const childPath = path ? `${path}.${key}` : key;

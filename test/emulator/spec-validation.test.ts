@@ -3,12 +3,14 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   NO_SPEC,
+  SPEC_ROOT_IN_REPO,
   chooseApiVersion,
   compareApiVersions,
   findSpecRoot,
@@ -17,7 +19,18 @@ import {
 import type { SpecFinding, SpecValidator } from "../../src/emulator/types.js";
 
 const specRoot = findSpecRoot();
-const skipWithoutSpecs = specRoot === undefined ? "the ARM spec folder is absent (set SECURE_AML_ARM_SPECS)" : false;
+// The specs live in the repository (specs/arm): a missing folder is a broken checkout, never a reason to skip.
+const skipWithoutSpecs = false;
+
+describe("the spec folder", () => {
+  it("is the repository's copy (specs/arm/specification) unless SECURE_AML_ARM_SPECS says otherwise", () => {
+    const inRepo = fileURLToPath(new URL(`../../../${SPEC_ROOT_IN_REPO}`, import.meta.url));
+    const fromEnv = process.env.SECURE_AML_ARM_SPECS;
+    if (fromEnv === undefined || fromEnv.trim() === "") assert.equal(specRoot, path.resolve(inRepo));
+    else assert.ok(specRoot !== undefined, `SECURE_AML_ARM_SPECS=${fromEnv} is not a spec folder`);
+    assert.ok(existsSync(path.join(inRepo, "..", "LICENSE")), "the specs' licence is kept beside them");
+  });
+});
 
 const endpoint = "https://127.0.0.1:8443";
 const subscriptionId = "00000000-0000-0000-0000-000000000000";
