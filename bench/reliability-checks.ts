@@ -46,7 +46,8 @@ function envWith(password: string, extra: Record<string, string | null> = {}): N
 
 function brief(run: CliRun): string {
   const output = jsonOutput(run.stdout);
-  const error = output?.error as { code?: unknown; message?: unknown } | undefined;
+  const errors = output?.errors;
+  const error = (Array.isArray(errors) ? errors[0] : undefined) as { code?: unknown; message?: unknown } | undefined;
   if (error && typeof error.message === "string") return `${String(error.code ?? "")}: ${error.message}`.slice(0, 300);
   return (run.stderr.trim().split("\n").slice(-3).join(" ") || run.stdout.trim().slice(0, 200)).slice(0, 300);
 }

@@ -83,7 +83,7 @@ async function main(argv: string[]): Promise<number> {
   const configFile = typeof flags.config === "string" ? flags.config : undefined;
   const precheck = await precheckConfig({ flags, env: process.env, configFile, interactive: false, requirePassword: true, extraProblems: problems });
   const resolved = precheck.resolved;
-  if (!resolved) throw new SecureAmlError("STANDIN", "stand-in: configuration incomplete", ExitCode.badInput);
+  if (!resolved) throw new SecureAmlError("BAD_INPUT", "stand-in: configuration incomplete", ExitCode.badInput);
   const { config, secrets } = resolved;
   const secretValues = secrets.jumpboxPassword ? [secrets.jumpboxPassword] : [];
   const state = await openState(run.statePath, { create: true, secretValues });

@@ -4,14 +4,14 @@
 import type { ConfigCommandInput } from "../cli/command-contract.js";
 import type { DeploymentConfig } from "../config/types.js";
 import type { ResolvedConfig } from "../config/resolve.js";
-import { FIELDS, checkFieldValue, flagAttributeName, oppositeFlag, type FieldSpec } from "../config/fields.js";
+import { DEFAULT_RETRY_TIMEOUT_SECONDS, FIELDS, checkFieldValue, flagAttributeName, oppositeFlag, type FieldSpec } from "../config/fields.js";
 import { DEFAULT_STATE_PATH } from "../config/resolve.js";
-import { SecureAmlError } from "../errors.js";
 import type { ErrorInfo, Question } from "../engine/types.js";
-import { criticalPath, sequentialSum, defaultToErrorInfo } from "../engine/engine.js";
+import { criticalPath, sequentialSum } from "../engine/graph.js";
+import { DEFAULT_RETRY, type RetryPolicy } from "../engine/retry.js";
 import type { Step } from "../engine/types.js";
 import { allZoneNames, cloudProfile } from "../azure/clouds.js";
-import { ArmOperationError, normalizeArmError } from "../azure/arm-errors.js";
+import { classifyError, isRetryable } from "../azure/arm-errors.js";
 import type { UiHost, PlanEstimate } from "../ui/types.js";
 import { promptValidator } from "../ui/prompt.js";
 import type { CommandRuntime } from "./runtime.js";
@@ -42,33 +42,19 @@ export function estimateFor(steps: ReadonlyArray<Step<unknown>>): PlanEstimate &
 }
 
 // ---------------------------------------------------------------------------------------------
-// Engine error handling for Azure steps
+// How the engine runs Azure steps: what a failure means (the one classification in
+// src/azure/arm-errors.ts) and how long transient ones are retried (--retry-timeout).
 
-function looksLikeSdkError(err: unknown): boolean {
-  const e = err as { name?: unknown; statusCode?: unknown; code?: unknown };
-  return e?.name === "RestError" || typeof e?.statusCode === "number" || (typeof e?.code === "string" && /^E[A-Z]+$/.test(e.code));
-}
+/** The engine's error options for Azure steps. */
+export const AZURE_STEP_ERRORS = {
+  isTransient: isRetryable,
+  toErrorInfo: (err: unknown): ErrorInfo => classifyError(err, "STEP_FAILED"),
+} as const;
 
-/** Whether a step failure is worth retrying (ARM's transient codes, 429/5xx, socket errors). */
-export function isTransientStepError(err: unknown): boolean {
-  if (err instanceof ArmOperationError) return err.transient;
-  if ((err as { transient?: unknown })?.transient === true) return true;
-  if (err instanceof SecureAmlError) return false;
-  return looksLikeSdkError(err) && normalizeArmError(err).transient === true;
-}
-
-/** How a step failure is shown: the resource, the operation, ARM's code and message. */
-export function stepErrorInfo(err: unknown): ErrorInfo {
-  if (err instanceof ArmOperationError) {
-    const { code, message, armCode, next, transient } = err.info;
-    return { code, message, ...(armCode ? { armCode } : {}), ...(next ? { next } : {}), ...(transient !== undefined ? { transient } : {}) };
-  }
-  if (err instanceof SecureAmlError) return defaultToErrorInfo(err);
-  if (looksLikeSdkError(err)) {
-    const { code, message, armCode, transient } = normalizeArmError(err);
-    return { code, message, ...(armCode ? { armCode } : {}), ...(transient !== undefined ? { transient } : {}) };
-  }
-  return defaultToErrorInfo(err);
+/** The retry policy of a deployment: DEFAULT_RETRY with the budget of --retry-timeout / SECURE_AML_RETRY_TIMEOUT. */
+export function retryPolicyFor(config: Pick<DeploymentConfig, "retryTimeout">): RetryPolicy {
+  const seconds = config.retryTimeout ?? DEFAULT_RETRY_TIMEOUT_SECONDS;
+  return { ...DEFAULT_RETRY, budgetMs: seconds * 1000 };
 }
 
 // ---------------------------------------------------------------------------------------------

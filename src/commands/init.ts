@@ -15,11 +15,11 @@ import {
   assertCloudSupported,
   assertKnownCloudSupported,
   commandSuffix,
+  AZURE_STEP_ERRORS,
   estimateFor,
-  isTransientStepError,
   resolveInteractively,
   resumeCommand,
-  stepErrorInfo,
+  retryPolicyFor,
 } from "./init-plan-common.js";
 import { DEFAULT_WIZARD_CONFIG_FILE, wantsWizard } from "./wizard-deps.js";
 import { FIELDS, flagAttributeName } from "../config/fields.js";
@@ -113,8 +113,8 @@ export async function runInit(input: ConfigCommandInput): Promise<CommandResult>
       io: ui,
       state,
       signal: runtime.signal,
-      isTransient: isTransientStepError,
-      toErrorInfo: stepErrorInfo,
+      ...AZURE_STEP_ERRORS,
+      retry: retryPolicyFor(config),
       resumeCommand: resume,
     });
     const counts = azure.counter.snapshot();

@@ -24,16 +24,9 @@ export interface PlannedResource {
   group: string;
 }
 
-export interface ErrorInfo {
-  /** Stable secure-aml code, e.g. "ARM_ERROR", "NAME_TAKEN", "STATE_LOCKED". */
-  code: string;
-  message: string;
-  /** ARM's own error code when the failure came from Azure. */
-  armCode?: string;
-  /** The command a person should run next. */
-  next?: string;
-  transient?: boolean;
-}
+/** An error as data (code, message, ARM's code, next command, whether a retry helps): see src/errors.ts. */
+export type { ErrorInfo } from "../errors.js";
+import type { ErrorInfo } from "../errors.js";
 
 export type EngineEvent =
   | { type: "plan"; steps: Array<{ id: string; title: string; expectedSeconds?: number }> }

@@ -9,9 +9,8 @@ import type { Ora, Options as OraOptions } from "ora";
 import { ExitCode, SecureAmlError } from "../errors.js";
 import type { EngineEvent, ErrorInfo, Question } from "../engine/types.js";
 import { askQuestion, createInquirerBackend } from "./prompt.js";
-import { cleanText, expectedNote, formatDuration, formatElapsed, mergeResourceOutcomes, plural } from "./format.js";
-import type { InitResult, IoHostOptions, PlanEstimate, PromptBackend, ResultCommand, RunRecord, UiHost } from "./types.js";
-import type { PlannedResource } from "../engine/types.js";
+import { cleanText, expectedNote, formatDuration, formatElapsed, plural } from "./format.js";
+import type { IoHostOptions, PromptBackend, ResultDocument, RunRecord, UiHost } from "./types.js";
 
 interface Renderer {
   handle(event: EngineEvent): void;
@@ -380,7 +379,7 @@ export async function createIoHost(options: IoHostOptions): Promise<UiHost> {
         renderer.resume();
       }
     },
-    writeResult(doc: InitResult): void {
+    writeResult(doc: ResultDocument): void {
       if (mode !== "json") return;
       if (resultWritten) throw new Error("writeResult called twice: --output json writes exactly one document");
       resultWritten = true;
@@ -399,39 +398,5 @@ export async function createIoHost(options: IoHostOptions): Promise<UiHost> {
   };
 }
 
-/** Assembles the result document from what the host recorded plus what only the command knows. */
-export function buildResult(input: {
-  command: ResultCommand;
-  record: RunRecord;
-  counts?: { reads: number; writes: number; polls: number };
-  ok?: boolean;
-  exitCode?: number;
-  planned?: PlannedResource[];
-  estimate?: PlanEstimate;
-  /** Errors that did not come through step-failed events (e.g. bad input, lock). */
-  extraErrors?: ErrorInfo[];
-  details?: Record<string, unknown>;
-}): InitResult {
-  const errors = [...input.record.errors, ...(input.extraErrors ?? [])].map((e) => {
-    const out: InitResult["errors"][number] = { code: e.code, message: cleanText(e.message) };
-    if (e.armCode) out.armCode = e.armCode;
-    if (e.next) out.next = e.next;
-    if ("step" in e && typeof e.step === "string") out.step = e.step;
-    return out;
-  });
-  const ok = input.ok ?? errors.length === 0;
-  const doc: InitResult = {
-    schema: 1,
-    command: input.command,
-    ok,
-    exitCode: input.exitCode ?? (ok ? ExitCode.ok : ExitCode.failed),
-    resources: mergeResourceOutcomes(input.record.resources),
-    counts: input.counts ?? { reads: 0, writes: 0, polls: 0 },
-    durations: { totalMs: input.record.elapsedMs, steps: { ...input.record.stepDurationsMs } },
-    errors,
-  };
-  if (input.planned) doc.planned = input.planned;
-  if (input.estimate) doc.estimate = input.estimate;
-  if (input.details) doc.details = input.details;
-  return doc;
-}
+export { buildResult } from "./result-document.js";
+

@@ -6,6 +6,7 @@ import { createServer, type Server } from "node:net";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { FIELDS } from "../../src/config/fields.js";
+import type { ResultDocument } from "../../src/ui/types.js";
 
 // dist/test/unit/cli.test.js → repository root
 const root = fileURLToPath(new URL("../../../", import.meta.url));
@@ -145,10 +146,17 @@ describe("secure-aml init with bad values", () => {
   it("--output json puts exactly one JSON document with the problems on stdout", async () => {
     const run = await cli(["plan", "--output", "json", "--vnet-address-space", "10.0.0.0/33", "--location", "eastus"]);
     assert.equal(run.code, 2);
-    const doc = JSON.parse(run.stdout) as { ok: boolean; error: { code: string; problems: { field: string }[] } };
+    // The same schema-1 result document as every command writes (errors with stable codes, exit code, next).
+    const doc = JSON.parse(run.stdout) as ResultDocument;
+    assert.equal(doc.schema, 1);
+    assert.equal(doc.command, "plan");
     assert.equal(doc.ok, false);
-    assert.equal(doc.error.code, "BAD_INPUT");
-    assert.deepEqual(doc.error.problems.map((p) => p.field).sort(), ["subscriptionId", "vnetAddressSpace"]);
+    assert.equal(doc.exitCode, 2);
+    assert.equal(doc.errors.length, 1);
+    assert.equal(doc.errors[0]?.code, "BAD_INPUT");
+    assert.equal(doc.errors[0]?.exitCode, 2);
+    assert.deepEqual((doc.errors[0]?.problems ?? []).map((p) => p.field).sort(), ["subscriptionId", "vnetAddressSpace"]);
+    assert.deepEqual(doc.counts, { reads: 0, writes: 0, polls: 0 });
   });
 
   it("bad run options and bad config values are reported together", async () => {
