@@ -10,7 +10,14 @@ import { ExitCode, SecureAmlError } from "../errors.js";
 import type { EngineEvent, ErrorInfo, Question } from "../engine/types.js";
 import { askQuestion, createInquirerBackend } from "./prompt.js";
 import { cleanText, expectedNote, formatDuration, formatElapsed, plural } from "./format.js";
-import type { IoHostOptions, PromptBackend, ResultDocument, RunRecord, UiHost } from "./types.js";
+import type { IoHostOptions, PromptBackend, ResultDocument, RunRecord, StartTicker, UiHost } from "./types.js";
+
+/** setInterval, unref'd so that a forgotten close() never holds the process. */
+const systemTicker: StartTicker = (redraw, intervalMs) => {
+  const timer = setInterval(redraw, intervalMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+};
 
 interface Renderer {
   handle(event: EngineEvent): void;
@@ -168,7 +175,7 @@ type OraFactory = (options: OraOptions) => Ora;
 class TtyRenderer implements Renderer {
   private readonly running = new Map<string, RunningStep>();
   private spinner: Ora | undefined;
-  private ticker: NodeJS.Timeout | undefined;
+  private ticker: { stop(): void } | undefined;
   private suspended = false;
 
   constructor(
@@ -177,6 +184,7 @@ class TtyRenderer implements Renderer {
     private readonly c: ChalkInstance,
     private readonly recorder: Recorder,
     private readonly now: () => number,
+    private readonly startTicker: StartTicker = systemTicker,
   ) {}
 
   /** Writes finished lines above the live block, then redraws the block (with the current steps). */
@@ -226,16 +234,17 @@ class TtyRenderer implements Renderer {
     if (this.spinner.isSpinning) this.spinner.render();
     else this.spinner.start();
     if (!this.ticker) {
-      // Elapsed seconds change even when no event arrives; unref so a forgotten close() never holds the process.
-      this.ticker = setInterval(() => {
-        if (this.spinner?.isSpinning) this.spinner.text = this.liveText();
+      // Elapsed seconds change even when no event arrives.
+      this.ticker = this.startTicker(() => {
+        if (!this.spinner?.isSpinning) return;
+        this.spinner.text = this.liveText();
+        this.spinner.render();
       }, 250);
-      this.ticker.unref();
     }
   }
 
   private stopLive(): void {
-    if (this.ticker) clearInterval(this.ticker);
+    this.ticker?.stop();
     this.ticker = undefined;
     if (this.spinner?.isSpinning) this.spinner.stop();
   }
@@ -352,7 +361,7 @@ export async function createIoHost(options: IoHostOptions): Promise<UiHost> {
     if (!(typeof terminal.columns === "number" && terminal.columns > 0)) terminal.columns = 80;
     const [{ default: ora }, { Chalk }] = await Promise.all([import("ora"), import("chalk")]);
     const chalk = new Chalk({ level: options.color ? 1 : 0 });
-    renderer = new TtyRenderer(options.stderr, (o) => ora(o), chalk, recorder, now);
+    renderer = new TtyRenderer(options.stderr, (o) => ora(o), chalk, recorder, now, options.ticker);
   } else {
     renderer = new PlainRenderer(options.stderr, recorder, now);
   }

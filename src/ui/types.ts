@@ -24,6 +24,9 @@ export interface PromptBackend {
   }): Promise<string>;
 }
 
+/** Calls `redraw` every `intervalMs` until the returned stop() is called. */
+export type StartTicker = (redraw: () => void, intervalMs: number) => { stop(): void };
+
 export interface IoHostOptions {
   output: "text" | "json";
   /** False with --no-color or NO_COLOR. */
@@ -45,6 +48,11 @@ export interface IoHostOptions {
   stdin?: NodeJS.ReadableStream;
   /** Clock for timestamps and elapsed times (tests). */
   now?: () => number;
+  /**
+   * Starts the terminal renderer's redraw timer (elapsed times change with no event); default a
+   * setInterval that does not hold the process. Tests inject one they can tick by hand.
+   */
+  ticker?: StartTicker;
 }
 
 /** What the renderer saw during a run; commands build their result document from it. */

@@ -135,15 +135,23 @@ test("tty renderer: finished steps with durations, long steps announced, retries
   const clock = { t: 1_000_000 };
   const stderr = new Capture(true);
   const stdout = new Capture();
-  const host = await createIoHost({ output: "text", color: true, isTTY: true, ci: false, stderr, stdout, interactive: false, now: () => clock.t });
+  // The redraw timer is the test's: one tick is one redraw, with no waiting.
+  const ticks: Array<() => void> = [];
+  const ticker = (redraw: () => void) => {
+    ticks.push(redraw);
+    return { stop: () => void ticks.splice(ticks.indexOf(redraw), 1) };
+  };
+  const host = await createIoHost({ output: "text", color: true, isTTY: true, ci: false, stderr, stdout, interactive: false, now: () => clock.t, ticker });
   assert.equal(host.mode, "tty");
   t.after(() => host.close());
   const events = scriptedRun();
   for (const e of events.slice(0, 6)) host.notify(e);
   clock.t += 65_000;
   // The live block shows both running steps, the long one with its expectation and elapsed time;
-  // the elapsed time is redrawn by a timer, so wait (bounded) until it has been.
-  for (let i = 0; i < 40 && !/1m 05s/.test(stderr.text); i++) await new Promise((r) => setTimeout(r, 100));
+  // the elapsed time changes with no event, so the timer redraws it: tick once.
+  assert.doesNotMatch(stderr.text, /1m 05s/, "not drawn before the tick");
+  assert.equal(ticks.length, 1, "one redraw timer while steps run");
+  ticks[0]?.();
   const live = stderr.text;
   assert.match(live, /Virtual network and subnets\s+\S*1m 05s/);
   assert.match(live, /Azure Bastion\s+\S*1m 05s\S* \S*\(usually ~10 min\)/);
