@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError, Option } from "commander";
-import { ExitCode, SecureAmlError, type InputProblem } from "../errors.js";
+import { ExitCode, InputError, SecureAmlError, type InputProblem } from "../errors.js";
 import { FIELDS, type FieldGroup, type FieldSpec } from "../config/fields.js";
 import type {
   CommandInput,
@@ -358,6 +358,17 @@ function buildProgram(ctx: CliContext, outcome: Outcome = { code: 0, output: "te
   return program;
 }
 
+const RESULT_COMMANDS: readonly ResultCommand[] = ["init", "plan", "status", "verify", "destroy", "stop", "start", "emulator"];
+
+/** --output json (or SECURE_AML_OUTPUT=json) as given, for errors found before any action ran. */
+function wantsJson(argv: readonly string[], env: NodeJS.ProcessEnv): boolean {
+  const i = argv.lastIndexOf("--output");
+  if (i >= 0) return argv[i + 1] === "json";
+  const joined = argv.filter((a) => a.startsWith("--output=")).pop();
+  if (joined) return joined === "--output=json";
+  return env.SECURE_AML_OUTPUT === "json";
+}
+
 /** Runs the CLI on argv (process.argv form) and returns the exit code; never calls process.exit. */
 export async function runCli(argv: readonly string[], ctx: CliContext): Promise<number> {
   const outcome: Outcome = { code: ExitCode.ok, output: "text", command: "init" };
@@ -372,6 +383,14 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
     if (error instanceof CommanderError) {
       // --help and --version end here with code 0; usage errors (unknown option, missing value) are bad input.
       if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.exitCode === 0) return ExitCode.ok;
+      // commander printed the message on stderr; with --output json the result document says it too.
+      if (wantsJson(argv, ctx.env)) {
+        const { errorDocument } = await import("../commands/report.js");
+        const rule = error.message.replace(/^error:\s*/, "");
+        const problem = { field: "arguments", value: argv.slice(2).join(" "), rule };
+        const command = RESULT_COMMANDS.find((c) => c === argv[2]) ?? "init";
+        ctx.io.stdout.write(JSON.stringify(errorDocument(new InputError([problem]), { command }), null, 2) + "\n");
+      }
       return ExitCode.badInput;
     }
     return reportError(error, ctx, outcome);
