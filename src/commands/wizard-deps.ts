@@ -15,7 +15,9 @@ import { cloudProfile } from "../azure/clouds.js";
 import { signInError } from "../azure/arm-errors.js";
 import type { GlobalNameKind, NameAvailability, PromptBackend, WizardDeps } from "../ui/index.js";
 import type { CommandRuntime } from "./runtime.js";
-import { commandSuffix, estimateFor, listLocations, listResourceGroups, listSubscriptions } from "./init-plan-common.js";
+import { estimateFor } from "./deployment-checks.js";
+import { commandSuffix } from "./resume-command.js";
+import { listLocations, listResourceGroups, listSubscriptions } from "./azure-choices.js";
 
 /** Where the wizard offers to save the answers. */
 export const DEFAULT_WIZARD_CONFIG_FILE = "secure-aml.json";

@@ -13,7 +13,7 @@ import path from "node:path";
 import { ResourceManagementClient } from "@azure/arm-resources";
 import { NetworkManagementClient } from "@azure/arm-network";
 import { armCall } from "../../src/azure/arm-errors.js";
-import { AZURE_STEP_ERRORS } from "../../src/commands/init-plan-common.js";
+import { AZURE_STEP_ERRORS } from "../../src/commands/step-retry-policy.js";
 import { runSteps } from "../../src/engine/engine.js";
 import { openState } from "../../src/engine/state.js";
 import type { EngineEvent, IoHost, Step } from "../../src/engine/types.js";

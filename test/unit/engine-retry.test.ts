@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { join } from "node:path";
 import { ArmOperationError, CONFLICT_CODES, classifyError, isRetryable, normalizeArmError, signInError } from "../../src/azure/arm-errors.js";
-import { AZURE_STEP_ERRORS, retryPolicyFor } from "../../src/commands/init-plan-common.js";
+import { AZURE_STEP_ERRORS, retryPolicyFor } from "../../src/commands/step-retry-policy.js";
 import { decideRetry, runSteps, type Clock, type RunStepsOptions } from "../../src/engine/engine.js";
 import { openState, readState, type StateHandle } from "../../src/engine/state.js";
 import type { EngineEvent, IoHost, Step } from "../../src/engine/types.js";
