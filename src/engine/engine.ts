@@ -7,17 +7,19 @@
 // step's attempts and retries), retry.ts (the time budget and backoff), step-records.ts (every write
 // to the state file), and this file, which wires them and builds the summary.
 
-import { ExitCode, SecureAmlError, describeError, type ErrorInfo, type ExitCodeValue } from "../errors.js";
+import { ExitCode, SecureAmlError, describeError, type ErrorInfo } from "../errors.js";
 import { topologicalOrder, validateGraph } from "./graph.js";
 import { DEFAULT_RETRY, SYSTEM_CLOCK, type Clock, type RetryPolicy } from "./retry.js";
 import { schedule, type Readiness } from "./scheduler.js";
 import type { StateHandle } from "./state.js";
 import { StepRecords } from "./step-records.js";
 import { interruptedInfo, runStep, type StepRunEnv } from "./step-runner.js";
-import type { IoHost, PlannedResource, ResourceOutcome, Step, StepIo } from "./types.js";
+import { buildSummary, type RunSummary, type StepOutcome } from "./summary.js";
+import type { IoHost, PlannedResource, Step, StepIo } from "./types.js";
 
 export { criticalPath, findCycle, sequentialSum, topologicalOrder, validateGraph } from "./graph.js";
 export { DEFAULT_RETRY, decideRetry, retryDelayMs, type Clock, type RetryPolicy } from "./retry.js";
+export { buildSummary, type RunSummary, type StepOutcome, type StepOutcomeStatus } from "./summary.js";
 
 /** After an interrupt, how long to wait for running steps to honour their abort signal. */
 const DEFAULT_ABORT_GRACE_MS = 15_000;
@@ -44,41 +46,6 @@ export interface RunStepsOptions {
   random?: () => number;
   /** Time for retry budgets and backoff sleeps (tests). Default: the system clock. */
   clock?: Clock;
-}
-
-export type StepOutcomeStatus = "done" | "failed" | "skipped" | "interrupted";
-
-export interface StepOutcome {
-  id: string;
-  title: string;
-  status: StepOutcomeStatus;
-  /** Attempts in this run. */
-  attempts: number;
-  durationMs: number;
-  resources: ResourceOutcome[];
-  outputs: Record<string, string>;
-  /** Recorded as done in the state file before this run started. */
-  wasDoneBefore: boolean;
-  error?: ErrorInfo;
-  /** Why a step was skipped. */
-  reason?: string;
-}
-
-export interface RunSummary {
-  status: "succeeded" | "failed" | "interrupted";
-  /** 0, 1 (a step failed) or 130 (interrupted). */
-  exitCode: ExitCodeValue;
-  durationMs: number;
-  /** One per selected step, in declaration order. */
-  steps: StepOutcome[];
-  /** Resources of all steps that finished in this run, in declaration order of their steps. */
-  resources: ResourceOutcome[];
-  /** Steps the state file recorded as done when the run started. */
-  previouslyDone: string[];
-  /** The first step that failed permanently. */
-  failedStep?: string;
-  /** The first permanent failure (or the interrupt), with `next` = resumeCommand. */
-  error?: ErrorInfo;
 }
 
 /** Default classification: an error object that says `transient: true`. */
@@ -247,30 +214,6 @@ function announce<C>(io: IoHost, selected: readonly Step<C>[], previouslyDone: r
       message: `Resuming: ${previouslyDone.length} of ${selected.length} steps were done before (${previouslyDone.join(", ")}); checking them against what exists.`,
     });
   }
-}
-
-/** The run's outcome: status, exit code (0, 1 or 130), resources in declaration order, the first failure. */
-export function buildSummary(input: {
-  ordered: StepOutcome[];
-  interrupted: boolean;
-  firstFailure?: { stepId: string; error: ErrorInfo };
-  previouslyDone: string[];
-  durationMs: number;
-  resumeCommand?: string;
-}): RunSummary {
-  const { ordered, interrupted, firstFailure } = input;
-  const summary: RunSummary = {
-    status: interrupted ? "interrupted" : firstFailure ? "failed" : "succeeded",
-    exitCode: interrupted ? ExitCode.interrupted : firstFailure ? ExitCode.failed : ExitCode.ok,
-    durationMs: input.durationMs,
-    steps: ordered,
-    resources: ordered.filter((o) => o.status === "done").flatMap((o) => o.resources),
-    previouslyDone: input.previouslyDone,
-  };
-  if (interrupted) summary.error = interruptedInfo(input.resumeCommand);
-  else if (firstFailure) summary.error = firstFailure.error;
-  if (firstFailure) summary.failedStep = firstFailure.stepId;
-  return summary;
 }
 
 export interface PlanStepsOptions {

@@ -2,6 +2,8 @@
 // never imports prompts, spinners or colours: it emits EngineEvents to an IoHost, and renderers in
 // src/ui/ turn them into TTY, plain or JSON output.
 
+import type { ErrorInfo } from "../errors.js";
+
 export type ResourceAction = "created" | "updated" | "unchanged" | "deleted" | "absent";
 
 /** One Azure resource a step owns, and what the step did to it in this run. */
@@ -25,8 +27,7 @@ export interface PlannedResource {
 }
 
 /** An error as data (code, message, ARM's code, next command, whether a retry helps): see src/errors.ts. */
-export type { ErrorInfo } from "../errors.js";
-import type { ErrorInfo } from "../errors.js";
+export type { ErrorInfo };
 
 export type EngineEvent =
   | { type: "plan"; steps: Array<{ id: string; title: string; expectedSeconds?: number }> }
