@@ -15,7 +15,7 @@ import { openState } from "../src/engine/state.js";
 import { runSteps } from "../src/engine/engine.js";
 import { createAzureContext } from "../src/azure/clients.js";
 import { createStaticTestCredential } from "../src/azure/credential.js";
-import { normalizeArmError } from "../src/azure/arm-errors.js";
+import { AZURE_STEP_ERRORS } from "../src/commands/step-retry-policy.js";
 import { stepsFor } from "../src/steps/index.js";
 import type { EngineEvent } from "../src/engine/types.js";
 
@@ -104,8 +104,7 @@ async function main(argv: string[]): Promise<number> {
       io: { notify: (event) => events.push(event), request: async () => Promise.reject(new Error("non-interactive")) },
       state,
       retry: { attempts: 6, baseDelayMs: 200, maxDelayMs: 2_000 },
-      isTransient: (err) => normalizeArmError(err).transient === true,
-      toErrorInfo: (err) => normalizeArmError(err),
+      ...AZURE_STEP_ERRORS,
       resumeCommand: "secure-aml init",
     });
     const body = {
