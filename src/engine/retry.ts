@@ -7,8 +7,9 @@ import type { ErrorInfo } from "../errors.js";
 
 export interface RetryPolicy {
   /**
-   * How long one step may keep retrying, measured from the start of its first attempt in this run.
-   * A retry whose wait would end after it is not made. Default: DEFAULT_RETRY.budgetMs.
+   * How long one step may keep retrying, measured from its first failure in this run (a long
+   * operation that succeeds costs none of it). A retry whose wait would end after it is not made.
+   * Default: DEFAULT_RETRY.budgetMs.
    */
   budgetMs?: number;
   /** An optional cap on attempts in all, including the first (tests); default: no cap, the budget decides. */
@@ -68,8 +69,8 @@ export function retryDelayMs(failedAttempt: number, err: unknown, policy: RetryP
 export type RetryDecision = { retry: true; delayMs: number } | { retry: false; why: "permanent" | "attempts" | "budget" };
 
 /**
- * Whether to try a failed step again, and after how long. `startedAt` is when the step's first attempt
- * in this run started. A computed backoff that would overrun the budget is shortened to end at the
+ * Whether to try a failed step again, and after how long. `startedAt` is when the budget started (the
+ * step's first failure in this run). A computed backoff that would overrun the budget is shortened to end at the
  * budget (one last try); a Retry-After that would overrun it is not (Azure said it is not ready yet).
  */
 export function decideRetry(input: {

@@ -63,6 +63,8 @@ export async function runStep<C>(step: Step<C>, env: StepRunEnv<C>, signal: Abor
   const { io, records, clock } = env;
   const started = clock.now();
   let attempt = 0;
+  /** When this step first failed in this run: the retry budget runs from there (a slow success costs none of it). */
+  let firstFailureAt: number | undefined;
   const elapsed = () => clock.now() - started;
   const stepIo: StepIo = {
     signal,
@@ -114,7 +116,8 @@ export async function runStep<C>(step: Step<C>, env: StepRunEnv<C>, signal: Abor
 
     const info = env.toErrorInfo(failure);
     const transient = info.transient ?? env.isTransient(failure);
-    const decision = decideRetry({ failedAttempt: attempt, error: info, transient, policy: env.retry, startedAt: started, now: clock.now(), random: env.random });
+    firstFailureAt ??= clock.now();
+    const decision = decideRetry({ failedAttempt: attempt, error: info, transient, policy: env.retry, startedAt: firstFailureAt, now: clock.now(), random: env.random });
     if (decision.retry) {
       await records.retrying(step.id, info);
       io.notify({ type: "step-retry", id: step.id, attempt, delayMs: decision.delayMs, error: withNext(info, undefined) });
@@ -127,7 +130,7 @@ export async function runStep<C>(step: Step<C>, env: StepRunEnv<C>, signal: Abor
       continue;
     }
 
-    const shown = decision.why === "budget" ? budgetExhausted(info, elapsed(), env.retry.budgetMs ?? DEFAULT_RETRY.budgetMs) : info;
+    const shown = decision.why === "budget" ? budgetExhausted(info, clock.now() - firstFailureAt, env.retry.budgetMs ?? DEFAULT_RETRY.budgetMs) : info;
     const error = withNext(shown, env.resumeCommand);
     await records.failed(step.id, new Date(clock.now()).toISOString(), shown);
     return fail("failed", error);

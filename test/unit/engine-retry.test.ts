@@ -172,7 +172,7 @@ describe("retries bounded by time", () => {
     }
   });
 
-  it("time spent inside attempts counts against the budget (a slow operation is not retried forever)", async () => {
+  it("the budget runs from the first failure, and time inside failing attempts counts against it", async () => {
     const { state } = await newState();
     const clock = fakeClock();
     const io = recorder();
@@ -190,9 +190,35 @@ describe("retries bounded by time", () => {
     const summary = await runSteps([slow], {}, options(state, io, clock, { retry: { budgetMs: 120_000, baseDelayMs: 1_000, maxDelayMs: 60_000 } }));
     assert.equal(summary.status, "failed");
     assert.equal(summary.error?.code, "NETWORK_ERROR");
-    // 50 s + 1 s + 50 s + 2 s = 103 s; the third attempt ends at 153 s, past the 120 s budget.
-    assert.equal(calls, 3);
-    assert.deepEqual(clock.sleeps, [1_000, 2_000]);
+    // The first failure at 50 s starts the 120 s budget (ends at 170 s): waits of 1 s (51 s), 2 s (after
+    // the second failure at 101 s) and 4 s (after the third at 153 s); the fourth fails at 207 s: done.
+    assert.equal(calls, 4);
+    assert.deepEqual(clock.sleeps, [1_000, 2_000, 4_000]);
+    assert.match(summary.error?.message ?? "", /still failing after 2m 37s of retries/);
+  });
+
+  it("a long operation that then fails transiently is still retried (its own duration costs no budget)", async () => {
+    const { state } = await newState();
+    const clock = fakeClock();
+    const io = recorder();
+    let calls = 0;
+    const bastion: Step<unknown> = {
+      id: "bastion",
+      title: "Bastion",
+      dependsOn: [],
+      run: async () => {
+        calls++;
+        if (calls === 1) {
+          clock.advance(10 * 60_000); // ten minutes of provisioning, then ARM's operation fails with a 5xx
+          throw new Error("The long-running operation has failed. InternalServerError. Try again.");
+        }
+        return { resources: [] };
+      },
+    };
+    const summary = await runSteps([bastion], {}, options(state, io, clock, { retry: { budgetMs: 60_000, baseDelayMs: 2_000, maxDelayMs: 60_000 } }));
+    assert.equal(summary.status, "succeeded");
+    assert.equal(calls, 2);
+    assert.deepEqual(retries(io.events).map((e) => [e.delayMs, e.error.armCode]), [[2_000, "InternalServerError"]]);
   });
 
   it("the default budget is 15 minutes per step, and the field's default gives the same", () => {
