@@ -214,7 +214,8 @@ export async function faultRun(options: ScenarioOptions & { baseline: Baseline; 
   const dir = await makeTempDir("fault");
   const statePath = path.join(dir, "state.json");
   const env = envWith(VALID_PASSWORD);
-  const args = initArgs(emulator, { statePath });
+  // A permanent fault is retried for the whole retry budget (15 minutes by default): give it 10 s here.
+  const args = initArgs(emulator, { statePath, extra: options.permanent ? ["--retry-timeout", "10"] : undefined });
   try {
     await emulator.setFaults(options.spec);
     const first = await runCli(args, { env, driver: options.driver, cwd: dir, timeoutMs: 600_000 });
@@ -480,7 +481,8 @@ export async function secretsScenario(options: ScenarioOptions): Promise<Secrets
   const password = `Uq-${randomBytes(9).toString("base64url")}-7z!`;
   const env = envWith(password);
   // Default state path (.secure-aml/state.json under the working directory) so that the CLI creates the directory.
-  const args = initArgs(emulator, { statePath: ".secure-aml/state.json" });
+  // The failing run's 500s are retried for the retry budget (15 minutes by default): give it 5 s here.
+  const args = initArgs(emulator, { statePath: ".secure-aml/state.json", extra: ["--retry-timeout", "5"] });
   const texts: Array<{ where: string; text: string }> = [];
   const runs: SecretsResult["runs"] = [];
   try {

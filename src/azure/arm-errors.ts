@@ -50,7 +50,13 @@ export const CONFLICT_CODES: ReadonlySet<string> = new Set([
   "PrincipalNotFound",
 ]);
 
-const TRANSIENT_SOCKET_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "EAI_AGAIN", "ENOTFOUND", "REQUEST_SEND_ERROR", "UND_ERR_SOCKET"]);
+/** A connection that dropped or timed out: retried. */
+const TRANSIENT_SOCKET_CODES = new Set(["ECONNRESET", "ETIMEDOUT", "EPIPE", "EAI_AGAIN", "REQUEST_SEND_ERROR", "UND_ERR_SOCKET"]);
+/**
+ * A connection that was refused or a host that does not exist: a wrong --endpoint far more often than
+ * a passing fault, so it is reported at once (NETWORK_ERROR) instead of being retried for minutes.
+ */
+const UNREACHABLE_SOCKET_CODES = new Set(["ECONNREFUSED", "ENOTFOUND"]);
 
 /** @azure/identity's errors for "no usable credential". */
 const IDENTITY_ERROR_NAMES = new Set(["CredentialUnavailableError", "AggregateAuthenticationError", "AuthenticationRequiredError"]);
@@ -141,7 +147,7 @@ export function normalizeArmError(err: unknown, context: { resource?: string; op
   const retryAfterMs = parseRetryAfter(headerOf(response, "retry-after"));
   const socketCode = str(field(err, "code"));
   const retryReason = retryReasonOf(statusCode, code, socketCode);
-  const isSocket = retryReason === "network";
+  const isSocket = retryReason === "network" || (statusCode === undefined && socketCode !== undefined && UNREACHABLE_SOCKET_CODES.has(socketCode));
   const where = [context.operation, context.resource].filter(Boolean).join(" ");
   const text = message ?? (err instanceof Error ? err.message : String(err));
   const info: ArmErrorInfo = {
@@ -247,7 +253,7 @@ function looksLikeSdkError(err: unknown): boolean {
   return (
     name === "RestError" ||
     typeof field(err, "statusCode") === "number" ||
-    (typeof code === "string" && TRANSIENT_SOCKET_CODES.has(code)) ||
+    (typeof code === "string" && (TRANSIENT_SOCKET_CODES.has(code) || UNREACHABLE_SOCKET_CODES.has(code))) ||
     lroFailureOf(err) !== undefined
   );
 }

@@ -39,6 +39,11 @@ function withNext(error: ErrorInfo, next: string | undefined): ErrorInfo {
   return { ...shown, ...(resolved ? { next: resolved } : {}) };
 }
 
+/** The state file could not be written (disk full, permissions): the step's work is done but not recorded. */
+function stateWriteFailed(cause: unknown): SecureAmlError {
+  return new SecureAmlError("STATE_WRITE_FAILED", `Could not save the state file: ${cause instanceof Error ? cause.message : String(cause)}`);
+}
+
 type Attempt = { ok: true; result: StepResult } | { ok: false; failure: unknown };
 
 /** Calls `run` once; a result without a resources list is a failure (STEP_RESULT_INVALID). */
@@ -86,13 +91,7 @@ export async function runStep<C>(step: Step<C>, env: StepRunEnv<C>, signal: Abor
   for (;;) {
     attempt++;
     const saveError = await records.attemptStarted(step.id, new Date(clock.now()).toISOString());
-    if (saveError) {
-      return fail("failed", {
-        code: "STATE_WRITE_FAILED",
-        message: `Could not save the state file: ${saveError instanceof Error ? saveError.message : String(saveError)}`,
-        ...(env.resumeCommand ? { next: env.resumeCommand } : {}),
-      });
-    }
+    if (saveError) return fail("failed", withNext(stateWriteFailed(saveError).toInfo(), env.resumeCommand));
     io.notify({ type: "step-start", id: step.id, title: step.title, attempt, ...(step.expectedSeconds !== undefined ? { expectedSeconds: step.expectedSeconds } : {}) });
     const outcome = await attemptOnce(step, env.ctx, stepIo);
     if (records.closed) return { status: "abandoned" };
@@ -107,7 +106,7 @@ export async function runStep<C>(step: Step<C>, env: StepRunEnv<C>, signal: Abor
         io.notify({ type: "step-done", id: step.id, title: step.title, durationMs, resources });
         return { status: "done", attempts: attempt, durationMs, resources, outputs };
       }
-      failure = saveErr;
+      failure = stateWriteFailed(saveErr);
     } else {
       failure = outcome.failure;
     }

@@ -236,12 +236,34 @@ describe("retries bounded by time", () => {
   });
 });
 
+describe("state writes", () => {
+  it("a state file that cannot be written fails the step with STATE_WRITE_FAILED and the resume command (not retried)", async () => {
+    const { state } = await newState();
+    const io = recorder();
+    let calls = 0;
+    const update = state.update.bind(state);
+    let writes = 0;
+    // The register write and the attempt's "running" write succeed; the "done" write finds the disk full.
+    state.update = (mutate) => (++writes === 3 ? Promise.reject(Object.assign(new Error("ENOSPC: no space left on device"), { code: "ENOSPC" })) : update(mutate));
+    const step: Step<unknown> = { id: "s", title: "S", dependsOn: [], run: async () => (calls++, { resources: [] }) };
+    const summary = await runSteps([step], {}, options(state, io, fakeClock()));
+    assert.equal(summary.status, "failed");
+    assert.equal(calls, 1);
+    assert.equal(summary.error?.code, "STATE_WRITE_FAILED");
+    assert.match(summary.error?.message ?? "", /no space left/);
+    assert.equal(summary.error?.next, "secure-aml init");
+  });
+});
+
 describe("one classification of errors", () => {
   it("throttling, 5xx, dropped connections and every conflict-family code are retryable; other ARM codes are not", () => {
     assert.equal(normalizeArmError(armRefusal(429, "SubscriptionRequestsThrottled", "3")).retryReason, "throttled");
     assert.equal(normalizeArmError(armRefusal(429, "SubscriptionRequestsThrottled", "3")).retryAfterMs, 3_000);
     assert.equal(normalizeArmError(armRefusal(503, "ServiceUnavailable")).retryReason, "server");
     assert.equal(normalizeArmError(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" })).retryReason, "network");
+    // A refused connection is a wrong endpoint more often than a fault: reported at once, not retried.
+    const refused = classifyError(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" }), "STEP_FAILED");
+    assert.deepEqual([refused.code, refused.transient], ["NETWORK_ERROR", false]);
     for (const code of ["AnotherOperationInProgress", "RetryableError", "StorageAccountOperationInProgress", "ConflictError", "PrincipalNotFound", "InUseSubnetCannotBeUpdated", "InvalidPrivateLinkServiceId", "ReferencedResourceNotProvisioned"]) {
       assert.ok(CONFLICT_CODES.has(code), code);
       const info = classifyError(armRefusal(code === "PrincipalNotFound" ? 400 : 409, code), "STEP_FAILED");
