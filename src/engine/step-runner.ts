@@ -119,7 +119,8 @@ export async function runStep<C>(step: Step<C>, env: StepRunEnv<C>, signal: Abor
     const decision = decideRetry({ failedAttempt: attempt, error: info, transient, policy: env.retry, startedAt: firstFailureAt, now: clock.now(), random: env.random });
     if (decision.retry) {
       await records.retrying(step.id, info);
-      io.notify({ type: "step-retry", id: step.id, attempt, delayMs: decision.delayMs, error: withNext(info, undefined) });
+      const budgetLeftMs = Math.max(0, firstFailureAt + (env.retry.budgetMs ?? DEFAULT_RETRY.budgetMs) - clock.now() - decision.delayMs);
+      io.notify({ type: "step-retry", id: step.id, attempt, delayMs: decision.delayMs, error: withNext(info, undefined), budgetLeftMs });
       try {
         await clock.sleep(decision.delayMs, signal);
       } catch {

@@ -33,7 +33,8 @@ export type EngineEvent =
   | { type: "plan"; steps: Array<{ id: string; title: string; expectedSeconds?: number }> }
   | { type: "step-start"; id: string; title: string; attempt: number; expectedSeconds?: number }
   | { type: "step-progress"; id: string; message: string }
-  | { type: "step-retry"; id: string; attempt: number; delayMs: number; error: ErrorInfo }
+  /** `attempt` failed; the next starts after `delayMs`. `budgetLeftMs`: how long retrying may go on after that wait. */
+  | { type: "step-retry"; id: string; attempt: number; delayMs: number; error: ErrorInfo; budgetLeftMs?: number }
   | { type: "step-done"; id: string; title: string; durationMs: number; resources: ResourceOutcome[] }
   | { type: "step-skip"; id: string; title: string; reason: string }
   | { type: "step-failed"; id: string; title: string; durationMs: number; error: ErrorInfo }

@@ -12,6 +12,11 @@ import { askQuestion, createInquirerBackend } from "./prompt.js";
 import { cleanText, expectedNote, formatDuration, formatElapsed, plural } from "./format.js";
 import type { IoHostOptions, PromptBackend, ResultDocument, RunRecord, StartTicker, UiHost } from "./types.js";
 
+/** "; gives up after 14m 56s more" on a retry line, when the engine said how much of the retry budget is left. */
+function budgetNote(budgetLeftMs: number | undefined): string {
+  return budgetLeftMs === undefined ? "" : `; gives up after ${formatDuration(budgetLeftMs)} more`;
+}
+
 /** setInterval, unref'd so that a forgotten close() never holds the process. */
 const systemTicker: StartTicker = (redraw, intervalMs) => {
   const timer = setInterval(redraw, intervalMs);
@@ -131,7 +136,7 @@ class PlainRenderer implements Renderer {
       case "step-retry":
         this.line(
           "retry",
-          `${this.recorder.title(event.id)}: ${errorHeadline(event.error)}; attempt ${event.attempt} in ${formatDuration(event.delayMs)}`,
+          `${this.recorder.title(event.id)}: ${errorHeadline(event.error)}; attempt ${event.attempt} in ${formatDuration(event.delayMs)}${budgetNote(event.budgetLeftMs)}`,
         );
         break;
       case "step-done": {
@@ -279,7 +284,7 @@ class TtyRenderer implements Renderer {
         if (step) step.attempt = event.attempt;
         this.write(
           `${c.yellow("↻")} ${this.recorder.title(event.id)}: ${c.yellow(errorHeadline(event.error))} ${c.dim(
-            `— retrying in ${formatDuration(event.delayMs)} (attempt ${event.attempt})`,
+            `— retrying in ${formatDuration(event.delayMs)} (attempt ${event.attempt})${budgetNote(event.budgetLeftMs)}`,
           )}`,
         );
         break;

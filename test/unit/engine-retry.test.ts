@@ -97,6 +97,8 @@ describe("retries bounded by time", () => {
       [5, 16_000, "AnotherOperationInProgress"],
       [6, 14_000, "AnotherOperationInProgress"],
     ]);
+    // What is left of the budget once each wait is over (shown on the progress line).
+    assert.deepEqual(retries(io.events).map((e) => e.budgetLeftMs), [58_000, 54_000, 46_000, 30_000, 14_000, 0]);
     assert.equal(summary.status, "failed");
     assert.equal(summary.error?.code, "ARM_ERROR");
     assert.equal(summary.error?.armCode, "AnotherOperationInProgress");

@@ -70,6 +70,7 @@ function scriptedRun(): EngineEvent[] {
       attempt: 2,
       delayMs: 2000,
       error: { code: "ARM_ERROR", armCode: "AnotherOperationInProgress", message: "Another operation on this VNet is in progress.", transient: true },
+      budgetLeftMs: 896_000,
     },
     { type: "step-start", id: "vnet", title: "Virtual network and subnets", attempt: 2, expectedSeconds: 20 },
     {
@@ -123,7 +124,7 @@ test("plain renderer: timestamped lines, every event shown, no escape codes at a
   for (const line of lines) assert.match(line, /^2025-01-02T03:04:05\.000Z /);
   assert.match(out, /done\s+Resource group \(1\.2s\): 1 created/);
   assert.match(out, /start\s+Azure Bastion \(usually ~10 min\)/);
-  assert.match(out, /retry\s+Virtual network and subnets: AnotherOperationInProgress: .*attempt 2 in 2\.0s/);
+  assert.match(out, /retry\s+Virtual network and subnets: AnotherOperationInProgress: .*attempt 2 in 2\.0s; gives up after 14m 56s more$/m);
   assert.match(out, /start\s+Virtual network and subnets \(attempt 2\)/);
   assert.match(out, /FAILED Azure Bastion failed after 10m 12s: SubnetIsFull: Subnet AzureBastionSubnet has no free addresses\./);
   assert.match(out, /next: secure-aml init --config secure-aml\.json/);
@@ -162,7 +163,7 @@ test("tty renderer: finished steps with durations, long steps announced, retries
   assert.match(stderr.text, /\x1b\[/, "tty output is coloured");
   assert.match(plainView, /✔ Resource group\s+1\.2s\s+1 created/);
   assert.match(plainView, /✔ Virtual network and subnets\s+8\.4s\s+1 created, 1 unchanged/);
-  assert.match(plainView, /↻ Virtual network and subnets: AnotherOperationInProgress: Another operation on this VNet is in progress\. — retrying in 2\.0s \(attempt 2\)/);
+  assert.match(plainView, /↻ Virtual network and subnets: AnotherOperationInProgress: Another operation on this VNet is in progress\. — retrying in 2\.0s \(attempt 2\); gives up after 14m 56s more/);
   assert.match(plainView, /✖ Azure Bastion failed after 10m 12s/);
   assert.match(plainView, /Azure error: SubnetIsFull/);
   assert.match(plainView, /next: secure-aml init --config secure-aml\.json/);
