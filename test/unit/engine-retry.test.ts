@@ -7,6 +7,7 @@ import { after, describe, it } from "node:test";
 import { join } from "node:path";
 import { ArmOperationError, CONFLICT_CODES, classifyError, isRetryable, normalizeArmError, signInError } from "../../src/azure/arm-errors.js";
 import { AZURE_STEP_ERRORS, retryPolicyFor } from "../../src/commands/step-retry-policy.js";
+import { checkFieldValue, fieldByKey } from "../../src/config/fields.js";
 import { decideRetry, runSteps, type Clock, type RunStepsOptions } from "../../src/engine/engine.js";
 import { openState, readState, type StateHandle } from "../../src/engine/state.js";
 import type { EngineEvent, IoHost, Step } from "../../src/engine/types.js";
@@ -223,9 +224,17 @@ describe("retries bounded by time", () => {
     assert.deepEqual(retries(io.events).map((e) => [e.delayMs, e.error.armCode]), [[2_000, "InternalServerError"]]);
   });
 
-  it("the default budget is 15 minutes per step, and the field's default gives the same", () => {
+  it("the default budget is 15 minutes per step; --retry-timeout / SECURE_AML_RETRY_TIMEOUT is a checked field", () => {
     assert.equal(retryPolicyFor({}).budgetMs, 15 * 60_000);
     assert.equal(retryPolicyFor({ retryTimeout: 30 }).budgetMs, 30_000);
+    const field = fieldByKey("retryTimeout");
+    assert.ok(field);
+    assert.deepEqual([field.flag, field.env, field.derive?.({})], ["--retry-timeout", "SECURE_AML_RETRY_TIMEOUT", 900]);
+    assert.deepEqual(checkFieldValue(field, 0, {}), []);
+    assert.deepEqual(checkFieldValue(field, 3600, {}), []);
+    assert.notDeepEqual(checkFieldValue(field, -1, {}), []);
+    assert.notDeepEqual(checkFieldValue(field, 1.5, {}), []);
+    assert.notDeepEqual(checkFieldValue(field, 2 * 86_400, {}), []);
   });
 
   it("decideRetry shortens a backoff that would overrun the budget to end at it", () => {
