@@ -4,7 +4,7 @@
 // toJSON: code, message, exitCode, armCode, next, problems) or, for what the engine reported, the same
 // shape from its ErrorInfo.
 
-import { exitCodeFor, ExitCode, InputError, SecureAmlError, type ErrorInfo, type ErrorJson } from "../errors.js";
+import { exitCodeFor, ExitCode, SecureAmlError, type ErrorInfo, type ErrorJson } from "../errors.js";
 import type { PlannedResource } from "../engine/types.js";
 import { cleanText, mergeResourceOutcomes } from "./format.js";
 import type { PlanEstimate, ResultCommand, ResultDocument, ResultError, RunRecord } from "./types.js";
@@ -28,9 +28,7 @@ export function resultErrorOf(error: unknown, describe: (err: unknown) => ErrorI
   const info = describe(error);
   if (error instanceof SecureAmlError && info.code === error.code) {
     const json: ErrorJson = error.toJSON();
-    const out: ResultError = { ...json, message: cleanText(json.message) };
-    if (error instanceof InputError) out.problems = error.problems.map((p) => ({ ...p }));
-    return out;
+    return { ...json, message: cleanText(json.message) };
   }
   return resultErrorFromInfo(info);
 }
