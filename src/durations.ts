@@ -224,9 +224,16 @@ export function isMlComputeKind(value: unknown): value is MlComputeKind {
   return typeof value === "string" && Object.hasOwn(ML_COMPUTE_SECONDS, value);
 }
 
-/** Seconds of one write to a resource type. */
-export function writeSeconds(type: DurationType, kind: WriteKind = "create"): number {
-  return REALISTIC_SECONDS[type][kind];
+/** What a write to a type not (yet) in REALISTIC_SECONDS is assumed to take: a new resource kind needs no entry here. */
+export const DEFAULT_WRITE_SECONDS: OperationSeconds = { create: 30, update: 30, delete: 30 };
+
+function isDurationType(type: string): type is DurationType {
+  return Object.hasOwn(REALISTIC_SECONDS, type);
+}
+
+/** Seconds of one write to a resource type (DEFAULT_WRITE_SECONDS for a type the table does not list). */
+export function writeSeconds(type: DurationType | (string & {}), kind: WriteKind = "create"): number {
+  return isDurationType(type) ? REALISTIC_SECONDS[type][kind] : DEFAULT_WRITE_SECONDS[kind];
 }
 
 /** Seconds of one write to an ML compute of a kind. */

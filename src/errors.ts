@@ -8,6 +8,8 @@ export const ExitCode = {
   failed: 1,
   badInput: 2,
   locked: 3,
+  /** The subscription cannot take this deployment as asked (preflight); nothing was created. */
+  cannotDeploy: 4,
   interrupted: 130,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
@@ -29,6 +31,18 @@ export const ERROR_CODES = {
   DESTROY_NOT_CONFIRMED: { exitCode: ExitCode.badInput, description: "The name typed to confirm destroy does not match." },
   TEST_CREDENTIAL_NOT_LOOPBACK: { exitCode: ExitCode.badInput, description: "The static test token may only go to a loopback endpoint." },
   NO_SCRIPTED_ANSWER: { exitCode: ExitCode.badInput, description: "A scripted prompt backend ran out of answers." },
+
+  // Preflight (exit 4): the subscription cannot take this deployment as asked; nothing was created.
+  PREFLIGHT_FAILED: { exitCode: ExitCode.cannotDeploy, description: "Preflight found problems; each is listed with its own code and fix." },
+  PREFLIGHT_QUOTA: { exitCode: ExitCode.cannotDeploy, description: "The regional vCPU quota of a VM family is smaller than what this deployment adds." },
+  PREFLIGHT_VM_SIZE_UNAVAILABLE: { exitCode: ExitCode.cannotDeploy, description: "A chosen VM size is restricted in the region." },
+  PREFLIGHT_VM_SIZE_UNKNOWN: { exitCode: ExitCode.cannotDeploy, description: "A chosen VM size does not exist in the region." },
+  PREFLIGHT_ROLE_ASSIGNMENT_DENIED: { exitCode: ExitCode.cannotDeploy, description: "The signed-in identity may not create role assignments at the resource group." },
+  PREFLIGHT_SOFT_DELETED_KEY_VAULT: { exitCode: ExitCode.cannotDeploy, description: "A soft-deleted key vault holds the key vault's name." },
+  PREFLIGHT_SOFT_DELETED_LOG_ANALYTICS: { exitCode: ExitCode.cannotDeploy, description: "A soft-deleted Log Analytics workspace holds the name." },
+  PREFLIGHT_PROVIDER_UNKNOWN: { exitCode: ExitCode.cannotDeploy, description: "A resource provider this deployment needs is not offered to the subscription." },
+  PREFLIGHT_PROVIDERS_NOT_REGISTERED: { exitCode: ExitCode.cannotDeploy, description: "Resource providers this deployment needs are not registered (and registering was declined)." },
+  PROVIDER_REGISTRATION_TIMEOUT: { exitCode: ExitCode.failed, description: "A resource provider was still registering when secure-aml stopped waiting." },
 
   // The state file.
   STATE_LOCKED: { exitCode: ExitCode.locked, description: "Another secure-aml run holds the state file's lock." },
@@ -56,6 +70,10 @@ export const ERROR_CODES = {
   WORKSPACE_IMMUTABLE_DRIFT: { exitCode: ExitCode.failed, description: "The workspace differs in a property that cannot change in place." },
   COMPUTE_IMMUTABLE_DRIFT: { exitCode: ExitCode.failed, description: "A compute differs in a property that cannot change in place." },
   JUMPBOX_NIC_DRIFT: { exitCode: ExitCode.failed, description: "The jump box is attached to another network interface." },
+  VM_NIC_DRIFT: { exitCode: ExitCode.failed, description: "A VM is attached to another network interface." },
+  VM_PASSWORD_MISSING: { exitCode: ExitCode.badInput, description: "A VM must be created and no admin password was given." },
+  IMMUTABLE_DRIFT: { exitCode: ExitCode.failed, description: "A resource differs in a property Azure cannot change in place; delete it and re-run." },
+  RESOURCE_MISSING: { exitCode: ExitCode.failed, description: "A resource another step creates does not exist; run that step first." },
 
   // The step engine.
   STEP_FAILED: { exitCode: ExitCode.failed, description: "A step failed with an error that carries no secure-aml code." },
@@ -141,6 +159,20 @@ export class SecureAmlError extends Error {
   toJSON(): ErrorJson {
     return { code: this.code, message: this.message, exitCode: this.exitCode, ...(this.armCode ? { armCode: this.armCode } : {}), ...(this.next ? { next: this.next } : {}) };
   }
+}
+
+/**
+ * An error that stands for several problems, each with its own registered code (PreflightError): the
+ * result document lists each as an entry and carries `details()` as its details.
+ */
+export interface ReportsSeveralErrors {
+  errorInfos(): ErrorInfo[];
+  details(): Record<string, unknown>;
+}
+
+export function reportsSeveralErrors(error: unknown): error is ReportsSeveralErrors {
+  const e = error as { errorInfos?: unknown; details?: unknown } | null | undefined;
+  return typeof e?.errorInfos === "function" && typeof e?.details === "function";
 }
 
 /** Bad input: exit 2, every problem listed, before any network call. */

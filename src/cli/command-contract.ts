@@ -80,6 +80,10 @@ export interface EmulatorCommandInput {
   faults?: string;
   /** json: one line {"endpoint": ..., "caCert": ...} on stdout. */
   output: "text" | "json";
+  /** --world FILE: the subscription's world (docs/emulator.md). */
+  world?: string;
+  /** --fresh-subscription: a brand-new subscription (only Azure's default providers registered). */
+  freshSubscription?: boolean;
   env: NodeJS.ProcessEnv;
   io: CommandIo;
 }

@@ -34,6 +34,7 @@ Exit codes:
   1    provisioning failure (Azure refused or failed; state saved, rerun to resume)
   2    bad input (every problem listed: field, flag, variable, value, rule)
   3    state locked (another secure-aml run uses the same --state file)
+  4    the subscription cannot take this deployment as asked (preflight; every problem and its fix listed); nothing was created
   130  interrupted (Ctrl-C; state saved, rerun to resume)`;
 
 const ENV_HELP = `
@@ -87,7 +88,9 @@ Examples:
 Examples:
   $ secure-aml emulator                                       https://127.0.0.1:<port>, data in .secure-aml/emulator
   $ secure-aml emulator --port 0 --data /tmp/arm --output json
-  $ secure-aml emulator --latency realistic --time-scale 0.01 --faults "seed=1;429:rate=0.05,retry-after=1"`,
+  $ secure-aml emulator --latency realistic --time-scale 0.01 --faults "seed=1;429:rate=0.05,retry-after=1"
+  $ secure-aml emulator --fresh-subscription                  a new subscription: providers must be registered first
+  $ secure-aml emulator --world world.json                    quotas, unavailable sizes, no role permission, taken names`,
 };
 
 function packageVersion(): string {
@@ -314,6 +317,8 @@ function buildProgram(ctx: CliContext, outcome: Outcome = { code: 0, output: "te
     .addOption(new Option("--time-scale <x>", "multiplies realistic latencies, e.g. 0.01").default("1"))
     .addOption(new Option("--faults <spec>", 'inject faults deterministically, e.g. "seed=1;429:rate=0.1"'))
     .addOption(new Option("--output <format>", "text or json (json: one line with endpoint and caCert)").default("text"))
+    .addOption(new Option("--world <file>", "a subscription world: registered providers, quotas, unavailable sizes, role permission, taken names (docs/emulator.md)"))
+    .addOption(new Option("--fresh-subscription", "a brand-new subscription: only Azure's default resource providers registered"))
     .addHelpText("after", `${EXAMPLES.emulator}\n${EXIT_CODES_HELP}\n`)
     .action(
       withErrors("emulator", async (opts) => {
@@ -338,6 +343,8 @@ function buildProgram(ctx: CliContext, outcome: Outcome = { code: 0, output: "te
           timeScale,
           faults: typeof opts.faults === "string" ? opts.faults : undefined,
           output: output as EmulatorCommandInput["output"],
+          ...(typeof opts.world === "string" ? { world: opts.world } : {}),
+          ...(opts.freshSubscription === true ? { freshSubscription: true } : {}),
           env: ctx.env,
           io: ctx.io,
         };

@@ -93,6 +93,11 @@ export async function runInit(input: ConfigCommandInput): Promise<CommandResult>
       }
     }
 
+    // Preflight (src/preflight): every problem the subscription has with this deployment, before the first
+    // write (exit 4, nothing written); then the resource providers it needs are registered.
+    const { preflightForInit } = await import("../preflight/index.js");
+    await preflightForInit({ azure, config, steps, ui, yes: run.yes, signal: runtime.signal, state });
+
     await state.update((s) => {
       s.meta = { ...(s.meta ?? {}), local: String(run.local), ...(run.endpoint ? { endpoint: run.endpoint } : {}) };
     });

@@ -92,6 +92,11 @@ export async function runPlan(input: PlanCommandInput): Promise<CommandResult> {
     const skipped = skippedSteps(config).map(({ step, reason }) => ({ step: step.id, title: step.title, reason }));
     const { criticalPath, ...estimate } = estimateFor(steps);
     const plan = await planSteps(steps, { config, secrets: {}, azure }, { io: ui, state, signal: runtime.signal });
+    // Preflight (src/preflight): what the subscription must allow; any problem makes plan exit 4 as init would.
+    const { preflightForPlan, renderPreflight, PreflightError } = await import("../preflight/index.js");
+    const preflight = await preflightForPlan({ azure, config, plan, signal: runtime.signal });
+    const blocked = preflight.problems.length > 0 ? new PreflightError(preflight) : undefined;
+    const exitCode = blocked ? ExitCode.cannotDeploy : ExitCode.ok;
     const counts = azure.counter.snapshot();
     const diagram = input.diagram ? await writeDiagram(input.diagram, config) : undefined;
 
@@ -100,8 +105,9 @@ export async function runPlan(input: PlanCommandInput): Promise<CommandResult> {
         command: "plan",
         record: ui.record(),
         counts,
-        ok: true,
-        exitCode: ExitCode.ok,
+        ok: !blocked,
+        exitCode,
+        ...(blocked ? { extraErrors: blocked.errorInfos() } : {}),
         planned: plan.resources,
         estimate,
         details: {
@@ -116,6 +122,7 @@ export async function runPlan(input: PlanCommandInput): Promise<CommandResult> {
           criticalPath,
           skipped,
           trainingNsg: { enabled: config.trainingNsg, rules: trainingNsgRules },
+          preflight,
           ...(diagram ? { diagram } : {}),
         },
       });
@@ -123,7 +130,7 @@ export async function runPlan(input: PlanCommandInput): Promise<CommandResult> {
       ui.writeResult(doc);
       resultWritten = true;
       if (diagram?.note) io.stderr.write(`secure-aml: ${diagram.note}\n`);
-      return ExitCode.ok;
+      return exitCode;
     }
 
     const lines: string[] = [];
@@ -152,9 +159,15 @@ export async function runPlan(input: PlanCommandInput): Promise<CommandResult> {
       if (diagram.note) after.push(diagram.note);
     }
     after.push("");
-    after.push("Nothing was changed (plan only reads). Run `secure-aml init` with the same options to apply.");
+    after.push(renderPreflight(preflight));
+    after.push("");
+    after.push(
+      blocked
+        ? "Nothing was changed (plan only reads). The subscription cannot take this deployment as asked: fix the problems above first (exit 4)."
+        : "Nothing was changed (plan only reads). Run `secure-aml init` with the same options to apply.",
+    );
     ui.print(after.join("\n"));
-    return ExitCode.ok;
+    return exitCode;
   } catch (error) {
     return reportCommandError(error, { io, env, output: run.output, command: "plan", ui: runtime?.ui, resultWritten });
   } finally {

@@ -4,8 +4,8 @@
 // classification (src/azure/arm-errors.ts classifyError).
 
 import { classifyError } from "../azure/arm-errors.js";
-import { SecureAmlError, exitCodeFor, type ErrorInfo } from "../errors.js";
-import { buildResult, EMPTY_RECORD, resultErrorOf } from "../ui/result-document.js";
+import { SecureAmlError, exitCodeFor, reportsSeveralErrors, type ErrorInfo } from "../errors.js";
+import { buildResult, EMPTY_RECORD, resultErrorFromInfo, resultErrorOf } from "../ui/result-document.js";
 import type { ResultCommand, ResultDocument, UiHost } from "../ui/types.js";
 
 export interface ErrorReportTarget {
@@ -33,13 +33,16 @@ export function exitCodeOf(error: unknown): number {
 
 /** The result document of a command that ended with `error`. */
 export function errorDocument(error: unknown, where: Pick<ErrorReportTarget, "command" | "ui" | "counts">): ResultDocument {
+  // An error that stands for several problems (preflight) lists each with its own code.
+  const several = reportsSeveralErrors(error);
   return buildResult({
     command: where.command,
     record: where.ui?.record() ?? EMPTY_RECORD,
     counts: where.counts,
     ok: false,
     exitCode: exitCodeOf(error),
-    extraErrors: [resultErrorOf(error, errorInfoOf)],
+    extraErrors: several ? error.errorInfos().map((info) => resultErrorFromInfo(info)) : [resultErrorOf(error, errorInfoOf)],
+    ...(several ? { details: error.details() } : {}),
   });
 }
 

@@ -4,15 +4,15 @@
 // suggestion when a name is taken), the read-only plan and saving the answers. The UI layer never
 // imports @azure/*; this module is where the two meet.
 
-import { randomBytes } from "node:crypto";
 import type { TokenCredential } from "@azure/core-auth";
 import type { ConfigCommandInput } from "../cli/command-contract.js";
 import type { DeploymentConfig, Secrets } from "../config/types.js";
-import { FIELDS, checkFieldValue } from "../config/fields.js";
+import { FIELDS } from "../config/fields.js";
 import type { ValueSource } from "../config/resolve.js";
 import type { AzureContext } from "../azure/clients.js";
 import { cloudProfile } from "../azure/clouds.js";
 import { signInError } from "../azure/arm-errors.js";
+import { checkGlobalName as checkGlobalNameOnce, suggestName } from "../azure/global-names.js";
 import type { GlobalNameKind, NameAvailability, PromptBackend, WizardDeps } from "../ui/index.js";
 import type { CommandRuntime } from "./runtime.js";
 import { estimateFor } from "./deployment-checks.js";
@@ -86,48 +86,16 @@ export function wantsWizard(input: ConfigCommandInput): boolean {
 // ---------------------------------------------------------------------------------------------
 // Global names
 
-const NAME_LIMITS: Record<GlobalNameKind, { maxLength: number; alphabet: string }> = {
-  // Storage: 3-24 lower-case letters and digits. Key vault: 3-24, letters, digits and hyphens.
-  // Registry: 5-50 letters and digits.
-  storageAccount: { maxLength: 24, alphabet: "abcdefghijklmnopqrstuvwxyz0123456789" },
-  keyVault: { maxLength: 24, alphabet: "abcdefghijklmnopqrstuvwxyz0123456789" },
-  registry: { maxLength: 50, alphabet: "abcdefghijklmnopqrstuvwxyz0123456789" },
-};
-
-/** `name` with a short random suffix, cut to the kind's length limit (the suffix only uses letters and digits). */
-export function nameWithSuffix(kind: GlobalNameKind, name: string, random: () => Buffer = () => randomBytes(4)): string {
-  const { maxLength, alphabet } = NAME_LIMITS[kind];
-  const suffix = [...random()].map((b) => alphabet[b % alphabet.length]).join("");
-  const base = name.replace(/-+$/, "").slice(0, maxLength - suffix.length).replace(/-+$/, "");
-  return `${base}${suffix}`;
+// One algorithm for the wizard and the steps: azure/global-names.ts.
+/** `name` with a short random suffix, cut to the kind's length limit (azure/global-names.ts). */
+export function nameWithSuffix(kind: GlobalNameKind, name: string, random?: () => Buffer): string {
+  return suggestName(kind, name, random);
 }
 
-async function askProvider(azure: AzureContext, kind: GlobalNameKind, name: string): Promise<NameAvailability> {
-  let answer: { nameAvailable?: boolean; reason?: string; message?: string };
-  if (kind === "storageAccount") {
-    answer = await (await azure.storage()).storageAccounts.checkNameAvailability({ name, type: "Microsoft.Storage/storageAccounts" });
-  } else if (kind === "keyVault") {
-    answer = await (await azure.keyVault()).vaults.checkNameAvailability({ name, type: "Microsoft.KeyVault/vaults" });
-  } else {
-    answer = await (await azure.containerRegistry()).registries.checkNameAvailability({ name, type: "Microsoft.ContainerRegistry/registries" });
-  }
-  return { available: answer.nameAvailable === true, ...(answer.reason ? { reason: String(answer.reason) } : {}) };
-}
-
-/**
- * Asks the provider whether `name` is free; when it is taken, tries up to three suffixed names and
- * offers the first free one. An invalid name gets no suggestion (the rule is the message).
- */
+/** Asks the provider whether `name` is free; a taken name comes with a free suggestion (azure/global-names.ts). */
 export async function checkGlobalName(azure: AzureContext, kind: GlobalNameKind, name: string): Promise<NameAvailability> {
-  const verdict = await askProvider(azure, kind, name);
-  if (verdict.available || /invalid/i.test(verdict.reason ?? "")) return verdict;
-  const spec = FIELDS.find((f) => f.key === kind);
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const candidate = nameWithSuffix(kind, name);
-    if (spec && checkFieldValue(spec, candidate, {}).length > 0) continue;
-    if ((await askProvider(azure, kind, candidate)).available) return { ...verdict, suggestion: candidate };
-  }
-  return verdict;
+  const { available, reason, suggestion } = await checkGlobalNameOnce(azure, kind, name);
+  return { available, ...(reason !== undefined ? { reason } : {}), ...(suggestion !== undefined ? { suggestion } : {}) };
 }
 
 function shellWord(value: string): string {

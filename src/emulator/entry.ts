@@ -1,6 +1,7 @@
 // `secure-aml emulator` and the standalone entry script:
 //   node dist/src/emulator/entry.js [--port N] [--data DIR] [--latency none|realistic] [--time-scale X]
 //                                   [--faults SPEC] [--validate-specs] [--output json|text]
+//                                   [--world FILE | --fresh-subscription]
 // Prints one line once listening: JSON `{"endpoint": ..., "caCert": <path>}` or a sentence; runs until
 // SIGINT/SIGTERM (or, with --exit-on-stdin-end, until its stdin closes: the test helper's lifeline).
 import path from "node:path";
@@ -10,6 +11,7 @@ import { ExitCode, InputError, type ExitCodeValue, type InputProblem } from "../
 import { FaultSpecError, parseFaultSpec } from "./faults.js";
 import { startEmulator, type RunningEmulator } from "./server.js";
 import type { LatencyProfile } from "./latency.js";
+import { WorldFileError, freshSubscriptionWorld, loadWorldFile, type WorldSettings } from "./world.js";
 
 export interface EmulatorCommandOptions {
   /** TCP port on 127.0.0.1; 0 or absent = a free port. */
@@ -29,6 +31,10 @@ export interface EmulatorCommandOptions {
   testProvider?: boolean;
   /** Stop when stdin ends (a parent process that dies closes the pipe). */
   exitOnStdinEnd?: boolean;
+  /** A world file (docs/emulator.md, "The world file"): registered providers, quotas, sizes, permissions, taken names. */
+  world?: string;
+  /** Shorthand for a world file of `{"registeredProviders": "default"}`: a brand-new subscription. */
+  freshSubscription?: boolean;
 }
 
 export interface EmulatorCommandIo {
@@ -48,6 +54,8 @@ export interface ValidatedEmulatorOptions {
   output: "json" | "text";
   testProvider: boolean;
   exitOnStdinEnd: boolean;
+  /** The world from --world or --fresh-subscription; undefined keeps the data directory's (or the default). */
+  world?: WorldSettings;
 }
 
 export const DEFAULT_EMULATOR_DATA_DIR = path.join(".secure-aml", "emulator");
@@ -88,6 +96,19 @@ export function validateEmulatorOptions(options: EmulatorCommandOptions): Valida
   if (data !== undefined && data.trim() === "") {
     problems.push({ field: "data", flag: "--data", value: data, rule: "must be a directory path" });
   }
+  let world: WorldSettings | undefined;
+  if (options.world !== undefined && options.freshSubscription) {
+    problems.push({ field: "world", flag: "--world", value: options.world, rule: "give either --world FILE or --fresh-subscription, not both" });
+  } else if (options.world !== undefined) {
+    try {
+      world = loadWorldFile(options.world);
+    } catch (error) {
+      const details = error instanceof WorldFileError ? error.problems : [(error as Error).message];
+      for (const detail of details) problems.push({ field: "world", flag: "--world", value: options.world, rule: detail });
+    }
+  } else if (options.freshSubscription) {
+    world = freshSubscriptionWorld();
+  }
   if (problems.length > 0) throw new InputError(problems);
   return {
     port,
@@ -99,6 +120,7 @@ export function validateEmulatorOptions(options: EmulatorCommandOptions): Valida
     output: output as "json" | "text",
     testProvider: options.testProvider ?? false,
     exitOnStdinEnd: options.exitOnStdinEnd ?? false,
+    ...(world !== undefined ? { world } : {}),
   };
 }
 
@@ -120,12 +142,13 @@ export async function runEmulatorCommand(options: EmulatorCommandOptions, io?: P
     validateSpecs: validated.validateSpecs,
     testProvider: validated.testProvider,
     log: err,
+    ...(validated.world !== undefined ? { world: validated.world } : {}),
   });
   if (validated.validateSpecs || validated.output === "text") err(emulator.specValidation.note);
   if (validated.output === "json") {
     out(JSON.stringify({ endpoint: emulator.endpoint, caCert: emulator.caCertPath, subscriptionId: emulator.subscriptionId, specValidation: emulator.specValidation.enabled }));
   } else {
-    out(`ARM emulator listening on ${emulator.endpoint} (CA certificate: ${emulator.caCertPath}; data: ${emulator.dataDir}; latency: ${validated.latency}${validated.latency === "realistic" ? ` x${validated.timeScale}` : ""}). Ctrl-C stops it.`);
+    out(`ARM emulator listening on ${emulator.endpoint} (CA certificate: ${emulator.caCertPath}; data: ${emulator.dataDir}; latency: ${validated.latency}${validated.latency === "realistic" ? ` x${validated.timeScale}` : ""}${validated.world ? `; world: ${options.freshSubscription ? "a fresh subscription" : options.world}` : ""}). Ctrl-C stops it.`);
   }
   return new Promise<ExitCodeValue>((resolve) => {
     let done = false;
@@ -166,6 +189,8 @@ export function parseEmulatorArgv(argv: string[]): EmulatorCommandOptions {
         output: { type: "string" },
         "test-provider": { type: "boolean" },
         "exit-on-stdin-end": { type: "boolean" },
+        world: { type: "string" },
+        "fresh-subscription": { type: "boolean" },
       },
     });
     return {
@@ -178,6 +203,8 @@ export function parseEmulatorArgv(argv: string[]): EmulatorCommandOptions {
       output: values.output,
       testProvider: values["test-provider"],
       exitOnStdinEnd: values["exit-on-stdin-end"],
+      world: values.world,
+      freshSubscription: values["fresh-subscription"],
     };
   } catch (error) {
     throw new InputError([{ field: "arguments", value: argv.join(" "), rule: (error as Error).message }]);

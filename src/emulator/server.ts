@@ -42,7 +42,6 @@ import { World, type OperationRecord } from "./store.js";
 import { allProviders } from "./providers/index.js";
 import {
   locationsBody,
-  providerRegistrationBody,
   RESOURCE_GROUP_TYPE,
   resourceGroupHandler,
   RESOURCES_API_VERSIONS,
@@ -50,6 +49,8 @@ import {
   SUBSCRIPTIONS_API_VERSIONS,
 } from "./providers/resources.js";
 import { testProvider as emulatorTestProvider } from "./test-provider.js";
+import { PROVIDER_REGISTRATION_SECONDS, SubscriptionWorld, vmSizeInfo, type WorldSettings } from "./world.js";
+import { PERMISSIONS_API_VERSIONS, providerBody, subscriptionWorldProviders, vmVcpus } from "./providers/subscription.js";
 
 /** The subscription the emulator lists by default. Any GUID-form subscription ID is accepted and exists. */
 export const EMULATOR_SUBSCRIPTION_ID = "00000000-0000-4000-8000-0000000000e1";
@@ -72,6 +73,11 @@ export interface EmulatorOptions {
   providers?: EmulatorProvider[];
   /** Diagnostics (spec findings, validation status); default: stderr. */
   log?: (line: string) => void;
+  /**
+   * The subscription's world (registered providers, quotas, sizes, permissions, taken names, contention;
+   * src/emulator/world.ts). Absent: what the data directory holds from an earlier start, else the kind default.
+   */
+  world?: WorldSettings;
 }
 
 export interface RunningEmulator {
@@ -230,9 +236,12 @@ export class ArmEmulator {
     providers: EmulatorProvider[],
     private readonly validator: SpecValidator | undefined,
     private readonly log: (line: string) => void,
+    readonly subscriptionWorld: SubscriptionWorld = SubscriptionWorld.open(undefined, undefined),
   ) {
-    for (const provider of providers) {
-      this.namespaces.set(provider.namespace.toLowerCase(), provider);
+    // The world's read APIs come as route-only providers after the resource providers; a namespace's
+    // catalog entry (providers list) stays its first provider's.
+    for (const provider of [...providers, ...subscriptionWorldProviders(subscriptionWorld)]) {
+      if (!this.namespaces.has(provider.namespace.toLowerCase())) this.namespaces.set(provider.namespace.toLowerCase(), provider);
       for (const handler of provider.types) this.handlers.set(handler.type.toLowerCase(), handler);
       for (const route of provider.routes ?? []) {
         const parts = route.path.split("/").filter(Boolean);
@@ -375,6 +384,7 @@ export class ArmEmulator {
         throw new ArmError(400, "InvalidRequestContent", `The request content was invalid and could not be deserialized: '${(error as Error).message}'.`);
       }
     }
+    this.checkWorld(state);
     if (segments.length === 1) {
       this.requireMethod(method, ["GET"]);
       this.requireApiVersion(state.apiVersion, SUBSCRIPTIONS_API_VERSIONS, "subscriptions");
@@ -461,6 +471,96 @@ export class ArmEmulator {
     };
   }
 
+  // ---------------------------------------------------------------- the subscription's world
+
+  /**
+   * What the world refuses before any provider sees a request: a write into a namespace that is not
+   * Registered (409 MissingSubscriptionRegistration), a role assignment the caller may not make (403), a
+   * VM whose size the region refuses (409 SkuNotAvailable) or that exceeds the family's vCPU quota (409
+   * OperationNotAllowed). Reads and read-only POSTs (checkNameAvailability) pass: see docs/emulator.md.
+   */
+  private checkWorld(state: RequestState): void {
+    const { method, segments } = state;
+    if (!["PUT", "PATCH", "DELETE", "POST"].includes(method) || !sameText(segments[0], "subscriptions")) return;
+    const last = segments[segments.length - 1] ?? "";
+    if (method === "POST" && /^checkNameAvailability$/i.test(last)) return;
+    let at = -1;
+    for (let index = segments.length - 3; index >= 2; index -= 1) {
+      if (sameText(segments[index], "providers")) {
+        at = index;
+        break;
+      }
+    }
+    // `/subscriptions/{id}/providers/{ns}/register` itself, resource groups and ARM's own routes pass.
+    if (at < 0 || (at === 2 && segments.length <= 5 && /^(register|unregister)$/i.test(last))) return;
+    const namespace = segments[at + 1];
+    const provider = this.namespaces.get(namespace.toLowerCase());
+    if (!provider) return; // routing answers InvalidResourceNamespace
+    const world = this.subscriptionWorld;
+    world.assertRegistered(provider.namespace);
+    const type = segments.slice(at + 2).filter((_, index) => index % 2 === 0).join("/");
+    if (method === "PUT" && sameText(namespace, "Microsoft.Authorization") && sameText(type, "roleAssignments")) {
+      world.assertMayAssignRoles(`/${segments.join("/")}`);
+    }
+    if (method === "PUT" && sameText(namespace, "Microsoft.Compute") && sameText(type, "virtualMachines") && state.body !== undefined) {
+      this.checkVmAllowed(`/${segments.join("/")}`, segments[1], state.body);
+    }
+  }
+
+  private checkVmAllowed(id: string, subscriptionId: string, body: JsonObject): void {
+    if (this.world.get(id)) return; // an update keeps its size's cores already counted
+    const properties = isObject(body.properties) ? body.properties : {};
+    const hardware = isObject(properties.hardwareProfile) ? properties.hardwareProfile : {};
+    const size = typeof hardware.vmSize === "string" ? hardware.vmSize : undefined;
+    const location = typeof body.location === "string" ? normalizeLocation(body.location) : undefined;
+    if (size === undefined || location === undefined) return;
+    const world = this.subscriptionWorld;
+    if (!world.isSizeAvailable(location, size)) {
+      throw new ArmError(
+        409,
+        "SkuNotAvailable",
+        `The requested VM size for resource 'Following SKUs have failed for Capacity Restrictions: ${size}' is currently not available in location '${location}'. Please try another size or deploy to a different location or different zone. See https://aka.ms/azureskunotavailable for details.`,
+      );
+    }
+    const info = vmSizeInfo(size);
+    if (!info) return;
+    const used = vmVcpus(this.world, subscriptionId, location);
+    const familyUsed = used.get(info.family.toLowerCase()) ?? 0;
+    const totalUsed = [...used.values()].reduce((a, b) => a + b, 0);
+    for (const [quota, current, label] of [
+      [world.limitFor(location, info.family), familyUsed, `${info.family} Cores`],
+      [world.limitFor(location, "cores"), totalUsed, "Total Regional Cores"],
+    ] as const) {
+      if (current + info.vCPUs <= quota) continue;
+      throw new ArmError(
+        409,
+        "OperationNotAllowed",
+        `Operation could not be completed as it results in exceeding approved ${label} quota. Additional details - Deployment Model: Resource Manager, Location: ${location}, Current Limit: ${quota}, Current Usage: ${current}, Additional Required: ${info.vCPUs}, (Minimum) New Limit Required: ${current + info.vCPUs}. Submit a request for Quota increase at https://aka.ms/ProdportalCRP/#blade/Microsoft_Azure_Capacity/UsageAndQuota.ReactView/Parameters/ by specifying parameters listed in the 'Details' section for deployment to succeed.`,
+      );
+    }
+  }
+
+  /**
+   * Azure's storage resource provider takes one private-endpoint-connection operation at a time per
+   * account: a private endpoint written while another one to the same account is in flight ends Failed
+   * with StorageAccountOperationInProgress (the write itself is accepted).
+   */
+  private applyContention(record: ResourceRecord, operation: OperationRecord): void {
+    if (!this.subscriptionWorld.settings.storageAccountContention || !sameText(record.type, "Microsoft.Network/privateEndpoints")) return;
+    const targets = storageTargetsOf(record);
+    if (targets.length === 0) return;
+    const busy = this.world
+      .listByType("Microsoft.Network/privateEndpoints")
+      .some((other) => idKey(other.id) !== idKey(record.id) && other.pendingOperation !== undefined && storageTargetsOf(other).some((t) => targets.includes(t)));
+    if (!busy) return;
+    operation.failAtEnd = true;
+    operation.failure = {
+      code: "StorageAccountOperationInProgress",
+      message: "Call to Microsoft.Storage/storageAccounts failed. Error message: An operation is currently performing on this storage account that requires exclusive access.",
+    };
+    this.world.markDirty();
+  }
+
   // ---------------------------------------------------------------- resource groups
 
   private resourceGroupRecord(subscriptionId: string, name: string): ResourceRecord | undefined {
@@ -488,6 +588,13 @@ export class ArmEmulator {
     }
     if (!sameText(rest[1], "providers")) {
       throw new ArmError(404, "InvalidRequestUri", `The request URI '${state.url.pathname}' is not a route the emulator serves.`);
+    }
+    if (rest.length === 4 && sameText(rest[2], "Microsoft.Authorization") && sameText(rest[3], "permissions")) {
+      // Permissions_ListForResourceGroup: the caller's permissions, from the world.
+      this.requireMethod(method, ["GET"]);
+      this.requireTypeApiVersion(apiVersion, { type: "Microsoft.Authorization/permissions", apiVersions: PERMISSIONS_API_VERSIONS });
+      if (!group) throw resourceGroupNotFound(groupName);
+      return { status: 200, body: this.subscriptionWorld.permissionsBody() };
     }
     const resourcePath = parseResourcePath(groupId, rest.slice(1));
     if (!resourcePath) throw new ArmError(404, "InvalidRequestUri", `The request URI '${state.url.pathname}' is not a route the emulator serves.`);
@@ -581,14 +688,20 @@ export class ArmEmulator {
     if (rest.length === 1) {
       this.requireMethod(method, ["GET"]);
       this.requireApiVersion(apiVersion, RESOURCES_API_VERSIONS, "providers");
-      return { status: 200, body: { value: [...this.namespaces.values()].map((provider) => providerRegistrationBody(subscriptionId, provider)) } };
+      const world = this.subscriptionWorld;
+      return { status: 200, body: { value: [...this.namespaces.values()].map((provider) => providerBody(subscriptionId, provider, world.registrationState(provider.namespace))) } };
     }
     const provider = this.namespaces.get(rest[1].toLowerCase());
     if (rest.length === 2 || (rest.length === 3 && sameText(rest[2], "register") && method === "POST")) {
       this.requireMethod(method, rest.length === 2 ? ["GET"] : ["POST"]);
       this.requireApiVersion(apiVersion, RESOURCES_API_VERSIONS, "providers");
       if (!provider) throw new ArmError(404, "InvalidResourceNamespace", `The resource namespace '${rest[1]}' is invalid.`);
-      return { status: 200, body: providerRegistrationBody(subscriptionId, provider) };
+      // Register answers at once with "Registering"; the namespace is Registered after a realistic delay.
+      const registrationState =
+        rest.length === 3
+          ? this.subscriptionWorld.register(provider.namespace, operationDurationMs(this.latency, PROVIDER_REGISTRATION_SECONDS))
+          : this.subscriptionWorld.registrationState(provider.namespace);
+      return { status: 200, body: providerBody(subscriptionId, provider, registrationState) };
     }
     const resourcePath = parseResourcePath(subscriptionIdOf(subscriptionId), rest);
     if (!resourcePath) throw new ArmError(404, "InvalidRequestUri", `The request URI '${state.url.pathname}' is not a route the emulator serves.`);
@@ -856,6 +969,7 @@ export class ArmEmulator {
     const record = this.storeWrite(handler, ctx, existing, stored, location, requestBody, kind === "create" ? "Creating" : "Updating");
     const latency = this.latencyOf(handler, record.body);
     const operation = this.startOperation(state, kind, record, handler, kind === "create" ? latency.create : latency.update);
+    this.applyContention(record, operation);
     const headers: Record<string, string> = {};
     this.setRetryAfter(headers, operation);
     const body = this.viewOf(this.world.get(record.id) ?? record, ctx.apiVersion);
@@ -1118,7 +1232,7 @@ export class ArmEmulator {
     const handler = this.handlerFor(record.type);
     if (operation.failAtEnd) {
       operation.status = "Failed";
-      operation.error = { code: "InternalServerError", message: "An unexpected error occurred while processing the operation (fault injected by the emulator)." };
+      operation.error = operation.failure ?? { code: "InternalServerError", message: "An unexpected error occurred while processing the operation (fault injected by the emulator)." };
       const failed = this.setProvisioningState(record, "Failed");
       this.world.upsert({ ...failed, pendingOperation: undefined });
       return;
@@ -1387,6 +1501,22 @@ export class ArmEmulator {
   }
 }
 
+/** Lower-cased IDs of the storage accounts a private endpoint connects to. */
+function storageTargetsOf(record: ResourceRecord): string[] {
+  const properties = isObject(record.body.properties) ? record.body.properties : {};
+  const targets: string[] = [];
+  for (const key of ["privateLinkServiceConnections", "manualPrivateLinkServiceConnections"]) {
+    const connections = properties[key];
+    if (!Array.isArray(connections)) continue;
+    for (const connection of connections) {
+      const inner = isObject(connection) && isObject(connection.properties) ? connection.properties : {};
+      const target = inner.privateLinkServiceId;
+      if (typeof target === "string" && /\/providers\/Microsoft\.Storage\/storageAccounts\//i.test(target)) targets.push(idKey(target));
+    }
+  }
+  return targets;
+}
+
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -1457,6 +1587,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   fs.mkdirSync(dataDir, { recursive: true });
   const tls = await ensureTlsMaterial(dataDir);
   const world = World.load(dataDir);
+  const subscriptionWorld = SubscriptionWorld.open(dataDir, options.world);
+  for (const [kind, name] of subscriptionWorld.takenNames()) if (!world.isTakenElsewhere(kind, name)) world.seedTakenName(kind, name);
+  world.saveIfDirty();
   const providers = [...(options.providers ?? allProviders)];
   if (options.testProvider) providers.push(emulatorTestProvider);
   let validator: SpecValidator | undefined;
@@ -1466,7 +1599,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     validator = result.validator;
     note = result.note;
   }
-  const emulator = new ArmEmulator(world, { profile: options.latency ?? "none", timeScale }, providers, validator, log);
+  const emulator = new ArmEmulator(world, { profile: options.latency ?? "none", timeScale }, providers, validator, log, subscriptionWorld);
   emulator.faults.set(faultSpec);
   const server = https.createServer({ key: tls.serverKey, cert: tls.serverCert, keepAliveTimeout: 5_000 }, (req, res) => {
     emulator.handle(req, res).catch((error: unknown) => {

@@ -27,6 +27,8 @@ export interface OperationRecord {
   /** Injected fault: the operation ends Failed instead of Succeeded. */
   failAtEnd?: boolean;
   error?: { code: string; message: string };
+  /** With failAtEnd: the error the operation ends with (default InternalServerError), e.g. StorageAccountOperationInProgress. */
+  failure?: { code: string; message: string };
   /** Result of a long-running action, returned by its Location poll once done. */
   result?: Json;
   resultStatus?: number;

@@ -14,14 +14,25 @@ export interface ResourceOutcome {
   action: ResourceAction;
 }
 
+/**
+ * One property of a resource that differs from what the deployment wants (data, never text: views in
+ * src/ui/ render it). `immutable`: Azure cannot change it in place.
+ */
+export interface Change {
+  field: string;
+  actual?: unknown;
+  wanted?: unknown;
+  immutable?: boolean;
+}
+
 /** What `plan` says about a resource without writing anything. */
 export interface PlannedResource {
   id: string;
   kind: string;
   name: string;
-  /** create: missing; update: exists but differs (with `changes`); none: as wanted. */
-  action: "create" | "update" | "none";
-  changes?: string[];
+  /** create: missing; update: exists but differs (with `changes`); recreate: Failed, deleted and created anew; none: as wanted. */
+  action: "create" | "update" | "recreate" | "none";
+  changes?: Change[];
   /** Grouping for the architecture view: "network", "training-subnet", "private-dns", "global", ... */
   group: string;
 }

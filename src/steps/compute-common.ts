@@ -1,7 +1,12 @@
-// Shared by the compute cluster and compute instance steps: reading a workspace compute and the
-// properties both own (Training subnet, no public IP on nodes).
+// Shared by the compute cluster and compute instance steps: a workspace compute in the Training
+// subnet with no public IP on its nodes — how to read its inner properties, the properties both kinds
+// fix at creation, the delete of a failed create, and the create.
 
 import type { ComputeResource, AmlComputeProperties, ComputeInstanceProperties } from "@azure/arm-machinelearning";
+import type { AzureStepContext } from "./context.js";
+import * as kinds from "../resources/kinds/index.js";
+import { arm, changesOf, differs, differsId, type Change, type ResourceSpec } from "../resources/spec.js";
+import { SUBNET_TRAINING, computeId, placed, subnetId } from "./common.js";
 
 export type ComputeProps = (AmlComputeProperties & ComputeInstanceProperties) | undefined;
 
@@ -9,4 +14,37 @@ export type ComputeProps = (AmlComputeProperties & ComputeInstanceProperties) | 
 export function computeView(c: ComputeResource): { computeType?: string; state?: string; props: ComputeProps } {
   const outer = c.properties as { computeType?: string; provisioningState?: string; properties?: unknown } | undefined;
   return { computeType: outer?.computeType, state: outer?.provisioningState, props: outer?.properties as ComputeProps };
+}
+
+export interface ComputeWanted {
+  name: string;
+  computeType: "AmlCompute" | "ComputeInstance";
+  vmSize: string;
+  /** The create body's `properties` (computeType, description and the kind's own properties). */
+  properties: NonNullable<ComputeResource["properties"]>;
+}
+
+const fixed = { immutable: true };
+
+/** Everything of a compute spec but its diff and update; `fixedChanges` are the differences Azure cannot make in place. */
+export function computeSpecBase(
+  { config, azure }: AzureStepContext,
+  wanted: ComputeWanted,
+): Pick<ResourceSpec<ComputeResource>, "id" | "kind" | "name" | "group" | "read" | "provisioningState" | "deleteFailed" | "create"> & { fixedChanges(c: ComputeResource): Change[] } {
+  const ml = async () => (await azure.machineLearning()).computeOperations;
+  return {
+    ...arm(kinds.mlCompute, azure, computeId(config, wanted.name), wanted.name, "training-subnet"),
+    fixedChanges: (c) => {
+      const { computeType, props } = computeView(c);
+      return changesOf(
+        differs("computeType", computeType, wanted.computeType, fixed),
+        differs("vmSize", props?.vmSize, wanted.vmSize, fixed),
+        differsId("subnet.id", props?.subnet?.id, subnetId(config, SUBNET_TRAINING), fixed),
+        differs("enableNodePublicIp", props?.enableNodePublicIp ?? true, false, fixed),
+      );
+    },
+    // Azure cannot provision a failed compute again in place.
+    deleteFailed: async () => (await ml()).beginDeleteAndWait(config.resourceGroup, config.workspace, wanted.name, "Delete", azure.lro()),
+    create: async () => (await ml()).beginCreateOrUpdateAndWait(config.resourceGroup, config.workspace, wanted.name, { ...placed(config), properties: wanted.properties }, azure.lro()),
+  };
 }

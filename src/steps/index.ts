@@ -40,70 +40,53 @@ import { imageBuildStep } from "./image-build.js";
 
 export type { StepContext, AzureStepContext } from "./context.js";
 
-/** Every step, in a valid sequential order (dependencies first). */
-export const allSteps: ReadonlyArray<Step<StepContext>> = [
-  resourceGroupStep,
-  networkStep,
-  trainingNsgStep,
-  bastionStep,
-  privateDnsStep,
-  storageStep,
-  keyVaultStep,
-  registryStep,
-  monitoringStep,
-  storageEndpointsStep,
-  keyVaultEndpointStep,
-  registryEndpointStep,
-  workspaceStep,
-  workspaceEndpointStep,
-  storageEndpointReaderStep,
-  monitorPrivateLinkStep,
-  jumpboxStep,
-  computeClusterStep,
-  computeInstanceStep,
-  imageBuildStep,
+interface StepEntry {
+  step: Step<StepContext>;
+  /** For optional steps: the config switch that turns it on, and what to say when it is off. */
+  optional?: { enabled: (c: DeploymentConfig) => boolean; offBecause: string };
+}
+
+/** Every step, ONCE, in a valid sequential order (dependencies first). A new step: one line here. */
+const TABLE: readonly StepEntry[] = [
+  { step: resourceGroupStep },
+  { step: networkStep },
+  { step: trainingNsgStep, optional: { enabled: (c) => c.trainingNsg, offBecause: "no --training-nsg" } },
+  { step: bastionStep, optional: { enabled: (c) => c.bastion, offBecause: "--no-bastion" } },
+  { step: privateDnsStep },
+  { step: storageStep },
+  { step: keyVaultStep },
+  { step: registryStep },
+  { step: monitoringStep },
+  { step: storageEndpointsStep },
+  { step: keyVaultEndpointStep },
+  { step: registryEndpointStep },
+  { step: workspaceStep },
+  { step: workspaceEndpointStep },
+  { step: storageEndpointReaderStep },
+  { step: monitorPrivateLinkStep },
+  { step: jumpboxStep, optional: { enabled: (c) => c.jumpbox, offBecause: "--no-jumpbox" } },
+  { step: computeClusterStep },
+  { step: computeInstanceStep },
+  { step: imageBuildStep },
 ];
 
-/** Optional steps: the config switch that turns each on, and what to say when it is off. */
-const optional: Record<string, { enabled: (c: DeploymentConfig) => boolean; offBecause: string }> = {
-  [bastionStep.id]: { enabled: (c) => c.bastion, offBecause: "--no-bastion" },
-  [jumpboxStep.id]: { enabled: (c) => c.jumpbox, offBecause: "--no-jumpbox" },
-  [trainingNsgStep.id]: { enabled: (c) => c.trainingNsg, offBecause: "no --training-nsg" },
-};
+export const allSteps: ReadonlyArray<Step<StepContext>> = TABLE.map((e) => e.step);
 
-function isOn(step: Step<StepContext>, config: DeploymentConfig): boolean {
-  return optional[step.id]?.enabled(config) ?? true;
+function isOn(entry: StepEntry, config: DeploymentConfig): boolean {
+  return entry.optional?.enabled(config) ?? true;
 }
 
 /** The steps this deployment runs (optional ones dropped when switched off). No step depends on an optional one. */
 export function stepsFor(config: DeploymentConfig): Array<Step<StepContext>> {
-  return allSteps.filter((s) => isOn(s, config));
+  return TABLE.filter((e) => isOn(e, config)).map((e) => e.step);
 }
 
 /** Steps switched off by the config, with the reason (for `step-skip` events and `plan`). */
 export function skippedSteps(config: DeploymentConfig): Array<{ step: Step<StepContext>; reason: string }> {
-  return allSteps.filter((s) => !isOn(s, config)).map((step) => ({ step, reason: optional[step.id]?.offBecause ?? "switched off" }));
+  return TABLE.filter((e) => !isOn(e, config)).map((e) => ({ step: e.step, reason: e.optional?.offBecause ?? "switched off" }));
 }
 
-export {
-  resourceGroupStep,
-  networkStep,
-  trainingNsgStep,
-  bastionStep,
-  privateDnsStep,
-  storageStep,
-  storageEndpointsStep,
-  keyVaultStep,
-  keyVaultEndpointStep,
-  registryStep,
-  registryEndpointStep,
-  monitoringStep,
-  workspaceStep,
-  workspaceEndpointStep,
-  storageEndpointReaderStep,
-  monitorPrivateLinkStep,
-  jumpboxStep,
-  computeClusterStep,
-  computeInstanceStep,
-  imageBuildStep,
-};
+/** A step by id (tests, `--only`). */
+export function stepById(id: string): Step<StepContext> | undefined {
+  return allSteps.find((s) => s.id === id);
+}

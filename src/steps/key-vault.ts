@@ -2,13 +2,15 @@
 // name is handled as --key-vault-soft-deleted says: fail (default, naming both ways out), recover
 // it, or purge it and create a new one.
 
-import type { Step, StepIo, StepResult, PlannedResource } from "../engine/types.js";
 import type { DeletedVault, Vault } from "@azure/arm-keyvault";
 import type { AzureStepContext } from "./context.js";
-import { getOrUndefined, armCall } from "../azure/arm-errors.js";
+import { armCall } from "../azure/arm-errors.js";
 import { subscriptionTenantId } from "../azure/clients.js";
 import { SecureAmlError, ExitCode } from "../errors.js";
-import { MANAGED_TAGS, compare, converge, keyVaultId, outcome, planResource, type ResourceSpec } from "./common.js";
+import { declareStep, type StepDeps } from "../resources/reconcile.js";
+import { arm, change, changesOf, differs, type ResourceSpec } from "../resources/spec.js";
+import * as kinds from "../resources/kinds/index.js";
+import { keyVaultId, placed } from "./common.js";
 import { ensureNameAvailable } from "./name-check.js";
 import { writeSeconds } from "../durations.js";
 
@@ -23,23 +25,16 @@ async function findSoftDeleted({ config, azure }: AzureStepContext): Promise<Del
   });
 }
 
-function spec(ctx: AzureStepContext, io: StepIo | undefined): ResourceSpec<Vault> {
+function keyVaultSpec(ctx: AzureStepContext, io: StepDeps): ResourceSpec<Vault> {
   const { config, azure } = ctx;
-  const id = keyVaultId(config);
   let recover = false;
   return {
-    id,
-    kind: "Microsoft.KeyVault/vaults",
-    name: config.keyVault,
-    group: "global",
-    read: async () => getOrUndefined({ resource: id }, async () => (await azure.keyVault()).vaults.get(config.resourceGroup, config.keyVault)),
-    provisioningState: (v) => v.properties.provisioningState,
-    diff: (v) => {
-      const changes: string[] = [];
-      compare(changes, "publicNetworkAccess", v.properties.publicNetworkAccess, keyVaultSecurity.publicNetworkAccess);
-      compare(changes, "networkAcls.defaultAction", v.properties.networkAcls?.defaultAction ?? "Allow", keyVaultSecurity.defaultAction);
-      return changes;
-    },
+    ...arm(kinds.keyVault, azure, keyVaultId(config), config.keyVault, "global"),
+    diff: (v) =>
+      changesOf(
+        differs("publicNetworkAccess", v.properties.publicNetworkAccess, keyVaultSecurity.publicNetworkAccess),
+        differs("networkAcls.defaultAction", v.properties.networkAcls?.defaultAction ?? "Allow", keyVaultSecurity.defaultAction),
+      ),
     beforeCreate: async () => {
       const deleted = await findSoftDeleted(ctx);
       if (deleted) {
@@ -59,32 +54,22 @@ function spec(ctx: AzureStepContext, io: StepIo | undefined): ResourceSpec<Vault
           recover = true;
           return;
         }
-        io?.progress(`purging soft-deleted key vault ${config.keyVault}`);
+        io.progress(`purging soft-deleted key vault ${config.keyVault}`);
         await armCall({ resource: config.keyVault, operation: "purge soft-deleted key vault" }, async () =>
           (await azure.keyVault()).vaults.purgeDeleted(config.keyVault, where, azure.lro()),
         );
       }
-      await ensureNameAvailable({
-        label: "key vault",
-        name: config.keyVault,
-        flag: "--key-vault",
-        maxLength: 24,
-        allowHyphen: true,
-        isAvailable: async (name) => {
-          const r = await (await azure.keyVault()).vaults.checkNameAvailability({ name, type: "Microsoft.KeyVault/vaults" });
-          return { available: r.nameAvailable === true, reason: r.reason, message: r.message };
-        },
-      });
+      await ensureNameAvailable(azure, "keyVault", config.keyVault);
     },
     create: async () => {
       const client = await azure.keyVault();
       const tenantId = await subscriptionTenantId(azure);
       if (recover) {
-        io?.progress(`recovering soft-deleted key vault ${config.keyVault}`);
+        io.progress(`recovering soft-deleted key vault ${config.keyVault}`);
         await client.vaults.createOrUpdate(
           config.resourceGroup,
           config.keyVault,
-          { location: config.location, tags: { ...MANAGED_TAGS }, properties: { tenantId, sku: { family: "A", name: "standard" }, createMode: "recover" } },
+          { ...placed(config), properties: { tenantId, sku: { family: "A", name: "standard" }, createMode: "recover" } },
           azure.lro(),
         );
         // A recovered vault comes back with its old network settings; put ours on it.
@@ -96,8 +81,7 @@ function spec(ctx: AzureStepContext, io: StepIo | undefined): ResourceSpec<Vault
         config.resourceGroup,
         config.keyVault,
         {
-          location: config.location,
-          tags: { ...MANAGED_TAGS },
+          ...placed(config),
           properties: {
             tenantId,
             sku: { family: "A", name: "standard" },
@@ -113,6 +97,10 @@ function spec(ctx: AzureStepContext, io: StepIo | undefined): ResourceSpec<Vault
         azure.lro(),
       );
     },
+    explainCreate: async () => {
+      const deleted = await findSoftDeleted(ctx);
+      return deleted ? [change("softDeletedVault", deleted.name, `--key-vault-soft-deleted ${config.keyVaultSoftDeleted}`)] : [];
+    },
     // PATCH only what we own: the workspace's access policy must survive.
     update: async () =>
       (await azure.keyVault()).vaults.update(config.resourceGroup, config.keyVault, {
@@ -121,25 +109,11 @@ function spec(ctx: AzureStepContext, io: StepIo | undefined): ResourceSpec<Vault
   };
 }
 
-export async function runKeyVault(ctx: AzureStepContext, io: StepIo): Promise<StepResult> {
-  const result = await converge(spec(ctx, io), ctx.azure, io);
-  return { resources: [outcome(result)], outputs: { keyVaultId: keyVaultId(ctx.config) } };
-}
-
-export async function planKeyVault(ctx: AzureStepContext): Promise<PlannedResource[]> {
-  const planned = await planResource(spec(ctx, undefined));
-  if (planned.action === "create") {
-    const deleted = await findSoftDeleted(ctx);
-    if (deleted) return [{ ...planned, changes: [`a soft-deleted vault holds the name; --key-vault-soft-deleted=${ctx.config.keyVaultSoftDeleted}`] }];
-  }
-  return [planned];
-}
-
-export const keyVaultStep: Step<AzureStepContext> = {
+export const keyVaultStep = declareStep<AzureStepContext>({
   id: "key-vault",
   title: "Key vault",
   dependsOn: ["resource-group"],
   expectedSeconds: writeSeconds("Microsoft.KeyVault/vaults"),
-  run: runKeyVault,
-  plan: planKeyVault,
-};
+  resources: (ctx, deps) => [keyVaultSpec(ctx, deps)],
+  outputs: ({ config }) => ({ keyVaultId: keyVaultId(config) }),
+});

@@ -4,28 +4,20 @@
 // Written through the generic resources API at 2021-07-01-preview: @azure/arm-monitor 7 speaks
 // 2019-10-17-preview, which has no accessModeSettings.
 
-import type { Step, StepIo, StepResult, PlannedResource } from "../engine/types.js";
 import type { GenericResource } from "@azure/arm-resources";
 import type { AzureStepContext } from "./context.js";
-import { getOrUndefined } from "../azure/arm-errors.js";
-import { zonesFor } from "../azure/clouds.js";
-import { MANAGED_TAGS, appInsightsId, converge, logAnalyticsId, outcome, planResource, privateEndpointName, privateLinkScopeId, sameId, type ResourceSpec } from "./common.js";
-import { convergeEndpoints, planEndpoints, type PrivateEndpointWanted } from "./private-endpoint.js";
+import { declareStep } from "../resources/reconcile.js";
+import { arm, changesOf, differs, differsId, putOver, type ResourceSpec } from "../resources/spec.js";
+import * as kinds from "../resources/kinds/index.js";
+import { PRIVATE_LINK_SCOPE_API_VERSION } from "../resources/kinds/index.js";
+import { stringAt } from "../resources/kinds/kind.js";
+import { endpointsInParallel } from "../resources/factories/private-endpoint.js";
+import { appInsightsId, logAnalyticsId, managedTags, placement, privateLinkScopeId } from "./common.js";
+import { endpointTo } from "./private-endpoint.js";
 import { chained, writeSeconds } from "../durations.js";
 
-export const PRIVATE_LINK_SCOPE_API_VERSION = "2021-07-01-preview";
+export { PRIVATE_LINK_SCOPE_API_VERSION } from "../resources/kinds/index.js";
 export const accessModes = { ingestionAccessMode: "PrivateOnly", queryAccessMode: "PrivateOnly" } as const;
-
-function prop(obj: unknown, ...path: string[]): unknown {
-  let cur: unknown = obj;
-  for (const key of path) cur = cur !== null && typeof cur === "object" ? (cur as Record<string, unknown>)[key] : undefined;
-  return cur;
-}
-
-function stringProp(obj: unknown, ...path: string[]): string | undefined {
-  const v = prop(obj, ...path);
-  return typeof v === "string" ? v : undefined;
-}
 
 function scopeSpec({ config, azure }: AzureStepContext): ResourceSpec<GenericResource> {
   const id = privateLinkScopeId(config);
@@ -35,29 +27,20 @@ function scopeSpec({ config, azure }: AzureStepContext): ResourceSpec<GenericRes
       PRIVATE_LINK_SCOPE_API_VERSION,
       {
         location: "global",
-        tags: existing?.tags ?? { ...MANAGED_TAGS },
+        tags: existing?.tags ?? managedTags(config),
         // Every other property of a scope is read-only.
         properties: { accessModeSettings: { ...accessModes, exclusions: [] } },
       },
       azure.lro(),
     );
   return {
-    id,
-    kind: "Microsoft.Insights/privateLinkScopes",
-    name: config.privateLinkScope,
-    group: "monitoring",
-    read: async () => getOrUndefined({ resource: id }, async () => (await azure.resources()).resources.getById(id, PRIVATE_LINK_SCOPE_API_VERSION)),
-    provisioningState: (r) => stringProp(r, "properties", "provisioningState"),
-    diff: (r) => {
-      const changes: string[] = [];
-      const ingestion = stringProp(r, "properties", "accessModeSettings", "ingestionAccessMode");
-      const query = stringProp(r, "properties", "accessModeSettings", "queryAccessMode");
-      if (ingestion !== accessModes.ingestionAccessMode) changes.push(`ingestionAccessMode: ${ingestion ?? "(unset)"} → PrivateOnly`);
-      if (query !== accessModes.queryAccessMode) changes.push(`queryAccessMode: ${query ?? "(unset)"} → PrivateOnly`);
-      return changes;
-    },
-    create: () => put(undefined),
-    update: (r) => put(r),
+    ...arm(kinds.privateLinkScope, azure, id, config.privateLinkScope, "monitoring"),
+    diff: (r) =>
+      changesOf(
+        differs("accessModeSettings.ingestionAccessMode", stringAt(r, "properties", "accessModeSettings", "ingestionAccessMode"), accessModes.ingestionAccessMode),
+        differs("accessModeSettings.queryAccessMode", stringAt(r, "properties", "accessModeSettings", "queryAccessMode"), accessModes.queryAccessMode),
+      ),
+    ...putOver(put),
   };
 }
 
@@ -66,13 +49,9 @@ function scopedResourceSpec({ config, azure }: AzureStepContext, name: string, l
   const put = async () =>
     (await azure.resources()).resources.beginCreateOrUpdateByIdAndWait(id, PRIVATE_LINK_SCOPE_API_VERSION, { properties: { linkedResourceId } }, azure.lro());
   return {
-    id,
-    kind: "Microsoft.Insights/privateLinkScopes/scopedResources",
-    name: `${config.privateLinkScope}/${name}`,
-    group: "monitoring",
-    read: async () => getOrUndefined({ resource: id }, async () => (await azure.resources()).resources.getById(id, PRIVATE_LINK_SCOPE_API_VERSION)),
-    provisioningState: (r) => stringProp(r, "properties", "provisioningState"),
-    diff: (r) => (sameId(stringProp(r, "properties", "linkedResourceId"), linkedResourceId) ? [] : [`linkedResourceId → ${linkedResourceId}`]),
+    ...arm(kinds.privateLinkScopedResource, azure, id, `${config.privateLinkScope}/${name}`, "monitoring"),
+    parentId: privateLinkScopeId(config),
+    diff: (r) => changesOf(differsId("linkedResourceId", stringAt(r, "properties", "linkedResourceId"), linkedResourceId)),
     create: put,
     update: put,
   };
@@ -85,32 +64,7 @@ export function scopedResources(config: AzureStepContext["config"]): Array<{ nam
   ];
 }
 
-function endpoint({ config, azure }: AzureStepContext): PrivateEndpointWanted[] {
-  return [
-    {
-      name: privateEndpointName(config.privateLinkScope, "azuremonitor"),
-      targetId: privateLinkScopeId(config),
-      groupId: "azuremonitor",
-      zones: zonesFor(azure.cloud, ["azuremonitor"]).azuremonitor,
-    },
-  ];
-}
-
-export async function runMonitorPrivateLink(ctx: AzureStepContext, io: StepIo): Promise<StepResult> {
-  const scope = await converge(scopeSpec(ctx), ctx.azure, io);
-  const scoped = [];
-  for (const s of scopedResources(ctx.config)) scoped.push(outcome(await converge(scopedResourceSpec(ctx, s.name, s.linkedResourceId), ctx.azure, io)));
-  const pe = await convergeEndpoints(ctx.config, ctx.azure, io, endpoint(ctx));
-  return { resources: [outcome(scope), ...scoped, ...pe], outputs: { privateLinkScopeId: privateLinkScopeId(ctx.config) } };
-}
-
-export async function planMonitorPrivateLink(ctx: AzureStepContext): Promise<PlannedResource[]> {
-  const scope = await planResource(scopeSpec(ctx));
-  const scoped = await Promise.all(scopedResources(ctx.config).map((s) => planResource(scopedResourceSpec(ctx, s.name, s.linkedResourceId))));
-  return [scope, ...scoped, ...(await planEndpoints(ctx.config, ctx.azure, endpoint(ctx)))];
-}
-
-export const monitorPrivateLinkStep: Step<AzureStepContext> = {
+export const monitorPrivateLinkStep = declareStep<AzureStepContext>({
   id: "monitor-private-link",
   title: "Azure Monitor private link scope",
   dependsOn: ["monitoring", "network", "private-dns"],
@@ -122,6 +76,10 @@ export const monitorPrivateLinkStep: Step<AzureStepContext> = {
     writeSeconds("Microsoft.Network/privateEndpoints"),
     writeSeconds("Microsoft.Network/privateEndpoints/privateDnsZoneGroups"),
   ),
-  run: runMonitorPrivateLink,
-  plan: planMonitorPrivateLink,
-};
+  resources: (ctx) => [
+    scopeSpec(ctx),
+    ...scopedResources(ctx.config).map((s) => scopedResourceSpec(ctx, s.name, s.linkedResourceId)),
+    ...endpointsInParallel(ctx.azure, placement(ctx.config), [endpointTo(ctx, ctx.config.privateLinkScope, privateLinkScopeId(ctx.config), "azuremonitor")]),
+  ],
+  outputs: ({ config }) => ({ privateLinkScopeId: privateLinkScopeId(config) }),
+});

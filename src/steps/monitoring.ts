@@ -1,34 +1,24 @@
 // Step 7: a Log Analytics workspace and a workspace-based Application Insights component (the
 // tutorial migrates classic Application Insights to workspace-based; we create it that way).
 
-import type { Step, StepIo, StepResult, PlannedResource } from "../engine/types.js";
 import type { Workspace as LogAnalyticsWorkspace } from "@azure/arm-operationalinsights";
 import type { ApplicationInsightsComponent } from "@azure/arm-appinsights";
 import type { AzureStepContext } from "./context.js";
-import { getOrUndefined } from "../azure/arm-errors.js";
-import { MANAGED_TAGS, appInsightsId, compare, converge, logAnalyticsId, outcome, planResource, sameId, type ResourceSpec } from "./common.js";
+import { declareStep } from "../resources/reconcile.js";
+import { arm, changesOf, differs, differsId, putOver, type ResourceSpec } from "../resources/spec.js";
+import * as kinds from "../resources/kinds/index.js";
+import { appInsightsId, logAnalyticsId, managedTags, placed } from "./common.js";
 import { chained, writeSeconds } from "../durations.js";
 
 function logAnalyticsSpec({ config, azure }: AzureStepContext): ResourceSpec<LogAnalyticsWorkspace> {
-  const id = logAnalyticsId(config);
   return {
-    id,
-    kind: "Microsoft.OperationalInsights/workspaces",
-    name: config.logAnalyticsWorkspace,
-    group: "monitoring",
-    read: async () =>
-      getOrUndefined({ resource: id }, async () => (await azure.operationalInsights()).workspaces.get(config.resourceGroup, config.logAnalyticsWorkspace)),
-    provisioningState: (w) => w.provisioningState,
-    diff: (w) => {
-      const changes: string[] = [];
-      compare(changes, "sku", w.sku?.name, "PerGB2018");
-      return changes;
-    },
+    ...arm(kinds.logAnalyticsWorkspace, azure, logAnalyticsId(config), config.logAnalyticsWorkspace, "monitoring"),
+    diff: (w) => changesOf(differs("sku", w.sku?.name, "PerGB2018")),
     create: async () =>
       (await azure.operationalInsights()).workspaces.beginCreateOrUpdateAndWait(
         config.resourceGroup,
         config.logAnalyticsWorkspace,
-        { location: config.location, tags: { ...MANAGED_TAGS }, sku: { name: "PerGB2018" }, retentionInDays: 30 },
+        { ...placed(config), sku: { name: "PerGB2018" }, retentionInDays: 30 },
         azure.lro(),
       ),
     update: async (w) =>
@@ -42,10 +32,9 @@ function logAnalyticsSpec({ config, azure }: AzureStepContext): ResourceSpec<Log
 }
 
 function appInsightsSpec({ config, azure }: AzureStepContext): ResourceSpec<ApplicationInsightsComponent> {
-  const id = appInsightsId(config);
   const put = async (existing: ApplicationInsightsComponent | undefined) =>
     (await azure.appInsights()).components.createOrUpdate(config.resourceGroup, config.appInsights, {
-      ...(existing ?? { tags: { ...MANAGED_TAGS } }),
+      ...(existing ?? { tags: managedTags(config) }),
       location: existing?.location ?? config.location,
       kind: "web",
       applicationType: "web",
@@ -53,42 +42,22 @@ function appInsightsSpec({ config, azure }: AzureStepContext): ResourceSpec<Appl
       ingestionMode: "LogAnalytics",
     });
   return {
-    id,
-    kind: "Microsoft.Insights/components",
-    name: config.appInsights,
-    group: "monitoring",
-    read: async () => getOrUndefined({ resource: id }, async () => (await azure.appInsights()).components.get(config.resourceGroup, config.appInsights)),
-    provisioningState: (c) => c.provisioningState,
-    diff: (c) => {
-      const changes: string[] = [];
-      if (!sameId(c.workspaceResourceId, logAnalyticsId(config))) changes.push(`workspaceResourceId: ${c.workspaceResourceId ?? "(classic)"} → ${config.logAnalyticsWorkspace}`);
-      compare(changes, "applicationType", c.applicationType, "web");
-      return changes;
-    },
-    create: () => put(undefined),
-    update: (c) => put(c),
+    ...arm(kinds.appInsightsComponent, azure, appInsightsId(config), config.appInsights, "monitoring"),
+    diff: (c) =>
+      changesOf(
+        differsId("workspaceResourceId", c.workspaceResourceId, logAnalyticsId(config)),
+        differs("applicationType", c.applicationType, "web"),
+      ),
+    ...putOver(put),
   };
 }
 
-export async function runMonitoring(ctx: AzureStepContext, io: StepIo): Promise<StepResult> {
-  const la = await converge(logAnalyticsSpec(ctx), ctx.azure, io);
-  const ai = await converge(appInsightsSpec(ctx), ctx.azure, io);
-  return {
-    resources: [outcome(la), outcome(ai)],
-    outputs: { logAnalyticsWorkspaceId: logAnalyticsId(ctx.config), appInsightsId: appInsightsId(ctx.config) },
-  };
-}
-
-export async function planMonitoring(ctx: AzureStepContext): Promise<PlannedResource[]> {
-  return Promise.all([planResource(logAnalyticsSpec(ctx)), planResource(appInsightsSpec(ctx))]);
-}
-
-export const monitoringStep: Step<AzureStepContext> = {
+export const monitoringStep = declareStep<AzureStepContext>({
   id: "monitoring",
   title: "Log Analytics and Application Insights",
   dependsOn: ["resource-group"],
   // Log Analytics, then Application Insights over it
   expectedSeconds: chained(writeSeconds("Microsoft.OperationalInsights/workspaces"), writeSeconds("Microsoft.Insights/components")),
-  run: runMonitoring,
-  plan: planMonitoring,
-};
+  resources: (ctx) => [logAnalyticsSpec(ctx), appInsightsSpec(ctx)],
+  outputs: ({ config }) => ({ logAnalyticsWorkspaceId: logAnalyticsId(config), appInsightsId: appInsightsId(config) }),
+});

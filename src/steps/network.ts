@@ -3,26 +3,15 @@
 // list of our own), so subnets and properties others added — an NSG association, delegations,
 // a subnet someone else created — survive every re-run.
 
-import type { Step, StepIo, StepResult, PlannedResource } from "../engine/types.js";
 import type { Subnet, VirtualNetwork } from "@azure/arm-network";
 import type { AzureStepContext } from "./context.js";
-import { getOrUndefined } from "../azure/arm-errors.js";
-import {
-  MANAGED_TAGS,
-  SUBNET_BASTION,
-  SUBNET_SCORING,
-  SUBNET_TRAINING,
-  compare,
-  converge,
-  outcome,
-  planResource,
-  subnetId,
-  vnetId,
-  type ResourceSpec,
-} from "./common.js";
+import { declareStep } from "../resources/reconcile.js";
+import { arm, change, changesOf, differs, putOver, type ResourceSpec } from "../resources/spec.js";
+import * as kinds from "../resources/kinds/index.js";
+import { SUBNET_BASTION, SUBNET_SCORING, SUBNET_TRAINING, subnetId, vnetId, placed } from "./common.js";
 import { writeSeconds } from "../durations.js";
 
-interface WantedSubnet {
+export interface WantedSubnet {
   name: string;
   prefix: string;
   /** Private endpoints live in Training; their network policies stay off there (the portal's default for PE subnets). */
@@ -42,25 +31,18 @@ function prefixOf(s: Subnet): string | undefined {
 }
 
 function vnetSpec({ config, azure }: AzureStepContext): ResourceSpec<VirtualNetwork> {
-  const id = vnetId(config);
   return {
-    id,
-    kind: "Microsoft.Network/virtualNetworks",
-    name: config.vnetName,
-    group: "network",
-    read: async () => getOrUndefined({ resource: id }, async () => (await azure.network()).virtualNetworks.get(config.resourceGroup, config.vnetName)),
-    provisioningState: (v) => v.provisioningState,
+    ...arm(kinds.virtualNetwork, azure, vnetId(config), config.vnetName, "network"),
     diff: (v) => {
       const prefixes = v.addressSpace?.addressPrefixes ?? [];
-      return prefixes.includes(config.vnetAddressSpace) ? [] : [`addressSpace: add ${config.vnetAddressSpace}`];
+      return prefixes.includes(config.vnetAddressSpace) ? [] : [change("addressSpace.addressPrefixes", prefixes, [...prefixes, config.vnetAddressSpace])];
     },
     create: async () =>
       (await azure.network()).virtualNetworks.beginCreateOrUpdateAndWait(
         config.resourceGroup,
         config.vnetName,
         {
-          location: config.location,
-          tags: { ...MANAGED_TAGS },
+          ...placed(config),
           addressSpace: { addressPrefixes: [config.vnetAddressSpace] },
           subnets: wantedSubnets(config).map((s) => ({
             name: s.name,
@@ -82,7 +64,6 @@ function vnetSpec({ config, azure }: AzureStepContext): ResourceSpec<VirtualNetw
 }
 
 function subnetSpec({ config, azure }: AzureStepContext, wanted: WantedSubnet): ResourceSpec<Subnet> {
-  const id = subnetId(config, wanted.name);
   const put = async (existing: Subnet | undefined) =>
     (await azure.network()).subnets.beginCreateOrUpdateAndWait(
       config.resourceGroup,
@@ -97,58 +78,31 @@ function subnetSpec({ config, azure }: AzureStepContext, wanted: WantedSubnet): 
       azure.lro(),
     );
   return {
-    id,
-    kind: "Microsoft.Network/virtualNetworks/subnets",
-    name: wanted.name,
-    group: "network",
-    read: async () => getOrUndefined({ resource: id }, async () => (await azure.network()).subnets.get(config.resourceGroup, config.vnetName, wanted.name)),
-    provisioningState: (s) => s.provisioningState,
-    diff: (s) => {
-      const changes: string[] = [];
-      compare(changes, "addressPrefix", prefixOf(s), wanted.prefix);
-      if (wanted.privateEndpointNetworkPolicies) compare(changes, "privateEndpointNetworkPolicies", s.privateEndpointNetworkPolicies, wanted.privateEndpointNetworkPolicies);
-      return changes;
-    },
-    create: () => put(undefined),
-    update: (s) => put(s),
+    ...arm(kinds.subnet, azure, subnetId(config, wanted.name), wanted.name, "network"),
+    // The VNet's first PUT carries the subnets inline.
+    parentId: vnetId(config),
+    createdWithParent: true,
+    diff: (s) =>
+      changesOf(
+        differs("addressPrefix", prefixOf(s), wanted.prefix),
+        wanted.privateEndpointNetworkPolicies ? differs("privateEndpointNetworkPolicies", s.privateEndpointNetworkPolicies, wanted.privateEndpointNetworkPolicies) : undefined,
+      ),
+    ...putOver(put),
   };
 }
 
-export async function runNetwork(ctx: AzureStepContext, io: StepIo): Promise<StepResult> {
-  const vnet = await converge(vnetSpec(ctx), ctx.azure, io);
-  const subnets = [];
-  for (const s of wantedSubnets(ctx.config)) {
-    const o = outcome(await converge(subnetSpec(ctx, s), ctx.azure, io));
-    // Subnets written as part of a new VNet were created by this run, not found as wanted.
-    subnets.push(vnet.action === "created" && o.action === "unchanged" ? { ...o, action: "created" as const } : o);
-  }
-  return {
-    resources: [outcome(vnet), ...subnets],
-    outputs: {
-      vnetId: vnetId(ctx.config),
-      trainingSubnetId: subnetId(ctx.config, SUBNET_TRAINING),
-      scoringSubnetId: subnetId(ctx.config, SUBNET_SCORING),
-      bastionSubnetId: subnetId(ctx.config, SUBNET_BASTION),
-    },
-  };
-}
-
-export async function planNetwork(ctx: AzureStepContext): Promise<PlannedResource[]> {
-  const vnet = await planResource(vnetSpec(ctx));
-  if (vnet.action === "create") {
-    return [vnet, ...wantedSubnets(ctx.config).map((s) => ({ id: subnetId(ctx.config, s.name), kind: "Microsoft.Network/virtualNetworks/subnets", name: s.name, group: "network", action: "create" as const }))];
-  }
-  const subnets = await Promise.all(wantedSubnets(ctx.config).map((s) => planResource(subnetSpec(ctx, s))));
-  return [vnet, ...subnets];
-}
-
-export const networkStep: Step<AzureStepContext> = {
+export const networkStep = declareStep<AzureStepContext>({
   id: "network",
   title: "Virtual network and subnets",
   dependsOn: ["resource-group"],
   // the VNet, its subnets written inline
   expectedSeconds: writeSeconds("Microsoft.Network/virtualNetworks"),
   mutex: "vnet",
-  run: runNetwork,
-  plan: planNetwork,
-};
+  resources: (ctx) => [vnetSpec(ctx), ...wantedSubnets(ctx.config).map((s) => subnetSpec(ctx, s))],
+  outputs: ({ config }) => ({
+    vnetId: vnetId(config),
+    trainingSubnetId: subnetId(config, SUBNET_TRAINING),
+    scoringSubnetId: subnetId(config, SUBNET_SCORING),
+    bastionSubnetId: subnetId(config, SUBNET_BASTION),
+  }),
+});

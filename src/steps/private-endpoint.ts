@@ -1,113 +1,47 @@
-// Shared by every step that puts a service behind a private endpoint in the Training subnet: the
-// endpoint itself and its DNS zone group (which makes Azure write the endpoint's A records into
-// the private DNS zones the private-dns step created and linked to the VNet).
+// The private endpoints of this deployment: in the Training subnet, registered in the cloud's
+// private DNS zones (created and linked by the private-dns step). The endpoint and zone-group specs
+// themselves are the factory in src/resources/factories/private-endpoint.ts.
 
-import type { PrivateDnsZoneGroup, PrivateEndpoint } from "@azure/arm-network";
-import type { PlannedResource, ResourceOutcome, StepIo } from "../engine/types.js";
-import type { AzureContext } from "../azure/clients.js";
-import type { DeploymentConfig } from "../config/types.js";
-import { getOrUndefined } from "../azure/arm-errors.js";
-import { converge, outcome, planResource, MANAGED_TAGS, SUBNET_TRAINING, privateDnsZoneId, privateEndpointId, sameId, subnetId, type ResourceSpec } from "./common.js";
+import type { AzureStepContext } from "./context.js";
+import { zonesFor, type PrivateLinkGroup } from "../azure/clouds.js";
+import { declareStep, type DeclaredStep } from "../resources/reconcile.js";
+import { endpointsInParallel, type PrivateEndpointWanted } from "../resources/factories/private-endpoint.js";
+import { SUBNET_TRAINING, placement, privateDnsZoneId, privateEndpointName, subnetId } from "./common.js";
+import { chained, writeSeconds } from "../durations.js";
 
-export interface PrivateEndpointWanted {
-  name: string;
-  targetId: string;
-  groupId: string;
-  zones: string[];
-}
+export { DNS_ZONE_GROUP_NAME } from "../resources/factories/private-endpoint.js";
 
-export const DNS_ZONE_GROUP_NAME = "default";
-
-export function privateEndpointSpec(config: DeploymentConfig, azure: AzureContext, wanted: PrivateEndpointWanted): ResourceSpec<PrivateEndpoint> {
-  const id = privateEndpointId(config, wanted.name);
-  const subnet = subnetId(config, SUBNET_TRAINING);
+/** An endpoint in Training to `target` for sub-resource `group`, named pe-<targetName>-<group>. */
+export function endpointTo({ config, azure }: AzureStepContext, targetName: string, targetId: string, group: PrivateLinkGroup): PrivateEndpointWanted {
   return {
-    id,
-    kind: "Microsoft.Network/privateEndpoints",
-    name: wanted.name,
-    group: "training-subnet",
-    read: async () => getOrUndefined({ resource: id }, async () => (await azure.network()).privateEndpoints.get(config.resourceGroup, wanted.name)),
-    provisioningState: (pe) => pe.provisioningState,
-    diff: (pe) => {
-      const changes: string[] = [];
-      if (!sameId(pe.subnet?.id, subnet)) changes.push(`subnet → ${SUBNET_TRAINING}`);
-      const conn = [...(pe.privateLinkServiceConnections ?? []), ...(pe.manualPrivateLinkServiceConnections ?? [])][0];
-      if (!sameId(conn?.privateLinkServiceId, wanted.targetId)) changes.push(`target → ${wanted.targetId}`);
-      const groups = (conn?.groupIds ?? []).map((g) => g.toLowerCase());
-      if (groups.length !== 1 || groups[0] !== wanted.groupId.toLowerCase()) changes.push(`sub-resource → ${wanted.groupId}`);
-      const status = conn?.privateLinkServiceConnectionState?.status;
-      if (status !== undefined && status.toLowerCase() !== "approved") changes.push(`connection ${status} (expected Approved)`);
-      return changes;
-    },
-    create: async () =>
-      (await azure.network()).privateEndpoints.beginCreateOrUpdateAndWait(
-        config.resourceGroup,
-        wanted.name,
-        {
-          location: config.location,
-          tags: { ...MANAGED_TAGS },
-          subnet: { id: subnet },
-          privateLinkServiceConnections: [{ name: wanted.name, privateLinkServiceId: wanted.targetId, groupIds: [wanted.groupId] }],
-        },
-        azure.lro(),
-      ),
+    name: privateEndpointName(targetName, group),
+    targetId,
+    groupId: group,
+    subnetId: subnetId(config, SUBNET_TRAINING),
+    zoneIds: zonesFor(azure.cloud, [group])[group].map((z) => privateDnsZoneId(config, z)),
   };
 }
 
-export function dnsZoneGroupSpec(config: DeploymentConfig, azure: AzureContext, wanted: PrivateEndpointWanted): ResourceSpec<PrivateDnsZoneGroup> {
-  const id = `${privateEndpointId(config, wanted.name)}/privateDnsZoneGroups/${DNS_ZONE_GROUP_NAME}`;
-  const zoneIds = wanted.zones.map((z) => privateDnsZoneId(config, z));
-  return {
-    id,
-    kind: "Microsoft.Network/privateEndpoints/privateDnsZoneGroups",
-    name: `${wanted.name}/${DNS_ZONE_GROUP_NAME}`,
-    group: "private-dns",
-    read: async () =>
-      getOrUndefined({ resource: id }, async () => (await azure.network()).privateDnsZoneGroups.get(config.resourceGroup, wanted.name, DNS_ZONE_GROUP_NAME)),
-    provisioningState: (g) => g.provisioningState,
-    diff: (g) => {
-      const actual = new Set((g.privateDnsZoneConfigs ?? []).map((c) => (c.privateDnsZoneId ?? "").toLowerCase()));
-      const missing = zoneIds.filter((z) => !actual.has(z.toLowerCase()));
-      const extra = actual.size - (zoneIds.length - missing.length);
-      const changes = missing.map((z) => `zone ${z.split("/").pop()}: missing`);
-      if (extra > 0) changes.push(`${extra} unexpected zone(s)`);
-      return changes;
+/** What a one-endpoint step is: its id and title, the step that creates the target, the target and its sub-resource. */
+export interface EndpointStep {
+  id: string;
+  title: string;
+  targetStep: string;
+  target: (config: AzureStepContext["config"]) => { name: string; id: string };
+  group: PrivateLinkGroup;
+}
+
+/** A step that puts one service behind one private endpoint in Training (the endpoint, then its zone group). */
+export function endpointStep(step: EndpointStep): DeclaredStep<AzureStepContext> {
+  return declareStep<AzureStepContext>({
+    id: step.id,
+    title: step.title,
+    dependsOn: [step.targetStep, "network", "private-dns"],
+    // the endpoint, then its DNS zone group
+    expectedSeconds: chained(writeSeconds("Microsoft.Network/privateEndpoints"), writeSeconds("Microsoft.Network/privateEndpoints/privateDnsZoneGroups")),
+    resources: (ctx) => {
+      const target = step.target(ctx.config);
+      return endpointsInParallel(ctx.azure, placement(ctx.config), [endpointTo(ctx, target.name, target.id, step.group)]);
     },
-    create: async () =>
-      (await azure.network()).privateDnsZoneGroups.beginCreateOrUpdateAndWait(
-        config.resourceGroup,
-        wanted.name,
-        DNS_ZONE_GROUP_NAME,
-        { privateDnsZoneConfigs: wanted.zones.map((z) => ({ name: z.replace(/\./g, "-"), privateDnsZoneId: privateDnsZoneId(config, z) })) },
-        azure.lro(),
-      ),
-  };
-}
-
-/** Converges endpoints (in parallel) and then each one's DNS zone group. */
-export async function convergeEndpoints(
-  config: DeploymentConfig,
-  azure: AzureContext,
-  io: StepIo,
-  wanted: PrivateEndpointWanted[],
-): Promise<ResourceOutcome[]> {
-  const results = await Promise.all(
-    wanted.map(async (w) => {
-      const pe = await converge(privateEndpointSpec(config, azure, w), azure, io);
-      const dns = await converge(dnsZoneGroupSpec(config, azure, w), azure, io);
-      return [outcome(pe), outcome(dns)];
-    }),
-  );
-  return results.flat();
-}
-
-export async function planEndpoints(
-  config: DeploymentConfig,
-  azure: AzureContext,
-  wanted: PrivateEndpointWanted[],
-): Promise<PlannedResource[]> {
-  const plans = await Promise.all(
-    wanted.map(async (w) => [await planResource(privateEndpointSpec(config, azure, w)), await planResource(dnsZoneGroupSpec(config, azure, w))]),
-  );
-  return plans.flat();
+  });
 }

@@ -1,35 +1,34 @@
 // Step 4b: private endpoints for the storage account's blob and file services in Training (and
-// queue and table with --batch-endpoints), each with its DNS zone group.
+// queue and table with --batch-endpoints), each with its DNS zone group. One after another: Azure
+// fails concurrent endpoint writes on one storage account (StorageAccountOperationInProgress).
 
-import type { Step, StepIo, StepResult, PlannedResource } from "../engine/types.js";
 import type { AzureStepContext } from "./context.js";
-import { zonesFor, type PrivateLinkGroup } from "../azure/clouds.js";
-import { privateEndpointId, privateEndpointName, storageId } from "./common.js";
-import { convergeEndpoints, planEndpoints, type PrivateEndpointWanted } from "./private-endpoint.js";
-import { chained, writeSeconds } from "../durations.js";
+import type { PrivateLinkGroup } from "../azure/clouds.js";
+import { declareStep } from "../resources/reconcile.js";
+import { endpointsOneAfterAnother, type PrivateEndpointWanted } from "../resources/factories/private-endpoint.js";
+import { placement, privateEndpointId, storageId } from "./common.js";
+import { endpointTo } from "./private-endpoint.js";
+import { chained, parallel, writeSeconds } from "../durations.js";
 
-export function storageEndpoints({ config, azure }: AzureStepContext): PrivateEndpointWanted[] {
-  const groups: PrivateLinkGroup[] = config.batchEndpoints ? ["blob", "file", "queue", "table"] : ["blob", "file"];
-  const zones = zonesFor(azure.cloud, groups);
-  return groups.map((g) => ({ name: privateEndpointName(config.storageAccount, g), targetId: storageId(config), groupId: g, zones: zones[g] }));
+export function storageEndpoints(ctx: AzureStepContext): PrivateEndpointWanted[] {
+  const groups: PrivateLinkGroup[] = ctx.config.batchEndpoints ? ["blob", "file", "queue", "table"] : ["blob", "file"];
+  return groups.map((g) => endpointTo(ctx, ctx.config.storageAccount, storageId(ctx.config), g));
 }
 
-export async function runStorageEndpoints(ctx: AzureStepContext, io: StepIo): Promise<StepResult> {
-  const wanted = storageEndpoints(ctx);
-  const resources = await convergeEndpoints(ctx.config, ctx.azure, io, wanted);
-  return { resources, outputs: { storagePrivateEndpointIds: wanted.map((w) => privateEndpointId(ctx.config, w.name)).join(",") } };
+const endpoint = writeSeconds("Microsoft.Network/privateEndpoints");
+const zoneGroup = writeSeconds("Microsoft.Network/privateEndpoints/privateDnsZoneGroups");
+
+/** Endpoints one after another, each one's zone group beside the next endpoint. */
+export function storageEndpointsSeconds(count: number): number {
+  return count <= 1 ? chained(endpoint, zoneGroup) : chained(endpoint, parallel(zoneGroup, storageEndpointsSeconds(count - 1)));
 }
 
-export async function planStorageEndpoints(ctx: AzureStepContext): Promise<PlannedResource[]> {
-  return planEndpoints(ctx.config, ctx.azure, storageEndpoints(ctx));
-}
-
-export const storageEndpointsStep: Step<AzureStepContext> = {
+export const storageEndpointsStep = declareStep<AzureStepContext>({
   id: "storage-endpoints",
   title: "Storage private endpoints",
   dependsOn: ["storage", "network", "private-dns"],
-  // endpoints in parallel, each one then its DNS zone group
-  expectedSeconds: chained(writeSeconds("Microsoft.Network/privateEndpoints"), writeSeconds("Microsoft.Network/privateEndpoints/privateDnsZoneGroups")),
-  run: runStorageEndpoints,
-  plan: planStorageEndpoints,
-};
+  // blob and file (the default); with --batch-endpoints four, still one at a time
+  expectedSeconds: storageEndpointsSeconds(2),
+  resources: (ctx) => endpointsOneAfterAnother(ctx.azure, placement(ctx.config), storageEndpoints(ctx)),
+  outputs: (ctx) => ({ storagePrivateEndpointIds: storageEndpoints(ctx).map((w) => privateEndpointId(ctx.config, w.name)).join(",") }),
+});

@@ -3,11 +3,12 @@
 // service tag for attached VMs/HDInsight, the compute cluster/instance management ports, and the
 // outbound service tags that training requires. Rules others add to the NSG are kept.
 
-import type { Step, StepIo, StepResult, PlannedResource } from "../engine/types.js";
 import type { NetworkSecurityGroup, SecurityRule, Subnet } from "@azure/arm-network";
 import type { AzureStepContext } from "./context.js";
-import { getOrUndefined } from "../azure/arm-errors.js";
-import { MANAGED_TAGS, SUBNET_TRAINING, converge, outcome, planResource, resourceId, sameId, subnetId, trainingNsgName, type ResourceSpec } from "./common.js";
+import { declareStep } from "../resources/reconcile.js";
+import { arm, change, changesOf, differsId, putOver, type Change, type ResourceSpec } from "../resources/spec.js";
+import * as kinds from "../resources/kinds/index.js";
+import { SUBNET_TRAINING, placed, resourceId, subnetId, trainingNsgName } from "./common.js";
 import { chained, writeSeconds } from "../durations.js";
 
 export interface NsgRule {
@@ -54,8 +55,8 @@ function toSecurityRule(r: NsgRule): SecurityRule {
   };
 }
 
-function ruleDiff(actual: SecurityRule | undefined, wanted: NsgRule): string | undefined {
-  if (!actual) return `rule ${wanted.name}: missing`;
+function ruleDiff(actual: SecurityRule | undefined, wanted: NsgRule): Change | undefined {
+  if (!actual) return change(`securityRules.${wanted.name}`, undefined, wanted.reason);
   const ports = actual.destinationPortRange ? [actual.destinationPortRange] : (actual.destinationPortRanges ?? []);
   const same =
     actual.direction === wanted.direction &&
@@ -65,7 +66,13 @@ function ruleDiff(actual: SecurityRule | undefined, wanted: NsgRule): string | u
     (actual.sourceAddressPrefix ?? "").toLowerCase() === wanted.source.toLowerCase() &&
     (actual.destinationAddressPrefix ?? "").toLowerCase() === wanted.destination.toLowerCase() &&
     [...ports].sort().join(",") === [...wanted.ports].sort().join(",");
-  return same ? undefined : `rule ${wanted.name}: differs`;
+  return same ? undefined : change(`securityRules.${wanted.name}`, describeRule(actual), describeRule(toSecurityRule(wanted)));
+}
+
+/** The compared part of a rule, as data for the plan view. */
+function describeRule(r: SecurityRule): Record<string, unknown> {
+  const ports = r.destinationPortRange ? [r.destinationPortRange] : (r.destinationPortRanges ?? []);
+  return { direction: r.direction, priority: r.priority, protocol: r.protocol, access: r.access, source: r.sourceAddressPrefix, destination: r.destinationAddressPrefix, ports };
 }
 
 function nsgId(config: AzureStepContext["config"]): string {
@@ -73,7 +80,6 @@ function nsgId(config: AzureStepContext["config"]): string {
 }
 
 function nsgSpec({ config, azure }: AzureStepContext): ResourceSpec<NetworkSecurityGroup> {
-  const id = nsgId(config);
   const name = trainingNsgName(config);
   const put = async (existing: NetworkSecurityGroup | undefined) => {
     const ours = new Set(trainingNsgRules.map((r) => r.name.toLowerCase()));
@@ -81,28 +87,21 @@ function nsgSpec({ config, azure }: AzureStepContext): ResourceSpec<NetworkSecur
     return (await azure.network()).networkSecurityGroups.beginCreateOrUpdateAndWait(
       config.resourceGroup,
       name,
-      { ...(existing ?? { location: config.location, tags: { ...MANAGED_TAGS } }), securityRules: [...others, ...trainingNsgRules.map(toSecurityRule)] },
+      { ...(existing ?? placed(config)), securityRules: [...others, ...trainingNsgRules.map(toSecurityRule)] },
       azure.lro(),
     );
   };
   return {
-    id,
-    kind: "Microsoft.Network/networkSecurityGroups",
-    name,
-    group: "training-subnet",
-    read: async () => getOrUndefined({ resource: id }, async () => (await azure.network()).networkSecurityGroups.get(config.resourceGroup, name)),
-    provisioningState: (n) => n.provisioningState,
+    ...arm(kinds.networkSecurityGroup, azure, nsgId(config), name, "training-subnet"),
     diff: (n) => {
       const byName = new Map((n.securityRules ?? []).map((r) => [(r.name ?? "").toLowerCase(), r]));
-      return trainingNsgRules.map((w) => ruleDiff(byName.get(w.name.toLowerCase()), w)).filter((c): c is string => c !== undefined);
+      return trainingNsgRules.map((w) => ruleDiff(byName.get(w.name.toLowerCase()), w)).filter((c): c is Change => c !== undefined);
     },
-    create: () => put(undefined),
-    update: (n) => put(n),
+    ...putOver(put),
   };
 }
 
 function associationSpec({ config, azure }: AzureStepContext): ResourceSpec<Subnet> {
-  const id = subnetId(config, SUBNET_TRAINING);
   const put = async (existing: Subnet) =>
     (await azure.network()).subnets.beginCreateOrUpdateAndWait(
       config.resourceGroup,
@@ -112,40 +111,22 @@ function associationSpec({ config, azure }: AzureStepContext): ResourceSpec<Subn
       azure.lro(),
     );
   return {
-    id,
-    kind: "Microsoft.Network/virtualNetworks/subnets",
-    name: SUBNET_TRAINING,
-    group: "training-subnet",
-    read: async () => getOrUndefined({ resource: id }, async () => (await azure.network()).subnets.get(config.resourceGroup, config.vnetName, SUBNET_TRAINING)),
-    provisioningState: (s) => s.provisioningState,
-    diff: (s) => (sameId(s.networkSecurityGroup?.id, nsgId(config)) ? [] : [`networkSecurityGroup: ${s.networkSecurityGroup?.id ?? "(none)"} → ${trainingNsgName(config)}`]),
+    ...arm(kinds.subnet, azure, subnetId(config, SUBNET_TRAINING), SUBNET_TRAINING, "training-subnet"),
     // The subnet itself belongs to the network step, which runs first.
-    create: async () => {
-      throw new Error(`subnet ${SUBNET_TRAINING} of ${config.vnetName} does not exist; the network step creates it`);
-    },
+    ownedBy: { step: "network", changes: [change("networkSecurityGroup.id", undefined, nsgId(config))] },
+    diff: (s) => changesOf(differsId("networkSecurityGroup.id", s.networkSecurityGroup?.id, nsgId(config))),
+    create: () => Promise.reject(new Error(`subnet ${SUBNET_TRAINING} is the network step's`)),
     update: (s) => put(s),
   };
 }
 
-export async function runTrainingNsg(ctx: AzureStepContext, io: StepIo): Promise<StepResult> {
-  const nsg = await converge(nsgSpec(ctx), ctx.azure, io);
-  const assoc = await converge(associationSpec(ctx), ctx.azure, io);
-  return { resources: [outcome(nsg), outcome(assoc)], outputs: { trainingNsgId: nsgId(ctx.config) } };
-}
-
-export async function planTrainingNsg(ctx: AzureStepContext): Promise<PlannedResource[]> {
-  const nsg = await planResource(nsgSpec(ctx));
-  const assoc = await planResource(associationSpec(ctx));
-  return [nsg, assoc.action === "create" ? { ...assoc, action: "update", changes: [`networkSecurityGroup → ${trainingNsgName(ctx.config)}`] } : assoc];
-}
-
-export const trainingNsgStep: Step<AzureStepContext> = {
+export const trainingNsgStep = declareStep<AzureStepContext>({
   id: "training-nsg",
   title: "Training subnet network security group",
   dependsOn: ["network"],
   // the NSG, then the Training subnet's association
   expectedSeconds: chained(writeSeconds("Microsoft.Network/networkSecurityGroups"), writeSeconds("Microsoft.Network/virtualNetworks/subnets", "update")),
   mutex: "vnet",
-  run: runTrainingNsg,
-  plan: planTrainingNsg,
-};
+  resources: (ctx) => [nsgSpec(ctx), associationSpec(ctx)],
+  outputs: ({ config }) => ({ trainingNsgId: nsgId(config) }),
+});

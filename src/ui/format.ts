@@ -1,7 +1,7 @@
 // Small formatting helpers shared by the renderers, the plan and the summary.
 
 import { stripVTControlCharacters } from "node:util";
-import type { ResourceAction, ResourceOutcome } from "../engine/types.js";
+import type { Change, ResourceAction, ResourceOutcome } from "../engine/types.js";
 
 /** "0.4s", "12.3s", "4m 05s", "1h 02m". */
 export function formatDuration(ms: number): string {
@@ -82,4 +82,16 @@ export function mergeResourceOutcomes<T extends ResourceOutcome>(outcomes: reado
     else if (ACTION_RANK[r.action] > ACTION_RANK[seen.action]) seen.action = r.action;
   }
   return [...byId.values()];
+}
+
+/** One structured change as a line of text: "field: actual → wanted (cannot change in place)". */
+export function formatChange(change: Change): string {
+  return `${change.field}: ${changeValue(change.actual)} → ${changeValue(change.wanted)}${change.immutable ? " (cannot change in place)" : ""}`;
+}
+
+function changeValue(value: unknown): string {
+  if (value === undefined) return "(unset)";
+  if (typeof value !== "string") return JSON.stringify(value);
+  // An ARM ID reads best as the name at its end.
+  return value.startsWith("/subscriptions/") ? (value.split("/").pop() ?? value) : value;
 }

@@ -3,7 +3,7 @@
 // DNS zones; remote access; monitoring and other global resources).
 
 import type { PlannedResource } from "../engine/types.js";
-import { formatEstimate, plural, shortKind } from "./format.js";
+import { formatChange, formatEstimate, plural, shortKind } from "./format.js";
 import type { PlanEstimate } from "./types.js";
 
 export type PlanSectionId = "resource-group" | "network" | "training" | "services" | "dns" | "access" | "global" | "other";
@@ -86,10 +86,11 @@ export function groupPlan(planned: readonly PlannedResource[]): PlanGroup[] {
   })).filter((g) => g.resources.length > 0);
 }
 
-const ACTION_MARK: Readonly<Record<PlannedResource["action"], string>> = { create: "+", update: "~", none: "=" };
+const ACTION_MARK: Readonly<Record<PlannedResource["action"], string>> = { create: "+", update: "~", recreate: "±", none: "=" };
 const ACTION_WORD: Readonly<Record<PlannedResource["action"], string>> = {
   create: "create",
   update: "update",
+  recreate: "recreate",
   none: "exists",
 };
 
@@ -102,13 +103,13 @@ export function renderPlan(planned: readonly PlannedResource[], estimate?: PlanE
     lines.push(group.title);
     for (const r of group.resources) {
       lines.push(`  ${ACTION_MARK[r.action]} ${ACTION_WORD[r.action].padEnd(6)}  ${shortKind(r.kind).padEnd(kindWidth)}  ${r.name}`);
-      for (const change of r.changes ?? []) lines.push(`             ~ ${change}`);
+      for (const change of r.changes ?? []) lines.push(`             ~ ${formatChange(change)}`);
     }
     lines.push("");
   }
   const count = (a: PlannedResource["action"]) => planned.filter((p) => p.action === a).length;
   const creates = count("create");
-  const updates = count("update");
+  const updates = count("update") + count("recreate");
   const unchanged = count("none");
   lines.push(
     planned.length === 0
@@ -121,6 +122,6 @@ export function renderPlan(planned: readonly PlannedResource[], estimate?: PlanE
         `(steps run in parallel where they can; ${formatEstimate(estimate.sequentialSeconds)} one after another).`,
     );
   }
-  lines.push("Legend: + create   ~ update   = exists and stays as it is");
+  lines.push(`Legend: + create   ~ update${count("recreate") > 0 ? "   ± delete (Failed) and create again" : ""}   = exists and stays as it is`);
   return lines.join("\n") + "\n";
 }

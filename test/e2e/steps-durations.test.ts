@@ -8,7 +8,6 @@ import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startTestEmulator, type TestEmulator } from "../helpers/emulator.js";
 import type { DeploymentConfig } from "../../src/config/types.js";
-import type { StepIo, StepResult } from "../../src/engine/types.js";
 import { allZoneNames, cloudProfile } from "../../src/azure/clouds.js";
 import { allSteps, stepsFor } from "../../src/steps/index.js";
 import {
@@ -19,7 +18,7 @@ import {
   type MlComputeKind,
   type WriteKind,
 } from "../../src/durations.js";
-import { azureFor, testConfig, testSecrets } from "./steps-fixture.js";
+import { azureFor, deploy, testConfig, testSecrets } from "./steps-fixture.js";
 
 type Writes =
   | { write: DurationType; kind: WriteKind; computeKind?: MlComputeKind }
@@ -32,6 +31,10 @@ const chain = (...items: Writes[]): Writes => ({ chain: items });
 const parallel = (...items: Writes[]): Writes => ({ parallel: items });
 const endpoint = (): Writes => chain(write("Microsoft.Network/privateEndpoints"), write("Microsoft.Network/privateEndpoints/privateDnsZoneGroups"));
 const storageGroups = (config: DeploymentConfig): number => (config.batchEndpoints ? 4 : 2);
+const oneAfterAnother = (count: number): Writes =>
+  count <= 1
+    ? endpoint()
+    : chain(write("Microsoft.Network/privateEndpoints"), parallel(write("Microsoft.Network/privateEndpoints/privateDnsZoneGroups"), oneAfterAnother(count - 1)));
 
 /** What each step writes on a fresh deployment, and in which order. */
 const STEP_WRITES: Record<string, (config: DeploymentConfig) => Writes> = {
@@ -46,7 +49,8 @@ const STEP_WRITES: Record<string, (config: DeploymentConfig) => Writes> = {
   "key-vault": () => write("Microsoft.KeyVault/vaults"),
   registry: () => write("Microsoft.ContainerRegistry/registries"),
   monitoring: () => chain(write("Microsoft.OperationalInsights/workspaces"), write("Microsoft.Insights/components")),
-  "storage-endpoints": (config) => parallel(...Array.from({ length: storageGroups(config) }, endpoint)),
+  // One endpoint at a time on one storage account (Azure refuses concurrent ones); each zone group beside the next endpoint.
+  "storage-endpoints": (config) => oneAfterAnother(storageGroups(config)),
   "key-vault-endpoint": () => endpoint(),
   "registry-endpoint": () => endpoint(),
   workspace: () => write("Microsoft.MachineLearningServices/workspaces"),
@@ -132,14 +136,12 @@ describe("the writes each step sends to the emulator", () => {
     const config = testConfig(emulator.subscriptionId, { prefix: "dur" });
     const azure = azureFor(emulator, config);
     const ctx = { config, secrets: testSecrets, azure };
-    const results = new Map<string, StepResult>();
-    const controller = new AbortController();
     const problems: string[] = [];
     for (const step of stepsFor(config)) {
       const before = new Set((await emulator.resources()).value.map((record) => record.id.toLowerCase()));
       await emulator.clearRequestLog();
-      const io: StepIo = { signal: controller.signal, progress: () => undefined, outputs: (stepId) => results.get(stepId)?.outputs ?? {} };
-      results.set(step.id, await step.run(ctx, io));
+      // One step at a time through the engine; the state carries the earlier steps' outputs.
+      await deploy(ctx, [step.id]);
       const log = await emulator.requestLog();
       const after = new Map((await emulator.resources()).value.map((record) => [record.id.toLowerCase(), record]));
       const sent = log

@@ -5,21 +5,25 @@ import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startTestEmulator, type TestEmulator } from "../helpers/emulator.js";
 import { SecureAmlError, InputError } from "../../src/errors.js";
-import { createStaticTestCredential, isLoopbackHost } from "../../src/azure/credential.js";
+import { STATIC_TEST_TOKEN, createStaticTestCredential, isLoopbackHost } from "../../src/azure/credential.js";
 import { cloudProfile, allZoneNames, zonesFor } from "../../src/azure/clouds.js";
 import { normalizeArmError, parseRetryAfter } from "../../src/azure/arm-errors.js";
 import { deterministicGuid } from "../../src/steps/common.js";
-import { resourceGroupStep, storageStep, keyVaultStep } from "../../src/steps/index.js";
+import { resourceGroupStep } from "../../src/steps/resource-group.js";
+import { storageStep } from "../../src/steps/storage.js";
+import { keyVaultStep } from "../../src/steps/key-vault.js";
 import type { StepIo } from "../../src/engine/types.js";
-import { azureFor, runInOrder, testConfig, testSecrets } from "./steps-fixture.js";
+import { azureFor, deploy, testConfig, testSecrets } from "./steps-fixture.js";
 
 const io = (): StepIo => ({ signal: new AbortController().signal, progress: () => {}, outputs: () => ({}) });
 
 describe("client layer rules", () => {
-  it("uses the static test credential only with a loopback endpoint", () => {
+  it("uses the static test credential only with a loopback endpoint", async () => {
     for (const host of ["127.0.0.1", "127.8.9.10", "localhost", "::1", "[::1]"]) assert.equal(isLoopbackHost(host), true, host);
     for (const host of ["management.azure.com", "10.0.0.1", "128.0.0.1", "localhost.evil.com", "127.0.0.1.nip.io"]) assert.equal(isLoopbackHost(host), false, host);
-    assert.ok(createStaticTestCredential("https://127.0.0.1:8443"));
+    const token = await createStaticTestCredential("https://127.0.0.1:8443").getToken("https://management.azure.com/.default");
+    assert.equal(token?.token, STATIC_TEST_TOKEN);
+    assert.ok((token?.expiresOnTimestamp ?? 0) > Date.now(), "the token is not already expired");
     assert.throws(() => createStaticTestCredential("https://management.azure.com"), (e: unknown) => e instanceof SecureAmlError && e.code === "TEST_CREDENTIAL_NOT_LOOPBACK");
     assert.throws(() => createStaticTestCredential(undefined), SecureAmlError);
   });
@@ -129,7 +133,7 @@ describe("a compute whose create ended Failed", () => {
     const config = testConfig(emulator.subscriptionId, { prefix: "failci", jumpbox: false, bastion: false });
     const azure = azureFor(emulator, config);
     await emulator.setFaults(`seed=1;fail:nth=1,path=/computes/${config.computeInstance}`);
-    const { progress } = await runInOrder({ config, secrets: testSecrets, azure });
+    const { progress } = await deploy({ config, secrets: testSecrets, azure });
     assert.ok(
       progress.some((line) => line.startsWith("compute-instance:") && /in state Failed .* deleting it to create it again/.test(line)),
       `the failed instance was recreated; progress:\n${progress.filter((l) => l.startsWith("compute-instance")).join("\n")}`,

@@ -1,9 +1,12 @@
 // Shared by the step end-to-end tests: a deployment config for the emulator, an AzureContext whose
-// real SDK clients talk to it, and a small in-order runner of the step graph (the engine's own
-// tests cover parallelism and state; these tests cover what the steps do to Azure).
+// real SDK clients talk to it, and `deploy`, which runs the step graph through the real engine
+// (runSteps) with an in-memory state and a recording IoHost — no second engine, no own retry loop.
 
 import type { DeploymentConfig, Secrets } from "../../src/config/types.js";
-import type { StepResult, StepIo, ResourceOutcome } from "../../src/engine/types.js";
+import type { EngineEvent, IoHost, ResourceOutcome, StepResult } from "../../src/engine/types.js";
+import { runSteps, type RunSummary } from "../../src/engine/engine.js";
+import { STATE_SCHEMA_VERSION, StateHandle } from "../../src/engine/state.js";
+import { SecureAmlError } from "../../src/errors.js";
 import { createAzureContext, type AzureContext } from "../../src/azure/clients.js";
 import { createStaticTestCredential } from "../../src/azure/credential.js";
 import { stepsFor, type StepContext } from "../../src/steps/index.js";
@@ -65,34 +68,60 @@ export function azureFor(emulator: TestEmulator, config: DeploymentConfig): Azur
 }
 
 export interface RunResult {
+  summary: RunSummary;
+  /** Each finished step's resources and outputs, by step id. */
   results: Map<string, StepResult>;
   resources: ResourceOutcome[];
+  /** "<step>: <message>" for every step-progress event. */
   progress: string[];
+  events: EngineEvent[];
 }
 
-/** Runs the steps in declaration order (a valid topological order), retrying transient failures a few times. */
-export async function runInOrder(ctx: StepContext, only?: string[]): Promise<RunResult> {
-  const results = new Map<string, StepResult>();
-  const progress: string[] = [];
-  const controller = new AbortController();
-  const io = (id: string): StepIo => ({
-    signal: controller.signal,
-    progress: (m) => progress.push(`${id}: ${m}`),
-    outputs: (stepId) => results.get(stepId)?.outputs ?? {},
+/** An IoHost that records what the engine tells it and refuses every question (no person here). */
+export function recordingIo(): IoHost & { events: EngineEvent[] } {
+  const events: EngineEvent[] = [];
+  return {
+    events,
+    notify: (event) => events.push(event),
+    request: (question) => Promise.reject(new SecureAmlError("NON_INTERACTIVE", `no person to answer ${question.id}`)),
+  };
+}
+
+/** An in-memory state (no file), as a deployment's first run sees it. */
+export function inMemoryState(): StateHandle {
+  const now = new Date().toISOString();
+  return new StateHandle(undefined, { schemaVersion: STATE_SCHEMA_VERSION, createdAt: now, updatedAt: now, config: {}, steps: {} }, undefined);
+}
+
+/** One state per deployment (subscription + group), carried from run to run like the CLI's state file. */
+const states = new Map<string, StateHandle>();
+
+export function stateOf(config: DeploymentConfig): StateHandle {
+  const key = `${config.subscriptionId}/${config.resourceGroup}`.toLowerCase();
+  let state = states.get(key);
+  if (!state) states.set(key, (state = inMemoryState()));
+  return state;
+}
+
+/**
+ * Runs the deployment's steps through the real engine (runSteps: its scheduler, retries, mutexes,
+ * outputs and state), with short retry delays. A failed run rejects with the first failure's error.
+ * `only`: run just these steps (their dependencies must have run in an earlier call).
+ */
+export async function deploy(ctx: StepContext, only?: string[]): Promise<RunResult> {
+  const io = recordingIo();
+  const summary = await runSteps(stepsFor(ctx.config), ctx, {
+    concurrency: 4,
+    io,
+    state: stateOf(ctx.config),
+    retry: { attempts: 5, baseDelayMs: 20, maxDelayMs: 500 },
+    ...(only ? { only } : {}),
   });
-  for (const step of stepsFor(ctx.config)) {
-    if (only && !only.includes(step.id)) continue;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        results.set(step.id, await step.run(ctx, io(step.id)));
-        break;
-      } catch (err) {
-        const transient = (err as { transient?: unknown }).transient === true;
-        if (!transient || attempt >= 5) throw err;
-        const wait = (err as { retryAfterMs?: unknown }).retryAfterMs;
-        await new Promise((r) => setTimeout(r, Math.min(typeof wait === "number" ? wait : 50, 500)));
-      }
-    }
+  if (summary.status !== "succeeded") {
+    const error = summary.error;
+    throw new SecureAmlError(error?.code ?? "STEP_FAILED", `${summary.failedStep ?? "run"}: ${error?.message ?? summary.status}`);
   }
-  return { results, resources: [...results.values()].flatMap((r) => r.resources), progress };
+  const results = new Map<string, StepResult>(summary.steps.filter((s) => s.status === "done").map((s) => [s.id, { resources: s.resources, outputs: s.outputs }]));
+  const progress = io.events.flatMap((e) => (e.type === "step-progress" ? [`${e.id}: ${e.message}`] : []));
+  return { summary, results, resources: summary.resources, progress, events: io.events };
 }

@@ -28,6 +28,11 @@ export interface TestEmulatorOptions {
    * findings on purpose opts out here, saying why.
    */
   allowResponseFindings?: string;
+  /**
+   * The subscription's world (docs/emulator.md, "The world file"): an object (written to a file in the data
+   * directory and passed as --world FILE) or "fresh" for --fresh-subscription.
+   */
+  world?: Record<string, unknown> | "fresh";
 }
 
 export interface EmulatorResourcesDump {
@@ -155,6 +160,12 @@ export async function startTestEmulator(opts: TestEmulatorOptions = {}): Promise
   if (opts.faults !== undefined) args.push("--faults", opts.faults);
   if (opts.validateSpecs) args.push("--validate-specs");
   if (opts.testProvider) args.push("--test-provider");
+  if (opts.world === "fresh") args.push("--fresh-subscription");
+  else if (opts.world !== undefined) {
+    const worldFile = path.join(dataDir, "test-world.json");
+    await fs.writeFile(worldFile, JSON.stringify(opts.world));
+    args.push("--world", worldFile);
+  }
   const child: ChildProcess = spawn(process.execPath, args, { stdio: ["pipe", "pipe", "pipe"] });
   // The child must never keep a test process alive (e.g. when a test forgot stop(), or an `after` hook threw
   // before reaching it): unreferenced, the test process can exit, which closes the child's stdin, and the

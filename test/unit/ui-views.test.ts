@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { DeploymentConfig } from "../../src/config/types.js";
-import type { PlannedResource } from "../../src/engine/types.js";
+import type { Change, PlannedResource } from "../../src/engine/types.js";
 import { groupPlan, planSection, renderPlan } from "../../src/ui/plan.js";
 import { renderDiagram } from "../../src/ui/diagram.js";
 import { renderSummary } from "../../src/ui/summary.js";
@@ -51,7 +51,7 @@ function tutorialConfig(overrides: Partial<DeploymentConfig> = {}): DeploymentCo
   };
 }
 
-function planned(kind: string, name: string, action: PlannedResource["action"] = "create", group = "", changes?: string[]): PlannedResource {
+function planned(kind: string, name: string, action: PlannedResource["action"] = "create", group = "", changes?: Change[]): PlannedResource {
   const p: PlannedResource = { id: `${RG}/providers/${kind}/${name}`, kind, name, action, group };
   if (changes) p.changes = changes;
   return p;
@@ -61,7 +61,7 @@ const PLAN: PlannedResource[] = [
   planned("Microsoft.Storage/storageAccounts", "amlstabcde"),
   planned("Microsoft.Network/privateDnsZones", "privatelink.blob.core.windows.net"),
   planned("Microsoft.Network/privateEndpoints", "amlstabcde-blob-pe"),
-  planned("Microsoft.Network/virtualNetworks", "aml-vnet", "update", "network", ["address space 10.0.0.0/16 → 172.16.0.0/16"]),
+  planned("Microsoft.Network/virtualNetworks", "aml-vnet", "update", "network", [{ field: "addressSpace", actual: "10.0.0.0/16", wanted: "172.16.0.0/16" }]),
   planned("Microsoft.Network/virtualNetworks/subnets", "aml-vnet/Training"),
   planned("Microsoft.Resources/resourceGroups", "aml-rg", "none"),
   planned("Microsoft.MachineLearningServices/workspaces", "aml-ws"),
@@ -97,7 +97,7 @@ test("renderPlan lists every resource with kind, name and action, the changes, t
   assert.match(text, /In the Training subnet/);
   assert.match(text, /Private DNS zones/);
   assert.match(text, /\+ create\s+storageAccounts\s+amlstabcde/);
-  assert.match(text, /~ update\s+virtualNetworks\s+aml-vnet\n\s+~ address space 10\.0\.0\.0\/16 → 172\.16\.0\.0\/16/);
+  assert.match(text, /~ update\s+virtualNetworks\s+aml-vnet\n\s+~ addressSpace: 10\.0\.0\.0\/16 → 172\.16\.0\.0\/16/);
   assert.match(text, /= exists\s+resourceGroups\s+aml-rg/);
   assert.match(text, /12 resources to create, 1 to update, 1 already as wanted\./);
   assert.match(text, /~25 min/);
