@@ -3,6 +3,8 @@
 //   one run, and the converged state records every step done;
 // - a conflict-family code (AnotherOperationInProgress: a write on a VNet while its subnet is being
 //   created, the emulator's exclusive-writes rule with realistic latency) is retried until it succeeds;
+// - StorageAccountOperationInProgress (two private endpoints to one storage account at once, the world
+//   file's contention rule) is retried until both exist;
 // - a permanent error (an invalid storage account name) is not retried: one attempt, one request.
 // Nothing here sleeps: the engine waits out the emulator's scaled operations by itself, and every
 // assertion is on what happened, not on how long it took.
@@ -168,3 +170,71 @@ test("a permanent error (an invalid storage account name) is not retried", async
   assert.equal(puts.length, 1, "one request, never sent again");
   assert.equal(puts[0]?.status, 400);
 });
+
+test("StorageAccountOperationInProgress (two private endpoints to one storage account at once) is retried, then both exist", async (t) => {
+  // A world file turns on Azure's one-operation-at-a-time rule for a storage account's private endpoints.
+  const emulator = await startTestEmulator({ latency: "realistic", timeScale: 0.05, world: { storageAccountContention: true } });
+  t.after(() => emulator.stop());
+  const config = testConfig(emulator.subscriptionId, { prefix: "contend" });
+  const resources = new ResourceManagementClient(emulator.credential, emulator.subscriptionId, emulator.clientOptions);
+  await resources.resourceGroups.createOrUpdate(config.resourceGroup, { location: config.location });
+  const azure = azureFor(emulator, config);
+  const network = await azure.network();
+  const vnet = await network.virtualNetworks.beginCreateOrUpdateAndWait(
+    config.resourceGroup,
+    config.vnetName,
+    { location: config.location, addressSpace: { addressPrefixes: [config.vnetAddressSpace] }, subnets: [{ name: "training", addressPrefix: config.trainingSubnet }] },
+    azure.lro(),
+  );
+  const subnetId = vnet.subnets?.[0]?.id ?? "";
+  const storage = await (await azure.storage()).storageAccounts.beginCreateAndWait(
+    config.resourceGroup,
+    config.storageAccount,
+    { location: config.location, kind: "StorageV2", sku: { name: "Standard_LRS" }, publicNetworkAccess: "Disabled" },
+    azure.lro(),
+  );
+  await emulator.clearRequestLog();
+
+  const endpointStep = (group: "blob" | "file"): Step<unknown> => {
+    const name = `pe-${config.storageAccount}-${group}`;
+    const id = `/subscriptions/${config.subscriptionId}/resourceGroups/${config.resourceGroup}/providers/Microsoft.Network/privateEndpoints/${name}`;
+    return {
+      id: `${group}-endpoint`,
+      title: `Storage ${group} endpoint`,
+      dependsOn: [],
+      run: async () => {
+        await armCall({ resource: id, operation: "create private endpoint" }, async () =>
+          (await azure.network()).privateEndpoints.beginCreateOrUpdateAndWait(
+            config.resourceGroup,
+            name,
+            {
+              location: config.location,
+              subnet: { id: subnetId },
+              privateLinkServiceConnections: [{ name, privateLinkServiceId: storage.id, groupIds: [group] }],
+            },
+            azure.lro(),
+          ),
+        );
+        return { resources: [{ id, kind: "Microsoft.Network/privateEndpoints", name, action: "created" }] };
+      },
+    };
+  };
+  const dir = await tempDir(t, "contention");
+  const state = await openState(path.join(dir, "state.json"), { create: true });
+  t.after(() => state.close());
+  const io = recorder();
+  const summary = await runSteps([endpointStep("blob"), endpointStep("file")], {}, { concurrency: 2, io, state, retry: TEST_RETRY, ...AZURE_STEP_ERRORS });
+
+  assert.equal(summary.status, "succeeded", JSON.stringify(summary.error));
+  const retried = retries(io.events);
+  assert.ok(retried.length >= 1, "one of the two was refused and retried");
+  for (const retry of retried) assert.equal(retry.error.armCode, "StorageAccountOperationInProgress");
+  for (const group of ["blob", "file"]) {
+    const endpoint = await network.privateEndpoints.get(config.resourceGroup, `pe-${config.storageAccount}-${group}`);
+    assert.equal(endpoint.provisioningState, "Succeeded", group);
+  }
+});
+
+function retries(events: EngineEvent[]): Array<Extract<EngineEvent, { type: "step-retry" }>> {
+  return events.filter((e): e is Extract<EngineEvent, { type: "step-retry" }> => e.type === "step-retry");
+}
