@@ -46,7 +46,8 @@ function envWith(password: string, extra: Record<string, string | null> = {}): N
 
 function brief(run: CliRun): string {
   const output = jsonOutput(run.stdout);
-  const error = output?.error as { code?: unknown; message?: unknown } | undefined;
+  const errors = output?.errors;
+  const error = (Array.isArray(errors) ? errors[0] : undefined) as { code?: unknown; message?: unknown } | undefined;
   if (error && typeof error.message === "string") return `${String(error.code ?? "")}: ${error.message}`.slice(0, 300);
   return (run.stderr.trim().split("\n").slice(-3).join(" ") || run.stdout.trim().slice(0, 200)).slice(0, 300);
 }
@@ -213,7 +214,8 @@ export async function faultRun(options: ScenarioOptions & { baseline: Baseline; 
   const dir = await makeTempDir("fault");
   const statePath = path.join(dir, "state.json");
   const env = envWith(VALID_PASSWORD);
-  const args = initArgs(emulator, { statePath });
+  // A permanent fault is retried for the whole retry budget (15 minutes by default): give it 10 s here.
+  const args = initArgs(emulator, { statePath, extra: options.permanent ? ["--retry-timeout", "10"] : undefined });
   try {
     await emulator.setFaults(options.spec);
     const first = await runCli(args, { env, driver: options.driver, cwd: dir, timeoutMs: 600_000 });
@@ -479,7 +481,8 @@ export async function secretsScenario(options: ScenarioOptions): Promise<Secrets
   const password = `Uq-${randomBytes(9).toString("base64url")}-7z!`;
   const env = envWith(password);
   // Default state path (.secure-aml/state.json under the working directory) so that the CLI creates the directory.
-  const args = initArgs(emulator, { statePath: ".secure-aml/state.json" });
+  // The failing run's 500s are retried for the retry budget (15 minutes by default): give it 5 s here.
+  const args = initArgs(emulator, { statePath: ".secure-aml/state.json", extra: ["--retry-timeout", "5"] });
   const texts: Array<{ where: string; text: string }> = [];
   const runs: SecretsResult["runs"] = [];
   try {

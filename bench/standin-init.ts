@@ -15,7 +15,7 @@ import { openState } from "../src/engine/state.js";
 import { runSteps } from "../src/engine/engine.js";
 import { createAzureContext } from "../src/azure/clients.js";
 import { createStaticTestCredential } from "../src/azure/credential.js";
-import { normalizeArmError } from "../src/azure/arm-errors.js";
+import { AZURE_STEP_ERRORS } from "../src/commands/step-retry-policy.js";
 import { stepsFor } from "../src/steps/index.js";
 import type { EngineEvent } from "../src/engine/types.js";
 
@@ -83,7 +83,7 @@ async function main(argv: string[]): Promise<number> {
   const configFile = typeof flags.config === "string" ? flags.config : undefined;
   const precheck = await precheckConfig({ flags, env: process.env, configFile, interactive: false, requirePassword: true, extraProblems: problems });
   const resolved = precheck.resolved;
-  if (!resolved) throw new SecureAmlError("STANDIN", "stand-in: configuration incomplete", ExitCode.badInput);
+  if (!resolved) throw new SecureAmlError("BAD_INPUT", "stand-in: configuration incomplete", ExitCode.badInput);
   const { config, secrets } = resolved;
   const secretValues = secrets.jumpboxPassword ? [secrets.jumpboxPassword] : [];
   const state = await openState(run.statePath, { create: true, secretValues });
@@ -104,8 +104,7 @@ async function main(argv: string[]): Promise<number> {
       io: { notify: (event) => events.push(event), request: async () => Promise.reject(new Error("non-interactive")) },
       state,
       retry: { attempts: 6, baseDelayMs: 200, maxDelayMs: 2_000 },
-      isTransient: (err) => normalizeArmError(err).transient === true,
-      toErrorInfo: (err) => normalizeArmError(err),
+      ...AZURE_STEP_ERRORS,
       resumeCommand: "secure-aml init",
     });
     const body = {

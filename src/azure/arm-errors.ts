@@ -1,35 +1,70 @@
-// Turns what the Azure SDKs throw (RestError from core-rest-pipeline, LRO failures, socket errors)
-// into one shape: the resource, the operation, ARM's code and message, whether a retry can help
-// and how long ARM asked us to wait.
+// The one place that knows what Azure's failures mean. Turns what the Azure SDKs and @azure/identity
+// throw (RestError from core-rest-pipeline, LRO failures, socket errors, credential errors) into one
+// shape: the resource, the operation, ARM's code and message, whether a retry can help (and why) and
+// how long ARM asked us to wait. The engine gets `classifyError`/`isRetryable` injected (it imports
+// nothing of Azure); commands use `classifyError` for the result document.
 
-import type { ErrorInfo } from "../engine/types.js";
-import { SecureAmlError } from "../errors.js";
+import { ExitCode, SecureAmlError, describeError, type ErrorCode, type ErrorInfo } from "../errors.js";
+
+/** Why a failure is worth trying again. */
+export type RetryReason = "throttled" | "server" | "network" | "conflict";
 
 export interface ArmErrorInfo extends ErrorInfo {
   resource?: string;
   operation?: string;
   statusCode?: number;
-  retryAfterMs?: number;
+  retryReason?: RetryReason;
 }
 
-const TRANSIENT_CODES = new Set([
+/** ARM's codes for "too many requests". */
+const THROTTLING_CODES = new Set(["TooManyRequests", "SubscriptionRequestsThrottled", "ResourceRequestsThrottled", "TenantRequestsThrottled"]);
+
+/** Server-side codes that come with a 200/4xx envelope, or inside a failed long-running operation. */
+const SERVER_CODES = new Set(["InternalServerError", "ServiceUnavailable", "GatewayTimeout", "ServerTimeout", "OperationTimedOut", "InternalError"]);
+
+/**
+ * ARM's conflict family: the request was right but something else holds the resource (or a
+ * dependency has not caught up yet). Each lasts seconds to minutes on real Azure and goes away by
+ * itself. Sources: the Terraform azurerm provider retries `RetryableError`, `StorageAccountOperationInProgress`,
+ * `ConflictError` and `InvalidPrivateLinkServiceId` on private endpoints and `PrincipalNotFound` on role
+ * assignments; Azure Storage documents `StorageAccountOperationInProgress`, `StorageAccountBeingCreated`
+ * and `StorageAccountIsNotProvisioned` as 409s to retry; the network provider answers
+ * `AnotherOperationInProgress`, `InUseSubnetCannotBeUpdated`, `ReferencedResourceNotProvisioned` and
+ * `PrivateEndpointCannotBeCreatedInSubnetThatIsUpdating` while another write on the VNet runs.
+ */
+export const CONFLICT_CODES: ReadonlySet<string> = new Set([
   "AnotherOperationInProgress",
-  "RetryableError",
-  "TooManyRequests",
-  "ServerTimeout",
-  "InternalServerError",
-  "ServiceUnavailable",
-  "GatewayTimeout",
-  "OperationNotAllowed_ConcurrentOperation",
   "Conflict_AnotherOperationInProgress",
+  "OperationNotAllowed_ConcurrentOperation",
+  "CanceledAndSupersededDueToAnotherOperation",
+  "RetryableError",
+  "ConflictError",
+  "StorageAccountOperationInProgress",
+  "StorageAccountBeingCreated",
+  "StorageAccountIsNotProvisioned",
   "InUseSubnetCannotBeUpdated",
+  "InvalidPrivateLinkServiceId",
   "ReferencedResourceNotProvisioned",
   "PrivateEndpointCannotBeCreatedInSubnetThatIsUpdating",
   // A new managed identity takes a while to replicate to Microsoft Entra.
   "PrincipalNotFound",
 ]);
 
-const TRANSIENT_SOCKET_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "EAI_AGAIN", "ENOTFOUND", "REQUEST_SEND_ERROR", "UND_ERR_SOCKET"]);
+/** A connection that dropped or timed out: retried. */
+const TRANSIENT_SOCKET_CODES = new Set(["ECONNRESET", "ETIMEDOUT", "EPIPE", "EAI_AGAIN", "REQUEST_SEND_ERROR", "UND_ERR_SOCKET"]);
+/**
+ * A connection that was refused or a host that does not exist: a wrong --endpoint far more often than
+ * a passing fault, so it is reported at once (NETWORK_ERROR) instead of being retried for minutes.
+ */
+const UNREACHABLE_SOCKET_CODES = new Set(["ECONNREFUSED", "ENOTFOUND"]);
+
+/** @azure/identity's errors for "no usable credential". */
+const IDENTITY_ERROR_NAMES = new Set(["CredentialUnavailableError", "AggregateAuthenticationError", "AuthenticationRequiredError"]);
+
+/** The next step printed when no credential is found. */
+export const SIGN_IN_NEXT =
+  "run `az login` (then re-run), or set AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET for a service principal; " +
+  "or try everything locally with --local";
 
 function field(obj: unknown, key: string): unknown {
   return obj !== null && typeof obj === "object" ? (obj as Record<string, unknown>)[key] : undefined;
@@ -89,34 +124,39 @@ function lroFailureOf(err: unknown): { code?: string; message?: string } | undef
   return match ? { code: match[1], message: match[2] } : undefined;
 }
 
+/** Why retrying can help, from the HTTP status, ARM's code and the socket's error code; undefined: it cannot. */
+export function retryReasonOf(statusCode: number | undefined, armCode: string | undefined, socketCode?: string): RetryReason | undefined {
+  if (statusCode === undefined && socketCode !== undefined && TRANSIENT_SOCKET_CODES.has(socketCode)) return "network";
+  if (statusCode === 429 || (armCode !== undefined && THROTTLING_CODES.has(armCode))) return "throttled";
+  if (armCode !== undefined && CONFLICT_CODES.has(armCode)) return "conflict";
+  if ((statusCode !== undefined && statusCode >= 500) || (armCode !== undefined && SERVER_CODES.has(armCode))) return "server";
+  return undefined;
+}
+
 /**
  * Normalises anything thrown by an SDK call. `resource` is the ID or name, `operation` what we
  * were doing ("create storage account"), so that the message stands on its own.
  */
 export function normalizeArmError(err: unknown, context: { resource?: string; operation?: string } = {}): ArmErrorInfo {
-  if (err instanceof SecureAmlError) {
-    return { code: err.code, message: err.message, armCode: err.armCode, next: err.next, transient: false, ...context };
-  }
+  if (err instanceof ArmOperationError) return { ...err.info, ...context };
+  if (err instanceof SecureAmlError) return { ...err.toInfo(), transient: false, ...context };
   const statusCode = typeof field(err, "statusCode") === "number" ? (field(err, "statusCode") as number) : undefined;
   const lroFailure = lroFailureOf(err);
   const { code, message } = lroFailure ?? armErrorBody(err);
   const response = field(err, "response");
   const retryAfterMs = parseRetryAfter(headerOf(response, "retry-after"));
   const socketCode = str(field(err, "code"));
-  const isSocket = statusCode === undefined && socketCode !== undefined && TRANSIENT_SOCKET_CODES.has(socketCode);
-  const transient =
-    isSocket ||
-    statusCode === 429 ||
-    (statusCode !== undefined && statusCode >= 500) ||
-    (code !== undefined && TRANSIENT_CODES.has(code));
+  const retryReason = retryReasonOf(statusCode, code, socketCode);
+  const isSocket = retryReason === "network" || (statusCode === undefined && socketCode !== undefined && UNREACHABLE_SOCKET_CODES.has(socketCode));
   const where = [context.operation, context.resource].filter(Boolean).join(" ");
   const text = message ?? (err instanceof Error ? err.message : String(err));
   const info: ArmErrorInfo = {
     code: isSocket ? "NETWORK_ERROR" : "ARM_ERROR",
     message: `${where ? `${where}: ` : ""}${code && !isSocket ? `${code}: ` : ""}${text}`,
-    transient,
+    transient: retryReason !== undefined,
     ...context,
   };
+  if (retryReason) info.retryReason = retryReason;
   if (code && !isSocket) info.armCode = code;
   if (statusCode !== undefined) info.statusCode = statusCode;
   if (retryAfterMs !== undefined) info.retryAfterMs = retryAfterMs;
@@ -126,8 +166,11 @@ export function normalizeArmError(err: unknown, context: { resource?: string; op
 /** An error carrying ArmErrorInfo, thrown by steps so the engine and UI can show it as is. */
 export class ArmOperationError extends SecureAmlError {
   constructor(readonly info: ArmErrorInfo) {
-    super(info.code, info.message, 1, info.next, info.armCode);
+    super(info.code, info.message, ExitCode.failed, info.next, info.armCode);
     this.name = "ArmOperationError";
+  }
+  override toInfo(): ErrorInfo {
+    return errorInfoFields(this.info);
   }
   get transient(): boolean {
     return this.info.transient === true;
@@ -135,6 +178,18 @@ export class ArmOperationError extends SecureAmlError {
   get retryAfterMs(): number | undefined {
     return this.info.retryAfterMs;
   }
+}
+
+function errorInfoFields(info: ArmErrorInfo): ErrorInfo {
+  const { code, message, armCode, next, transient, retryAfterMs } = info;
+  return {
+    code,
+    message,
+    ...(armCode ? { armCode } : {}),
+    ...(next ? { next } : {}),
+    ...(transient !== undefined ? { transient } : {}),
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+  };
 }
 
 export function isNotFound(err: unknown): boolean {
@@ -167,4 +222,60 @@ export async function getOrUndefined<T>(context: { resource: string; operation?:
 
 export function isAbort(err: unknown): boolean {
   return field(err, "name") === "AbortError";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sign-in
+
+/**
+ * The one sign-in translator: @azure/identity's "no usable credential" errors (and an earlier
+ * NOT_SIGNED_IN) become SecureAmlError NOT_SIGNED_IN with what to run; anything else is undefined.
+ */
+export function signInError(error: unknown): SecureAmlError | undefined {
+  const name = field(error, "name");
+  const code = field(error, "code");
+  const identity = (typeof name === "string" && IDENTITY_ERROR_NAMES.has(name)) || code === "NOT_SIGNED_IN";
+  if (!identity) return undefined;
+  return new SecureAmlError(
+    "NOT_SIGNED_IN",
+    "No Azure credential was found: DefaultAzureCredential tried the environment variables, a managed identity and the Azure CLI login.",
+    ExitCode.failed,
+    SIGN_IN_NEXT,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The one classification
+
+function looksLikeSdkError(err: unknown): boolean {
+  const name = field(err, "name");
+  const code = field(err, "code");
+  return (
+    name === "RestError" ||
+    typeof field(err, "statusCode") === "number" ||
+    (typeof code === "string" && (TRANSIENT_SOCKET_CODES.has(code) || UNREACHABLE_SOCKET_CODES.has(code))) ||
+    lroFailureOf(err) !== undefined
+  );
+}
+
+/**
+ * Any failure as ErrorInfo: secure-aml's own errors as they are (ArmOperationError with ARM's code,
+ * retry flag and Retry-After), interrupts as INTERRUPTED, credential errors as NOT_SIGNED_IN, what the
+ * SDKs throw as ARM_ERROR / NETWORK_ERROR, and anything else as `fallback` (STEP_FAILED inside a step,
+ * UNEXPECTED around a command). Never a stack trace.
+ */
+export function classifyError(err: unknown, fallback: ErrorCode = "UNEXPECTED"): ErrorInfo {
+  if (err instanceof ArmOperationError) return err.toInfo();
+  if (!(err instanceof SecureAmlError)) {
+    const signIn = signInError(err);
+    if (signIn) return signIn.toInfo();
+    if (looksLikeSdkError(err) && !isAbort(err)) return errorInfoFields(normalizeArmError(err));
+  }
+  return describeError(err, fallback);
+}
+
+/** Whether a failure is worth retrying (the engine's `isTransient`). */
+export function isRetryable(err: unknown): boolean {
+  if (field(err, "transient") === true) return true;
+  return classifyError(err, "STEP_FAILED").transient === true;
 }

@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError, Option } from "commander";
-import { ExitCode, SecureAmlError, type InputProblem } from "../errors.js";
+import { ExitCode, InputError, SecureAmlError, type InputProblem } from "../errors.js";
 import { FIELDS, type FieldGroup, type FieldSpec } from "../config/fields.js";
 import type {
   CommandInput,
@@ -17,6 +17,7 @@ import type {
   PlanCommandInput,
 } from "./command-contract.js";
 import type { RunOptions } from "../config/types.js";
+import type { ResultCommand } from "../ui/types.js";
 
 const GROUP_HEADINGS: Record<FieldGroup, string> = {
   basics: "Deployment:",
@@ -184,28 +185,21 @@ export interface CliContext {
 interface Outcome {
   code: number;
   output: RunOptions["output"];
+  /** The command being run (for the result document). */
+  command: ResultCommand;
 }
 
-function reportError(error: unknown, ctx: CliContext, output: RunOptions["output"]): number {
-  const e = error as Partial<SecureAmlError> & { problems?: InputProblem[] };
-  const known = error instanceof SecureAmlError || (typeof e?.code === "string" && typeof e?.exitCode === "number");
-  if (!known) {
-    const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    ctx.io.stderr.write(`secure-aml: unexpected error: ${text}\n`);
-    if (output === "json") ctx.io.stdout.write(JSON.stringify({ ok: false, error: { code: "UNEXPECTED", message: String(error) } }) + "\n");
-    return ExitCode.failed;
-  }
-  ctx.io.stderr.write(`secure-aml: ${e.message}\n`);
-  if (e.next) ctx.io.stderr.write(`next: ${e.next}\n`);
-  if (output === "json") {
-    const body = { code: e.code, message: e.message, exitCode: e.exitCode, next: e.next, armCode: e.armCode, problems: e.problems };
-    ctx.io.stdout.write(JSON.stringify({ ok: false, error: body }) + "\n");
-  }
-  return e.exitCode ?? ExitCode.failed;
+/**
+ * Reports an error that ended a command before (or outside) its own reporting: the same reporter and
+ * the same schema-1 result document as the commands (src/commands/report.ts), loaded only on failure.
+ */
+async function reportError(error: unknown, ctx: CliContext, outcome: Outcome): Promise<number> {
+  const { reportError: report } = await import("../commands/report.js");
+  return report(error, { io: ctx.io, env: ctx.env, output: outcome.output, command: outcome.command });
 }
 
 /** The whole program, without running it (tests inspect it). `outcome` receives each action's result. */
-function buildProgram(ctx: CliContext, outcome: Outcome = { code: 0, output: "text" }): Command {
+function buildProgram(ctx: CliContext, outcome: Outcome = { code: 0, output: "text", command: "init" }): Command {
   const program = new Command("secure-aml")
     .description(
       "Builds the network-isolated Azure Machine Learning workspace of Microsoft's secure-workspace tutorial " +
@@ -229,12 +223,13 @@ function buildProgram(ctx: CliContext, outcome: Outcome = { code: 0, output: "te
     return { run: options, configFile, problems };
   };
 
-  const withErrors = (fn: (opts: Record<string, unknown>) => Promise<CommandResult>) => async (opts: Record<string, unknown>) => {
+  const withErrors = (command: ResultCommand, fn: (opts: Record<string, unknown>) => Promise<CommandResult>) => async (opts: Record<string, unknown>) => {
+    outcome.command = command;
     try {
       const result = await fn(opts);
       outcome.code = typeof result === "number" ? result : ExitCode.ok;
     } catch (error) {
-      outcome.code = reportError(error, ctx, outcome.output);
+      outcome.code = await reportError(error, ctx, outcome);
     }
   };
 
@@ -246,7 +241,7 @@ function buildProgram(ctx: CliContext, outcome: Outcome = { code: 0, output: "te
     addCommonOptions(cmd);
     cmd.addHelpText("after", `${EXAMPLES[name]}\n${EXIT_CODES_HELP}\n${ENV_HELP}\n`);
     cmd.action(
-      withErrors(async (opts) => {
+      withErrors(name, async (opts) => {
         const { run, configFile, problems } = await common(opts);
         const { precheckConfig } = await import("../config/resolve.js");
         const { LOCAL_DEFAULTS } = await import("../config/local.js");
@@ -301,7 +296,7 @@ function buildProgram(ctx: CliContext, outcome: Outcome = { code: 0, output: "te
     addCommonOptions(cmd);
     cmd.addHelpText("after", `${EXAMPLES[name]}\n${EXIT_CODES_HELP}\n`);
     cmd.action(
-      withErrors(async (opts) => {
+      withErrors(name, async (opts) => {
         const { run, configFile, problems } = await common(opts);
         if (problems.length > 0) {
           const { InputError } = await import("../errors.js");
@@ -332,7 +327,7 @@ function buildProgram(ctx: CliContext, outcome: Outcome = { code: 0, output: "te
     .addOption(new Option("--fresh-subscription", "a brand-new subscription: only Azure's default resource providers registered"))
     .addHelpText("after", `${EXAMPLES.emulator}\n${EXIT_CODES_HELP}\n`)
     .action(
-      withErrors(async (opts) => {
+      withErrors("emulator", async (opts) => {
         const problems: InputProblem[] = [];
         const port = Number(opts.port);
         if (!/^\d+$/.test(String(opts.port)) || port > 65535) problems.push({ field: "port", flag: "--port", value: String(opts.port), rule: "must be a port number 0-65535 (0 = any free port)" });
@@ -376,9 +371,20 @@ function buildProgram(ctx: CliContext, outcome: Outcome = { code: 0, output: "te
   return program;
 }
 
+const RESULT_COMMANDS: readonly ResultCommand[] = ["init", "plan", "status", "verify", "destroy", "stop", "start", "emulator"];
+
+/** --output json (or SECURE_AML_OUTPUT=json) as given, for errors found before any action ran. */
+function wantsJson(argv: readonly string[], env: NodeJS.ProcessEnv): boolean {
+  const i = argv.lastIndexOf("--output");
+  if (i >= 0) return argv[i + 1] === "json";
+  const joined = argv.filter((a) => a.startsWith("--output=")).pop();
+  if (joined) return joined === "--output=json";
+  return env.SECURE_AML_OUTPUT === "json";
+}
+
 /** Runs the CLI on argv (process.argv form) and returns the exit code; never calls process.exit. */
 export async function runCli(argv: readonly string[], ctx: CliContext): Promise<number> {
-  const outcome: Outcome = { code: ExitCode.ok, output: "text" };
+  const outcome: Outcome = { code: ExitCode.ok, output: "text", command: "init" };
   const program = buildProgram(ctx, outcome);
   if (argv.length <= 2) {
     program.outputHelp({ error: true });
@@ -390,9 +396,17 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
     if (error instanceof CommanderError) {
       // --help and --version end here with code 0; usage errors (unknown option, missing value) are bad input.
       if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.exitCode === 0) return ExitCode.ok;
+      // commander printed the message on stderr; with --output json the result document says it too.
+      if (wantsJson(argv, ctx.env)) {
+        const { errorDocument } = await import("../commands/report.js");
+        const rule = error.message.replace(/^error:\s*/, "");
+        const problem = { field: "arguments", value: argv.slice(2).join(" "), rule };
+        const command = RESULT_COMMANDS.find((c) => c === argv[2]) ?? "init";
+        ctx.io.stdout.write(JSON.stringify(errorDocument(new InputError([problem]), { command }), null, 2) + "\n");
+      }
       return ExitCode.badInput;
     }
-    return reportError(error, ctx, outcome.output);
+    return reportError(error, ctx, outcome);
   }
   return outcome.code;
 }

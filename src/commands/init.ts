@@ -11,16 +11,10 @@ import type { StateHandle } from "../engine/state.js";
 import type { RunSummary } from "../engine/engine.js";
 import { buildResult, renderPlan, renderSummary } from "../ui/index.js";
 import { checkRuntimeInput, openCommandRuntime, reportCommandError, type CommandRuntime } from "./runtime.js";
-import {
-  assertCloudSupported,
-  assertKnownCloudSupported,
-  commandSuffix,
-  estimateFor,
-  isTransientStepError,
-  resolveInteractively,
-  resumeCommand,
-  stepErrorInfo,
-} from "./init-plan-common.js";
+import { assertCloudSupported, assertKnownCloudSupported, estimateFor } from "./deployment-checks.js";
+import { AZURE_STEP_ERRORS, retryPolicyFor } from "./step-retry-policy.js";
+import { commandSuffix, resumeCommand } from "./resume-command.js";
+import { resolveInteractively } from "./azure-choices.js";
 import { DEFAULT_WIZARD_CONFIG_FILE, wantsWizard } from "./wizard-deps.js";
 import { FIELDS, flagAttributeName } from "../config/fields.js";
 import { estimateCost } from "../pricing/estimate.js";
@@ -172,8 +166,8 @@ export async function runInit(input: ConfigCommandInput): Promise<CommandResult>
       io: ui,
       state,
       signal: runtime.signal,
-      isTransient: isTransientStepError,
-      toErrorInfo: stepErrorInfo,
+      ...AZURE_STEP_ERRORS,
+      retry: retryPolicyFor(config),
       resumeCommand: resume,
     });
     const counts = azure.counter.snapshot();

@@ -13,7 +13,8 @@ import type { StateHandle } from "../engine/state.js";
 import { buildResult, renderDiagram, renderPlan, type InitResult } from "../ui/index.js";
 import { formatDuration } from "../ui/format.js";
 import { openCommandRuntime, reportCommandError, type CommandRuntime } from "./runtime.js";
-import { assertCloudSupported, assertKnownCloudSupported, estimateFor, resolveInteractively } from "./init-plan-common.js";
+import { assertCloudSupported, assertKnownCloudSupported, estimateFor } from "./deployment-checks.js";
+import { resolveInteractively } from "./azure-choices.js";
 
 export interface DiagramWritten {
   /** The file actually written. */

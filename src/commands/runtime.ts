@@ -1,7 +1,7 @@
 // What every command module needs around its work: the UI host for the chosen output mode, an
 // AzureContext (the real ARM endpoint with the person's credential, or a loopback emulator with the
-// static test token), the local emulator for --local, an AbortSignal wired to Ctrl-C, and one way to
-// turn any error into a printed message and an exit code.
+// static test token), the local emulator for --local and an AbortSignal wired to Ctrl-C. Errors are
+// reported by src/commands/report.ts.
 //
 // Credentials: a loopback endpoint (an emulator) always gets the static test token and never a real
 // token; any other endpoint gets DefaultAzureCredential, imported and built only when first needed.
@@ -15,11 +15,11 @@ import type { CommandInput } from "../cli/command-contract.js";
 import type { CloudName } from "../config/types.js";
 import { LOCAL_SUBSCRIPTION_ID } from "../config/local.js";
 import { ExitCode, InputError, SecureAmlError, type InputProblem } from "../errors.js";
-import type { ErrorInfo } from "../engine/types.js";
+import { signInError } from "../azure/arm-errors.js";
 import { createAzureContext, type AzureContext } from "../azure/clients.js";
 import { cloudProfile } from "../azure/clouds.js";
 import { assertLoopbackEndpoint, createStaticTestCredential, isLoopbackHost } from "../azure/credential.js";
-import type { ResultCommand, UiHost, InitResult, RunRecord } from "../ui/types.js";
+import type { ResultCommand, UiHost } from "../ui/types.js";
 import type { RunningEmulator } from "../emulator/server.js";
 import { isStateUrl } from "../state/location.js";
 
@@ -101,22 +101,9 @@ class LazyDefaultCredential implements TokenCredential {
   getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
     this.inner ??= import("@azure/identity").then(({ DefaultAzureCredential }) => new DefaultAzureCredential({ authorityHost: this.authorityHost }));
     return this.inner.then((c) => c.getToken(scopes, options)).catch((err: unknown) => {
-      throw signInError(err);
+      throw signInError(err) ?? err;
     });
   }
-}
-
-function signInError(err: unknown): unknown {
-  const name = (err as { name?: unknown })?.name;
-  if (name === "CredentialUnavailableError" || name === "AggregateAuthenticationError") {
-    return new SecureAmlError(
-      "NOT_SIGNED_IN",
-      "No Azure credential was found (Azure CLI, environment variables, managed identity).",
-      ExitCode.failed,
-      "az login   (then re-run; or try everything locally with --local)",
-    );
-  }
-  return err;
 }
 
 /**
@@ -279,73 +266,6 @@ export async function openCommandRuntime(input: CommandInput, opts: CommandRunti
 }
 
 // ---------------------------------------------------------------------------------------------
-// Errors → exit codes
+// Errors: one reporter for every command (src/commands/report.ts); these names stay for callers.
 
-/** The exit code an error stands for: InputError 2, STATE_LOCKED 3, interrupted 130, else 1. */
-function exitCodeOf(error: unknown): number {
-  if (isInterruption(error)) return ExitCode.interrupted;
-  if (error instanceof SecureAmlError) return error.exitCode;
-  const e = error as { code?: unknown; exitCode?: unknown };
-  if (typeof e?.code === "string" && typeof e.exitCode === "number") return e.exitCode;
-  return ExitCode.failed;
-}
-
-function isInterruption(error: unknown): boolean {
-  const e = error as { name?: unknown; code?: unknown; exitCode?: unknown };
-  return e?.code === "INTERRUPTED" || e?.exitCode === ExitCode.interrupted || e?.name === "AbortError" || e?.name === "ExitPromptError";
-}
-
-/** The error as ErrorInfo (for the JSON document), without stack traces. */
-export function errorInfoOf(error: unknown): ErrorInfo {
-  if (isInterruption(error)) {
-    const next = (error as { next?: unknown }).next;
-    return { code: "INTERRUPTED", message: "Interrupted.", ...(typeof next === "string" ? { next } : {}) };
-  }
-  if (error instanceof SecureAmlError) {
-    return { code: error.code, message: error.message, ...(error.armCode ? { armCode: error.armCode } : {}), ...(error.next ? { next: error.next } : {}) };
-  }
-  return { code: "UNEXPECTED", message: error instanceof Error ? error.message : String(error) };
-}
-
-/** An error that reports several problems (e.g. PreflightError in src/preflight/). */
-function hasErrorInfos(error: unknown): error is { errorInfos(): ErrorInfo[]; details(): Record<string, unknown> } {
-  const e = error as { errorInfos?: unknown; details?: unknown };
-  return typeof e?.errorInfos === "function" && typeof e?.details === "function";
-}
-
-const EMPTY_RECORD: RunRecord = { resources: [], stepDurationsMs: {}, errors: [], skipped: [], retries: 0, elapsedMs: 0 };
-
-/**
- * Prints an error (message, then a `next:` line) to stderr and, with --output json, writes the one
- * result document (unless `resultWritten`). Returns the exit code. Never prints a stack trace for a
- * known error; unknown errors show their stack only with SECURE_AML_DEBUG.
- */
-export async function reportCommandError(
-  error: unknown,
-  where: { io: CommandInput["io"]; env: NodeJS.ProcessEnv; output: "text" | "json"; command: ResultCommand; ui?: UiHost; resultWritten?: boolean; counts?: { reads: number; writes: number; polls: number } },
-): Promise<number> {
-  const code = exitCodeOf(error);
-  const known = error instanceof SecureAmlError || isInterruption(error);
-  const message = isInterruption(error) ? "Interrupted." : error instanceof Error ? error.message : String(error);
-  where.io.stderr.write(`secure-aml: ${known ? "" : "unexpected error: "}${message}\n`);
-  if (!known && where.env.SECURE_AML_DEBUG && error instanceof Error && error.stack) where.io.stderr.write(`${error.stack}\n`);
-  const next = (error as { next?: unknown })?.next;
-  if (typeof next === "string" && next !== "") where.io.stderr.write(`next: ${next}\n`);
-  if (where.output === "json" && !where.resultWritten) {
-    const { buildResult } = await import("../ui/index.js");
-    const info = errorInfoOf(error);
-    const doc: InitResult = buildResult({
-      command: where.command,
-      record: where.ui?.record() ?? EMPTY_RECORD,
-      counts: where.counts,
-      ok: false,
-      exitCode: code,
-      // An error that carries several problems (preflight) lists each with its own stable code.
-      extraErrors: hasErrorInfos(error) ? error.errorInfos() : [info],
-      details: error instanceof InputError ? { problems: error.problems } : hasErrorInfos(error) ? error.details() : undefined,
-    });
-    if (where.ui && where.ui.mode === "json") where.ui.writeResult(doc);
-    else where.io.stdout.write(JSON.stringify(doc, null, 2) + "\n");
-  }
-  return code;
-}
+export { errorInfoOf, exitCodeOf, reportError as reportCommandError } from "./report.js";

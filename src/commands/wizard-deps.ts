@@ -13,13 +13,15 @@ import type { ConfigCommandInput } from "../cli/command-contract.js";
 import type { DeploymentConfig, Secrets } from "../config/types.js";
 import { FIELDS } from "../config/fields.js";
 import type { ValueSource } from "../config/resolve.js";
-import { ExitCode, SecureAmlError } from "../errors.js";
 import type { AzureContext } from "../azure/clients.js";
 import { cloudProfile } from "../azure/clouds.js";
+import { signInError } from "../azure/arm-errors.js";
 import { checkGlobalName as checkGlobalNameOnce, suggestName } from "../azure/global-names.js";
 import type { DeletedKeyVault, GlobalNameKind, NameAvailability, PromptBackend, WizardDeps } from "../ui/index.js";
 import type { CommandRuntime } from "./runtime.js";
-import { commandSuffix, estimateFor, listLocations, listResourceGroups, listSubscriptions } from "./init-plan-common.js";
+import { estimateFor } from "./deployment-checks.js";
+import { commandSuffix } from "./resume-command.js";
+import { listLocations, listResourceGroups, listSubscriptions } from "./azure-choices.js";
 
 /** Where the wizard offers to save the answers. */
 export const DEFAULT_WIZARD_CONFIG_FILE = "secure-aml.json";
@@ -27,28 +29,9 @@ export const DEFAULT_WIZARD_CONFIG_FILE = "secure-aml.json";
 /** What the person supplied (flags, variables, the config file): the wizard uses these and does not ask. */
 const PERSON_SOURCES: ReadonlySet<ValueSource> = new Set<ValueSource>(["flag", "env", "file"]);
 
-/** The next step printed when no credential is found. */
-const SIGN_IN_NEXT =
-  "run `az login` (then re-run), or set AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET for a service principal; " +
-  "or try everything locally with --local";
-
-const IDENTITY_ERROR_NAMES = new Set(["CredentialUnavailableError", "AggregateAuthenticationError", "AuthenticationRequiredError"]);
-
-/**
- * Turns a failed sign-in into SecureAmlError NOT_SIGNED_IN (exit 1) that says what to run. Recognises
- * @azure/identity's errors and the runtime's own NOT_SIGNED_IN; anything else is returned as it is.
- */
+/** A failed sign-in as NOT_SIGNED_IN with what to run (the one translator, src/azure/arm-errors.ts). */
 function signInFailure(error: unknown): unknown {
-  const name = (error as { name?: unknown })?.name;
-  const code = (error as { code?: unknown })?.code;
-  const identity = (typeof name === "string" && IDENTITY_ERROR_NAMES.has(name)) || code === "NOT_SIGNED_IN";
-  if (!identity) return error;
-  return new SecureAmlError(
-    "NOT_SIGNED_IN",
-    "No Azure credential was found: DefaultAzureCredential tried the environment variables, a managed identity and the Azure CLI login.",
-    ExitCode.failed,
-    SIGN_IN_NEXT,
-  );
+  return signInError(error) ?? error;
 }
 
 /** The account a token stands for (upn / preferred_username / app id), read from its claims; never the token. */

@@ -45,6 +45,14 @@ export interface FieldSpec {
 export const DEFAULT_PREFIX = "secureaml";
 
 /**
+ * How long one step retries transient Azure failures by default. Azure's own conflicts last minutes:
+ * a private endpoint holds its VNet and target for one to two minutes, six of them queue on one VNet,
+ * and a new identity takes a minute or more to replicate to Microsoft Entra (PrincipalNotFound).
+ */
+export const DEFAULT_RETRY_TIMEOUT_SECONDS = 900;
+const MAX_RETRY_TIMEOUT_SECONDS = 24 * 60 * 60;
+
+/**
  * A short deterministic suffix for globally unique names (storage account, key vault, registry,
  * compute instance): 5 base-36 characters of SHA-256("subscription/resource group", lowercased).
  * The same subscription and resource group always give the same names, so a rerun finds what it
@@ -431,6 +439,21 @@ export const FIELDS: readonly FieldSpec[] = [
     group: "options",
     valueName: "<action>",
     derive: () => "fail",
+  }),
+  spec({
+    key: "retryTimeout",
+    flag: "--retry-timeout",
+    description:
+      "seconds one step keeps retrying what Azure says may pass (throttling, 5xx, dropped connections, another operation in progress) before it fails (default 900)",
+    type: "number",
+    group: "options",
+    valueName: "<seconds>",
+    derive: () => DEFAULT_RETRY_TIMEOUT_SECONDS,
+    validate: (v) => {
+      const problems = checkInteger(v, 0);
+      if (problems.length === 0 && (v as number) > MAX_RETRY_TIMEOUT_SECONDS) problems.push(`must be ≤ ${MAX_RETRY_TIMEOUT_SECONDS} (a day)`);
+      return problems;
+    },
   }),
 ];
 

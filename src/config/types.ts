@@ -50,6 +50,8 @@ export interface DeploymentConfig {
   trainingNsg: boolean;
   /** What to do when the key vault name is held by a soft-deleted vault. */
   keyVaultSoftDeleted: "fail" | "recover" | "purge";
+  /** Seconds one step keeps retrying transient Azure failures (throttling, 5xx, ARM's conflict family). */
+  retryTimeout?: number;
 }
 
 /** Values that must never be stored or printed. */

@@ -2,6 +2,8 @@
 // never imports prompts, spinners or colours: it emits EngineEvents to an IoHost, and renderers in
 // src/ui/ turn them into TTY, plain or JSON output.
 
+import type { ErrorInfo } from "../errors.js";
+
 export type ResourceAction = "created" | "updated" | "unchanged" | "deleted" | "absent";
 
 /** One Azure resource a step owns, and what the step did to it in this run. */
@@ -35,22 +37,15 @@ export interface PlannedResource {
   group: string;
 }
 
-export interface ErrorInfo {
-  /** Stable secure-aml code, e.g. "ARM_ERROR", "NAME_TAKEN", "STATE_LOCKED". */
-  code: string;
-  message: string;
-  /** ARM's own error code when the failure came from Azure. */
-  armCode?: string;
-  /** The command a person should run next. */
-  next?: string;
-  transient?: boolean;
-}
+/** An error as data (code, message, ARM's code, next command, whether a retry helps): see src/errors.ts. */
+export type { ErrorInfo };
 
 export type EngineEvent =
   | { type: "plan"; steps: Array<{ id: string; title: string; expectedSeconds?: number }> }
   | { type: "step-start"; id: string; title: string; attempt: number; expectedSeconds?: number }
   | { type: "step-progress"; id: string; message: string }
-  | { type: "step-retry"; id: string; attempt: number; delayMs: number; error: ErrorInfo }
+  /** `attempt` failed; the next starts after `delayMs`. `budgetLeftMs`: how long retrying may go on after that wait. */
+  | { type: "step-retry"; id: string; attempt: number; delayMs: number; error: ErrorInfo; budgetLeftMs?: number }
   | { type: "step-done"; id: string; title: string; durationMs: number; resources: ResourceOutcome[] }
   | { type: "step-skip"; id: string; title: string; reason: string }
   | { type: "step-failed"; id: string; title: string; durationMs: number; error: ErrorInfo }

@@ -17,7 +17,7 @@ import { randomBytes } from "node:crypto";
 import { chmod, lstat, mkdir, open, readFile, readdir, readlink, realpath, rename, stat, unlink } from "node:fs/promises";
 import type { Stats } from "node:fs";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
-import { ExitCode, SecureAmlError } from "../errors.js";
+import { ExitCode, SecureAmlError, type ErrorCode } from "../errors.js";
 import { acquireLock } from "../engine/lock.js";
 import { stateStorageError, type StateStore, type StoreLockOptions, type StoreSession } from "./store.js";
 
@@ -86,7 +86,7 @@ export async function ensurePrivateDir(dir: string): Promise<void> {
   }
 }
 
-function badState(code: string, message: string, next: string): SecureAmlError {
+function badState(code: ErrorCode, message: string, next: string): SecureAmlError {
   return new SecureAmlError(code, message, ExitCode.badInput, next);
 }
 

@@ -8,6 +8,6 @@ export { renderDiagram } from "./diagram.js";
 export { createInquirerBackend, createScriptedPromptBackend, askQuestion, interruptedError } from "./prompt.js";
 export type { ScriptedAnswer, ScriptedPromptBackend, ScriptedPromptLog } from "./prompt.js";
 export { formatDuration, portalLink, hasControlCharacters } from "./format.js";
-export type { InitResult, ResultDocument, ResultCommand, IoHostOptions, PromptBackend, RunRecord, UiHost, PlanEstimate } from "./types.js";
+export type { InitResult, ResultDocument, ResultError, ResultCommand, IoHostOptions, PromptBackend, RunRecord, UiHost, PlanEstimate } from "./types.js";
 export { runWizard, subnetDefaults, GLOBAL_NAME_KINDS, FIELD_LABELS, offerResume, describeSavedDeployment } from "./wizard.js";
 export type { WizardDeps, WizardResult, GlobalNameKind, NameAvailability, DeletedKeyVault, SavedDeployment, ResumeChoice } from "./wizard.js";

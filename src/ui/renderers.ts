@@ -9,9 +9,20 @@ import type { Ora, Options as OraOptions } from "ora";
 import { ExitCode, SecureAmlError } from "../errors.js";
 import type { EngineEvent, ErrorInfo, Question } from "../engine/types.js";
 import { askQuestion, createInquirerBackend } from "./prompt.js";
-import { cleanText, expectedNote, formatDuration, formatElapsed, mergeResourceOutcomes, plural } from "./format.js";
-import type { InitResult, IoHostOptions, PlanEstimate, PromptBackend, ResultCommand, RunRecord, UiHost } from "./types.js";
-import type { PlannedResource } from "../engine/types.js";
+import { cleanText, expectedNote, formatDuration, formatElapsed, plural } from "./format.js";
+import type { IoHostOptions, PromptBackend, ResultDocument, RunRecord, StartTicker, UiHost } from "./types.js";
+
+/** "; gives up after 14m 56s more" on a retry line, when the engine said how much of the retry budget is left. */
+function budgetNote(budgetLeftMs: number | undefined): string {
+  return budgetLeftMs === undefined ? "" : `; gives up after ${formatDuration(budgetLeftMs)} more`;
+}
+
+/** setInterval, unref'd so that a forgotten close() never holds the process. */
+const systemTicker: StartTicker = (redraw, intervalMs) => {
+  const timer = setInterval(redraw, intervalMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+};
 
 interface Renderer {
   handle(event: EngineEvent): void;
@@ -136,7 +147,7 @@ class PlainRenderer implements Renderer {
       case "step-retry":
         this.line(
           "retry",
-          `${this.recorder.title(event.id)}: ${errorHeadline(event.error)}; attempt ${event.attempt} in ${formatDuration(event.delayMs)}`,
+          `${this.recorder.title(event.id)}: ${errorHeadline(event.error)}; attempt ${event.attempt} in ${formatDuration(event.delayMs)}${budgetNote(event.budgetLeftMs)}`,
         );
         break;
       case "step-done": {
@@ -184,7 +195,7 @@ type OraFactory = (options: OraOptions) => Ora;
 class TtyRenderer implements Renderer {
   private readonly running = new Map<string, RunningStep>();
   private spinner: Ora | undefined;
-  private ticker: NodeJS.Timeout | undefined;
+  private ticker: { stop(): void } | undefined;
   private suspended = false;
 
   constructor(
@@ -193,6 +204,7 @@ class TtyRenderer implements Renderer {
     private readonly c: ChalkInstance,
     private readonly recorder: Recorder,
     private readonly now: () => number,
+    private readonly startTicker: StartTicker = systemTicker,
   ) {}
 
   /** Writes finished lines above the live block, then redraws the block (with the current steps). */
@@ -242,16 +254,17 @@ class TtyRenderer implements Renderer {
     if (this.spinner.isSpinning) this.spinner.render();
     else this.spinner.start();
     if (!this.ticker) {
-      // Elapsed seconds change even when no event arrives; unref so a forgotten close() never holds the process.
-      this.ticker = setInterval(() => {
-        if (this.spinner?.isSpinning) this.spinner.text = this.liveText();
+      // Elapsed seconds change even when no event arrives.
+      this.ticker = this.startTicker(() => {
+        if (!this.spinner?.isSpinning) return;
+        this.spinner.text = this.liveText();
+        this.spinner.render();
       }, 250);
-      this.ticker.unref();
     }
   }
 
   private stopLive(): void {
-    if (this.ticker) clearInterval(this.ticker);
+    this.ticker?.stop();
     this.ticker = undefined;
     if (this.spinner?.isSpinning) this.spinner.stop();
   }
@@ -286,7 +299,7 @@ class TtyRenderer implements Renderer {
         if (step) step.attempt = event.attempt;
         this.write(
           `${c.yellow("↻")} ${this.recorder.title(event.id)}: ${c.yellow(errorHeadline(event.error))} ${c.dim(
-            `— retrying in ${formatDuration(event.delayMs)} (attempt ${event.attempt})`,
+            `— retrying in ${formatDuration(event.delayMs)} (attempt ${event.attempt})${budgetNote(event.budgetLeftMs)}`,
           )}`,
         );
         break;
@@ -375,7 +388,7 @@ export async function createIoHost(options: IoHostOptions): Promise<UiHost> {
     if (!(typeof terminal.columns === "number" && terminal.columns > 0)) terminal.columns = 80;
     const [{ default: ora }, { Chalk }] = await Promise.all([import("ora"), import("chalk")]);
     const chalk = new Chalk({ level: options.color ? 1 : 0 });
-    renderer = new TtyRenderer(options.stderr, (o) => ora(o), chalk, recorder, now);
+    renderer = new TtyRenderer(options.stderr, (o) => ora(o), chalk, recorder, now, options.ticker);
   } else {
     renderer = new PlainRenderer(options.stderr, recorder, now);
   }
@@ -402,7 +415,7 @@ export async function createIoHost(options: IoHostOptions): Promise<UiHost> {
         renderer.resume();
       }
     },
-    writeResult(doc: InitResult): void {
+    writeResult(doc: ResultDocument): void {
       if (mode !== "json") return;
       if (resultWritten) throw new Error("writeResult called twice: --output json writes exactly one document");
       resultWritten = true;
@@ -422,39 +435,5 @@ export async function createIoHost(options: IoHostOptions): Promise<UiHost> {
   };
 }
 
-/** Assembles the result document from what the host recorded plus what only the command knows. */
-export function buildResult(input: {
-  command: ResultCommand;
-  record: RunRecord;
-  counts?: { reads: number; writes: number; polls: number };
-  ok?: boolean;
-  exitCode?: number;
-  planned?: PlannedResource[];
-  estimate?: PlanEstimate;
-  /** Errors that did not come through step-failed events (e.g. bad input, lock). */
-  extraErrors?: ErrorInfo[];
-  details?: Record<string, unknown>;
-}): InitResult {
-  const errors = [...input.record.errors, ...(input.extraErrors ?? [])].map((e) => {
-    const out: InitResult["errors"][number] = { code: e.code, message: cleanText(e.message) };
-    if (e.armCode) out.armCode = e.armCode;
-    if (e.next) out.next = e.next;
-    if ("step" in e && typeof e.step === "string") out.step = e.step;
-    return out;
-  });
-  const ok = input.ok ?? errors.length === 0;
-  const doc: InitResult = {
-    schema: 1,
-    command: input.command,
-    ok,
-    exitCode: input.exitCode ?? (ok ? ExitCode.ok : ExitCode.failed),
-    resources: mergeResourceOutcomes(input.record.resources),
-    counts: input.counts ?? { reads: 0, writes: 0, polls: 0 },
-    durations: { totalMs: input.record.elapsedMs, steps: { ...input.record.stepDurationsMs } },
-    errors,
-  };
-  if (input.planned) doc.planned = input.planned;
-  if (input.estimate) doc.estimate = input.estimate;
-  if (input.details) doc.details = input.details;
-  return doc;
-}
+export { buildResult } from "./result-document.js";
+

@@ -1,6 +1,7 @@
 // Types of the UI layer: how a command asks for an IoHost, the prompt backend the wizard and
 // IoHost.request use, and the one JSON document `--output json` writes to stdout.
 
+import type { ErrorJson } from "../errors.js";
 import type { ErrorInfo, IoHost, PlannedResource, ResourceAction } from "../engine/types.js";
 
 /**
@@ -23,6 +24,9 @@ export interface PromptBackend {
   }): Promise<string>;
 }
 
+/** Calls `redraw` every `intervalMs` until the returned stop() is called. */
+export type StartTicker = (redraw: () => void, intervalMs: number) => { stop(): void };
+
 export interface IoHostOptions {
   output: "text" | "json";
   /** False with --no-color or NO_COLOR. */
@@ -44,6 +48,11 @@ export interface IoHostOptions {
   stdin?: NodeJS.ReadableStream;
   /** Clock for timestamps and elapsed times (tests). */
   now?: () => number;
+  /**
+   * Starts the terminal renderer's redraw timer (elapsed times change with no event); default a
+   * setInterval that does not hold the process. Tests inject one they can tick by hand.
+   */
+  ticker?: StartTicker;
 }
 
 /** What the renderer saw during a run; commands build their result document from it. */
@@ -58,13 +67,20 @@ export interface RunRecord {
   elapsedMs: number;
 }
 
-export type ResultCommand = "init" | "plan" | "status" | "verify" | "destroy" | "stop" | "start";
+export type ResultCommand = "init" | "plan" | "status" | "verify" | "destroy" | "stop" | "start" | "emulator";
 
 /**
- * The single JSON document `--output json` writes to stdout (init, plan, status, verify, destroy).
- * Never contains secrets.
+ * One entry of the result document's `errors`: a stable code (src/errors.ts ERROR_CODES), the message,
+ * the exit code that code stands for, ARM's own code, the next command, the failed step, and for bad
+ * input every problem (field, flag, variable, value, rule).
  */
-export interface InitResult {
+export type ResultError = ErrorJson;
+
+/**
+ * The single JSON document `--output json` writes to stdout, for every command and every outcome:
+ * success, bad input, failure and interrupt (src/ui/result-document.ts builds it). Never contains secrets.
+ */
+export interface ResultDocument {
   /** Version of this document's shape. */
   schema: 1;
   command: ResultCommand;
@@ -73,7 +89,9 @@ export interface InitResult {
   resources: Array<{ id: string; kind: string; name: string; action: ResourceAction; step?: string; estimatedMonthlyCost?: number | null }>;
   counts: { reads: number; writes: number; polls: number };
   durations: { totalMs: number; steps: Record<string, number> };
-  errors: Array<{ code: string; message: string; armCode?: string; next?: string; step?: string }>;
+  errors: ResultError[];
+  /** The command to run next (the first error's `next`), when there is one. */
+  next?: string;
   /** `plan` only: what would be done. */
   planned?: PlannedResource[];
   estimate?: PlanEstimate;
@@ -85,8 +103,8 @@ export interface InitResult {
   details?: Record<string, unknown>;
 }
 
-/** Alias used by commands other than init; same shape. */
-export type ResultDocument = InitResult;
+/** The old name of ResultDocument (it was always every command's result). */
+export type InitResult = ResultDocument;
 
 export interface PlanEstimate {
   criticalPathSeconds: number;
@@ -99,7 +117,7 @@ export interface UiHost extends IoHost {
   /** Whether request() can reach a person. */
   readonly interactive: boolean;
   /** Writes the result document to stdout in JSON mode (exactly once); does nothing in text mode. */
-  writeResult(doc: InitResult): void;
+  writeResult(doc: ResultDocument): void;
   /** Writes a block of human text (plan, summary, diagram): to stdout in text mode, to stderr in JSON mode. */
   print(text: string): void;
   /** What the host saw so far. */

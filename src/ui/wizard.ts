@@ -153,6 +153,7 @@ export const FIELD_LABELS: Readonly<Record<keyof DeploymentConfig, string>> = {
   batchEndpoints: "Queue and table private endpoints (batch endpoints)",
   trainingNsg: "NSG on the Training subnet",
   keyVaultSoftDeleted: "If a soft-deleted vault holds the key vault name",
+  retryTimeout: "Retry budget per step (seconds)",
 };
 
 /** The review's sections, in the tutorial's order; every field appears in exactly one. */
@@ -162,7 +163,7 @@ const REVIEW_SECTIONS: ReadonlyArray<{ title: string; keys: ReadonlyArray<keyof 
   { title: "Names", keys: ["storageAccount", "keyVault", "registry", "workspace", "logAnalyticsWorkspace", "appInsights", "privateLinkScope"] },
   { title: "Remote access", keys: ["bastion", "bastionName", "bastionPublicIp", "jumpbox", "jumpboxName", "jumpboxAdmin", "jumpboxSize", "jumpboxShutdownTime", "jumpboxShutdownTimeZone"] },
   { title: "Compute", keys: ["computeCluster", "clusterVmSize", "clusterMinNodes", "clusterMaxNodes", "computeInstance", "instanceVmSize"] },
-  { title: "Features", keys: ["batchEndpoints", "trainingNsg", "keyVaultSoftDeleted", "cloud"] },
+  { title: "Features", keys: ["batchEndpoints", "trainingNsg", "keyVaultSoftDeleted", "cloud", "retryTimeout"] },
 ];
 
 const PASSWORD_KEY = ":password";

@@ -119,7 +119,7 @@ export async function deploy(ctx: StepContext, only?: string[]): Promise<RunResu
   });
   if (summary.status !== "succeeded") {
     const error = summary.error;
-    throw new SecureAmlError(error?.code ?? "RUN_FAILED", `${summary.failedStep ?? "run"}: ${error?.message ?? summary.status}`);
+    throw new SecureAmlError(error?.code ?? "STEP_FAILED", `${summary.failedStep ?? "run"}: ${error?.message ?? summary.status}`);
   }
   const results = new Map<string, StepResult>(summary.steps.filter((s) => s.status === "done").map((s) => [s.id, { resources: s.resources, outputs: s.outputs }]));
   const progress = io.events.flatMap((e) => (e.type === "step-progress" ? [`${e.id}: ${e.message}`] : []));

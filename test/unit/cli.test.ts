@@ -6,6 +6,7 @@ import { createServer, type Server } from "node:net";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { FIELDS } from "../../src/config/fields.js";
+import type { ResultDocument } from "../../src/ui/types.js";
 
 // dist/test/unit/cli.test.js → repository root
 const root = fileURLToPath(new URL("../../../", import.meta.url));
@@ -145,10 +146,43 @@ describe("secure-aml init with bad values", () => {
   it("--output json puts exactly one JSON document with the problems on stdout", async () => {
     const run = await cli(["plan", "--output", "json", "--vnet-address-space", "10.0.0.0/33", "--location", "eastus"]);
     assert.equal(run.code, 2);
-    const doc = JSON.parse(run.stdout) as { ok: boolean; error: { code: string; problems: { field: string }[] } };
+    // The same schema-1 result document as every command writes (errors with stable codes, exit code, next).
+    const doc = JSON.parse(run.stdout) as ResultDocument;
+    assert.equal(doc.schema, 1);
+    assert.equal(doc.command, "plan");
     assert.equal(doc.ok, false);
-    assert.equal(doc.error.code, "BAD_INPUT");
-    assert.deepEqual(doc.error.problems.map((p) => p.field).sort(), ["subscriptionId", "vnetAddressSpace"]);
+    assert.equal(doc.exitCode, 2);
+    assert.equal(doc.errors.length, 1);
+    assert.equal(doc.errors[0]?.code, "BAD_INPUT");
+    assert.equal(doc.errors[0]?.exitCode, 2);
+    assert.deepEqual((doc.errors[0]?.problems ?? []).map((p) => p.field).sort(), ["subscriptionId", "vnetAddressSpace"]);
+    assert.deepEqual(doc.counts, { reads: 0, writes: 0, polls: 0 });
+  });
+
+  it("bad input gets the same result document whether the CLI or the command finds it", async () => {
+    // Found by the CLI before any command module loads (a bad flag value) ...
+    const early = await cli(["init", "--output", "json", "--yes", "--vnet-address-space", "10.0.0.0/33", "--subscription", "6d9c9a1e-1111-4222-8333-123456789abc", "--location", "eastus"], {
+      SECURE_AML_JUMPBOX_PASSWORD: "Correct-Horse-Battery-9",
+    });
+    // ... and by the init command itself (an unreadable --ca-cert, checked before the lock and any request).
+    const late = await cli(["init", "--output", "json", "--yes", "--ca-cert", "/nonexistent/ca.pem", "--subscription", "6d9c9a1e-1111-4222-8333-123456789abc", "--location", "eastus"], {
+      SECURE_AML_JUMPBOX_PASSWORD: "Correct-Horse-Battery-9",
+      SECURE_AML_STATE: "/nonexistent-dir/state.json",
+    });
+    // ... and by commander (an unknown option): every path writes one schema-1 document.
+    const usage = await cli(["plan", "--output", "json", "--vnet-adress-space", "10.0.0.0/16"]);
+    for (const [run, field] of [[early, "vnetAddressSpace"], [late, "caCert"], [usage, "arguments"]] as const) {
+      assert.equal(run.code, 2, run.stderr);
+      const doc = JSON.parse(run.stdout) as ResultDocument;
+      assert.deepEqual(Object.keys(doc).sort(), ["command", "counts", "durations", "errors", "exitCode", "ok", "resources", "schema"]);
+      assert.equal(doc.schema, 1);
+      assert.equal(doc.ok, false);
+      assert.equal(doc.exitCode, 2);
+      assert.deepEqual(doc.errors.map((e) => [e.code, e.exitCode]), [["BAD_INPUT", 2]]);
+      assert.deepEqual(doc.errors[0]?.problems?.map((p) => p.field), [field]);
+    }
+    assert.equal(usage.stdout.trim().split("\n")[0], "{", "nothing but the document on stdout");
+    assert.match((JSON.parse(usage.stdout) as ResultDocument).errors[0]?.problems?.[0]?.rule ?? "", /unknown option/);
   });
 
   it("bad run options and bad config values are reported together", async () => {

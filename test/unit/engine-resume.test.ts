@@ -98,14 +98,14 @@ describe("kill, kill again, then finish", () => {
       summary: { failedStep: string; error: { code: string; next: string }; steps: Array<{ id: string; status: string; reason?: string }> };
     };
     assert.equal(out.summary.failedStep, "vault");
-    assert.equal(out.summary.error.code, "FIXTURE_FAILURE");
+    assert.equal(out.summary.error.code, "STEP_FAILED");
     assert.match(out.summary.error.next, /^runner graph --state /);
     const byId = Object.fromEntries(out.summary.steps.map((s) => [s.id, s]));
     assert.equal(byId.workspace.status, "skipped");
     assert.equal(byId.extra.status, "skipped");
     const state = await readState(join(dir.path, "state.json"));
     assert.equal(state?.steps.vault.status, "failed");
-    assert.deepEqual(state?.steps.vault.lastError, { code: "FIXTURE_FAILURE", message: "step vault fails on purpose" });
+    assert.deepEqual(state?.steps.vault.lastError, { code: "STEP_FAILED", message: "step vault fails on purpose" });
     assert.equal(state?.steps.network.status, "done");
     const rerun = await runRunner(args);
     assert.equal(rerun.code, 0, rerun.stderr);

@@ -314,9 +314,19 @@ describe("runSteps: failures", () => {
     controller.abort();
     const summary = await run;
     assert.equal(summary.status, "interrupted");
+    // Count every state write from here on: the late finish must make none.
+    let lateWrites = 0;
+    const update = state.update.bind(state);
+    state.update = (mutate) => {
+      lateWrites++;
+      return update(mutate);
+    };
     never.resolve();
-    await new Promise((r) => setTimeout(r, 5));
-    assert.equal((await readState(path))?.steps.stubborn.status, "pending", "a late finish does not write state");
+    // The step's continuation after `run` resolves is a chain of microtasks; a macrotask turn runs it all.
+    await new Promise((r) => setImmediate(r));
+    assert.equal(lateWrites, 0, "a late finish does not write state");
+    assert.equal(state.step("stubborn")?.status, "pending");
+    assert.equal((await readState(path))?.steps.stubborn.status, "pending");
   });
 });
 

@@ -134,20 +134,37 @@ describe("state lock", () => {
   });
 });
 
+/** A small seeded PRNG (mulberry32): the same seed gives the same sequence in [0, 1). */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 describe("atomic writes", () => {
   it("a writer SIGKILLed at random moments never leaves an unreadable state file", async () => {
     const path = await statePathIn();
+    // Kill moments from a seeded generator: a failure names its seed and round, and
+    // SECURE_AML_TEST_SEED=<seed> replays the same moments.
+    const seed = Number(process.env.SECURE_AML_TEST_SEED ?? 20261130);
+    const random = mulberry32(seed);
     let sawSteps = 0;
     for (let round = 0; round < 15; round++) {
+      const where = `seed ${seed}, round ${round}`;
       const writer = startRunner(["write-loop", "--state", path]);
       await writer.line("READY");
-      await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 40)));
+      await new Promise((r) => setTimeout(r, Math.floor(random() * 40)));
       writer.child.kill("SIGKILL");
-      assert.equal((await writer.done).signal, "SIGKILL");
+      assert.equal((await writer.done).signal, "SIGKILL", where);
       const text = await readFile(path, "utf8");
       const state = await readState(path); // parses and passes the shape check
-      assert.ok(state);
-      assert.ok(text.endsWith("}\n"), "whole file");
+      assert.ok(state, where);
+      assert.ok(text.endsWith("}\n"), `whole file (${where})`);
       sawSteps += Object.keys(state.steps).length;
     }
     assert.ok(sawSteps > 0);

@@ -10,6 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
 import type { EngineEvent } from "../../src/engine/types.js";
+import type { ErrorInfo } from "../../src/errors.js";
 import { createIoHost } from "../../src/ui/renderers.js";
 import { renderSummary } from "../../src/ui/summary.js";
 import { azCliDefaultSubscription } from "../../src/commands/wizard-deps.js";
@@ -41,7 +42,7 @@ class Capture extends Writable {
   }
 }
 
-const INTERRUPTED = { code: "INTERRUPTED", message: "The run was interrupted; the state file records how far it got." };
+const INTERRUPTED: ErrorInfo = { code: "INTERRUPTED", message: "The run was interrupted; the state file records how far it got." };
 
 function interruptedRun(): EngineEvent[] {
   return [

@@ -70,6 +70,7 @@ function scriptedRun(): EngineEvent[] {
       attempt: 2,
       delayMs: 2000,
       error: { code: "ARM_ERROR", armCode: "AnotherOperationInProgress", message: "Another operation on this VNet is in progress.", transient: true },
+      budgetLeftMs: 896_000,
     },
     { type: "step-start", id: "vnet", title: "Virtual network and subnets", attempt: 2, expectedSeconds: 20 },
     {
@@ -123,7 +124,7 @@ test("plain renderer: timestamped lines, every event shown, no escape codes at a
   for (const line of lines) assert.match(line, /^2025-01-02T03:04:05\.000Z /);
   assert.match(out, /done\s+Resource group \(1\.2s\): 1 created/);
   assert.match(out, /start\s+Azure Bastion \(usually ~10 min\)/);
-  assert.match(out, /retry\s+Virtual network and subnets: AnotherOperationInProgress: .*attempt 2 in 2\.0s/);
+  assert.match(out, /retry\s+Virtual network and subnets: AnotherOperationInProgress: .*attempt 2 in 2\.0s; gives up after 14m 56s more$/m);
   assert.match(out, /start\s+Virtual network and subnets \(attempt 2\)/);
   assert.match(out, /FAILED Azure Bastion failed after 10m 12s: SubnetIsFull: Subnet AzureBastionSubnet has no free addresses\./);
   assert.match(out, /next: secure-aml init --config secure-aml\.json/);
@@ -135,15 +136,23 @@ test("tty renderer: finished steps with durations, long steps announced, retries
   const clock = { t: 1_000_000 };
   const stderr = new Capture(true);
   const stdout = new Capture();
-  const host = await createIoHost({ output: "text", color: true, isTTY: true, ci: false, stderr, stdout, interactive: false, now: () => clock.t });
+  // The redraw timer is the test's: one tick is one redraw, with no waiting.
+  const ticks: Array<() => void> = [];
+  const ticker = (redraw: () => void) => {
+    ticks.push(redraw);
+    return { stop: () => void ticks.splice(ticks.indexOf(redraw), 1) };
+  };
+  const host = await createIoHost({ output: "text", color: true, isTTY: true, ci: false, stderr, stdout, interactive: false, now: () => clock.t, ticker });
   assert.equal(host.mode, "tty");
   t.after(() => host.close());
   const events = scriptedRun();
   for (const e of events.slice(0, 6)) host.notify(e);
   clock.t += 65_000;
   // The live block shows both running steps, the long one with its expectation and elapsed time;
-  // the elapsed time is redrawn by a timer, so wait (bounded) until it has been.
-  for (let i = 0; i < 40 && !/1m 05s/.test(stderr.text); i++) await new Promise((r) => setTimeout(r, 100));
+  // the elapsed time changes with no event, so the timer redraws it: tick once.
+  assert.doesNotMatch(stderr.text, /1m 05s/, "not drawn before the tick");
+  assert.equal(ticks.length, 1, "one redraw timer while steps run");
+  ticks[0]?.();
   const live = stderr.text;
   assert.match(live, /Virtual network and subnets\s+\S*1m 05s/);
   assert.match(live, /Azure Bastion\s+\S*1m 05s\S* \S*\(usually ~10 min\)/);
@@ -154,7 +163,7 @@ test("tty renderer: finished steps with durations, long steps announced, retries
   assert.match(stderr.text, /\x1b\[/, "tty output is coloured");
   assert.match(plainView, /✔ Resource group\s+1\.2s\s+1 created/);
   assert.match(plainView, /✔ Virtual network and subnets\s+8\.4s\s+1 created, 1 unchanged/);
-  assert.match(plainView, /↻ Virtual network and subnets: AnotherOperationInProgress: Another operation on this VNet is in progress\. — retrying in 2\.0s \(attempt 2\)/);
+  assert.match(plainView, /↻ Virtual network and subnets: AnotherOperationInProgress: Another operation on this VNet is in progress\. — retrying in 2\.0s \(attempt 2\); gives up after 14m 56s more/);
   assert.match(plainView, /✖ Azure Bastion failed after 10m 12s/);
   assert.match(plainView, /Azure error: SubnetIsFull/);
   assert.match(plainView, /next: secure-aml init --config secure-aml\.json/);

@@ -29,7 +29,7 @@ export interface VmWanted {
   /** Architecture-view group. */
   group?: string;
   /** Prefix of this VM's error codes, e.g. "JUMPBOX" (JUMPBOX_PASSWORD_MISSING); default "VM". */
-  errorPrefix?: string;
+  errorPrefix?: "JUMPBOX" | "VM";
   /** What a person calls it in messages, e.g. "jump box"; default "VM". */
   label?: string;
 }
