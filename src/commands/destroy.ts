@@ -14,7 +14,7 @@ import type { StateHandle } from "../engine/state.js";
 import { ExitCode, InputError, SecureAmlError } from "../errors.js";
 import { armCall, getOrUndefined, isNotFound } from "../azure/arm-errors.js";
 import { collect, isWithin, lastSegment, sameId, sameText } from "../audit/ids.js";
-import { withDayTwoRuntime } from "../audit/daytwo.js";
+import { withDayTwoRuntime } from "./daytwo.js";
 import { rawArmGet } from "../audit/inventory.js";
 import { MANAGED_TAG, MANAGED_TAG_VALUE } from "../steps/common.js";
 

@@ -5,9 +5,9 @@ import type { ComputeResource } from "@azure/arm-machinelearning";
 import type { CommandInput, CommandResult } from "../cli/command-contract.js";
 import type { ResultCommand } from "../ui/types.js";
 import type { AzureContext } from "../azure/clients.js";
-import type { CommandRuntime } from "../commands/runtime.js";
+import type { CommandRuntime } from "./runtime.js";
 import { armCall, getOrUndefined } from "../azure/arm-errors.js";
-import { collect, sameText } from "./ids.js";
+import { collect, sameText } from "../audit/ids.js";
 import { resolveTarget, type DeploymentTarget } from "./target.js";
 
 export async function withDayTwoRuntime(
@@ -18,7 +18,7 @@ export async function withDayTwoRuntime(
 ): Promise<CommandResult> {
   const target = await resolveTarget(input);
   before?.(target);
-  const { openCommandRuntime, reportCommandError } = await import("../commands/runtime.js");
+  const { openCommandRuntime, reportCommandError } = await import("./runtime.js");
   const runtime = await openCommandRuntime(input, { command, subscriptionId: target.subscriptionId, cloud: target.cloud });
   try {
     return await body({ target, runtime, azure: runtime.azure });

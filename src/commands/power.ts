@@ -89,7 +89,7 @@ export async function runPower(input: DayTwoCommandInput, action: "stop" | "star
     const exitCode = failures.length === 0 ? ExitCode.ok : ExitCode.failed;
     if (ui.mode === "json") {
       const { buildResult } = await import("../ui/index.js");
-      const { errorInfoOf } = await import("../commands/runtime.js");
+      const { errorInfoOf } = await import("./runtime.js");
       ui.writeResult(
         buildResult({
           command: action,
