@@ -71,6 +71,9 @@ export async function runInit(input: ConfigCommandInput): Promise<CommandResult>
       state = await openInitState(run.statePath, secrets);
     }
     assertSameDeployment(state, config, run.statePath);
+    // Ownership is proven by this id on every resource: saved before the first write, so a run
+    // killed right after a create still finds its resources carrying the id kept in the state.
+    config = { ...config, deploymentId: await ensureDeploymentId(state) };
 
     const { ui } = runtime;
     const azure = runtime.azureFor(config.subscriptionId);
@@ -167,6 +170,18 @@ export function resumeAfterWizard(input: ConfigCommandInput, config: DeploymentC
     if (field.derive?.(config) !== value) flags[attribute] = value;
   }
   return resumeCommand({ ...input, flags });
+}
+
+/** The deployment's id: the one in the state, or a new one saved there now (the first init). */
+export async function ensureDeploymentId(state: StateHandle): Promise<string> {
+  const recorded = state.data.meta?.deploymentId ?? (state.data.config as { deploymentId?: unknown }).deploymentId;
+  if (typeof recorded === "string" && /^[0-9a-f-]{36}$/i.test(recorded)) return recorded;
+  const { randomUUID } = await import("node:crypto");
+  const id = randomUUID();
+  await state.update((s) => {
+    s.meta = { ...(s.meta ?? {}), deploymentId: id };
+  });
+  return id;
 }
 
 async function openInitState(statePath: string, secrets: Secrets): Promise<StateHandle> {

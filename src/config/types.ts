@@ -50,6 +50,13 @@ export interface DeploymentConfig {
   trainingNsg: boolean;
   /** What to do when the key vault name is held by a soft-deleted vault. */
   keyVaultSoftDeleted: "fail" | "recover" | "purge";
+
+  /**
+   * Not a setting: the id the first `init` gives this deployment (kept in the state's
+   * meta.deploymentId) and stamps on everything it creates (tag secure-aml-deployment, see
+   * managedTags in src/steps/common.ts). Destroy, stop, start and purge act only on what carries it.
+   */
+  deploymentId?: string;
 }
 
 /** Values that must never be stored or printed. */

@@ -5,7 +5,7 @@ import type { Step, StepIo, StepResult, PlannedResource } from "../engine/types.
 import type { BastionHost, PublicIPAddress } from "@azure/arm-network";
 import type { AzureStepContext } from "./context.js";
 import { getOrUndefined } from "../azure/arm-errors.js";
-import { MANAGED_TAGS, SUBNET_BASTION, compare, converge, outcome, planResource, resourceId, sameId, subnetId, type ResourceSpec } from "./common.js";
+import { managedTags, SUBNET_BASTION, compare, converge, outcome, planResource, resourceId, sameId, subnetId, type ResourceSpec } from "./common.js";
 import { chained, writeSeconds } from "../durations.js";
 
 function publicIpId(config: AzureStepContext["config"]): string {
@@ -35,7 +35,7 @@ function publicIpSpec({ config, azure }: AzureStepContext): ResourceSpec<PublicI
       (await azure.network()).publicIPAddresses.beginCreateOrUpdateAndWait(
         config.resourceGroup,
         config.bastionPublicIp,
-        { location: config.location, tags: { ...MANAGED_TAGS }, sku: { name: "Standard", tier: "Regional" }, publicIPAllocationMethod: "Static", publicIPAddressVersion: "IPv4" },
+        { location: config.location, tags: managedTags(config), sku: { name: "Standard", tier: "Regional" }, publicIPAllocationMethod: "Static", publicIPAddressVersion: "IPv4" },
         azure.lro(),
       ),
   };
@@ -65,7 +65,7 @@ function bastionSpec({ config, azure }: AzureStepContext): ResourceSpec<BastionH
         config.bastionName,
         {
           location: config.location,
-          tags: { ...MANAGED_TAGS },
+          tags: managedTags(config),
           sku: { name: "Basic" },
           ipConfigurations: [{ name: "IpConf", subnet: { id: wantedSubnet }, publicIPAddress: { id: wantedIp } }],
         },

@@ -17,6 +17,17 @@ import { ArmOperationError, armCall } from "../azure/arm-errors.js";
 export const MANAGED_TAG = "secure-aml";
 export const MANAGED_TAG_VALUE = "managed";
 export const MANAGED_TAGS: Record<string, string> = { [MANAGED_TAG]: MANAGED_TAG_VALUE };
+/**
+ * Tag whose value is this deployment's id (created by the first `init`, kept in the state). The
+ * generic tag above anyone can set; only this one proves that secure-aml created a resource for this
+ * deployment, and destroy, stop, start and purge act only on what carries it.
+ */
+export const DEPLOYMENT_TAG = "secure-aml-deployment";
+
+/** The tags of everything secure-aml creates: the one place that decides them. */
+export function managedTags(config: Pick<DeploymentConfig, "deploymentId">): Record<string, string> {
+  return config.deploymentId ? { ...MANAGED_TAGS, [DEPLOYMENT_TAG]: config.deploymentId } : { ...MANAGED_TAGS };
+}
 
 export const SUBNET_TRAINING = "Training";
 export const SUBNET_SCORING = "Scoring";

@@ -5,7 +5,7 @@ import type { ComputeResource } from "@azure/arm-machinelearning";
 import type { AzureStepContext } from "./context.js";
 import { getOrUndefined } from "../azure/arm-errors.js";
 import { SecureAmlError } from "../errors.js";
-import { MANAGED_TAGS, SUBNET_TRAINING, compare, computeId, converge, outcome, planResource, sameId, subnetId, type ResourceSpec } from "./common.js";
+import { managedTags, SUBNET_TRAINING, compare, computeId, converge, outcome, planResource, sameId, subnetId, type ResourceSpec } from "./common.js";
 import { computeView } from "./compute-common.js";
 import { mlComputeWriteSeconds } from "../durations.js";
 
@@ -37,7 +37,7 @@ function spec({ config, azure }: AzureStepContext): ResourceSpec<ComputeResource
         config.computeInstance,
         {
           location: config.location,
-          tags: { ...MANAGED_TAGS },
+          tags: managedTags(config),
           properties: {
             computeType: "ComputeInstance",
             description: "secure-aml compute instance (Training subnet, no public IP)",

@@ -11,7 +11,7 @@ import type { StepContext } from "./context.js";
 import { getOrUndefined } from "../azure/arm-errors.js";
 import { SecureAmlError, ExitCode } from "../errors.js";
 import {
-  MANAGED_TAGS,
+  managedTags,
   SUBNET_TRAINING,
   compare,
   converge,
@@ -51,7 +51,7 @@ function nicSpec({ config, azure }: Pick<Ctx, "config" | "azure">): ResourceSpec
       config.resourceGroup,
       name,
       {
-        ...(existing ?? { location: config.location, tags: { ...MANAGED_TAGS } }),
+        ...(existing ?? { location: config.location, tags: managedTags(config) }),
         // No public IP: the jump box is reached through Bastion only.
         ipConfigurations: [{ name: "ipconfig1", subnet: { id: subnetId(config, SUBNET_TRAINING) }, privateIPAllocationMethod: "Dynamic", primary: true }],
       },
@@ -107,7 +107,7 @@ function vmSpec({ config, azure, secrets }: Ctx): ResourceSpec<VirtualMachine> {
         config.jumpboxName,
         {
           location: config.location,
-          tags: { ...MANAGED_TAGS },
+          tags: managedTags(config),
           hardwareProfile: { vmSize: config.jumpboxSize },
           storageProfile: {
             imageReference: { ...jumpboxImage },
@@ -140,7 +140,7 @@ function scheduleSpec({ config, azure }: Pick<Ctx, "config" | "azure">): Resourc
   const put = async () =>
     (await azure.devTestLabs()).globalSchedules.createOrUpdate(config.resourceGroup, name, {
       location: config.location,
-      tags: { ...MANAGED_TAGS },
+      tags: managedTags(config),
       status: "Enabled",
       taskType: "ComputeVmShutdownTask",
       dailyRecurrence: { time: config.jumpboxShutdownTime },

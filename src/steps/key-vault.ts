@@ -8,7 +8,7 @@ import type { AzureStepContext } from "./context.js";
 import { getOrUndefined, armCall } from "../azure/arm-errors.js";
 import { subscriptionTenantId } from "../azure/clients.js";
 import { SecureAmlError, ExitCode } from "../errors.js";
-import { MANAGED_TAGS, compare, converge, keyVaultId, outcome, planResource, type ResourceSpec } from "./common.js";
+import { managedTags, compare, converge, keyVaultId, outcome, planResource, type ResourceSpec } from "./common.js";
 import { ensureNameAvailable } from "./name-check.js";
 import { writeSeconds } from "../durations.js";
 
@@ -84,7 +84,7 @@ function spec(ctx: AzureStepContext, io: StepIo | undefined): ResourceSpec<Vault
         await client.vaults.createOrUpdate(
           config.resourceGroup,
           config.keyVault,
-          { location: config.location, tags: { ...MANAGED_TAGS }, properties: { tenantId, sku: { family: "A", name: "standard" }, createMode: "recover" } },
+          { location: config.location, tags: managedTags(config), properties: { tenantId, sku: { family: "A", name: "standard" }, createMode: "recover" } },
           azure.lro(),
         );
         // A recovered vault comes back with its old network settings; put ours on it.
@@ -97,7 +97,7 @@ function spec(ctx: AzureStepContext, io: StepIo | undefined): ResourceSpec<Vault
         config.keyVault,
         {
           location: config.location,
-          tags: { ...MANAGED_TAGS },
+          tags: managedTags(config),
           properties: {
             tenantId,
             sku: { family: "A", name: "standard" },

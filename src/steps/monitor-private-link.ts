@@ -9,7 +9,7 @@ import type { GenericResource } from "@azure/arm-resources";
 import type { AzureStepContext } from "./context.js";
 import { getOrUndefined } from "../azure/arm-errors.js";
 import { zonesFor } from "../azure/clouds.js";
-import { MANAGED_TAGS, appInsightsId, converge, logAnalyticsId, outcome, planResource, privateEndpointName, privateLinkScopeId, sameId, type ResourceSpec } from "./common.js";
+import { managedTags, appInsightsId, converge, logAnalyticsId, outcome, planResource, privateEndpointName, privateLinkScopeId, sameId, type ResourceSpec } from "./common.js";
 import { convergeEndpoints, planEndpoints, type PrivateEndpointWanted } from "./private-endpoint.js";
 import { chained, writeSeconds } from "../durations.js";
 
@@ -35,7 +35,7 @@ function scopeSpec({ config, azure }: AzureStepContext): ResourceSpec<GenericRes
       PRIVATE_LINK_SCOPE_API_VERSION,
       {
         location: "global",
-        tags: existing?.tags ?? { ...MANAGED_TAGS },
+        tags: existing?.tags ?? managedTags(config),
         // Every other property of a scope is read-only.
         properties: { accessModeSettings: { ...accessModes, exclusions: [] } },
       },

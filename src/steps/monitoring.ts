@@ -6,7 +6,7 @@ import type { Workspace as LogAnalyticsWorkspace } from "@azure/arm-operationali
 import type { ApplicationInsightsComponent } from "@azure/arm-appinsights";
 import type { AzureStepContext } from "./context.js";
 import { getOrUndefined } from "../azure/arm-errors.js";
-import { MANAGED_TAGS, appInsightsId, compare, converge, logAnalyticsId, outcome, planResource, sameId, type ResourceSpec } from "./common.js";
+import { managedTags, appInsightsId, compare, converge, logAnalyticsId, outcome, planResource, sameId, type ResourceSpec } from "./common.js";
 import { chained, writeSeconds } from "../durations.js";
 
 function logAnalyticsSpec({ config, azure }: AzureStepContext): ResourceSpec<LogAnalyticsWorkspace> {
@@ -28,7 +28,7 @@ function logAnalyticsSpec({ config, azure }: AzureStepContext): ResourceSpec<Log
       (await azure.operationalInsights()).workspaces.beginCreateOrUpdateAndWait(
         config.resourceGroup,
         config.logAnalyticsWorkspace,
-        { location: config.location, tags: { ...MANAGED_TAGS }, sku: { name: "PerGB2018" }, retentionInDays: 30 },
+        { location: config.location, tags: managedTags(config), sku: { name: "PerGB2018" }, retentionInDays: 30 },
         azure.lro(),
       ),
     update: async (w) =>
@@ -45,7 +45,7 @@ function appInsightsSpec({ config, azure }: AzureStepContext): ResourceSpec<Appl
   const id = appInsightsId(config);
   const put = async (existing: ApplicationInsightsComponent | undefined) =>
     (await azure.appInsights()).components.createOrUpdate(config.resourceGroup, config.appInsights, {
-      ...(existing ?? { tags: { ...MANAGED_TAGS } }),
+      ...(existing ?? { tags: managedTags(config) }),
       location: existing?.location ?? config.location,
       kind: "web",
       applicationType: "web",

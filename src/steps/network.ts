@@ -8,7 +8,7 @@ import type { Subnet, VirtualNetwork } from "@azure/arm-network";
 import type { AzureStepContext } from "./context.js";
 import { getOrUndefined } from "../azure/arm-errors.js";
 import {
-  MANAGED_TAGS,
+  managedTags,
   SUBNET_BASTION,
   SUBNET_SCORING,
   SUBNET_TRAINING,
@@ -60,7 +60,7 @@ function vnetSpec({ config, azure }: AzureStepContext): ResourceSpec<VirtualNetw
         config.vnetName,
         {
           location: config.location,
-          tags: { ...MANAGED_TAGS },
+          tags: managedTags(config),
           addressSpace: { addressPrefixes: [config.vnetAddressSpace] },
           subnets: wantedSubnets(config).map((s) => ({
             name: s.name,

@@ -6,7 +6,7 @@ import type { PrivateZone, VirtualNetworkLink } from "@azure/arm-privatedns";
 import type { AzureStepContext } from "./context.js";
 import { getOrUndefined } from "../azure/arm-errors.js";
 import { allZoneNames } from "../azure/clouds.js";
-import { MANAGED_TAGS, compare, converge, dnsLinkName, outcome, planResource, privateDnsZoneId, sameId, vnetId, type ResourceSpec } from "./common.js";
+import { managedTags, compare, converge, dnsLinkName, outcome, planResource, privateDnsZoneId, sameId, vnetId, type ResourceSpec } from "./common.js";
 import { chained, writeSeconds } from "../durations.js";
 
 function zoneSpec({ config, azure }: AzureStepContext, zone: string): ResourceSpec<PrivateZone> {
@@ -20,7 +20,7 @@ function zoneSpec({ config, azure }: AzureStepContext, zone: string): ResourceSp
     provisioningState: (z) => z.provisioningState,
     diff: () => [],
     create: async () =>
-      (await azure.privateDns()).privateZones.beginCreateOrUpdateAndWait(config.resourceGroup, zone, { location: "global", tags: { ...MANAGED_TAGS } }, azure.lro()),
+      (await azure.privateDns()).privateZones.beginCreateOrUpdateAndWait(config.resourceGroup, zone, { location: "global", tags: managedTags(config) }, azure.lro()),
   };
 }
 
@@ -32,7 +32,7 @@ function linkSpec({ config, azure }: AzureStepContext, zone: string): ResourceSp
       config.resourceGroup,
       zone,
       name,
-      { location: "global", tags: { ...MANAGED_TAGS }, virtualNetwork: { id: vnetId(config) }, registrationEnabled: false },
+      { location: "global", tags: managedTags(config), virtualNetwork: { id: vnetId(config) }, registrationEnabled: false },
       azure.lro(),
     );
   return {

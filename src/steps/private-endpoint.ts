@@ -7,7 +7,7 @@ import type { PlannedResource, ResourceOutcome, StepIo } from "../engine/types.j
 import type { AzureContext } from "../azure/clients.js";
 import type { DeploymentConfig } from "../config/types.js";
 import { getOrUndefined } from "../azure/arm-errors.js";
-import { converge, outcome, planResource, MANAGED_TAGS, SUBNET_TRAINING, privateDnsZoneId, privateEndpointId, sameId, subnetId, type ResourceSpec } from "./common.js";
+import { converge, outcome, planResource, managedTags, SUBNET_TRAINING, privateDnsZoneId, privateEndpointId, sameId, subnetId, type ResourceSpec } from "./common.js";
 
 export interface PrivateEndpointWanted {
   name: string;
@@ -45,7 +45,7 @@ export function privateEndpointSpec(config: DeploymentConfig, azure: AzureContex
         wanted.name,
         {
           location: config.location,
-          tags: { ...MANAGED_TAGS },
+          tags: managedTags(config),
           subnet: { id: subnet },
           privateLinkServiceConnections: [{ name: wanted.name, privateLinkServiceId: wanted.targetId, groupIds: [wanted.groupId] }],
         },

@@ -5,7 +5,7 @@ import type { Step, StepIo, StepResult, PlannedResource } from "../engine/types.
 import type { Registry } from "@azure/arm-containerregistry";
 import type { AzureStepContext } from "./context.js";
 import { getOrUndefined } from "../azure/arm-errors.js";
-import { MANAGED_TAGS, compare, converge, outcome, planResource, registryId, type ResourceSpec } from "./common.js";
+import { managedTags, compare, converge, outcome, planResource, registryId, type ResourceSpec } from "./common.js";
 import { ensureNameAvailable } from "./name-check.js";
 import { writeSeconds } from "../durations.js";
 
@@ -45,7 +45,7 @@ function spec({ config, azure }: AzureStepContext): ResourceSpec<Registry> {
         config.registry,
         {
           location: config.location,
-          tags: { ...MANAGED_TAGS },
+          tags: managedTags(config),
           sku: { name: registrySecurity.sku },
           adminUserEnabled: registrySecurity.adminUserEnabled,
           publicNetworkAccess: registrySecurity.publicNetworkAccess,

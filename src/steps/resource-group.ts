@@ -4,7 +4,7 @@ import type { Step, StepIo, StepResult, PlannedResource } from "../engine/types.
 import type { AzureStepContext } from "./context.js";
 import type { ResourceGroup } from "@azure/arm-resources";
 import { getOrUndefined } from "../azure/arm-errors.js";
-import { MANAGED_TAG, MANAGED_TAGS, compare, converge, outcome, planResource, rgId, type ResourceSpec } from "./common.js";
+import { MANAGED_TAG, MANAGED_TAGS, managedTags, compare, converge, outcome, planResource, rgId, type ResourceSpec } from "./common.js";
 import { writeSeconds } from "../durations.js";
 
 function spec({ config, azure }: AzureStepContext): ResourceSpec<ResourceGroup> {
@@ -22,7 +22,7 @@ function spec({ config, azure }: AzureStepContext): ResourceSpec<ResourceGroup> 
       return changes.filter((c) => !c.startsWith("location"));
     },
     create: async () =>
-      (await azure.resources()).resourceGroups.createOrUpdate(config.resourceGroup, { location: config.location, tags: { ...MANAGED_TAGS } }),
+      (await azure.resources()).resourceGroups.createOrUpdate(config.resourceGroup, { location: config.location, tags: managedTags(config) }),
     // Only the tag can drift in place (a group's location is fixed); keep every other tag.
     update: async (rg) =>
       (await azure.resources()).resourceGroups.update(config.resourceGroup, { tags: { ...(rg.tags ?? {}), ...MANAGED_TAGS } }),

@@ -5,7 +5,7 @@ import type { Step, StepIo, StepResult, PlannedResource } from "../engine/types.
 import type { StorageAccount } from "@azure/arm-storage";
 import type { AzureStepContext } from "./context.js";
 import { getOrUndefined } from "../azure/arm-errors.js";
-import { MANAGED_TAGS, compare, converge, outcome, planResource, storageId, type ResourceSpec } from "./common.js";
+import { managedTags, compare, converge, outcome, planResource, storageId, type ResourceSpec } from "./common.js";
 import { ensureNameAvailable } from "./name-check.js";
 import { writeSeconds } from "../durations.js";
 
@@ -55,7 +55,7 @@ function spec({ config, azure }: AzureStepContext): ResourceSpec<StorageAccount>
           location: config.location,
           kind: "StorageV2",
           sku: { name: storageSecurity.sku },
-          tags: { ...MANAGED_TAGS },
+          tags: managedTags(config),
           publicNetworkAccess: storageSecurity.publicNetworkAccess,
           allowBlobPublicAccess: storageSecurity.allowBlobPublicAccess,
           minimumTlsVersion: storageSecurity.minimumTlsVersion,

@@ -7,7 +7,7 @@ import type { Step, StepIo, StepResult, PlannedResource } from "../engine/types.
 import type { NetworkSecurityGroup, SecurityRule, Subnet } from "@azure/arm-network";
 import type { AzureStepContext } from "./context.js";
 import { getOrUndefined } from "../azure/arm-errors.js";
-import { MANAGED_TAGS, SUBNET_TRAINING, converge, outcome, planResource, resourceId, sameId, subnetId, trainingNsgName, type ResourceSpec } from "./common.js";
+import { managedTags, SUBNET_TRAINING, converge, outcome, planResource, resourceId, sameId, subnetId, trainingNsgName, type ResourceSpec } from "./common.js";
 import { chained, writeSeconds } from "../durations.js";
 
 export interface NsgRule {
@@ -81,7 +81,7 @@ function nsgSpec({ config, azure }: AzureStepContext): ResourceSpec<NetworkSecur
     return (await azure.network()).networkSecurityGroups.beginCreateOrUpdateAndWait(
       config.resourceGroup,
       name,
-      { ...(existing ?? { location: config.location, tags: { ...MANAGED_TAGS } }), securityRules: [...others, ...trainingNsgRules.map(toSecurityRule)] },
+      { ...(existing ?? { location: config.location, tags: managedTags(config) }), securityRules: [...others, ...trainingNsgRules.map(toSecurityRule)] },
       azure.lro(),
     );
   };

@@ -8,7 +8,7 @@ import type { AzureStepContext } from "./context.js";
 import { getOrUndefined, armCall } from "../azure/arm-errors.js";
 import { SecureAmlError } from "../errors.js";
 import {
-  MANAGED_TAGS,
+  managedTags,
   appInsightsId,
   compare,
   converge,
@@ -56,7 +56,7 @@ function spec(ctx: AzureStepContext): ResourceSpec<Workspace> {
         config.workspace,
         {
           location: config.location,
-          tags: { ...MANAGED_TAGS },
+          tags: managedTags(config),
           identity: { type: "SystemAssigned" },
           sku: { name: "Basic", tier: "Basic" },
           friendlyName: config.workspace,
