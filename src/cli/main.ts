@@ -1,5 +1,6 @@
 // Entry point of `secure-aml` (bin/secure-aml.js imports this file).
 import { runCli } from "./program.js";
+import { PASSWORD_ENV } from "../config/validate.js";
 
 // `secure-aml --help | head` closes the pipe early: that is not an error worth a stack trace.
 for (const stream of [process.stdout, process.stderr]) {
@@ -9,9 +10,14 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
+// The jump-box password is read from this copy only and removed from the process environment at
+// once, so no child process inherits it (the `az` that AzureCliCredential starts, for one).
+const env: NodeJS.ProcessEnv = { ...process.env };
+delete process.env[PASSWORD_ENV];
+
 const code = await runCli(process.argv, {
   io: { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin },
-  env: process.env,
+  env,
 });
 
 // Exit explicitly once the output is flushed, instead of waiting for the event loop to drain: the SDKs'

@@ -241,6 +241,30 @@ export function checkWindowsPassword(value: unknown): string[] {
   return reasons.length === 0 ? [] : [`password ${reasons.join(", ")}; Azure requires ${PASSWORD_RULE}`];
 }
 
+/**
+ * What Azure (Windows) refuses in a password beyond complexity, and what secure-aml must refuse to
+ * keep the secret out of output and state: a control character or line break; the admin's name
+ * inside it (Windows checks the account name case-insensitively when it is 3 characters or more);
+ * a value equal to a name of this deployment (the name would then be redacted everywhere it is
+ * printed or stored, and the password printed wherever the name is). Never echoes the password.
+ */
+export function checkPasswordAgainstDeployment(password: unknown, config: Record<string, unknown>): string[] {
+  if (typeof password !== "string") return [];
+  const reasons: string[] = [];
+  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(password)) reasons.push("contains a control character or line break");
+  const admin = config.jumpboxAdmin;
+  if (typeof admin === "string" && admin.length >= 3 && password.toLowerCase().includes(admin.toLowerCase())) {
+    reasons.push(`contains the administrator name "${admin}", which Azure refuses`);
+  }
+  const lowered = password.toLowerCase();
+  for (const [key, value] of Object.entries(config)) {
+    if (typeof value === "string" && value !== "" && value.toLowerCase() === lowered) {
+      reasons.push(`is the same as ${key}, a name of this deployment that secure-aml prints and stores`);
+    }
+  }
+  return reasons.length === 0 ? [] : [`password ${reasons.join("; ")}: choose another`];
+}
+
 // ---------------------------------------------------------------------------------------------
 // Other scalar values
 

@@ -68,6 +68,11 @@ export interface Secrets {
 export interface RunOptions {
   /** ARM endpoint; default is the cloud's public endpoint. */
   endpoint?: string;
+  /**
+   * Endpoints the person declared trusted with their real Azure token (--trust-endpoint, repeatable,
+   * and SECURE_AML_TRUSTED_ENDPOINTS). Without it a real token goes only to the cloud's ARM endpoint.
+   */
+  trustedEndpoints?: string[];
   /** PEM file of the CA that signs the endpoint's certificate (the local emulator's). */
   caCert?: string;
   /** Start a local emulator for the duration of the command. */
