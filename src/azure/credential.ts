@@ -90,7 +90,9 @@ function isLoopbackAddress(address: string): boolean {
  * does not resolve is not.
  */
 export async function resolvesToLoopback(host: string, lookup: HostLookup = systemLookup): Promise<boolean> {
-  const h = host.replace(/^\[|\]$/g, "");
+  // "localhost." is the absolute form of "localhost": the same name (the hosts file knows only the
+  // relative form), so the trailing dot goes before the lookup.
+  const h = host.replace(/^\[|\]$/g, "").replace(/\.$/, "");
   if (isIP(h) !== 0) return isLoopbackAddress(h);
   try {
     const addresses = await lookup(h);
@@ -141,9 +143,10 @@ export async function decideEndpointTrust(opts: {
   } catch {
     throw new InputError([{ field: "endpoint", flag: "--endpoint", env: "SECURE_AML_ARM_ENDPOINT", value: endpoint, rule: "must be an https:// URL" }]);
   }
-  if (await resolvesToLoopback(host, opts.lookup)) return { kind: "loopback", endpoint };
   const origin = originOf(endpoint);
+  // The cloud's own endpoint first: it is never loopback, and needs no name lookup.
   if (origin !== undefined && origin === originOf(opts.cloud.armEndpoint)) return { kind: "cloud", endpoint };
+  if (await resolvesToLoopback(host, opts.lookup)) return { kind: "loopback", endpoint };
   if (origin !== undefined && (opts.trustedEndpoints ?? []).some((t) => originOf(t) === origin)) return { kind: "trusted", endpoint };
   throw new InputError([
     {
