@@ -3,6 +3,7 @@
 // restrictions for Azure resources" (learn.microsoft.com/azure/azure-resource-manager/management/
 // resource-name-rules, 2025 revision); the admin-name and password rules from the compute API's
 // osProfile documentation and the VM FAQ. Network rules use ipaddr.js for all address maths.
+import { VM_SIZE_RULE, isKnownVmSizeName } from "./vm-sizes.js";
 import { createRequire } from "node:module";
 import type { IPv4 } from "ipaddr.js";
 
@@ -274,8 +275,7 @@ export function checkSubscriptionId(value: unknown): string[] {
 }
 
 export function checkVmSize(value: unknown): string[] {
-  const ok = typeof value === "string" && /^(Standard|Basic)_[A-Za-z0-9_]+$/.test(value);
-  return ok ? [] : ["must be an Azure VM size name such as Standard_D2s_v3 (see `az vm list-sizes -l REGION`)"];
+  return typeof value === "string" && isKnownVmSizeName(value) ? [] : [VM_SIZE_RULE];
 }
 
 export function checkShutdownTime(value: unknown): string[] {
