@@ -425,6 +425,11 @@ async function badInputCase(emulator: TestEmulator, driver: Driver, dir: string,
     if (at >= 0 && value !== undefined) args[at + 1] = value;
     else args.push(flag, ...(value !== undefined ? [value] : []));
   }
+  for (const flag of badCase.dropFlags ?? []) {
+    const at = args.indexOf(flag);
+    if (at >= 0) args.splice(at, 2);
+  }
+  args.push(...(badCase.extraArgs ?? []));
   let run = await runCli(args, { env: envWith(VALID_PASSWORD, badCase.env ?? {}), driver, cwd: dir, timeoutMs: 60_000 });
   // Exit 0 with no output at all means the CLI module was empty: dist/ was being rebuilt by a
   // concurrent \`tsc\` (several people share the tree). Run the case again rather than report noise.
