@@ -100,7 +100,11 @@ export async function runDestroy(input: DestroyCommandInput): Promise<CommandRes
           const groupOurs = carriesDeployment(group.tags, deploymentId);
           const reasons: string[] = [];
           if (deploymentId === undefined) {
-            reasons.push(`no state file records this deployment's id (looked in ${target.statePath}), so nothing proves that secure-aml created ${rg}`);
+            reasons.push(
+              target.state
+                ? `the state file ${target.statePath} records no deployment id (it predates them), so nothing proves that secure-aml created ${rg}`
+                : `no state file for ${rg} records this deployment's id (looked in ${target.statePath}), so nothing proves that secure-aml created ${rg}`,
+            );
           } else if (!groupOurs) {
             reasons.push(`resource group ${rg} does not carry the tag ${DEPLOYMENT_TAG}=${deploymentId} that init set on the group it created for this deployment`);
           }
@@ -119,10 +123,13 @@ export async function runDestroy(input: DestroyCommandInput): Promise<CommandRes
           }
           const willDelete = [...describeResources(ours), ...describeResources(foreign).map((l) => `${l} (not created by this deployment)`)];
           planned.push(...willDelete);
+          const purgeable = input.purge ? ours.filter((r) => /^Microsoft\.(MachineLearningServices|OperationalInsights)\/workspaces$/i.test(r.type ?? "")).map((r) => r.name ?? "") : [];
           ui.notify({
             type: "log",
             level: "info",
-            message: `deleting resource group ${rg} deletes ${listed.length} resource(s):${willDelete.length > 0 ? "\n  " + willDelete.join("\n  ") : " (none)"}`,
+            message:
+              `deleting resource group ${rg} deletes ${listed.length} resource(s):${willDelete.length > 0 ? "\n  " + willDelete.join("\n  ") : " (none)"}` +
+              (purgeable.length > 0 ? `\nand deletes for good (no soft delete): ${purgeable.join(", ")}, then purges this deployment's soft-deleted key vault` : ""),
           });
           if (sameText(group.properties?.provisioningState, "Deleting")) ui.notify({ type: "log", level: "info", message: `resource group ${rg} is already being deleted (an earlier run); waiting for it` });
 
