@@ -183,6 +183,9 @@ describe("credentials and endpoints", () => {
     await assert.rejects(decideEndpointTrust({ endpoint: "https://management.azure.com:8443", cloud, lookup: toRemote }), InputError);
     await assert.rejects(decideEndpointTrust({ endpoint: "https://management.usgovcloudapi.net", cloud, lookup: toRemote }), InputError, "another cloud's endpoint is not this cloud's");
     assert.equal((await decideEndpointTrust({ endpoint: "https://arm.corp.example", cloud, lookup: toRemote, trustedEndpoints: ["https://ARM.corp.example/"] })).kind, "trusted");
+    // A name that merely looks local is judged by where it resolves: the static token is not for it.
+    await assert.rejects(decideEndpointTrust({ endpoint: "https://arm.localhost", cloud, lookup: toRemote }), InputError);
+    assert.equal(await resolvesToLoopback("evil.localhost", toRemote), false);
     // A name with one loopback and one remote address is not loopback.
     assert.equal(await resolvesToLoopback("mixed.example", async () => ["127.0.0.1", "10.0.0.1"]), false);
     assert.equal(await resolvesToLoopback("localhost."), true);
