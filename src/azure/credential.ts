@@ -1,6 +1,7 @@
-// Credentials. Against the local emulator a fixed test token is enough; anywhere else the real
-// DefaultAzureCredential chain is used, imported only when needed (it is slow to load and probes
-// a managed-identity address that tests must never touch).
+// Credentials and where they may go. Against a local emulator (an endpoint that resolves to a
+// loopback address) a fixed test token is enough; the person's real token (DefaultAzureCredential,
+// built in src/commands/runtime.ts) goes only to the cloud's Resource Manager endpoint or to one
+// declared trusted with --trust-endpoint; any other endpoint is refused before a token is asked for.
 
 import type { AccessToken, TokenCredential } from "@azure/core-auth";
 import { isIP } from "node:net";
@@ -54,16 +55,6 @@ export function assertLoopbackEndpoint(endpoint: string | undefined): void {
 export function createStaticTestCredential(endpoint: string | undefined): TokenCredential {
   assertLoopbackEndpoint(endpoint);
   return new StaticTestCredential();
-}
-
-/**
- * The credential for an endpoint: the static test credential for a loopback endpoint when
- * `local` is set, otherwise DefaultAzureCredential for the cloud's authority (lazily imported).
- */
-export async function credentialFor(opts: { endpoint?: string; local: boolean; cloud: CloudProfile }): Promise<TokenCredential> {
-  if (opts.local) return createStaticTestCredential(opts.endpoint);
-  const { DefaultAzureCredential } = await import("@azure/identity");
-  return new DefaultAzureCredential({ authorityHost: opts.cloud.authorityHost });
 }
 
 // ---------------------------------------------------------------------------------------------
