@@ -5,6 +5,10 @@ export interface BadInputCase {
   name: string;
   /** Flags added to (or replacing) the base init command line. */
   args?: string[];
+  /** Arguments appended verbatim (a flag given a second time, a contradicting switch). */
+  extraArgs?: string[];
+  /** Flags (with their value) removed from the base command line. */
+  dropFlags?: string[];
   /** Environment changes; a value of null removes the variable. */
   env?: Record<string, string | null>;
   /** Contents of a --config file written for the case (string: raw text). */
@@ -17,7 +21,7 @@ export interface BadInputCase {
   field: string;
   /** The rule: a fragment (case-insensitive regular expression) the message must contain. */
   rule: string;
-  kind: "name" | "cidr" | "password" | "admin" | "scalar" | "config-file" | "env" | "state-file" | "run-option";
+  kind: "name" | "cidr" | "password" | "admin" | "scalar" | "config-file" | "env" | "state-file" | "run-option" | "vm-size" | "empty" | "repeated" | "endpoint";
 }
 
 export const VALID_PASSWORD = "Reliab1lity-Corpus-Pw";
@@ -137,4 +141,64 @@ export const BAD_INPUTS: readonly BadInputCase[] = [
   { kind: "state-file", name: "empty state file", stateFile: "", field: "state file", rule: "empty|not valid JSON" },
   { kind: "state-file", name: "state file holding an array", stateFile: "[]\n", field: "state file", rule: "object|shape" },
   { kind: "state-file", name: "state file with a secret-looking field", stateFile: `${JSON.stringify({ schemaVersion: 1, createdAt: "x", updatedAt: "x", config: { jumpboxPassword: "x" }, steps: {} })}\n`, field: "state file", rule: "secret" },
+  // ---- issue 12: sizes that do not exist, empty flags, repeated flags, caps, nesting, passwords Azure
+  // refuses, endpoints that would receive a real token
+  ...oneBadFlag("vm-size", [
+    ["jump box size that does not exist", "--jumpbox-size", "Standard_NOPE", "jumpboxSize", "family one of"],
+    ["cluster size of an unknown family", "--cluster-vm-size", "Standard_Q8_v3", "clusterVmSize", "family one of"],
+    ["instance size of an unknown version", "--instance-vm-size", "Standard_D4s_v9", "instanceVmSize", "family one of"],
+    ["Basic tier with a D size", "--jumpbox-size", "Basic_D2", "jumpboxSize", "family one of"],
+    ["constrained vCPUs above the size", "--cluster-vm-size", "Standard_E4-8ds_v5", "clusterVmSize", "constrained"],
+    ["VM size with a shell character", "--jumpbox-size", "Standard_D2s_v3;reboot", "jumpboxSize", "family one of"],
+    ["VM size with 4-digit vCPUs", "--instance-vm-size", "Standard_D1024s_v5", "instanceVmSize", "family one of"],
+  ]),
+  ...oneBadFlag("empty", [
+    ["empty prefix", "--prefix", "", "prefix", "is empty"],
+    ["empty location", "--location", "", "location", "is empty"],
+    ["empty resource group", "--resource-group", "", "resource", "is empty"],
+    ["empty workspace name", "--workspace", "", "workspace", "is empty"],
+    ["empty jump box size", "--jumpbox-size", "", "jumpboxSize", "is empty"],
+    ["empty endpoint", "--endpoint", "", "endpoint", "is empty"],
+    ["empty concurrency", "--concurrency", "", "concurrency", "is empty"],
+    ["empty state path", "--state", "", "state", "is empty"],
+    ["empty output", "--output", "", "output", "is empty"],
+  ]),
+  { kind: "repeated", name: "location given twice, different values", extraArgs: ["--location", "westeurope"], field: "location", rule: "given twice with different values" },
+  { kind: "repeated", name: "prefix given twice, different values", extraArgs: ["--prefix", "one", "--prefix", "two"], field: "prefix", rule: "given twice with different values" },
+  { kind: "repeated", name: "subscription given twice, different values", extraArgs: ["--subscription", "00000000-0000-4000-8000-0000000000ff"], field: "subscription", rule: "given twice with different values" },
+  { kind: "repeated", name: "endpoint given twice, different values", extraArgs: ["--endpoint", "https://127.0.0.1:1"], field: "endpoint", rule: "given twice with different values" },
+  { kind: "repeated", name: "concurrency given twice, different values", extraArgs: ["--concurrency", "2", "--concurrency", "3"], field: "concurrency", rule: "given twice with different values" },
+  { kind: "repeated", name: "jump box size given twice, different values", extraArgs: ["--jumpbox-size", "Standard_D2s_v3", "--jumpbox-size", "Standard_D4s_v3"], field: "jumpbox-size", rule: "given twice with different values" },
+  { kind: "repeated", name: "--bastion with --no-bastion", extraArgs: ["--bastion", "--no-bastion"], field: "bastion", rule: "contradictory" },
+  { kind: "repeated", name: "--jumpbox with --no-jumpbox", extraArgs: ["--no-jumpbox", "--jumpbox"], field: "jumpbox", rule: "contradictory" },
+  ...oneBadFlag("run-option", [
+    ["concurrency 10^12", "--concurrency", "1000000000000", "concurrency", "from 1 to 64"],
+    ["concurrency 65", "--concurrency", "65", "concurrency", "from 1 to 64"],
+    ["concurrency negative", "--concurrency", "-5", "concurrency", "from 1 to 64"],
+    ["concurrency a fraction", "--concurrency", "1.5", "concurrency", "from 1 to 64"],
+    ["concurrency in exponent form", "--concurrency", "1e3", "concurrency", "from 1 to 64"],
+  ]),
+  { kind: "run-option", name: "concurrency 10^20 in a variable", env: { SECURE_AML_CONCURRENCY: "100000000000000000000" }, field: "concurrency", rule: "from 1 to 64" },
+  { kind: "config-file", name: "config file nested 50,000 levels", configFile: `{"prefix":${"[".repeat(50_000)}${"]".repeat(50_000)}}`, field: "config", rule: "nested more than" },
+  { kind: "config-file", name: "config file nested 5 levels in a value", configFile: { prefix: { a: { b: { c: { d: 1 } } } } }, field: "config", rule: "nested more than" },
+  { kind: "config-file", name: "config file of 300 KB", configFile: { prefix: long(300_000) }, field: "config", rule: "larger than" },
+  { kind: "state-file", name: "state file nested 100,000 levels", stateFile: `{"schemaVersion":1,"createdAt":"x","updatedAt":"x","steps":{},"config":${'{"a":'.repeat(100_000)}1${"}".repeat(100_000)}}`, field: "state file", rule: "nested more than" },
+  ...badPasswordVariable([
+    ["password containing the admin name", "Azureuser-Horse-Battery-9", "administrator name"],
+    ["password with a line break", "Correct-Horse\nBattery-9", "control character or line break"],
+    ["password with a tab", "Correct-Horse\tBattery-9", "control character or line break"],
+    ["password with an escape character", "Correct-Horse\u001bBattery-9", "control character or line break"],
+  ]),
+  { kind: "password", name: "password equal to the resource group", args: ["--resource-group", "Pw-Equals-Group-9"], env: { SECURE_AML_JUMPBOX_PASSWORD: "Pw-Equals-Group-9" }, field: "jumpboxPassword", rule: "same as resourceGroup" },
+  { kind: "password", name: "password equal to the VNet name", args: ["--vnet-name", "Vnet-Equals-Pw-7"], env: { SECURE_AML_JUMPBOX_PASSWORD: "Vnet-Equals-Pw-7" }, field: "jumpboxPassword", rule: "same as vnetName" },
+  ...oneBadFlag("endpoint", [
+    ["remote endpoint not declared trusted", "--endpoint", "https://192.0.2.10", "endpoint", "--trust-endpoint"],
+    // IP literals only: judging a host name means resolving it, and the corpus sends nothing off the machine.
+    ["remote endpoint on another port", "--endpoint", "https://198.51.100.7:8443", "endpoint", "--trust-endpoint"],
+    ["remote IPv6 endpoint", "--endpoint", "https://[2001:db8::1]", "endpoint", "--trust-endpoint"],
+    ["unspecified address 0.0.0.0", "--endpoint", "https://0.0.0.0:8443", "endpoint", "--trust-endpoint"],
+    ["trusted endpoint over http", "--trust-endpoint", "http://192.0.2.10", "trustEndpoint", "https"],
+  ]),
+  { kind: "endpoint", name: "remote endpoint from the environment", dropFlags: ["--endpoint"], env: { SECURE_AML_ARM_ENDPOINT: "https://192.0.2.11:8443" }, field: "endpoint", rule: "--trust-endpoint" },
+  { kind: "endpoint", name: "static test token for a trusted remote endpoint", args: ["--endpoint", "https://192.0.2.12", "--trust-endpoint", "https://192.0.2.12"], env: { SECURE_AML_CREDENTIAL: "static" }, field: "credential", rule: "static test token" },
 ];

@@ -427,6 +427,11 @@ async function badInputCase(emulator: TestEmulator, driver: Driver, dir: string,
     if (at >= 0 && value !== undefined) args[at + 1] = value;
     else args.push(flag, ...(value !== undefined ? [value] : []));
   }
+  for (const flag of badCase.dropFlags ?? []) {
+    const at = args.indexOf(flag);
+    if (at >= 0) args.splice(at, 2);
+  }
+  args.push(...(badCase.extraArgs ?? []));
   let run = await runCli(args, { env: envWith(VALID_PASSWORD, badCase.env ?? {}), driver, cwd: dir, timeoutMs: 60_000 });
   // Exit 0 with no output at all means the CLI module was empty: dist/ was being rebuilt by a
   // concurrent \`tsc\` (several people share the tree). Run the case again rather than report noise.
@@ -604,4 +609,383 @@ export async function safetyScenario(options: ScenarioOptions): Promise<SafetyRe
     await emulator.stop();
     await removeDir(dir);
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// (7) Crash anywhere in the day-two commands: SIGKILL during destroy, stop and start
+
+export type DayTwoCommand = "destroy" | "stop" | "start";
+
+export interface DayTwoKillPoint {
+  command: DayTwoCommand;
+  label: string;
+  mode: "after-requests" | "random-time";
+  target: number;
+  requestsAtKill: number;
+  killed: boolean;
+  reruns: number;
+  converged: boolean;
+  problems: string[];
+}
+
+/** A deployment built once by `init`, kept as a copy of the emulator's world and the state file. */
+export interface DeploymentSnapshot {
+  dir: string;
+  worldDir: string;
+  statePath: string;
+  resourceGroup: string;
+  keyVault: string;
+  /** A soft-deleted key vault of another deployment under the same group name (must never be purged). */
+  foreignVault: string;
+  /** Requests of an uninterrupted destroy, stop and start. */
+  cleanRequests: Record<DayTwoCommand, number>;
+}
+
+function dayTwoArgs(emulator: Pick<TestEmulator, "endpoint" | "caCertPath">, command: DayTwoCommand, statePath: string): string[] {
+  return [command, "--yes", ...(command === "destroy" ? ["--purge"] : []), "--endpoint", emulator.endpoint, "--ca-cert", emulator.caCertPath, "--state", statePath, "--output", "json", "--no-color"];
+}
+
+/** What the world looks like for the checks: the group, our vault's soft-deleted copy, the foreign one, power states. */
+async function dayTwoFacts(emulator: TestEmulator, snapshot: Pick<DeploymentSnapshot, "resourceGroup" | "keyVault" | "foreignVault">) {
+  const dump = await emulator.resources();
+  const inGroup = dump.value.filter((r) => (r.resourceGroup ?? "").toLowerCase() === snapshot.resourceGroup.toLowerCase());
+  const softDeleted = JSON.stringify(dump.softDeleted);
+  const vm = inGroup.find((r) => /virtualmachines$/i.test(r.type));
+  const instance = inGroup.find((r) => /\/computes$/i.test(r.type) && /ComputeInstance/.test(JSON.stringify(r.body)));
+  const innerState = (instance?.body.properties as { properties?: { state?: unknown } } | undefined)?.properties?.state;
+  return {
+    groupExists: inGroup.some((r) => /resourcegroups$/i.test(r.type)),
+    ourVaultSoftDeleted: softDeleted.includes(`"${snapshot.keyVault}"`) || new RegExp(`deletedVaults/${snapshot.keyVault}\\b`, "i").test(softDeleted),
+    foreignVaultSoftDeleted: softDeleted.includes(snapshot.foreignVault),
+    vmPower: /PowerState\/(\w+)/.exec(JSON.stringify(vm?.body ?? {}))?.[1],
+    instanceState: typeof innerState === "string" ? innerState : undefined,
+  };
+}
+
+/**
+ * Builds one deployment (init against a latency-none emulator), adds another deployment's vault
+ * soft-deleted under the same group name, and measures an uninterrupted destroy, stop and start.
+ */
+export async function deploymentSnapshot(options: ScenarioOptions & { measure?: boolean }): Promise<DeploymentSnapshot> {
+  const dir = await makeTempDir("daytwo-snapshot");
+  const worldDir = path.join(dir, "world");
+  await fs.mkdir(worldDir);
+  const statePath = path.join(dir, "state.json");
+  const foreignVault = "kv-other-team-7q";
+  const emulator = await startTestEmulator({ latency: "none", dataDir: worldDir });
+  let resourceGroup = "";
+  let keyVault = "";
+  try {
+    const run = await runCli(initArgs(emulator, { statePath, prefix: "daytwo" }), { env: envWith(VALID_PASSWORD), driver: options.driver, cwd: dir });
+    if (run.code !== 0) throw new Error(`init for the day-two snapshot exited ${String(run.code)}: ${brief(run)}`);
+    const state = JSON.parse(await fs.readFile(statePath, "utf8")) as { config: { resourceGroup: string; keyVault: string } };
+    resourceGroup = state.config.resourceGroup;
+    keyVault = state.config.keyVault;
+    // Another team's vault, deleted with their group of the same name before ours existed: it carries
+    // the generic tag and another deployment id, and lies under our group's name.
+    const sub = emulator.subscriptionId;
+    const other = "rg-other-team-tmp";
+    await emulator.raw("PUT", `/subscriptions/${sub}/resourcegroups/${other}?api-version=2025-04-01`, { body: { location: "eastus" } });
+    const vaultBody = { location: "eastus", tags: { "secure-aml": "managed", "secure-aml-deployment": "99999999-9999-4999-8999-999999999999" }, properties: { tenantId: "00000000-0000-0000-0000-000000000000", sku: { family: "A", name: "standard" } } };
+    // Created in our group (so its id lies under our group's name), then deleted: soft-deleted with its tags.
+    const put = await emulator.raw("PUT", `/subscriptions/${sub}/resourceGroups/${resourceGroup}/providers/Microsoft.KeyVault/vaults/${foreignVault}?api-version=2023-07-01`, { body: vaultBody });
+    if (put.status >= 300) throw new Error(`could not create the foreign vault: ${put.status} ${JSON.stringify(put.body)}`);
+    await emulator.raw("DELETE", `/subscriptions/${sub}/resourceGroups/${resourceGroup}/providers/Microsoft.KeyVault/vaults/${foreignVault}?api-version=2023-07-01`);
+    await emulator.raw("DELETE", `/subscriptions/${sub}/resourcegroups/${other}?api-version=2025-04-01`);
+  } finally {
+    await emulator.stop();
+  }
+  const snapshot: DeploymentSnapshot = { dir, worldDir, statePath, resourceGroup, keyVault, foreignVault, cleanRequests: { destroy: 0, stop: 0, start: 0 } };
+  // Uninterrupted runs, for the number of kill points and as the control of the checks.
+  for (const command of options.measure === false ? [] : (["stop", "start", "destroy"] as const)) {
+    const copy = await copySnapshot(snapshot);
+    const emu = await startTestEmulator({ latency: "none", dataDir: copy.worldDir });
+    try {
+      if (command === "start") {
+        const stopped = await runCli(dayTwoArgs(emu, "stop", copy.statePath), { env: cliEnv(), driver: options.driver, cwd: copy.dir });
+        if (stopped.code !== 0) throw new Error(`clean stop exited ${String(stopped.code)}: ${brief(stopped)}`);
+      }
+      await emu.clearRequestLog();
+      const run = await runCli(dayTwoArgs(emu, command, copy.statePath), { env: cliEnv(), driver: options.driver, cwd: copy.dir });
+      if (run.code !== 0) throw new Error(`clean ${command} exited ${String(run.code)}: ${brief(run)}`);
+      snapshot.cleanRequests[command] = (await emu.requestLog()).length;
+      const problems = checkDayTwo(command, await dayTwoFacts(emu, snapshot));
+      if (problems.length > 0) throw new Error(`clean ${command} did not reach its end: ${problems.join("; ")}`);
+    } finally {
+      await emu.stop();
+      await removeDir(copy.dir);
+    }
+  }
+  return snapshot;
+}
+
+async function copySnapshot(snapshot: DeploymentSnapshot): Promise<{ dir: string; worldDir: string; statePath: string }> {
+  const dir = await makeTempDir("daytwo-kill");
+  const worldDir = path.join(dir, "world");
+  await fs.cp(snapshot.worldDir, worldDir, { recursive: true });
+  const statePath = path.join(dir, "state.json");
+  await fs.copyFile(snapshot.statePath, statePath);
+  return { dir, worldDir, statePath };
+}
+
+/** What must hold after the command (and its reruns) finished: empty when it did. */
+function checkDayTwo(command: DayTwoCommand, facts: Awaited<ReturnType<typeof dayTwoFacts>>): string[] {
+  const problems: string[] = [];
+  if (!facts.foreignVaultSoftDeleted) problems.push("another deployment's soft-deleted vault was purged");
+  if (command === "destroy") {
+    if (facts.groupExists) problems.push("the resource group still exists");
+    if (facts.ourVaultSoftDeleted) problems.push("our key vault is still soft-deleted (not purged)");
+  } else if (command === "stop") {
+    if (facts.vmPower !== "deallocated") problems.push(`jump box ${facts.vmPower ?? "?"}, not deallocated`);
+    if (facts.instanceState !== "Stopped") problems.push(`compute instance ${facts.instanceState ?? "?"}, not Stopped`);
+  } else {
+    if (facts.vmPower !== "running") problems.push(`jump box ${facts.vmPower ?? "?"}, not running`);
+    if (facts.instanceState !== "Running") problems.push(`compute instance ${facts.instanceState ?? "?"}, not Running`);
+  }
+  return problems;
+}
+
+async function dayTwoKillPoint(
+  options: ScenarioOptions & { snapshot: DeploymentSnapshot; timeScale: number; maxReruns?: number },
+  command: DayTwoCommand,
+  mode: DayTwoKillPoint["mode"],
+  target: number,
+): Promise<DayTwoKillPoint> {
+  const copy = await copySnapshot(options.snapshot);
+  const realistic = mode === "random-time";
+  const emulator = await startTestEmulator({ ...(realistic ? { latency: "realistic" as const, timeScale: options.timeScale } : { latency: "none" as const }), dataDir: copy.worldDir });
+  const point: DayTwoKillPoint = {
+    command,
+    label: mode === "after-requests" ? `${command}: after request ${target}` : `${command}: ${(target / 1000).toFixed(2)} s after its first request`,
+    mode,
+    target,
+    requestsAtKill: 0,
+    killed: false,
+    reruns: 0,
+    converged: false,
+    problems: [],
+  };
+  try {
+    const env = cliEnv();
+    if (command === "start") {
+      const stopped = await runCli(dayTwoArgs(emulator, "stop", copy.statePath), { env, driver: options.driver, cwd: copy.dir, timeoutMs: 300_000 });
+      if (stopped.code !== 0) throw new Error(`stop before start exited ${String(stopped.code)}: ${brief(stopped)}`);
+    }
+    await emulator.clearRequestLog();
+    const args = dayTwoArgs(emulator, command, copy.statePath);
+    const victim = spawnCli(args, { env, driver: options.driver, cwd: copy.dir });
+    if (mode === "after-requests") await waitForRequestCount(emulator, target, victim.child, 1);
+    else {
+      await waitForRequestCount(emulator, 1, victim.child, 5);
+      await sleep(target);
+    }
+    point.killed = victim.child.exitCode === null && victim.child.signalCode === null;
+    victim.child.kill("SIGKILL");
+    await victim.done;
+    point.requestsAtKill = (await emulator.requestLog()).length;
+    const rerunErrors: string[] = [];
+    for (let attempt = 1; attempt <= (options.maxReruns ?? 3); attempt++) {
+      const rerun = await runCli(args, { env, driver: options.driver, cwd: copy.dir, timeoutMs: 300_000 });
+      point.reruns = attempt;
+      if (rerun.code === 0) break;
+      rerunErrors.push(`rerun ${attempt}: exit ${String(rerun.code)} ${brief(rerun)}`);
+    }
+    point.problems = [...checkDayTwo(command, await dayTwoFacts(emulator, options.snapshot)), ...rerunErrors];
+    if (command === "destroy") {
+      const state = JSON.parse(await fs.readFile(copy.statePath, "utf8").catch(() => "{}")) as { meta?: Record<string, string> };
+      if (!state.meta?.destroyedAt) point.problems.push("state not marked destroyed");
+    }
+    point.converged = point.problems.length === rerunErrors.length && rerunErrors.length < point.reruns;
+  } finally {
+    await emulator.stop();
+    await removeDir(copy.dir);
+  }
+  return point;
+}
+
+export interface DayTwoCrashOptions extends ScenarioOptions {
+  snapshot: DeploymentSnapshot;
+  /** Kill after each request count 1..clean count of each command (latency none), at most this many per command. */
+  maxAfterRequests: number;
+  /** Random moments per command in a run with realistic latency. */
+  randomKills: number;
+  timeScale: number;
+  seed: number;
+  commands?: readonly DayTwoCommand[];
+}
+
+export async function crashDayTwo(options: DayTwoCrashOptions): Promise<DayTwoKillPoint[]> {
+  const points: DayTwoKillPoint[] = [];
+  const random = mulberry32(options.seed);
+  for (const command of options.commands ?? (["destroy", "stop", "start"] as const)) {
+    const count = Math.min(options.maxAfterRequests, Math.max(1, options.snapshot.cleanRequests[command] - 1));
+    for (let n = 1; n <= count; n++) {
+      const point = await dayTwoKillPoint(options, command, "after-requests", n);
+      options.log(`  ${point.label} (at ${point.requestsAtKill}): ${point.killed ? "" : "finished first; "}reruns ${point.reruns}, ${point.converged ? "converged" : `NOT converged (${point.problems.join("; ")})`}`);
+      points.push(point);
+    }
+    for (let i = 0; i < options.randomKills; i++) {
+      // A destroy with realistic latency lasts seconds at ×0.02 (the group's deletion); stop and start less.
+      const spanMs = (command === "destroy" ? 4000 : 2500) * (options.timeScale / 0.02);
+      const point = await dayTwoKillPoint(options, command, "random-time", Math.round(random() * spanMs));
+      options.log(`  ${point.label} (at ${point.requestsAtKill}): ${point.killed ? "" : "finished first; "}reruns ${point.reruns}, ${point.converged ? "converged" : `NOT converged (${point.problems.join("; ")})`}`);
+      points.push(point);
+    }
+  }
+  return points;
+}
+
+// ---------------------------------------------------------------------------------------------
+// (8) Ownership and (9) tokens and environment: named cases, each passed or not
+
+export interface NamedCase {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+const WRITE_METHODS = new Set(["PUT", "PATCH", "DELETE", "POST"]);
+
+/** destroy, --purge, stop and start act only on what carries this deployment's id. */
+export async function ownershipScenario(options: ScenarioOptions & { snapshot: DeploymentSnapshot }): Promise<NamedCase[]> {
+  const cases: NamedCase[] = [];
+  const copy = await copySnapshot(options.snapshot);
+  const emulator = await startTestEmulator({ latency: "none", dataDir: copy.worldDir });
+  const sub = emulator.subscriptionId;
+  const rg = options.snapshot.resourceGroup;
+  const env = cliEnv();
+  const writes = async () => (await emulator.requestLog()).filter((e) => WRITE_METHODS.has(e.method) && !/checkNameAvailability/i.test(e.path)).length;
+  const run = (args: string[], statePath = copy.statePath) => runCli([...args, "--endpoint", emulator.endpoint, "--ca-cert", emulator.caCertPath, "--state", statePath, "--output", "json", "--no-color"], { env, driver: options.driver, cwd: copy.dir, timeoutMs: 300_000 });
+  const groupExists = async (name: string) => (await emulator.raw("GET", `/subscriptions/${sub}/resourcegroups/${name}?api-version=2025-04-01`)).status === 200;
+  const record = (name: string, ok: boolean, detail: string) => {
+    cases.push({ name, ok, detail });
+    options.log(`  ${ok ? "ok  " : "FAIL"} ${name}: ${detail}`);
+  };
+  try {
+    // 1. Someone else's group with the generic tag and an untagged VNet, no state file.
+    await emulator.raw("PUT", `/subscriptions/${sub}/resourcegroups/rg-tagged-by-others?api-version=2025-04-01`, { body: { location: "eastus", tags: { "secure-aml": "managed" } } });
+    await emulator.raw("PUT", `/subscriptions/${sub}/resourceGroups/rg-tagged-by-others/providers/Microsoft.Network/virtualNetworks/their-vnet?api-version=2024-05-01`, { body: { location: "eastus", properties: { addressSpace: { addressPrefixes: ["10.5.0.0/16"] } } } });
+    await emulator.clearRequestLog();
+    const noState = await run(["destroy", "--yes", "--subscription", sub, "--resource-group", "rg-tagged-by-others"], path.join(copy.dir, "no-state.json"));
+    record("destroy without a state: a group someone tagged secure-aml=managed", noState.code === 2 && (await writes()) === 0 && (await groupExists("rg-tagged-by-others")), `exit ${String(noState.code)}, writes ${await writes()}, group kept ${await groupExists("rg-tagged-by-others")}`);
+
+    // 2. stop with the state of another deployment pointing at our group, and with no state: nothing stopped.
+    const otherState = path.join(copy.dir, "other-state.json");
+    const state = JSON.parse(await fs.readFile(copy.statePath, "utf8")) as { meta?: Record<string, string>; config: Record<string, unknown> };
+    await fs.writeFile(otherState, JSON.stringify({ ...state, config: { ...state.config, deploymentId: undefined }, meta: { ...(state.meta ?? {}), deploymentId: "00000000-1111-4111-8111-000000000000" } }), { mode: 0o600 });
+    await emulator.clearRequestLog();
+    const otherStop = await run(["stop", "--yes"], otherState);
+    const facts = await dayTwoFacts(emulator, options.snapshot);
+    record("stop with another deployment's state: nothing stopped", otherStop.code === 0 && (await writes()) === 0 && facts.vmPower === "running" && facts.instanceState === "Running", `exit ${String(otherStop.code)}, writes ${await writes()}, jump box ${facts.vmPower}, instance ${facts.instanceState}`);
+    await emulator.clearRequestLog();
+    const noStateStop = await run(["stop", "--yes", "--subscription", sub, "--resource-group", rg], path.join(copy.dir, "absent.json"));
+    record("stop without a state: nothing stopped", noStateStop.code === 0 && (await writes()) === 0, `exit ${String(noStateStop.code)}, writes ${await writes()}`);
+    await emulator.clearRequestLog();
+    const otherStart = await run(["start", "--yes"], otherState);
+    record("start with another deployment's state: nothing started", otherStart.code === 0 && (await writes()) === 0, `exit ${String(otherStart.code)}, writes ${await writes()}`);
+
+    // 3. Our group holding a resource that is not ours: refused without --force, listed and deleted with it.
+    await emulator.raw("PUT", `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Network/publicIPAddresses/intruder-ip?api-version=2024-05-01`, { body: { location: "eastus", tags: { "secure-aml": "managed" }, sku: { name: "Standard" }, properties: { publicIPAllocationMethod: "Static" } } });
+    await emulator.clearRequestLog();
+    const refused = await run(["destroy", "--yes", "--purge"]);
+    record("destroy of our group holding a resource without our id, no --force", refused.code === 2 && (await writes()) === 0 && (await groupExists(rg)) && /intruder-ip/.test(refused.stderr), `exit ${String(refused.code)}, writes ${await writes()}, names it ${/intruder-ip/.test(refused.stderr)}`);
+    const forced = await run(["destroy", "--yes", "--purge", "--force"]);
+    const forcedDoc = jsonOutput(forced.stdout) as { details?: { resourcesDeleted?: string[] } } | undefined;
+    const listed = (forcedDoc?.details?.resourcesDeleted ?? []).some((l) => /intruder-ip \(not created by this deployment\)/.test(l));
+    const after = await dayTwoFacts(emulator, options.snapshot);
+    record("destroy --force lists what is not ours, then deletes", forced.code === 0 && listed && !(await groupExists(rg)), `exit ${String(forced.code)}, listed ${listed}, group gone ${!(await groupExists(rg))}`);
+    record("destroy --purge never purges another deployment's soft-deleted vault under the same group name", after.foreignVaultSoftDeleted && !after.ourVaultSoftDeleted, `foreign vault still recoverable ${after.foreignVaultSoftDeleted}, ours purged ${!after.ourVaultSoftDeleted}`);
+    await emulator.clearRequestLog();
+    const again = await run(["destroy", "--yes", "--purge"]);
+    const afterAgain = await dayTwoFacts(emulator, options.snapshot);
+    record("destroy --purge again with the group gone: purges nothing foreign", again.code === 0 && afterAgain.foreignVaultSoftDeleted, `exit ${String(again.code)}, foreign vault kept ${afterAgain.foreignVaultSoftDeleted}`);
+  } finally {
+    await emulator.stop();
+    await removeDir(copy.dir);
+  }
+  return cases;
+}
+
+/**
+ * Where a token may go, and what a child process inherits. A fake `az` on PATH (DefaultAzureCredential
+ * limited to AzureCliCredential, so nothing probes a managed-identity address) records each call and
+ * the environment it got, then says "not logged in": no real token exists, none leaves the machine.
+ */
+export async function tokenScenario(options: ScenarioOptions): Promise<NamedCase[]> {
+  const cases: NamedCase[] = [];
+  const emulator = await startTestEmulator({ latency: "none" });
+  const dir = await makeTempDir("tokens");
+  const fakeBin = path.join(dir, "bin");
+  const calls = path.join(dir, "az-calls");
+  await fs.mkdir(fakeBin);
+  await fs.mkdir(calls);
+  await fs.writeFile(path.join(fakeBin, "az"), `#!/bin/sh\nenv > "${calls}/call-$$.env"\necho "ERROR: Please run 'az login' to setup account." >&2\nexit 1\n`, { mode: 0o755 });
+  const password = `Tk-${randomBytes(9).toString("base64url")}-7z!`;
+  const env = (extra: Record<string, string> = {}) => ({ ...cliEnv({ [PASSWORD_ENV]: password }), PATH: `${fakeBin}:${process.env.PATH ?? ""}`, AZURE_TOKEN_CREDENTIALS: "AzureCliCredential", ...extra });
+  const azEnvs = async () => Promise.all((await fs.readdir(calls)).map((f) => fs.readFile(path.join(calls, f), "utf8")));
+  const clear = async () => {
+    for (const f of await fs.readdir(calls)) await fs.rm(path.join(calls, f));
+    await emulator.clearRequestLog();
+  };
+  const port = new URL(emulator.endpoint).port;
+  const status = (endpoint: string | undefined, extra: string[] = []) => [
+    "status",
+    "--subscription",
+    emulator.subscriptionId,
+    "--resource-group",
+    "rg-tokens",
+    ...(endpoint ? ["--endpoint", endpoint, "--ca-cert", emulator.caCertPath] : []),
+    "--state",
+    path.join(dir, "none.json"),
+    "--output",
+    "json",
+    "--no-color",
+    ...extra,
+  ];
+  const record = (name: string, ok: boolean, detail: string) => {
+    cases.push({ name, ok, detail });
+    options.log(`  ${ok ? "ok  " : "FAIL"} ${name}: ${detail}`);
+  };
+  try {
+    await clear();
+    const control = await runCli(status(undefined), { env: env(), driver: options.driver, cwd: dir, timeoutMs: 120_000 });
+    const controlEnvs = await azEnvs();
+    record("control: the cloud's own endpoint asks az for a real token", control.code === 1 && controlEnvs.length > 0, `exit ${String(control.code)}, az calls ${controlEnvs.length}`);
+    record(
+      "the jump-box password is not in the environment az inherits",
+      controlEnvs.length > 0 && controlEnvs.every((e) => !e.includes(PASSWORD_ENV) && !e.includes(password)),
+      `${controlEnvs.length} az environment(s) checked, password variable present in ${controlEnvs.filter((e) => e.includes(PASSWORD_ENV)).length}`,
+    );
+    await clear();
+    const dotted = await runCli(status(`https://localhost.:${port}`), { env: env(), driver: options.driver, cwd: dir, timeoutMs: 120_000 });
+    record('"localhost." (trailing dot) gets the static token, never a real one', dotted.code !== 2 && (await azEnvs()).length === 0, `exit ${String(dotted.code)}, az calls ${(await azEnvs()).length}`);
+    const { lookup } = await import("node:dns/promises");
+    const { hostname } = await import("node:os");
+    const host = hostname();
+    const addresses = await lookup(host, { all: true }).catch(() => []);
+    if (addresses.length > 0 && addresses.every((a) => a.address.startsWith("127."))) {
+      await clear();
+      const named = await runCli(status(`https://${host}:${port}`), { env: env(), driver: options.driver, cwd: dir, timeoutMs: 120_000 });
+      record(`a host name resolving to 127.0.0.1 (${host}) gets the static token`, named.code !== 2 && (await azEnvs()).length === 0, `exit ${String(named.code)}, az calls ${(await azEnvs()).length}`);
+    }
+    for (const [name, endpoint, extraEnv] of [
+      ["a remote endpoint not declared trusted (flag)", "https://192.0.2.10", {}],
+      ["a remote endpoint not declared trusted (variable)", undefined, { SECURE_AML_ARM_ENDPOINT: "https://192.0.2.10:8443" }],
+      ["a remote IPv6 endpoint not declared trusted", "https://[2001:db8::5]", {}],
+    ] as const) {
+      await clear();
+      const refusedRun = await runCli(status(endpoint), { env: env(extraEnv), driver: options.driver, cwd: dir, timeoutMs: 120_000 });
+      record(`${name}: exit 2, no token, no request`, refusedRun.code === 2 && (await azEnvs()).length === 0 && (await emulator.requestLog()).length === 0, `exit ${String(refusedRun.code)}, az calls ${(await azEnvs()).length}`);
+    }
+    await clear();
+    const declared = await runCli(status("https://192.0.2.10", ["--trust-endpoint", "https://192.0.2.10"]), { env: env(), driver: options.driver, cwd: dir, timeoutMs: 120_000 });
+    record("a remote endpoint declared trusted gets the real credential (az asked)", declared.code === 1 && (await azEnvs()).length > 0, `exit ${String(declared.code)}, az calls ${(await azEnvs()).length}`);
+    await clear();
+    const staticRemote = await runCli(status("https://192.0.2.10", ["--trust-endpoint", "https://192.0.2.10"]), { env: env({ SECURE_AML_CREDENTIAL: "static" }), driver: options.driver, cwd: dir, timeoutMs: 120_000 });
+    record("the static test token for a remote endpoint, even trusted: exit 2", staticRemote.code === 2 && (await azEnvs()).length === 0, `exit ${String(staticRemote.code)}`);
+  } finally {
+    await emulator.stop();
+    await removeDir(dir);
+  }
+  return cases;
 }

@@ -9,6 +9,12 @@ import {
   badInputScenario,
   cleanRun,
   crashAnywhere,
+  crashDayTwo,
+  deploymentSnapshot,
+  ownershipScenario,
+  tokenScenario,
+  type DayTwoKillPoint,
+  type NamedCase,
   faultRun,
   lockScenario,
   safetyScenario,
@@ -28,6 +34,8 @@ interface Settings {
   seed: number;
   faultRates: number[];
   sections: Set<string>;
+  dayTwoAfterRequests: number;
+  dayTwoRandomKills: number;
 }
 
 function settingsFrom(argv: string[]): Settings {
@@ -56,7 +64,9 @@ function settingsFrom(argv: string[]): Settings {
     timeScale: Number(values["time-scale"] ?? 0.02),
     seed: Number(values.seed ?? 7),
     faultRates: quick ? [0.1] : [0.05, 0.1, 0.2],
-    sections: new Set((values.only ?? "crash,faults,concurrency,badinput,secrets,safety,state").split(",")),
+    sections: new Set((values.only ?? "crash,faults,concurrency,badinput,secrets,safety,state,daytwo,ownership,tokens").split(",")),
+    dayTwoAfterRequests: quick ? 3 : 40,
+    dayTwoRandomKills: quick ? 1 : 11,
   };
 }
 
@@ -259,6 +269,70 @@ async function main(): Promise<void> {
     summary.push(...state.summary);
     md.push(...state.md);
   }
+  const needsSnapshot = settings.sections.has("daytwo") || settings.sections.has("ownership");
+  const snapshot = needsSnapshot ? await deploymentSnapshot(options) : undefined;
+
+  if (settings.sections.has("daytwo") && snapshot) {
+    log(`crash during destroy, stop and start: after each request (clean runs: ${JSON.stringify(snapshot.cleanRequests)}) and ${settings.dayTwoRandomKills} random moments each`);
+    const points = await crashDayTwo({ ...options, snapshot, maxAfterRequests: settings.dayTwoAfterRequests, randomKills: settings.dayTwoRandomKills, timeScale: settings.timeScale, seed: settings.seed });
+    const killed = points.filter((p) => p.killed);
+    const converged = killed.filter((p) => p.converged);
+    const by = (command: string) => {
+      const k = killed.filter((p) => p.command === command);
+      return `${command} ${k.filter((p) => p.converged).length}/${k.length}`;
+    };
+    summary.push(`| Crash during destroy / stop / start (SIGKILL) | ${killed.length} kill points, ${converged.length} converged (${pct(converged.length, killed.length)}): ${["destroy", "stop", "start"].map(by).join(", ")}; reruns needed max ${Math.max(0, ...killed.map((p) => p.reruns))} |`);
+    md.push(
+      "## 7. Crash during destroy, stop and start",
+      "",
+      `One deployment is built by \`init\` (latency none), another deployment's key vault is left soft-deleted under the same group name, and the ` +
+        `emulator's world and the state file are copied for each kill point. The command (\`destroy --yes --purge\`, \`stop\`, \`start\` after a \`stop\`) is killed ` +
+        `with SIGKILL (a) once the emulator has received N of its requests, N = 1 … (requests of an uninterrupted run − 1) ` +
+        `(uninterrupted: destroy ${snapshot.cleanRequests.destroy}, stop ${snapshot.cleanRequests.stop}, start ${snapshot.cleanRequests.start} requests; latency none), and ` +
+        `(b) at ${settings.dayTwoRandomKills} random moments each (seed ${settings.seed}) of a run with realistic latency ×${settings.timeScale}. Then the same command runs again ` +
+        `until it exits 0 (at most 3 times). Converged means: destroy — the group is gone, this deployment's soft-deleted vault is purged, the state is marked destroyed; ` +
+        `stop — the jump box deallocated and the compute instance Stopped; start — both running; and always: the other deployment's soft-deleted vault is still there.`,
+      "",
+      `- kill points tried: **${points.length}**; the process was still running when killed: **${killed.length}**`,
+      `- converged: **${converged.length} / ${killed.length}** (${pct(converged.length, killed.length)}); by command: ${["destroy", "stop", "start"].map(by).join(", ")}`,
+      "",
+      "| kill point | requests at kill | killed | reruns | converged | problems |",
+      "|---|---|---|---|---|---|",
+      ...points.map((p: DayTwoKillPoint) => `| ${p.label} | ${p.requestsAtKill} | ${p.killed ? "yes" : "finished first"} | ${p.reruns} | ${yes(p.converged)} | ${p.problems.join("; ").replace(/\|/g, "/").slice(0, 300) || "none"} |`),
+      "",
+    );
+  }
+
+  const namedSection = (title: string, intro: string, cases: NamedCase[]) => {
+    md.push(title, "", intro, "", "| case | passed | what was seen |", "|---|---|---|", ...cases.map((c) => `| ${c.name} | ${yes(c.ok)} | ${c.detail.replace(/\|/g, "/")} |`), "");
+  };
+
+  if (settings.sections.has("ownership") && snapshot) {
+    log("ownership");
+    const cases = await ownershipScenario({ ...options, snapshot });
+    summary.push(`| Ownership (destroy, --purge, stop, start act only on what carries the deployment id) | ${cases.filter((c) => c.ok).length} / ${cases.length} cases passed |`);
+    namedSection(
+      "## 8. Ownership",
+      "Ownership is proven by the deployment id the first `init` keeps in the state and stamps on everything it creates (tag `secure-aml-deployment`); " +
+        "the generic tag `secure-aml=managed` proves nothing. Each case runs the CLI against a copy of the deployment above; “writes” counts PUT/PATCH/DELETE/POST requests.",
+      cases,
+    );
+  }
+
+  if (settings.sections.has("tokens")) {
+    log("tokens and environment");
+    const cases = await tokenScenario(options);
+    summary.push(`| Tokens and environment (real token only to the cloud or a declared endpoint; loopback by resolved address; password not inherited) | ${cases.filter((c) => c.ok).length} / ${cases.length} cases passed |`);
+    namedSection(
+      "## 9. Tokens and environment",
+      "A fake `az` on PATH (DefaultAzureCredential limited to AzureCliCredential with `AZURE_TOKEN_CREDENTIALS`, so nothing probes a managed-identity address) records each " +
+        "token request and the environment it inherited, then answers “not logged in”: no real token exists and nothing leaves the machine (remote endpoints are IP literals " +
+        "from the documentation ranges, refused before any connection). `SECURE_AML_JUMPBOX_PASSWORD` is set for every run.",
+      cases,
+    );
+  }
+  if (snapshot) await fs.rm(snapshot.dir, { recursive: true, force: true });
+
   const header = [
     "# Reliability and security, measured",
     "",

@@ -73,7 +73,8 @@ export const ERROR_CODES = {
   STATE_WRITABLE_BY_OTHERS: { exitCode: ExitCode.badInput, description: "The state file is writable by its group or others (chmod 600 it)." },
   STATE_DIR_WRITABLE_BY_OTHERS: { exitCode: ExitCode.badInput, description: "The state file's directory is writable by everyone without the sticky bit." },
 
-  // Signing in.
+  // Signing in and where tokens go.
+  FOREIGN_ENDPOINT_REFUSED: { exitCode: ExitCode.failed, description: "A response pointed at another host than the run's ARM endpoint; nothing (and no token) was sent there." },
   NOT_SIGNED_IN: { exitCode: ExitCode.failed, description: "No Azure credential was found." },
 
   // Azure answered with an error, or could not be reached.

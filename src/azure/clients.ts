@@ -20,6 +20,8 @@ import type { DevTestLabsClient } from "@azure/arm-devtestlabs";
 import type { SubscriptionClient } from "@azure/arm-resources-subscriptions";
 import type { CloudName } from "../config/types.js";
 import { cloudProfile, type CloudProfile } from "./clouds.js";
+import { originOf } from "./credential.js";
+import { ExitCode, SecureAmlError } from "../errors.js";
 
 export interface ArmRequestCounts {
   /** GET/HEAD on resources (and read-only POSTs such as checkNameAvailability). */
@@ -188,6 +190,30 @@ interface SharedClientOptions {
   userAgentOptions: { userAgentPrefix: string };
 }
 
+/**
+ * Every request of a context goes to the endpoint it was built for, and nowhere else: a response
+ * could name another host (an Azure-AsyncOperation or Location URL, a nextLink) and the SDK would
+ * follow it with the bearer token. This policy runs before the token is attached (perCall comes
+ * before the Sign phase) and refuses such a request.
+ */
+export function sameOriginPolicy(endpoint: string): PipelinePolicy {
+  const expected = originOf(endpoint);
+  return {
+    name: "secureAmlSameOrigin",
+    sendRequest: async (request: PipelineRequest, next: SendRequest): Promise<PipelineResponse> => {
+      const origin = originOf(request.url);
+      if (origin === undefined || origin !== expected) {
+        throw new SecureAmlError(
+          "FOREIGN_ENDPOINT_REFUSED",
+          `Refused to send a request to ${origin ?? request.url}: this run talks only to ${endpoint} (a response pointed elsewhere; the Azure token is never sent to another host).`,
+          ExitCode.failed,
+        );
+      }
+      return next(request);
+    },
+  };
+}
+
 export function createAzureContext(opts: AzureContextOptions): AzureContext {
   const cloud = cloudProfile(opts.cloud);
   const endpoint = (opts.endpoint ?? cloud.armEndpoint).replace(/\/+$/, "");
@@ -196,7 +222,10 @@ export function createAzureContext(opts: AzureContextOptions): AzureContext {
     endpoint,
     credentialScopes: [cloud.armScope],
     credentials: { scopes: [cloud.armScope] },
-    additionalPolicies: [{ policy: counter.policy(), position: "perRetry" }],
+    additionalPolicies: [
+      { policy: sameOriginPolicy(endpoint), position: "perCall" },
+      { policy: counter.policy(), position: "perRetry" },
+    ],
     userAgentOptions: { userAgentPrefix: "secure-aml" },
   };
   if (opts.caCertPem !== undefined) options.tlsOptions = { ca: opts.caCertPem };

@@ -1,5 +1,6 @@
 // Entry point of `secure-aml` (bin/secure-aml.js imports this file).
 import { runCli } from "./program.js";
+import { PASSWORD_ENV } from "../config/validate.js";
 import { takeStateConnectionString } from "../state/location.js";
 
 // The team state's connection string leaves the environment before anything can start a child process.
@@ -13,9 +14,14 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
+// The jump-box password is read from this copy only and removed from the process environment at
+// once, so no child process inherits it (the `az` that AzureCliCredential starts, for one).
+const env: NodeJS.ProcessEnv = { ...process.env };
+delete process.env[PASSWORD_ENV];
+
 const code = await runCli(process.argv, {
   io: { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin },
-  env: process.env,
+  env,
 });
 
 // Exit explicitly once the output is flushed, instead of waiting for the event loop to drain: the SDKs'

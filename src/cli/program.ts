@@ -3,7 +3,7 @@
 // prompts and spinners) with `await import()` after the input has been checked.
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { Command, CommanderError, Option } from "commander";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { ExitCode, InputError, SecureAmlError, type InputProblem } from "../errors.js";
 import { FIELDS, type FieldGroup, type FieldSpec } from "../config/fields.js";
 import type {
@@ -118,7 +118,31 @@ function fieldOptions(field: FieldSpec): Option[] {
     return [pos.helpGroup(heading), neg.helpGroup(heading)];
   }
   const choices = field.choices ? ` (${field.choices.join("|")})` : "";
-  return [new Option(`${field.flag} ${field.valueName ?? "<value>"}`, `${field.description}${choices} [${env}]`).helpGroup(heading)];
+  return [singleValued(new Option(`${field.flag} ${field.valueName ?? "<value>"}`, `${field.description}${choices} [${env}]`)).helpGroup(heading)];
+}
+
+/**
+ * A value option given twice with different values (`--prefix a --prefix b`, often a script that
+ * appends flags) is refused rather than resolved silently by "the last one wins". The same value
+ * twice is harmless and accepted.
+ */
+function singleValued(option: Option): Option {
+  return option.argParser((value: string, previous: unknown) => {
+    if (typeof previous === "string" && previous !== value) {
+      throw new InvalidArgumentError(`${option.long ?? option.flags} was given twice with different values (${JSON.stringify(previous)} and ${JSON.stringify(value)}); give it once`);
+    }
+    return value;
+  });
+}
+
+/** `--x` together with `--no-x`: contradictory switches are refused, not resolved by order. */
+export function contradictorySwitches(argv: readonly string[]): string[] {
+  const given = new Set(argv.filter((a) => a.startsWith("--")).map((a) => a.split("=")[0]!));
+  const found: string[] = [];
+  for (const flag of given) {
+    if (flag.startsWith("--no-") && given.has(`--${flag.slice(5)}`)) found.push(`--${flag.slice(5)} and ${flag}`);
+  }
+  return found;
 }
 
 function addCommonOptions(cmd: Command): Command {
@@ -131,11 +155,14 @@ function addCommonOptions(cmd: Command): Command {
     new Option("--color", "colour even if NO_COLOR is set").hideHelp(),
     new Option("--no-color", "no colours or spinners (also NO_COLOR, CI, or no terminal)"),
     new Option("--endpoint <url>", "ARM endpoint, e.g. an emulator's https://127.0.0.1:PORT [SECURE_AML_ARM_ENDPOINT]"),
+    new Option("--trust-endpoint <url>", "send your real Azure token to this non-default, non-local ARM endpoint (repeatable) [SECURE_AML_TRUSTED_ENDPOINTS]").argParser(
+      (value: string, previous: unknown) => [...(Array.isArray(previous) ? (previous as string[]) : []), value],
+    ),
     new Option("--ca-cert <file>", "PEM CA certificate trusted for --endpoint [SECURE_AML_CA_CERT]"),
     new Option("--local", "start the bundled ARM emulator for this command (no Azure account) [SECURE_AML_LOCAL]"),
     new Option("--concurrency <n>", "steps run at once (default 8; 1 = strictly in order) [SECURE_AML_CONCURRENCY]"),
   ];
-  for (const option of options) cmd.addOption(option.helpGroup(heading));
+  for (const option of options) cmd.addOption((option.required && option.long !== "--trust-endpoint" ? singleValued(option) : option).helpGroup(heading));
   return cmd;
 }
 
@@ -287,8 +314,8 @@ function buildProgram(ctx: CliContext, outcome: Outcome = { code: 0, output: "te
   ];
   for (const { name, description, exportName } of dayTwo) {
     const cmd = new Command(name).description(description);
-    cmd.addOption(new Option("--subscription <id>", "subscription, when there is no state file [SECURE_AML_SUBSCRIPTION, AZURE_SUBSCRIPTION_ID]"));
-    cmd.addOption(new Option("--resource-group <name>", "resource group, when there is no state file [SECURE_AML_RESOURCE_GROUP]"));
+    cmd.addOption(singleValued(new Option("--subscription <id>", "subscription, when there is no state file [SECURE_AML_SUBSCRIPTION, AZURE_SUBSCRIPTION_ID]")));
+    cmd.addOption(singleValued(new Option("--resource-group <name>", "resource group, when there is no state file [SECURE_AML_RESOURCE_GROUP]")));
     if (name === "destroy") {
       cmd.addOption(new Option("--force", "also delete a resource group secure-aml did not create"));
       cmd.addOption(new Option("--purge", "purge the soft-deleted key vault and workspace so their names can be reused"));
@@ -388,6 +415,11 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
   const program = buildProgram(ctx, outcome);
   if (argv.length <= 2) {
     program.outputHelp({ error: true });
+    return ExitCode.badInput;
+  }
+  const contradictions = contradictorySwitches(argv.slice(2));
+  if (contradictions.length > 0) {
+    ctx.io.stderr.write(`secure-aml: error: contradictory switches ${contradictions.join(", ")}: give one of each\n`);
     return ExitCode.badInput;
   }
   try {

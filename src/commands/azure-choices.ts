@@ -105,12 +105,14 @@ export async function resolveInteractively(
     return answers;
   };
   const askPassword = async (): Promise<string | undefined> => {
-    const { checkWindowsPassword } = await import("../config/rules.js");
+    const { checkPasswordAgainstDeployment, checkWindowsPassword } = await import("../config/rules.js");
+    // Refused on the spot: what Azure refuses, and a value equal to a name of this deployment.
+    const known = input.precheck.partial as Record<string, unknown>;
     const answer = await ui.request({
       kind: "password",
       id: "jumpboxPassword",
       message: "Password for the jump box's administrator (masked; never stored)",
-      validate: promptValidator(checkWindowsPassword),
+      validate: promptValidator((value: unknown) => [...checkWindowsPassword(value), ...checkPasswordAgainstDeployment(value, known)]),
     });
     return typeof answer === "string" ? answer : undefined;
   };

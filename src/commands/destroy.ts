@@ -1,9 +1,11 @@
-// `secure-aml destroy`: deletes the resource group secure-aml created — it checks the tag init sets
-// and the state file (a group secure-aml did not create, or adopted, needs --force) — after the
-// person types the group's name (or --yes in scripts). Shows progress while Azure deletes. With
+// `secure-aml destroy`: deletes the resource group secure-aml created for this deployment — proven by
+// the deployment id the state records, which init stamped on the group and everything in it (a
+// group without it, or holding anything without it, needs --force, and the list is shown) — after
+// the person has seen what will be deleted and typed the group's name (or --yes in scripts). Shows progress while Azure deletes. With
 // --purge, the Machine Learning and Log Analytics workspaces are deleted for good first and the
-// soft-deleted key vault is purged after, so every name can be reused; without it, says plainly what
-// stays behind. Interrupted half-way, a re-run resumes: deleting a group that is already being
+// soft-deleted key vault is purged after, so every name can be reused — only what carries this
+// deployment's id; without it, a person at a terminal is offered the purge, and the output says
+// plainly what stays behind. Interrupted half-way, a re-run resumes: deleting a group that is already being
 // deleted waits on it, and a group that is gone is success. The state file is marked destroyed under
 // its lock.
 
@@ -13,10 +15,11 @@ import type { ResourceOutcome } from "../engine/types.js";
 import type { StateHandle } from "../engine/state.js";
 import { ExitCode, InputError, SecureAmlError } from "../errors.js";
 import { armCall, getOrUndefined, isNotFound } from "../azure/arm-errors.js";
-import { collect, isWithin, lastSegment, sameId, sameText } from "../audit/ids.js";
-import { withDayTwoRuntime } from "../audit/daytwo.js";
+import { collect, isWithin, lastSegment, sameText } from "../audit/ids.js";
+import { withDayTwoRuntime } from "./daytwo.js";
 import { rawArmGet } from "../audit/inventory.js";
-import { MANAGED_TAG, MANAGED_TAG_VALUE } from "../steps/common.js";
+import { DEPLOYMENT_TAG } from "../steps/common.js";
+import { carriesDeployment, deploymentIdOf, describeResources, partitionOwned } from "./ownership.js";
 
 /** api-version of workspace deletion with forceToPurge (2022-10-01, the SDK's, has no such flag). */
 const WORKSPACE_PURGE_API_VERSION = "2023-04-01";
@@ -84,37 +87,64 @@ export async function runDestroy(input: DestroyCommandInput): Promise<CommandRes
         const notes: string[] = [];
         const leftBehind: string[] = [];
         const purged: string[] = [];
+        /** What the group's deletion takes with it, shown before confirmation. */
+        const planned: string[] = [];
 
+        const deploymentId = deploymentIdOf(target.state);
         if (group) {
-          // Did secure-aml create this group? The tag says it manages it; the state says whether init created or adopted it.
-          const tagged = group.tags?.[MANAGED_TAG] === MANAGED_TAG_VALUE;
-          const rgStep = target.state?.steps["resource-group"];
-          const adopted = rgStep !== undefined && !(rgStep.createdIds ?? []).some((id) => sameId(id, rgId)) && rgStep.resources.some((r) => sameId(r.id, rgId) && r.action !== "created");
-          if ((!tagged || adopted) && !input.force) {
+          // Ownership is proven by this deployment's id (kept in the state, stamped on everything init
+          // created): the group must carry it and so must everything in it, or --force must be given
+          // (and then the full list of what is not ours is shown before anything is deleted).
+          const listed = await armCall({ resource: rgId, operation: "list resources of" }, () => collect(resources.resources.listByResourceGroup(rg)));
+          const { ours, foreign } = partitionOwned(listed, deploymentId);
+          const groupOurs = carriesDeployment(group.tags, deploymentId);
+          const reasons: string[] = [];
+          if (deploymentId === undefined) {
+            reasons.push(
+              target.state
+                ? `the state file ${target.statePath} records no deployment id (it predates them), so nothing proves that secure-aml created ${rg}`
+                : `no state file for ${rg} records this deployment's id (looked in ${target.statePath}), so nothing proves that secure-aml created ${rg}`,
+            );
+          } else if (!groupOurs) {
+            reasons.push(`resource group ${rg} does not carry the tag ${DEPLOYMENT_TAG}=${deploymentId} that init set on the group it created for this deployment`);
+          }
+          if (foreign.length > 0) reasons.push(`it holds ${foreign.length} resource(s) that do not carry this deployment's id: ${describeResources(foreign).join(", ")}`);
+          if (reasons.length > 0 && !input.force) {
             throw new SecureAmlError(
               "NOT_CREATED_BY_SECURE_AML",
-              !tagged
-                ? `Resource group ${rg} does not carry the tag ${MANAGED_TAG}=${MANAGED_TAG_VALUE} that secure-aml sets on the groups it creates, so secure-aml did not create it. Nothing was deleted. To delete it and everything in it anyway, add --force.`
-                : `Resource group ${rg} existed before secure-aml used it (the state file ${target.statePath} records that init adopted it rather than created it); it may hold resources that are not part of this deployment. Nothing was deleted. To delete it and everything in it anyway, add --force.`,
+              `Refusing to delete ${rg}: ${reasons.join("; ")}. Nothing was deleted. To delete the group and everything in it anyway, add --force (the list of what is not ours is shown first).`,
               ExitCode.badInput,
               `secure-aml destroy --resource-group ${rg} --force`,
             );
           }
-          const listed = await armCall({ resource: rgId, operation: "list resources of" }, () => collect(resources.resources.listByResourceGroup(rg)));
-          const foreign = listed.filter((r) => r.tags?.[MANAGED_TAG] !== MANAGED_TAG_VALUE);
-          ui.notify({ type: "log", level: "info", message: `resource group ${rg} holds ${listed.length} resource(s)${foreign.length > 0 ? `, ${foreign.length} of them not tagged by secure-aml (${foreign.slice(0, 5).map((r) => r.name).join(", ")}${foreign.length > 5 ? ", ..." : ""})` : ""}` });
+          if (reasons.length > 0) {
+            notes.push(`--force: deleting although ${reasons.join("; ")}.`);
+            ui.notify({ type: "log", level: "warn", message: `--force: ${reasons.join("; ")}` });
+          }
+          const willDelete = [...describeResources(ours), ...describeResources(foreign).map((l) => `${l} (not created by this deployment)`)];
+          planned.push(...willDelete);
+          const purgeable = input.purge ? ours.filter((r) => /^Microsoft\.(MachineLearningServices|OperationalInsights)\/workspaces$/i.test(r.type ?? "")).map((r) => r.name ?? "") : [];
+          ui.notify({
+            type: "log",
+            level: "info",
+            message:
+              `deleting resource group ${rg} deletes ${listed.length} resource(s):${willDelete.length > 0 ? "\n  " + willDelete.join("\n  ") : " (none)"}` +
+              (purgeable.length > 0 ? `\nand deletes for good (no soft delete): ${purgeable.join(", ")}, then purges this deployment's soft-deleted key vault` : ""),
+          });
           if (sameText(group.properties?.provisioningState, "Deleting")) ui.notify({ type: "log", level: "info", message: `resource group ${rg} is already being deleted (an earlier run); waiting for it` });
 
           if (!input.run.yes) {
-            const answer = await ui.request({ kind: "input", id: "confirmResourceGroup", message: `Type the resource group's name (${rg}) to delete it and everything in it` });
+            const answer = await ui.request({ kind: "input", id: "confirmResourceGroup", message: `Type the resource group's name (${rg}) to delete it and everything listed above` });
             if (typeof answer !== "string" || answer.trim() !== rg) {
               throw new SecureAmlError("DESTROY_NOT_CONFIRMED", `The name typed does not match ${rg}; nothing was deleted.`, ExitCode.badInput);
             }
           }
 
           if (input.purge) {
-            const workspaces = listed.filter((r) => sameText(r.type, "Microsoft.MachineLearningServices/workspaces"));
-            const logs = listed.filter((r) => sameText(r.type, "Microsoft.OperationalInsights/workspaces"));
+            // Only this deployment's workspaces are deleted for good; others in the group (with --force)
+            // go with the group and stay soft-deleted, recoverable by their owners.
+            const workspaces = ours.filter((r) => sameText(r.type, "Microsoft.MachineLearningServices/workspaces"));
+            const logs = ours.filter((r) => sameText(r.type, "Microsoft.OperationalInsights/workspaces"));
             for (const ws of workspaces) {
               const id = `purge:${ws.name}`;
               const title = `Delete workspace ${ws.name} for good (no soft delete)`;
@@ -158,14 +188,33 @@ export async function runDestroy(input: DestroyCommandInput): Promise<CommandRes
           outcomes.push({ id: rgId, kind: "Microsoft.Resources/resourceGroups", name: rg, action: "absent" });
         }
 
-        // Key vaults of this group are soft-deleted with it: purge them, or say so.
+        // Key vaults of this group are soft-deleted with it. Only the ones carrying this deployment's
+        // id (a soft-deleted vault keeps its tags) are ever purged: a purge cannot be undone, and
+        // another team's vault may have lived under the same group name.
         const kv = await azure.keyVault();
         const deleted = await armCall({ resource: rg, operation: "list soft-deleted key vaults" }, () => collect(kv.vaults.listDeleted()));
-        const ours = deleted.filter((v) => isWithin(v.properties?.vaultId, rgId));
+        const underGroup = deleted.filter((v) => isWithin(v.properties?.vaultId, rgId));
+        const ours = underGroup.filter((v) => carriesDeployment(v.properties?.tags, deploymentId));
+        for (const v of underGroup.filter((d) => !ours.includes(d))) {
+          notes.push(`Soft-deleted key vault ${v.name ?? lastSegment(v.properties?.vaultId)} was under a group named ${rg} but does not carry this deployment's id: left alone.`);
+        }
+        // A person at a terminal who did not ask for --purge is offered it for what was just deleted.
+        let purgeVaults = input.purge;
+        const purgeable = ours.filter((v) => !v.properties?.purgeProtectionEnabled);
+        if (!purgeVaults && purgeable.length > 0 && ui.interactive && !input.run.yes) {
+          const names = purgeable.map((v) => v.name ?? lastSegment(v.properties?.vaultId)).join(", ");
+          const answer = await ui.request({
+            kind: "confirm",
+            id: "purgeDeleted",
+            message: `Purge the soft-deleted key vault${purgeable.length === 1 ? "" : "s"} ${names} now, so the name can be used again? (cannot be undone)`,
+            default: false,
+          });
+          purgeVaults = answer === true;
+        }
         for (const v of ours) {
           const name = v.name ?? lastSegment(v.properties?.vaultId);
           const location = v.properties?.location ?? "";
-          if (input.purge && !v.properties?.purgeProtectionEnabled) {
+          if (purgeVaults && !v.properties?.purgeProtectionEnabled) {
             const id = `purge:${name}`;
             const title = `Purge soft-deleted key vault ${name}`;
             ui.notify({ type: "step-start", id, title, attempt: 1, expectedSeconds: 60 });
@@ -206,7 +255,7 @@ export async function runDestroy(input: DestroyCommandInput): Promise<CommandRes
               counts: azure.counter.snapshot(),
               ok: true,
               exitCode: ExitCode.ok,
-              details: { resourceGroup: rg, deleted: group !== undefined, purged, leftBehind, notes, stateMarkedDestroyed: state !== undefined },
+              details: { resourceGroup: rg, deploymentId: deploymentId ?? null, deleted: group !== undefined, resourcesDeleted: planned, purged, leftBehind, notes, stateMarkedDestroyed: state !== undefined },
             }),
           );
         } else {

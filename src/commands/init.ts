@@ -96,22 +96,25 @@ export async function runInit(input: ConfigCommandInput): Promise<CommandResult>
         }
       }
       assertCloudSupported(config);
-      state = await openInitState(run.statePath, secrets);
+      state = await openInitState(run.statePath, secrets, config);
     } else if (input.precheck.resolved) {
       ({ config, secrets, sources } = input.precheck.resolved);
       // Run options first (exit 2, nothing touched), then the lock: a second run on the same state
       // exits 3 before it starts an emulator.
       await checkRuntimeInput(input, config.cloud);
-      state = await openInitState(run.statePath, secrets);
+      state = await openInitState(run.statePath, secrets, config);
       runtime = await openCommandRuntime(input, { command: "init", subscriptionId: config.subscriptionId, cloud: config.cloud });
     } else {
       // A terminal with values missing: sign in first (the subscription and regions are listed from Azure).
       runtime = await openCommandRuntime(input, { command: "init", cloud: partial.cloud });
       ({ config, secrets, sources } = await resolveInteractively(input, runtime, true));
       assertCloudSupported(config);
-      state = await openInitState(run.statePath, secrets);
+      state = await openInitState(run.statePath, secrets, config);
     }
     assertSameDeployment(state, config, run.statePath);
+    // Ownership is proven by this id on every resource: saved before the first write, so a run
+    // killed right after a create still finds its resources carrying the id kept in the state.
+    config = { ...config, deploymentId: await ensureDeploymentId(state) };
 
     const { ui } = runtime;
     const azure = runtime.azureFor(config.subscriptionId);
@@ -227,7 +230,29 @@ export function resumeAfterWizard(input: ConfigCommandInput, config: DeploymentC
   return resumeCommand({ ...input, flags });
 }
 
-async function openInitState(statePath: string, secrets: Secrets): Promise<StateHandle> {
+/** The deployment's id: the one in the state, or a new one saved there now (the first init). */
+export async function ensureDeploymentId(state: StateHandle): Promise<string> {
+  const recorded = state.data.meta?.deploymentId ?? (state.data.config as { deploymentId?: unknown }).deploymentId;
+  if (typeof recorded === "string" && /^[0-9a-f-]{36}$/i.test(recorded)) return recorded;
+  const { randomUUID } = await import("node:crypto");
+  const id = randomUUID();
+  await state.update((s) => {
+    s.meta = { ...(s.meta ?? {}), deploymentId: id };
+  });
+  return id;
+}
+
+async function openInitState(statePath: string, secrets: Secrets, config: DeploymentConfig): Promise<StateHandle> {
+  // Whichever way the answers came (flags, wizard, prompts), a password Azure would refuse, or one
+  // equal to a name that is printed and stored, stops here: exit 2, before the state or Azure.
+  const { checkPasswordAgainstDeployment } = await import("../config/rules.js");
+  if (config.jumpbox !== false && secrets.jumpboxPassword !== undefined) {
+    const rules = checkPasswordAgainstDeployment(secrets.jumpboxPassword, config as unknown as Record<string, unknown>);
+    if (rules.length > 0) {
+      const { InputError } = await import("../errors.js");
+      throw new InputError(rules.map((rule) => ({ field: "jumpboxPassword", env: "SECURE_AML_JUMPBOX_PASSWORD", rule })));
+    }
+  }
   const { openState } = await import("../engine/state.js");
   const secretValues = secrets.jumpboxPassword ? [secrets.jumpboxPassword] : [];
   return openState(statePath, { create: true, secretValues });

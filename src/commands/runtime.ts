@@ -3,8 +3,10 @@
 // static test token), the local emulator for --local and an AbortSignal wired to Ctrl-C. Errors are
 // reported by src/commands/report.ts.
 //
-// Credentials: a loopback endpoint (an emulator) always gets the static test token and never a real
-// token; any other endpoint gets DefaultAzureCredential, imported and built only when first needed.
+// Credentials: an endpoint that resolves to a loopback address (an emulator) always gets the static
+// test token and never a real token; the cloud's ARM endpoint, or one the person declared trusted
+// (--trust-endpoint), gets DefaultAzureCredential, imported and built only when first needed; any
+// other endpoint is refused (exit 2) before a token is asked for.
 // SECURE_AML_CREDENTIAL=static asks for the test token explicitly and is refused (exit 2, before any
 // request) for a non-loopback endpoint.
 
@@ -18,7 +20,7 @@ import { ExitCode, InputError, SecureAmlError, type InputProblem } from "../erro
 import { signInError } from "../azure/arm-errors.js";
 import { createAzureContext, type AzureContext } from "../azure/clients.js";
 import { cloudProfile } from "../azure/clouds.js";
-import { assertLoopbackEndpoint, createStaticTestCredential, isLoopbackHost } from "../azure/credential.js";
+import { StaticTestCredential, decideEndpointTrust, type EndpointTrust } from "../azure/credential.js";
 import type { ResultCommand, UiHost } from "../ui/types.js";
 import type { RunningEmulator } from "../emulator/server.js";
 import { isStateUrl } from "../state/location.js";
@@ -81,14 +83,6 @@ function localEmulatorDir(statePath: string): string {
   return join(dirname(resolve(statePath)), "emulator");
 }
 
-function endpointIsLoopback(endpoint: string): boolean {
-  try {
-    return isLoopbackHost(new URL(endpoint).hostname);
-  } catch {
-    return false;
-  }
-}
-
 function wantsStaticCredential(env: NodeJS.ProcessEnv): boolean {
   const value = env[CREDENTIAL_ENV];
   return value !== undefined && value.trim().toLowerCase() === "static";
@@ -127,16 +121,24 @@ export async function checkRuntimeInput(input: CommandInput, cloudName: CloudNam
       problems.push({ field: "caCert", flag: "--ca-cert", env: "SECURE_AML_CA_CERT", value: run.caCert, rule: `cannot be read (${(err as Error).message})` });
     }
   }
+  // Where a token may go, judged before any token is asked for (loopback by the resolved address).
+  let trust: EndpointTrust | undefined;
+  if (!run.local) {
+    try {
+      trust = await decideEndpointTrust({ endpoint: run.endpoint, cloud, trustedEndpoints: run.trustedEndpoints });
+    } catch (err) {
+      if (err instanceof InputError) problems.push(...err.problems);
+      else throw err;
+    }
+  }
   const forcedStatic = wantsStaticCredential(env);
   if (forcedStatic && !run.local) {
-    try {
-      assertLoopbackEndpoint(run.endpoint);
-    } catch {
+    if (trust?.kind !== "loopback") {
       problems.push({
         field: "credential",
         env: CREDENTIAL_ENV,
         value: "static",
-        rule: `the static test token may only be sent to a loopback endpoint (127.0.0.0/8, ::1, localhost), not ${run.endpoint ?? cloud.armEndpoint}; unset ${CREDENTIAL_ENV} to sign in for real (az login)`,
+        rule: `the static test token may only be sent to an endpoint that resolves to a loopback address (127.0.0.0/8, ::1), not ${run.endpoint ?? cloud.armEndpoint}; unset ${CREDENTIAL_ENV} to sign in for real (az login)`,
       });
     }
   }
@@ -215,9 +217,11 @@ export async function openCommandRuntime(input: CommandInput, opts: CommandRunti
   }
 
   const endpoint = (emulator?.endpoint ?? run.endpoint ?? cloud.armEndpoint).replace(/\/+$/, "");
-  const loopback = endpointIsLoopback(endpoint);
+  // Judged again on the endpoint actually used (the --local emulator's is known only now); a remote
+  // endpoint that is neither the cloud's nor declared trusted was refused by checkRuntimeInput.
+  const loopback = (await decideEndpointTrust({ endpoint, cloud, trustedEndpoints: run.trustedEndpoints })).kind === "loopback";
   // The static token never leaves the machine; a real token never goes to a loopback emulator.
-  const credential: TokenCredential = loopback ? createStaticTestCredential(endpoint) : new LazyDefaultCredential(cloud.authorityHost);
+  const credential: TokenCredential = loopback ? new StaticTestCredential() : new LazyDefaultCredential(cloud.authorityHost);
   const pollIntervalMs = loopback ? LOOPBACK_POLL_INTERVAL_MS : undefined;
 
   const contexts = new Map<string, AzureContext>();

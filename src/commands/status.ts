@@ -7,7 +7,7 @@ import type { ResourceAction } from "../engine/types.js";
 import { ExitCode } from "../errors.js";
 import { getOrUndefined } from "../azure/arm-errors.js";
 import { collect, lastSegment } from "../audit/ids.js";
-import { findRunnables, withDayTwoRuntime } from "../audit/daytwo.js";
+import { findRunnables, withDayTwoRuntime } from "./daytwo.js";
 import { readResourceStatus, type ResourceStatus } from "../audit/resource-status.js";
 
 /** Runs `fn` over items with at most `limit` at once. */

@@ -6,7 +6,7 @@ import type { CommandResult, DayTwoCommandInput } from "../cli/command-contract.
 import { ExitCode, SecureAmlError } from "../errors.js";
 import { collectInventory } from "../audit/inventory.js";
 import { runChecks } from "../audit/checks.js";
-import { withDayTwoRuntime } from "../audit/daytwo.js";
+import { withDayTwoRuntime } from "./daytwo.js";
 import { MANAGED_TAG, MANAGED_TAG_VALUE } from "../steps/common.js";
 
 export async function runVerify(input: DayTwoCommandInput): Promise<CommandResult> {

@@ -1,11 +1,17 @@
 // The config file (`--config FILE`): JSON whose keys are DeploymentConfig fields. Its shape is
 // checked with a JSON Schema built from FIELDS (ajv, loaded lazily so --help stays fast).
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir, open } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { InputProblem } from "../errors.js";
 import type { DeploymentConfig } from "./types.js";
 import { FIELDS, fieldByKey } from "./fields.js";
 import { PASSWORD_ENV } from "./validate.js";
+import { jsonLimitProblem } from "./json-limits.js";
+
+/** A config file holds about 40 scalar settings (a few KB): 256 KB is generous, and caps what is read. */
+export const CONFIG_MAX_BYTES = 256 * 1024;
+/** Settings are scalars in one object; a little room for "$schema" and future small objects. */
+export const CONFIG_MAX_DEPTH = 4;
 
 /** The JSON Schema of a config file (also usable by editors through "$schema"). */
 function configFileSchema(): Record<string, unknown> {
@@ -48,12 +54,23 @@ export async function loadConfigFile(path: string): Promise<{ values: Partial<De
   const at = (rule: string): string => `in config file ${path}: ${rule}`;
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    // Read no more than the cap (and one byte) so that a huge file (or /dev/zero) is refused, not loaded.
+    const handle = await open(path, "r");
+    try {
+      const buffer = Buffer.alloc(CONFIG_MAX_BYTES + 1);
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+      text = buffer.subarray(0, bytesRead).toString("utf8");
+    } finally {
+      await handle.close();
+    }
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const rule = code === "ENOENT" ? "file not found" : `cannot be read (${code ?? String(error)})`;
     return { values: {}, problems: [{ field: "config", flag: "--config", env: "SECURE_AML_CONFIG", value: path, rule }] };
   }
+  const tooBig = Buffer.byteLength(text, "utf8") > CONFIG_MAX_BYTES ? `it is larger than ${CONFIG_MAX_BYTES} bytes, far more than a config file needs` : undefined;
+  const limit = tooBig ?? jsonLimitProblem(text, { maxBytes: CONFIG_MAX_BYTES, maxDepth: CONFIG_MAX_DEPTH });
+  if (limit) return { values: {}, problems: [{ field: "config", flag: "--config", env: "SECURE_AML_CONFIG", value: path, rule: at(limit) }] };
   let data: unknown;
   try {
     data = JSON.parse(text);

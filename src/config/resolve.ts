@@ -9,6 +9,7 @@ import { FIELDS, flagAttributeName, type FieldSpec } from "./fields.js";
 import { loadConfigFile } from "./file.js";
 import { PASSWORD_ENV, validateConfig } from "./validate.js";
 import { displayStateLocation, stateLocationProblem } from "../state/location.js";
+import { TRUSTED_ENDPOINTS_ENV, trustedEndpointsFrom } from "../azure/credential.js";
 
 export type ValueSource = "flag" | "env" | "file" | "prompt" | "default";
 
@@ -159,7 +160,13 @@ export async function precheckConfig(input: ResolveConfigInput): Promise<ConfigP
   }
 
   for (const field of FIELDS) {
-    const fromFlag = [flagAttributeName(field), field.key].map((k) => input.flags[k]).find(isSet);
+    const given = [flagAttributeName(field), field.key].map((k) => input.flags[k]);
+    if (given.some((v) => typeof v === "string" && v.trim() === "")) {
+      // `--prefix ""` is a mistake (an unset variable in a script), not a request for the default.
+      problems.push({ field: field.key, flag: field.flag, env: field.env, value: "", rule: "is empty: give a value, or leave the flag out for the default" });
+      continue;
+    }
+    const fromFlag = given.find(isSet);
     const fromEnv = envValue(field, input.env);
     const fromFile = (fileValues as Record<string, unknown>)[field.key];
     let raw: unknown;
@@ -260,6 +267,8 @@ export async function resolveConfig(input: ResolveConfigInput): Promise<Resolved
 // Run options (how a command reaches ARM and reports)
 
 const DEFAULT_CONCURRENCY = 8;
+/** Upper bound of --concurrency: the step graph has about 25 steps, and ARM throttles a burst of writes. */
+export const MAX_CONCURRENCY = 64;
 export const DEFAULT_STATE_PATH = ".secure-aml/state.json";
 
 export interface TerminalInfo {
@@ -328,6 +337,34 @@ export function checkRunOptions(
     }
   }
 
+  // --trust-endpoint (repeatable) and SECURE_AML_TRUSTED_ENDPOINTS: https URLs only.
+  const trustedEndpoints = trustedEndpointsFrom(flags.trustEndpoint, env);
+  for (const trusted of trustedEndpoints) {
+    let ok = false;
+    try {
+      ok = new URL(trusted).protocol === "https:";
+    } catch {
+      ok = false;
+    }
+    if (!ok) problems.push({ field: "trustEndpoint", flag: "--trust-endpoint", env: TRUSTED_ENDPOINTS_ENV, value: trusted, rule: "must be an https:// URL (an ARM endpoint you trust with your Azure token)" });
+  }
+
+  // A flag given with an empty value is a mistake, not "use the default".
+  for (const [flag, name, variable] of [
+    ["endpoint", "endpoint", "SECURE_AML_ARM_ENDPOINT"],
+    ["caCert", "ca-cert", "SECURE_AML_CA_CERT"],
+    ["concurrency", "concurrency", "SECURE_AML_CONCURRENCY"],
+    ["output", "output", "SECURE_AML_OUTPUT"],
+    ["state", "state", "SECURE_AML_STATE"],
+    ["config", "config", "SECURE_AML_CONFIG"],
+    ["subscription", "subscription", "SECURE_AML_SUBSCRIPTION"],
+    ["resourceGroup", "resource-group", "SECURE_AML_RESOURCE_GROUP"],
+  ] as const) {
+    if (typeof flags[flag] === "string" && (flags[flag] as string).trim() === "") {
+      problems.push({ field: flag, flag: `--${name}`, env: variable, value: "", rule: "is empty: give a value, or leave the flag out for the default" });
+    }
+  }
+
   const caPick = pick("caCert", "SECURE_AML_CA_CERT");
   let caCert: string | undefined;
   if (caPick.raw !== undefined) {
@@ -341,9 +378,15 @@ export function checkRunOptions(
   const concurrencyPick = pick("concurrency", "SECURE_AML_CONCURRENCY");
   if (concurrencyPick.raw !== undefined) {
     const text = String(concurrencyPick.raw).trim();
-    const n = /^\d+$/.test(text) ? Number(text) : NaN;
-    if (!Number.isInteger(n) || n < 1) {
-      problems.push({ field: "concurrency", flag: "--concurrency", env: "SECURE_AML_CONCURRENCY", value: text, rule: "must be a whole number ≥ 1 (1 runs steps strictly in order)" });
+    const n = /^\d{1,6}$/.test(text) ? Number(text) : NaN;
+    if (!Number.isInteger(n) || n < 1 || n > MAX_CONCURRENCY) {
+      problems.push({
+        field: "concurrency",
+        flag: "--concurrency",
+        env: "SECURE_AML_CONCURRENCY",
+        value: text.length > 40 ? `${text.slice(0, 40)}...` : text,
+        rule: `must be a whole number from 1 to ${MAX_CONCURRENCY} (1 runs steps strictly in order; more than there are steps gains nothing)`,
+      });
     } else concurrency = n;
   }
 
@@ -365,7 +408,7 @@ export function checkRunOptions(
   const color = flags.color !== false && !noColorVar && tty.stderr === true && !isCi(env);
 
   return {
-    options: { endpoint, caCert, local, concurrency, statePath, output, yes, color, interactive: terminal && !yes },
+    options: { endpoint, ...(trustedEndpoints.length > 0 ? { trustedEndpoints } : {}), caCert, local, concurrency, statePath, output, yes, color, interactive: terminal && !yes },
     problems,
   };
 }

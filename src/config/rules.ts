@@ -3,6 +3,7 @@
 // restrictions for Azure resources" (learn.microsoft.com/azure/azure-resource-manager/management/
 // resource-name-rules, 2025 revision); the admin-name and password rules from the compute API's
 // osProfile documentation and the VM FAQ. Network rules use ipaddr.js for all address maths.
+import { VM_SIZE_RULE, isKnownVmSizeName } from "./vm-sizes.js";
 import { createRequire } from "node:module";
 import type { IPv4 } from "ipaddr.js";
 
@@ -241,6 +242,30 @@ export function checkWindowsPassword(value: unknown): string[] {
   return reasons.length === 0 ? [] : [`password ${reasons.join(", ")}; Azure requires ${PASSWORD_RULE}`];
 }
 
+/**
+ * What Azure (Windows) refuses in a password beyond complexity, and what secure-aml must refuse to
+ * keep the secret out of output and state: a control character or line break; the admin's name
+ * inside it (Windows checks the account name case-insensitively when it is 3 characters or more);
+ * a value equal to a name of this deployment (the name would then be redacted everywhere it is
+ * printed or stored, and the password printed wherever the name is). Never echoes the password.
+ */
+export function checkPasswordAgainstDeployment(password: unknown, config: Record<string, unknown>): string[] {
+  if (typeof password !== "string") return [];
+  const reasons: string[] = [];
+  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(password)) reasons.push("contains a control character or line break");
+  const admin = config.jumpboxAdmin;
+  if (typeof admin === "string" && admin.length >= 3 && password.toLowerCase().includes(admin.toLowerCase())) {
+    reasons.push(`contains the administrator name "${admin}", which Azure refuses`);
+  }
+  const lowered = password.toLowerCase();
+  for (const [key, value] of Object.entries(config)) {
+    if (typeof value === "string" && value !== "" && value.toLowerCase() === lowered) {
+      reasons.push(`is the same as ${key}, a name of this deployment that secure-aml prints and stores`);
+    }
+  }
+  return reasons.length === 0 ? [] : [`password ${reasons.join("; ")}: choose another`];
+}
+
 // ---------------------------------------------------------------------------------------------
 // Other scalar values
 
@@ -250,8 +275,7 @@ export function checkSubscriptionId(value: unknown): string[] {
 }
 
 export function checkVmSize(value: unknown): string[] {
-  const ok = typeof value === "string" && /^(Standard|Basic)_[A-Za-z0-9_]+$/.test(value);
-  return ok ? [] : ["must be an Azure VM size name such as Standard_D2s_v3 (see `az vm list-sizes -l REGION`)"];
+  return typeof value === "string" && isKnownVmSizeName(value) ? [] : [VM_SIZE_RULE];
 }
 
 export function checkShutdownTime(value: unknown): string[] {

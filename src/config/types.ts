@@ -52,6 +52,13 @@ export interface DeploymentConfig {
   keyVaultSoftDeleted: "fail" | "recover" | "purge";
   /** Seconds one step keeps retrying transient Azure failures (throttling, 5xx, ARM's conflict family). */
   retryTimeout?: number;
+
+  /**
+   * Not a setting: the id the first `init` gives this deployment (kept in the state's
+   * meta.deploymentId) and stamps on everything it creates (tag secure-aml-deployment, see
+   * managedTags in src/steps/common.ts). Destroy, stop, start and purge act only on what carries it.
+   */
+  deploymentId?: string;
 }
 
 /** Values that must never be stored or printed. */
@@ -63,6 +70,11 @@ export interface Secrets {
 export interface RunOptions {
   /** ARM endpoint; default is the cloud's public endpoint. */
   endpoint?: string;
+  /**
+   * Endpoints the person declared trusted with their real Azure token (--trust-endpoint, repeatable,
+   * and SECURE_AML_TRUSTED_ENDPOINTS). Without it a real token goes only to the cloud's ARM endpoint.
+   */
+  trustedEndpoints?: string[];
   /** PEM file of the CA that signs the endpoint's certificate (the local emulator's). */
   caCert?: string;
   /** Start a local emulator for the duration of the command. */

@@ -2,7 +2,7 @@
 import type { InputProblem } from "../errors.js";
 import type { DeploymentConfig, Secrets } from "./types.js";
 import { FIELDS, checkFieldValue, type FieldSpec } from "./fields.js";
-import { checkWindowsPassword } from "./rules.js";
+import { checkPasswordAgainstDeployment, checkWindowsPassword } from "./rules.js";
 
 export const PASSWORD_ENV = "SECURE_AML_JUMPBOX_PASSWORD";
 
@@ -75,7 +75,7 @@ export function validateConfig(
     if (secrets.jumpboxPassword === undefined) {
       if (ctx.requirePassword) problems.push(passwordMissingProblem());
     } else {
-      for (const rule of checkWindowsPassword(secrets.jumpboxPassword)) {
+      for (const rule of [...checkWindowsPassword(secrets.jumpboxPassword), ...checkPasswordAgainstDeployment(secrets.jumpboxPassword, config as Record<string, unknown>)]) {
         problems.push({ field: "jumpboxPassword", env: PASSWORD_ENV, rule });
       }
     }

@@ -274,7 +274,14 @@ export class ArmEmulator {
     } catch {
       segments = url.pathname.split("/").filter(Boolean);
     }
-    const rawBody = await readBody(req);
+    const { text: rawBody, tooLarge } = await readBody(req, MAX_REQUEST_BODY_BYTES);
+    if (tooLarge) {
+      const requestClass = classify(method, segments);
+      const logEntry: RequestLogEntry = { time: new Date().toISOString(), method, path: url.pathname, apiVersion: url.searchParams.get("api-version") ?? undefined, status: 413, class: requestClass, errorCode: "RequestEntityTooLarge" };
+      this.appendLog(logEntry);
+      send(res, this.errorReply(new ArmError(413, "RequestEntityTooLarge", `The request content was too large and exceeded the allowed limit of ${MAX_REQUEST_BODY_BYTES} bytes.`)), method);
+      return;
+    }
     if (sameText(segments[0], "_emulator")) {
       const reply = await this.introspect(method, segments.slice(1), rawBody, url);
       send(res, reply, method);
@@ -1588,11 +1595,26 @@ function storageTargetsOf(record: ResourceRecord): string[] {
   return targets;
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+/**
+ * ARM refuses a request body over 4 MB (Microsoft's ARM template limits: "template ... can't exceed
+ * 4 MB", "The parameter file is also limited to 4 MB"; the front door answers 413
+ * RequestEntityTooLarge). The emulator does the same, and never holds more than the limit in memory.
+ */
+export const MAX_REQUEST_BODY_BYTES = 4 * 1024 * 1024;
+
+function readBody(req: IncomingMessage, limit: number): Promise<{ text: string; tooLarge: boolean }> {
   return new Promise((resolve, reject) => {
+    const declared = Number(req.headers["content-length"] ?? NaN);
+    let tooLarge = Number.isFinite(declared) && declared > limit;
     const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) tooLarge = true;
+      // Past the limit the rest is read and dropped (so the client gets the answer), never kept.
+      if (!tooLarge) chunks.push(chunk);
+    });
+    req.on("end", () => resolve({ text: tooLarge ? "" : Buffer.concat(chunks).toString("utf8"), tooLarge }));
     req.on("error", reject);
   });
 }

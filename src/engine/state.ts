@@ -15,6 +15,10 @@ import { FileStateStore, type StateFileOps } from "../state/file-store.js";
 import { displayStateLocation, parseStateLocation } from "../state/location.js";
 import type { StateStore, StoreSession } from "../state/store.js";
 import type { BlobStoreOptions } from "../state/blob-store.js";
+import { jsonNestingDepth } from "../config/json-limits.js";
+
+/** A state file nests about 5 levels (steps → step → resources → resource); 32 leaves room to grow. */
+const STATE_MAX_DEPTH = 32;
 
 export const STATE_SCHEMA_VERSION = 1;
 export const DEFAULT_STATE_PATH = join(".secure-aml", "state.json");
@@ -166,6 +170,8 @@ function invalid(path: string, why: string): SecureAmlError {
 
 /** Parses and checks a state document; throws STATE_INVALID / STATE_FROM_FUTURE (exit 2). */
 export function parseStateDocument(text: string, path: string): DeploymentState {
+  // Checked on the text, before anything walks it recursively (a deeply nested file: exit 2, no stack trace).
+  if (jsonNestingDepth(text, STATE_MAX_DEPTH + 1) > STATE_MAX_DEPTH) throw invalid(path, `it is nested more than ${STATE_MAX_DEPTH} levels deep, deeper than a state file ever is`);
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -9,12 +9,20 @@ import { nicName } from "../resources/factories/vm.js";
 export const MANAGED_TAG = "secure-aml";
 export const MANAGED_TAG_VALUE = "managed";
 
+export const MANAGED_TAGS: Record<string, string> = { [MANAGED_TAG]: MANAGED_TAG_VALUE };
+/**
+ * Tag whose value is this deployment's id (created by the first `init`, kept in the state). The
+ * generic tag above anyone can set; only this one proves that secure-aml created a resource for this
+ * deployment, and destroy, stop, start and purge act only on what carries it.
+ */
+export const DEPLOYMENT_TAG = "secure-aml-deployment";
+
 /**
  * The tags of every resource secure-aml creates: the ONE place they come from (steps and factories
  * call it; nothing else builds a tags object).
  */
-export function managedTags(_config: DeploymentConfig): Record<string, string> {
-  return { [MANAGED_TAG]: MANAGED_TAG_VALUE };
+export function managedTags(config: Pick<DeploymentConfig, "deploymentId">): Record<string, string> {
+  return config.deploymentId ? { ...MANAGED_TAGS, [DEPLOYMENT_TAG]: config.deploymentId } : { ...MANAGED_TAGS };
 }
 
 export const SUBNET_TRAINING = "Training";

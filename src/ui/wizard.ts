@@ -154,6 +154,7 @@ export const FIELD_LABELS: Readonly<Record<keyof DeploymentConfig, string>> = {
   trainingNsg: "NSG on the Training subnet",
   keyVaultSoftDeleted: "If a soft-deleted vault holds the key vault name",
   retryTimeout: "Retry budget per step (seconds)",
+  deploymentId: "Deployment id (set by the first init; not a setting)",
 };
 
 /** The review's sections, in the tutorial's order; every field appears in exactly one. */

@@ -1,7 +1,7 @@
 // Day-two commands as subprocesses (`node bin/secure-aml.js <cmd> --endpoint ... --ca-cert ...`)
 // against the emulator, on a deployment built by the step graph: status lists everything; verify is
 // clean, then reports each of several tampers made through the SDK; stop/start change power states;
-// destroy refuses a group secure-aml did not create and destroys ours with --purge.
+// destroy refuses a group secure-aml did not create (or holding what it did not create) and destroys ours with --purge.
 
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -85,7 +85,7 @@ describe("day-two commands against the emulator", () => {
 
   before(async () => {
     emulator = await startTestEmulator();
-    config = testConfig(emulator.subscriptionId, { prefix: "dtwo" });
+    config = testConfig(emulator.subscriptionId, { prefix: "dtwo", deploymentId: "0d7a0d7a-0d7a-40d7-80d7-0d7a0d7a0d7a" });
     azure = azureFor(emulator, config);
     dir = await fs.mkdtemp(path.join(os.tmpdir(), "secure-aml-daytwo-"));
     statePath = path.join(dir, "state.json");
@@ -95,6 +95,7 @@ describe("day-two commands against the emulator", () => {
     const state = await openState(statePath, { create: true });
     state.setConfig(config);
     await state.update((s) => {
+      s.meta = { ...(s.meta ?? {}), deploymentId: config.deploymentId! };
       for (const [id, result] of run.results) {
         s.steps[id] = {
           status: "done",
@@ -241,7 +242,11 @@ describe("day-two commands against the emulator", () => {
   });
 
   it("destroy --yes --purge deletes our group, purges the key vault and marks the state; a re-run is a no-op success", async (t) => {
-    const run = await cli(["destroy", "--yes", "--purge", "--output", "json"]);
+    // The verify test left a public IP someone else created (no deployment id): refused until --force.
+    const refused = await cli(["destroy", "--yes", "--purge", "--output", "json"]);
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr, /tamper-pip/);
+    const run = await cli(["destroy", "--yes", "--purge", "--force", "--output", "json"]);
     assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
     const purged = field(json(run), "details", "purged") as string[];
     t.diagnostic(`purged: ${purged.join("; ")} | left behind: ${JSON.stringify(field(json(run), "details", "leftBehind"))}`);

@@ -1,12 +1,16 @@
-// The reduced reliability set that runs in CI (`npm test`): a few kill points, one fault run, the lock,
-// the whole bad-input corpus and the secrets grep. The full set with every figure is
+// The reduced reliability set that runs in CI (`npm test`): a few kill points (init, destroy, stop),
+// one fault run, the lock, the whole bad-input corpus, the secrets grep and the token cases. The full set with every figure is
 // `npm run reliability` (bench/reliability.ts → docs/reliability.md). No timing assertions here.
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import fs from "node:fs/promises";
 import {
   badInputScenario,
   cleanRun,
   crashAnywhere,
+  crashDayTwo,
+  deploymentSnapshot,
+  tokenScenario,
   faultRun,
   lockScenario,
   secretsScenario,
@@ -60,6 +64,26 @@ describe("reliability (CI subset)", { concurrency: false }, () => {
     assert.deepEqual(results.map((r) => r.name), BAD_INPUTS.map((c) => c.name), "every case of the corpus ran, in order");
     const failures = results.filter((r) => !r.ok).map((r) => `${r.name}: exit ${String(r.exit)}, field ${r.namesField}, rule ${r.namesRule}, requests ${r.requests}, state ${r.stateUntouched} — ${r.message}`);
     assert.deepEqual(failures, []);
+  });
+
+  test("killed during destroy --purge and stop, a rerun finishes the job and purges nothing foreign", async () => {
+    const snapshot = await deploymentSnapshot({ ...options, measure: false });
+    try {
+      const points = await crashDayTwo({ ...options, snapshot, commands: ["destroy", "stop"], maxAfterRequests: 1, randomKills: 0, timeScale: 0.02, seed: 1 });
+      assert.equal(points.length, 2);
+      for (const point of points) {
+        assert.ok(point.killed, `${point.label}: finished before the kill, the test proves nothing`);
+        assert.ok(point.converged, `${point.label}: ${point.problems.join("; ")}`);
+      }
+    } finally {
+      await fs.rm(snapshot.dir, { recursive: true, force: true });
+    }
+  });
+
+  test("a real token goes only to the cloud or a declared endpoint; loopback by resolved address; the password is not inherited", async () => {
+    const cases = await tokenScenario(options);
+    assert.ok(cases.length >= 7, `${cases.length} cases`);
+    assert.deepEqual(cases.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`), []);
   });
 
   test("no secret in state, stdout, stderr or JSON output; state 0600 in a 0700 directory", async () => {

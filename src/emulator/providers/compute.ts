@@ -3,6 +3,7 @@
 // complex enough (and is never stored or returned), Windows computer names are 15 characters at most,
 // platform images must exist; power actions and the instance view. Rules: docs/emulator-services.md.
 
+import { isKnownVmSizeName } from "../../config/vm-sizes.js";
 import { ArmError, type ActionRequest, type EmulatorProvider, type HandlerContext, type JsonObject, type ResourceRecord } from "../types.js";
 import {
   clone,
@@ -229,7 +230,7 @@ function buildVm(ctx: HandlerContext, request: JsonObject, existing: ResourceRec
   const previous = section(existing?.body, "properties");
   const hardware = section(requested, "hardwareProfile");
   const vmSize = optionalString(hardware, "vmSize") ?? optionalString(section(previous, "hardwareProfile"), "vmSize") ?? "Standard_D2s_v3";
-  if (!/^(Standard|Basic)_[A-Za-z0-9_]+$/.test(vmSize)) throw invalidParameter(`The value ${vmSize} provided for the VM size is not valid. The valid sizes in the current region are listed by GET .../vmSizes.`, "vmSize");
+  if (!isKnownVmSizeName(vmSize)) throw invalidParameter(`The value ${vmSize} provided for the VM size is not valid. The valid sizes in the current region are listed by GET .../vmSizes.`, "vmSize");
   const storageProfile = isObject(requested.storageProfile) ? requested.storageProfile : section(previous, "storageProfile");
   const imageReference = creating ? checkImage(storageProfile) : section(previous, "storageProfile").imageReference;
   const osProfileRequested = section(requested, "osProfile");

@@ -5,10 +5,11 @@ import type { ComputeResource } from "@azure/arm-machinelearning";
 import type { CommandInput, CommandResult } from "../cli/command-contract.js";
 import type { ResultCommand } from "../ui/types.js";
 import type { AzureContext } from "../azure/clients.js";
-import type { CommandRuntime } from "../commands/runtime.js";
+import type { CommandRuntime } from "./runtime.js";
 import { armCall, getOrUndefined } from "../azure/arm-errors.js";
-import { collect, sameText } from "./ids.js";
+import { collect, sameText } from "../audit/ids.js";
 import { resolveTarget, type DeploymentTarget } from "./target.js";
+import { carriesDeployment, deploymentIdOf } from "./ownership.js";
 
 export async function withDayTwoRuntime(
   input: CommandInput,
@@ -18,7 +19,7 @@ export async function withDayTwoRuntime(
 ): Promise<CommandResult> {
   const target = await resolveTarget(input);
   before?.(target);
-  const { openCommandRuntime, reportCommandError } = await import("../commands/runtime.js");
+  const { openCommandRuntime, reportCommandError } = await import("./runtime.js");
   const runtime = await openCommandRuntime(input, { command, subscriptionId: target.subscriptionId, cloud: target.cloud });
   try {
     return await body({ target, runtime, azure: runtime.azure });
@@ -72,20 +73,48 @@ export interface VmView {
   power?: string;
 }
 
-/** The workspaces' computes and the VMs of the deployment: named by the state's config, else every one in the group. */
-export async function findRunnables(azure: AzureContext, target: DeploymentTarget): Promise<{ computes: ComputeView[]; vms: VmView[]; workspaces: string[] }> {
+/**
+ * The computes and VMs of this deployment: only those carrying its id (tag secure-aml-deployment,
+ * from the state), and of those only the jump box the state's config names. What else runs in the
+ * group is returned as `leftAlone` (stop and start never touch it).
+ */
+export async function findRunnables(
+  azure: AzureContext,
+  target: DeploymentTarget,
+): Promise<{ computes: ComputeView[]; vms: VmView[]; workspaces: string[]; leftAlone: string[] }> {
   const rg = target.resourceGroup;
+  const deploymentId = deploymentIdOf(target.state);
   const resources = await azure.resources();
   const listed = await getOrUndefined({ resource: rg, operation: "list resources of" }, () => collect(resources.resources.listByResourceGroup(rg)));
   const all = listed ?? [];
   const config = target.config;
-  const workspaces = all.filter((r) => sameText(r.type, "Microsoft.MachineLearningServices/workspaces")).map((r) => r.name ?? "");
-  const vmNames = all.filter((r) => sameText(r.type, "Microsoft.Compute/virtualMachines")).map((r) => r.name ?? "");
-  const wantedVms = config?.jumpboxName && config.jumpbox !== false ? vmNames.filter((n) => sameText(n, config.jumpboxName)) : config ? [] : vmNames;
+  const leftAlone: string[] = [];
+  const workspaceResources = all.filter((r) => sameText(r.type, "Microsoft.MachineLearningServices/workspaces"));
+  const workspaces = workspaceResources.map((r) => r.name ?? "");
+  const ourWorkspaces = new Set(workspaceResources.filter((r) => carriesDeployment(r.tags, deploymentId)).map((r) => (r.name ?? "").toLowerCase()));
+  // A compute is ours when it carries the id, or (where compute tags are not kept) when it is the
+  // compute the state's config names in a workspace that carries the id.
+  const namedComputes = [config?.computeInstance, config?.computeCluster].filter((n): n is string => typeof n === "string");
+  const vmResources = all.filter((r) => sameText(r.type, "Microsoft.Compute/virtualMachines"));
+  const wantedVms: string[] = [];
+  for (const vm of vmResources) {
+    const name = vm.name ?? "";
+    const named = config?.jumpboxName === undefined || (config.jumpbox !== false && sameText(name, config.jumpboxName));
+    if (carriesDeployment(vm.tags, deploymentId) && named) wantedVms.push(name);
+    else leftAlone.push(`virtual machine ${name}`);
+  }
   const ml = workspaces.length > 0 ? await azure.machineLearning() : undefined;
   const computes = (
     await Promise.all(
-      workspaces.map(async (ws) => (await armCall({ resource: ws, operation: "list computes of" }, () => collect(ml!.computeOperations.list(rg, ws)))).map((c) => computeView(ws, c))),
+      workspaces.map(async (ws) =>
+        (await armCall({ resource: ws, operation: "list computes of" }, () => collect(ml!.computeOperations.list(rg, ws))))
+          .filter((c) => {
+            const mine = carriesDeployment(c.tags, deploymentId) || (ourWorkspaces.has(ws.toLowerCase()) && namedComputes.some((n) => sameText(n, c.name)));
+            if (!mine) leftAlone.push(`compute ${c.name ?? ""} (workspace ${ws})`);
+            return mine;
+          })
+          .map((c) => computeView(ws, c)),
+      ),
     )
   ).flat();
   const compute = await azure.compute();
@@ -97,5 +126,5 @@ export async function findRunnables(azure: AzureContext, target: DeploymentTarge
       return { name, id: vm.id ?? "", provisioningState: vm.provisioningState, power: power?.slice("PowerState/".length) };
     }),
   );
-  return { computes, vms, workspaces };
+  return { computes, vms, workspaces, leftAlone };
 }

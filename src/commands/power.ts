@@ -1,4 +1,4 @@
-// `secure-aml stop` / `start`: the compute instance (ML compute stop/start, long-running) and the jump
+// `secure-aml stop` / `start`: this deployment's own (tagged with its id, see ownership.ts) compute instance (ML compute stop/start, long-running) and the jump
 // box (deallocate, so the VM stops costing, not just power off; start). The compute cluster scales
 // to zero on its own when its minimum is 0, and the output says so.
 
@@ -12,7 +12,7 @@ export async function runPower(input: DayTwoCommandInput, action: "stop" | "star
   return withDayTwoRuntime(input, action, async ({ target, runtime, azure }) => {
     const { ui, signal } = runtime;
     const rg = target.resourceGroup;
-    const { computes, vms } = await findRunnables(azure, target);
+    const { computes, vms, leftAlone } = await findRunnables(azure, target);
     const instances = computes.filter((c) => c.computeType === "ComputeInstance");
     const clusters = computes.filter((c) => c.computeType === "AmlCompute");
     const lro = azure.lro(signal);
@@ -83,13 +83,14 @@ export async function runPower(input: DayTwoCommandInput, action: "stop" | "star
           : `Compute cluster ${c.name} keeps at least ${c.minNodes} node(s) running; set its minimum nodes to 0 so it costs nothing when idle.`,
       );
     }
-    if (instances.length === 0 && vms.length === 0) notes.push(`No compute instance or jump box found in ${rg}.`);
+    if (leftAlone.length > 0) notes.push(`Left alone (not created by this deployment: no tag secure-aml-deployment with the id in the state): ${leftAlone.join(", ")}.`);
+    if (instances.length === 0 && vms.length === 0) notes.push(`No compute instance or jump box of this deployment found in ${rg}.`);
     if (action === "stop" && failures.length === 0 && (instances.length > 0 || vms.length > 0)) notes.push("Stopped: the jump box is deallocated and the compute instance stopped, so neither is billed for compute. `secure-aml start` brings them back.");
 
     const exitCode = failures.length === 0 ? ExitCode.ok : ExitCode.failed;
     if (ui.mode === "json") {
       const { buildResult } = await import("../ui/index.js");
-      const { errorInfoOf } = await import("../commands/runtime.js");
+      const { errorInfoOf } = await import("./runtime.js");
       ui.writeResult(
         buildResult({
           command: action,
@@ -103,6 +104,7 @@ export async function runPower(input: DayTwoCommandInput, action: "stop" | "star
             computeInstances: instances.map((c) => c.name),
             jumpboxes: vms.map((v) => v.name),
             computeClusters: clusters.map((c) => ({ name: c.name, minNodes: c.minNodes ?? 0, scalesToZero: (c.minNodes ?? 0) === 0 })),
+            leftAlone,
             notes,
           },
         }),
