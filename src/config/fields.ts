@@ -40,6 +40,8 @@ export interface FieldSpec {
   validate?: (value: unknown, all: Partial<DeploymentConfig>) => string[];
   /** Placeholder shown in --help, e.g. "<cidr>". */
   valueName?: string;
+  /** May stay without a value: none means its feature is off (e.g. --databricks-workspace). */
+  optional?: boolean;
 }
 
 export const DEFAULT_PREFIX = "secureaml";
@@ -512,6 +514,7 @@ export const FIELDS: readonly FieldSpec[] = [
     type: "string",
     group: "options",
     valueName: "<name>",
+    optional: true,
     validate: (v, all) => [
       ...checkName("databricksWorkspace", v),
       ...(all.databricks === false ? ["--databricks-workspace needs the Databricks subnets: drop --no-databricks (SECURE_AML_DATABRICKS=false)"] : []),
@@ -523,6 +526,7 @@ export const FIELDS: readonly FieldSpec[] = [
     description: "resource group Azure Databricks creates and manages for the workspace (default databricks-rg-<workspace>)",
     group: "options",
     derive: (c) => (c.databricksWorkspace ? `databricks-rg-${c.databricksWorkspace}` : undefined),
+    optional: true,
     kind: "resourceGroup",
   }),
   spec({
