@@ -180,6 +180,13 @@ describe("init --databricks --databricks-workspace --restrict-outbound", () => {
     await network.securityRules.beginDeleteAndWait(RG, `${VNET}-training-nsg`, "AllowLateOutbound", { updateIntervalInMs: 5 });
   });
 
+  it("status reads the new resources back", async () => {
+    const result = await runCli(dayTwo("status"), { cwd: dir, env: cleanEnv() });
+    assert.equal(result.code, 0, result.stderr);
+    for (const name of [WORKSPACE, "databricks-public", "databricks-private", "default", `${VNET}-databricks-nsg`]) assert.ok(result.stdout.includes(name), `status shows ${name}`);
+    assert.ok(!/Microsoft\.Databricks\/workspaces[^\n]*(missing|not found)/i.test(result.stdout), result.stdout);
+  });
+
   it("destroy deletes the group; Azure deletes the Databricks managed group with the workspace", async () => {
     const result = await runCli(dayTwo("destroy", ["--yes"]), { cwd: dir, env: cleanEnv() });
     assert.equal(result.code, 0, result.stderr);
