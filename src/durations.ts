@@ -195,6 +195,12 @@ export const REALISTIC_SECONDS = {
     delete: 3,
     source: "synchronous in the spec; figures unused",
   },
+  "Microsoft.Databricks/workspaces": {
+    create: 300,
+    update: 120,
+    delete: 600,
+    source: "estimate: a VNet-injected workspace deploys in about 5 minutes in portal/CLI runs; its delete also removes the managed resource group",
+  },
 } as const satisfies Record<string, DurationFigures>;
 
 export type DurationType = keyof typeof REALISTIC_SECONDS;

@@ -3,11 +3,12 @@
 // matters and how to fix it. docs/verify.md describes every check; keep the two in step.
 
 import type { ComputeResource } from "@azure/arm-machinelearning";
-import type { Subnet, VirtualNetwork } from "@azure/arm-network";
+import type { NetworkSecurityGroup, SecurityRule, Subnet, VirtualNetwork } from "@azure/arm-network";
 import type { Inventory } from "./inventory.js";
 import { isWithin, lastSegment, sameId, sameText, typeOfId } from "./ids.js";
-import { ATTACHED_COMPUTE_SSH_FLOW, REQUIRED_TRAINING_FLOWS, blockedFlows, type BlockedFlow } from "./nsg.js";
-import { READER_ROLE_ID, SUBNET_TRAINING } from "../steps/common.js";
+import { ATTACHED_COMPUTE_SSH_FLOW, REQUIRED_TRAINING_FLOWS, blockedFlows, restrictedTrainingFlows, type BlockedFlow } from "./nsg.js";
+import { DATABRICKS_DELEGATION, READER_ROLE_ID, SUBNET_DATABRICKS_PRIVATE, SUBNET_DATABRICKS_PUBLIC, SUBNET_DEFAULT, SUBNET_TRAINING } from "../steps/common.js";
+import { DENY_INTERNET_RULE, restrictedOutboundRules, type NsgRule } from "../steps/training-nsg.js";
 
 export type CheckId =
   | "public-network-access"
@@ -23,7 +24,10 @@ export type CheckId =
   | "compute-in-training-subnet"
   | "storage-endpoint-reader"
   | "image-build-compute"
-  | "training-nsg-rules";
+  | "training-nsg-rules"
+  | "databricks-subnets"
+  | "databricks-workspace-injection"
+  | "restricted-outbound";
 
 export interface Finding {
   check: CheckId;
@@ -62,6 +66,19 @@ export interface CheckContext {
   endpointVnetIds: string[];
   /** Whether the group carries secure-aml's tag (then `secure-aml init` is the fix). */
   managed: boolean;
+  /** What the recorded configuration asked for, when verify knows it (the state file). */
+  expected: ExpectedFeatures;
+}
+
+/**
+ * Optional features the configuration recorded by `init` turned on. Without it (an environment
+ * secure-aml did not build) the checks infer them from what is deployed.
+ */
+export interface ExpectedFeatures {
+  databricks?: boolean;
+  restrictOutbound?: boolean;
+  cloud?: string;
+  location?: string;
 }
 
 const INIT_FIX = "run `secure-aml init` again with the same settings (it reads what is deployed and puts back only what drifted)";
@@ -432,12 +449,15 @@ const trainingNsg: Check = {
   run(inv, ctx) {
     const out: Finding[] = [];
     const attached = inv.workspaces.some(({ computes }) => computes.some((c) => ["VirtualMachine", "HDInsight"].includes(computeProps(c).computeType ?? "")));
-    const flows = attached ? [ATTACHED_COMPUTE_SSH_FLOW, ...REQUIRED_TRAINING_FLOWS] : REQUIRED_TRAINING_FLOWS;
     let examined = 0;
     for (const { subnet } of ctx.trainingSubnets) {
       const nsg = inv.networkSecurityGroups.find((n) => sameId(n.id, subnet.networkSecurityGroup?.id));
       if (!nsg) continue;
       examined += 1;
+      // Outbound restricted (a Deny to the internet): the flows of the restricted list, in the region.
+      const restricted = ctx.expected.restrictOutbound === true || (nsg.securityRules ?? []).some(isInternetDeny);
+      const required = restricted ? restrictedTrainingFlows(ctx.expected.location ?? nsg.location ?? inv.group?.location ?? "", ctx.expected.cloud ?? "AzureCloud") : REQUIRED_TRAINING_FLOWS;
+      const flows = attached ? [ATTACHED_COMPUTE_SSH_FLOW, ...required] : required;
       const blocked = blockedFlows(nsg, subnetPrefixes(subnet), flows);
       const byFlow = new Map<string, BlockedFlow[]>();
       for (const b of blocked) {
@@ -464,6 +484,190 @@ const trainingNsg: Check = {
   },
 };
 
+// ---------------------------------------------------------------------------------------------
+// Training page: Azure Databricks and restricted outbound
+
+function delegatedToDatabricks(subnet: Subnet | undefined): boolean {
+  return (subnet?.delegations ?? []).some((d) => sameText(d.serviceName, DATABRICKS_DELEGATION));
+}
+
+/** The VNets (with subnet names) Databricks uses or should use: injected workspaces, delegated or named subnets, the recorded config. */
+function databricksNetworks(inv: Inventory, ctx: CheckContext): Array<{ vnetId: string; vnet?: VirtualNetwork; publicName: string; privateName: string; via: string }> {
+  const out = new Map<string, { vnetId: string; vnet?: VirtualNetwork; publicName: string; privateName: string; via: string }>();
+  for (const w of inv.databricksWorkspaces) {
+    const vnetId = w.parameters?.customVirtualNetworkId?.value;
+    if (!vnetId) continue;
+    out.set(vnetId.toLowerCase(), {
+      vnetId,
+      vnet: inv.virtualNetworks.find((v) => sameId(v.id, vnetId)),
+      publicName: w.parameters?.customPublicSubnetName?.value ?? SUBNET_DATABRICKS_PUBLIC,
+      privateName: w.parameters?.customPrivateSubnetName?.value ?? SUBNET_DATABRICKS_PRIVATE,
+      via: `Azure Databricks workspace ${w.name ?? ""}`,
+    });
+  }
+  for (const vnet of inv.virtualNetworks) {
+    if (!vnet.id || out.has(vnet.id.toLowerCase())) continue;
+    const named = (vnet.subnets ?? []).some((s) => sameText(s.name, SUBNET_DATABRICKS_PUBLIC) || sameText(s.name, SUBNET_DATABRICKS_PRIVATE) || delegatedToDatabricks(s));
+    if (named || ctx.expected.databricks === true) {
+      out.set(vnet.id.toLowerCase(), { vnetId: vnet.id, vnet, publicName: SUBNET_DATABRICKS_PUBLIC, privateName: SUBNET_DATABRICKS_PRIVATE, via: named ? `subnets of ${vnet.name ?? ""}` : "the recorded --databricks" });
+    }
+  }
+  return [...out.values()];
+}
+
+const databricksSubnets: Check = {
+  id: "databricks-subnets",
+  title: "Azure Databricks subnets present, delegated and behind a network security group",
+  why: "The training page: Azure Databricks in the VNet needs its databricks-public and databricks-private subnets delegated to Microsoft.Databricks/workspaces with a network security group, and the default subnet too; without them clusters cannot start in the VNet.",
+  run(inv, ctx) {
+    const out: Finding[] = [];
+    const networks = databricksNetworks(inv, ctx);
+    for (const n of networks) {
+      if (!n.vnet) {
+        out.push(finding(this, n.vnetId, `${n.via} is injected into virtual network ${lastSegment(n.vnetId)}, which is not in resource group ${inv.resourceGroup}`, "keep the Databricks VNet in the deployment's resource group (same subscription and region as the workspace)"));
+        continue;
+      }
+      const subnets = n.vnet.subnets ?? [];
+      const group = parseGroup(n.vnet.id) ?? inv.resourceGroup;
+      for (const name of [n.publicName, n.privateName]) {
+        const subnet = subnets.find((s) => sameText(s.name, name));
+        const id = `${n.vnet.id ?? n.vnetId}/subnets/${name}`;
+        if (!subnet) {
+          out.push(finding(this, id, `subnet ${name} is missing from ${n.vnet.name ?? ""}`, fixWith(ctx, `az network vnet subnet create -g ${group} --vnet-name ${n.vnet.name ?? ""} -n ${name} --address-prefixes <cidr, /26 or larger> --delegations ${DATABRICKS_DELEGATION} --network-security-group <nsg>`), name));
+          continue;
+        }
+        if (!delegatedToDatabricks(subnet)) {
+          out.push(finding(this, subnet.id ?? id, `subnet ${name} is not delegated to ${DATABRICKS_DELEGATION}`, fixWith(ctx, `az network vnet subnet update -g ${group} --vnet-name ${n.vnet.name ?? ""} -n ${name} --delegations ${DATABRICKS_DELEGATION}`), name));
+        }
+        if (!subnet.networkSecurityGroup?.id) {
+          out.push(finding(this, subnet.id ?? id, `subnet ${name} has no network security group`, fixWith(ctx, `az network vnet subnet update -g ${group} --vnet-name ${n.vnet.name ?? ""} -n ${name} --network-security-group <the Databricks NSG>`), name));
+        }
+      }
+      if (!subnets.some((s) => sameText(s.name, SUBNET_DEFAULT))) {
+        out.push(finding(this, `${n.vnet.id ?? n.vnetId}/subnets/${SUBNET_DEFAULT}`, `the default subnet the training page also requires is missing from ${n.vnet.name ?? ""}`, fixWith(ctx, `az network vnet subnet create -g ${group} --vnet-name ${n.vnet.name ?? ""} -n ${SUBNET_DEFAULT} --address-prefixes <cidr>`), SUBNET_DEFAULT));
+      }
+    }
+    return { examined: networks.length, findings: out };
+  },
+};
+
+const databricksInjection: Check = {
+  id: "databricks-workspace-injection",
+  title: "Azure Databricks workspaces in the workspace's VNet, without public IPs",
+  why: "The training page: the VNet must be in the same subscription and region as the Azure Machine Learning workspace and the storage must be secured in that same VNet; clusters with public IPs bypass the network isolation.",
+  run(inv, ctx) {
+    const out: Finding[] = [];
+    const mlLocations = inv.workspaces.map((w) => w.workspace.location ?? "").filter((l) => l !== "");
+    const storageVnets = inv.privateEndpoints
+      .filter((e) => connectionsOf(e).some((c) => sameText(typeOfId(c.privateLinkServiceId ?? ""), "Microsoft.Storage/storageAccounts")))
+      .map((e) => (e.endpoint.subnet?.id ?? "").replace(/\/subnets\/[^/]+$/i, ""));
+    for (const w of inv.databricksWorkspaces) {
+      const id = w.id ?? "";
+      const name = w.name ?? lastSegment(id);
+      const vnetId = w.parameters?.customVirtualNetworkId?.value;
+      if (!vnetId) {
+        out.push(finding(this, id, "is not injected into a virtual network (Azure Databricks manages its own)", `VNet injection is fixed at creation: delete ${name} and run \`secure-aml init --databricks --databricks-workspace ${name}\``, name));
+        continue;
+      }
+      const vnetSubscription = /^\/subscriptions\/([^/]+)/i.exec(vnetId)?.[1];
+      if (!sameText(vnetSubscription, inv.subscriptionId)) {
+        out.push(finding(this, id, `its virtual network is in subscription ${vnetSubscription ?? "?"}, not the workspace's ${inv.subscriptionId}`, "recreate the Databricks workspace in the Azure Machine Learning workspace's VNet", name));
+      }
+      const vnet = inv.virtualNetworks.find((v) => sameId(v.id, vnetId));
+      const region = (text: string | undefined) => (text ?? "").replace(/\s/g, "").toLowerCase();
+      if (vnet && mlLocations.length > 0 && !mlLocations.some((l) => region(l) === region(vnet.location))) {
+        out.push(finding(this, id, `its virtual network is in ${vnet.location ?? "?"}, the Azure Machine Learning workspace in ${mlLocations.join(", ")}`, "recreate the Databricks workspace in a VNet of the Azure Machine Learning workspace's region", name));
+      }
+      if (storageVnets.length > 0 && !storageVnets.some((v) => sameId(v, vnetId))) {
+        out.push(finding(this, id, `its virtual network ${lastSegment(vnetId)} is not the one the storage account is secured in (${[...new Set(storageVnets.map(lastSegment))].join(", ")})`, "inject the Databricks workspace into the VNet of the storage's private endpoints", name));
+      }
+      if (w.parameters?.enableNoPublicIp?.value !== true) {
+        out.push(finding(this, id, "its clusters get public IP addresses (enableNoPublicIp is off)", fixWith(ctx, `az databricks workspace update -g ${inv.resourceGroup} -n ${name} --enable-no-public-ip`), name));
+      }
+    }
+    return { examined: inv.databricksWorkspaces.length, findings: out };
+  },
+};
+
+function portsOf(rule: SecurityRule): string[] {
+  return [...(rule.destinationPortRange ? [rule.destinationPortRange] : []), ...(rule.destinationPortRanges ?? [])];
+}
+
+function coversPort(ranges: string[], port: string): boolean {
+  if (port === "*") return ranges.includes("*");
+  const p = Number(port);
+  return ranges.some((r) => {
+    if (r === "*") return true;
+    const [lo, hi] = r.split("-").map(Number);
+    return lo !== undefined && (hi === undefined ? lo === p : lo <= p && p <= hi);
+  });
+}
+
+function destinationsOf(rule: SecurityRule): string[] {
+  return [...(rule.destinationAddressPrefix ? [rule.destinationAddressPrefix] : []), ...(rule.destinationAddressPrefixes ?? [])];
+}
+
+/** An Allow that lets the wanted flow out: its tag (regional or global form), protocol and every port. */
+function allows(rule: SecurityRule, wanted: NsgRule): boolean {
+  if (!sameText(rule.direction, "Outbound") || !sameText(rule.access, "Allow")) return false;
+  const globalTag = wanted.destination.split(".")[0] ?? wanted.destination;
+  const tags = destinationsOf(rule);
+  const tagOk = tags.some((t) => sameText(t, wanted.destination) || (wanted.destination.includes(".") && !wanted.destination.startsWith("AzureFrontDoor") && sameText(t, globalTag)));
+  const protocolOk = rule.protocol === "*" || (wanted.protocol !== "*" && sameText(rule.protocol, wanted.protocol));
+  return tagOk && protocolOk && wanted.ports.every((p) => coversPort(portsOf(rule), p));
+}
+
+function isInternetDeny(rule: SecurityRule): boolean {
+  return sameText(rule.direction, "Outbound") && sameText(rule.access, "Deny") && destinationsOf(rule).some((d) => sameText(d, "Internet") || d === "*");
+}
+
+const restrictedOutbound: Check = {
+  id: "restricted-outbound",
+  title: "Restricted outbound: only the service tags training needs, the rest of the internet denied",
+  why: "Microsoft's \"required public internet access to train models\": with outbound restricted, training works only when each required service tag is allowed above the Deny to the internet, and the Deny comes after them.",
+  run(inv, ctx) {
+    const out: Finding[] = [];
+    let examined = 0;
+    for (const { subnet } of ctx.trainingSubnets) {
+      const nsg: NetworkSecurityGroup | undefined = inv.networkSecurityGroups.find((n) => sameId(n.id, subnet.networkSecurityGroup?.id));
+      const rules = nsg?.securityRules ?? [];
+      const denies = rules.filter(isInternetDeny);
+      if (denies.length === 0 && ctx.expected.restrictOutbound !== true) continue; // outbound not restricted here
+      examined += 1;
+      const nsgId = nsg?.id ?? subnet.id ?? "";
+      const nsgName = nsg?.name ?? `(no NSG on ${subnet.name ?? ""})`;
+      const group = parseGroup(nsg?.id) ?? inv.resourceGroup;
+      const location = ctx.expected.location ?? nsg?.location ?? inv.group?.location ?? "";
+      if (denies.length === 0) {
+        out.push(finding(this, nsgId, `on subnet ${subnet.name ?? ""}: no outbound Deny to Internet, so outbound is not restricted`, fixWith(ctx, `az network nsg rule create -g ${group} --nsg-name ${nsgName} -n ${DENY_INTERNET_RULE} --priority 4000 --direction Outbound --access Deny --protocol '*' --destination-address-prefixes Internet --destination-port-ranges '*'`), nsgName));
+        continue;
+      }
+      const deny = denies.reduce((a, b) => ((a.priority ?? 0) <= (b.priority ?? 0) ? a : b));
+      const denyPriority = deny.priority ?? 4096;
+      const wanted = restrictedOutboundRules(location, ctx.expected.cloud ?? "AzureCloud").filter((r) => (r.access ?? "Allow") === "Allow");
+      for (const w of wanted) {
+        const allowing = rules.filter((r) => allows(r, w));
+        if (allowing.length === 0) {
+          out.push(finding(this, nsgId, `on subnet ${subnet.name ?? ""}: no outbound Allow to ${w.destination} ${w.protocol === "*" ? "" : `${w.protocol} `}port ${w.ports.join(", ")} (${w.reason})`, fixWith(ctx, `az network nsg rule create -g ${group} --nsg-name ${nsgName} -n ${w.name} --priority ${w.priority} --direction Outbound --access Allow --protocol ${w.protocol === "*" ? "'*'" : w.protocol} --source-address-prefixes VirtualNetwork --destination-address-prefixes ${w.destination} --destination-port-ranges ${w.ports.join(" ")}`), nsgName));
+        } else if (!allowing.some((r) => (r.priority ?? 4096) < denyPriority)) {
+          out.push(finding(this, nsgId, `on subnet ${subnet.name ?? ""}: the Allow to ${w.destination} (priority ${allowing[0]?.priority ?? "?"}) comes after the Deny ${deny.name ?? ""} (priority ${denyPriority}), so it never applies`, fixWith(ctx, `give the Deny a higher priority number than every Allow: az network nsg rule update -g ${group} --nsg-name ${nsgName} -n ${deny.name ?? DENY_INTERNET_RULE} --priority 4000`), nsgName));
+        }
+      }
+      // The Deny last: no custom outbound rule after it (only Azure's defaults, 65000+, follow).
+      const after = rules.filter((r) => sameText(r.direction, "Outbound") && sameText(r.access, "Allow") && (r.priority ?? 0) > denyPriority);
+      if (after.length > 0) {
+        out.push(finding(this, nsgId, `on subnet ${subnet.name ?? ""}: the Deny ${deny.name ?? ""} (priority ${denyPriority}) is not the last outbound rule: ${after.map((r) => `${r.name ?? ""} (${r.priority ?? "?"})`).join(", ")} come after it and never apply`, fixWith(ctx, `move the Deny below them: az network nsg rule update -g ${group} --nsg-name ${nsgName} -n ${deny.name ?? DENY_INTERNET_RULE} --priority 4096`), nsgName));
+      }
+      // Anything open to the whole internet before the Deny defeats it.
+      const open = rules.filter((r) => sameText(r.direction, "Outbound") && sameText(r.access, "Allow") && (r.priority ?? 0) < denyPriority && destinationsOf(r).some((d) => sameText(d, "Internet") || d === "*"));
+      for (const r of open) {
+        out.push(finding(this, nsgId, `on subnet ${subnet.name ?? ""}: rule ${r.name ?? ""} (priority ${r.priority ?? "?"}) allows outbound to ${destinationsOf(r).join(", ")} before the Deny`, fixWith(ctx, `az network nsg rule delete -g ${group} --nsg-name ${nsgName} -n ${r.name ?? ""}`), nsgName));
+      }
+    }
+    return { examined, findings: out };
+  },
+};
+
 function parseGroup(id: string | undefined): string | undefined {
   const m = /\/resourceGroups\/([^/]+)/i.exec(id ?? "");
   return m?.[1];
@@ -484,10 +688,13 @@ const CHECKS: readonly Check[] = [
   storageReader,
   imageBuild,
   trainingNsg,
+  databricksSubnets,
+  databricksInjection,
+  restrictedOutbound,
 ];
 
 /** Derives the subnets and VNets several checks share. */
-function checkContext(inv: Inventory, managed: boolean): CheckContext {
+function checkContext(inv: Inventory, managed: boolean, expected: ExpectedFeatures): CheckContext {
   const named: CheckContext["trainingSubnets"] = [];
   for (const vnet of inv.virtualNetworks) for (const subnet of vnet.subnets ?? []) if (sameText(subnet.name, SUBNET_TRAINING)) named.push({ vnet, subnet });
   let trainingSubnets = named;
@@ -508,12 +715,12 @@ function checkContext(inv: Inventory, managed: boolean): CheckContext {
     }
   }
   if (vnetIds.size === 0) for (const v of inv.virtualNetworks) if (v.id) vnetIds.set(v.id.toLowerCase(), v.id);
-  return { trainingSubnets, endpointVnetIds: [...vnetIds.values()], managed };
+  return { trainingSubnets, endpointVnetIds: [...vnetIds.values()], managed, expected };
 }
 
 /** Runs every check over the inventory. */
-export function runChecks(inv: Inventory, managed: boolean): CheckResult[] {
-  const ctx = checkContext(inv, managed);
+export function runChecks(inv: Inventory, managed: boolean, expected: ExpectedFeatures = {}): CheckResult[] {
+  const ctx = checkContext(inv, managed, expected);
   return CHECKS.map((check) => {
     const { examined, findings } = check.run(inv, ctx);
     return { id: check.id, title: check.title, examined, findings };

@@ -13,6 +13,7 @@ import type { NetworkInterface, NetworkSecurityGroup, PrivateDnsZoneGroup, Priva
 import type { RecordSet, VirtualNetworkLink } from "@azure/arm-privatedns";
 import type { RoleAssignment } from "@azure/arm-authorization";
 import type { VirtualMachine } from "@azure/arm-compute";
+import type { Workspace as DatabricksWorkspace } from "@azure/arm-databricks";
 import type { AzureContext } from "../azure/clients.js";
 import { armCall, getOrUndefined } from "../azure/arm-errors.js";
 import { collect, parseResourceId, sameText, typeOfId } from "./ids.js";
@@ -62,6 +63,8 @@ export interface Inventory {
   networkSecurityGroups: NetworkSecurityGroup[];
   networkInterfaces: NetworkInterface[];
   virtualMachines: VirtualMachine[];
+  /** Azure Databricks workspaces of the group (training page: VNet injection). */
+  databricksWorkspaces: DatabricksWorkspace[];
 }
 
 function prop(obj: unknown, ...path: string[]): unknown {
@@ -120,6 +123,7 @@ export async function collectInventory(azure: AzureContext, resourceGroup: strin
     networkSecurityGroups: [],
     networkInterfaces: [],
     virtualMachines: [],
+    databricksWorkspaces: [],
   };
   if (!group) return inventory;
   inventory.group = { id: group.id ?? `/subscriptions/${azure.subscriptionId}/resourceGroups/${rg}`, location: group.location, tags: group.tags ?? {}, provisioningState: group.properties?.provisioningState };
@@ -174,7 +178,10 @@ export async function collectInventory(azure: AzureContext, resourceGroup: strin
     return view;
   });
 
-  const [s, v, reg, w, c, l, sc, vn, ni, vm, pe] = await Promise.all([
+  // Loaded only when the group holds one: the Databricks SDK is not imported otherwise.
+  const databricks = byType(res, "Microsoft.Databricks/workspaces").map(async (r) => read(r.id, "Azure Databricks workspace", async () => (await azure.databricks()).workspaces.get(rg, r.name)));
+
+  const [s, v, reg, w, c, l, sc, vn, ni, vm, pe, dbw] = await Promise.all([
     present(storage),
     present(vaults),
     present(registries),
@@ -186,6 +193,7 @@ export async function collectInventory(azure: AzureContext, resourceGroup: strin
     present(nics),
     present(vms),
     present(endpoints),
+    present(databricks),
   ]);
   Object.assign(inventory, {
     storageAccounts: s,
@@ -199,6 +207,7 @@ export async function collectInventory(azure: AzureContext, resourceGroup: strin
     networkInterfaces: ni,
     virtualMachines: vm,
     privateEndpoints: pe,
+    databricksWorkspaces: dbw,
   });
 
   // Zones in the group, plus zones in other groups that a zone group points at.

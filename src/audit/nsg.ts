@@ -7,7 +7,7 @@
 
 import type { NetworkSecurityGroup, SecurityRule } from "@azure/arm-network";
 import ipaddr from "ipaddr.js";
-import { trainingNsgRules } from "../steps/training-nsg.js";
+import { restrictedOutboundRules, trainingNsgRules, type NsgRule } from "../steps/training-nsg.js";
 
 export interface RequiredFlow {
   direction: "Inbound" | "Outbound";
@@ -18,16 +18,29 @@ export interface RequiredFlow {
   reason: string;
 }
 
+function flowsOf(rules: NsgRule[]): RequiredFlow[] {
+  return rules
+    .filter((r) => (r.access ?? "Allow") === "Allow" && !(r.direction === "Inbound" && r.ports.includes("22")))
+    .map((r) => ({
+      direction: r.direction,
+      protocol: r.protocol,
+      serviceTag: r.direction === "Inbound" ? r.source : r.destination,
+      ports: r.ports,
+      reason: r.reason,
+    }));
+}
+
 /** Inbound flows the compute cluster and instance need; outbound flows training needs. */
-export const REQUIRED_TRAINING_FLOWS: RequiredFlow[] = trainingNsgRules
-  .filter((r) => !(r.direction === "Inbound" && r.ports.includes("22")))
-  .map((r) => ({
-    direction: r.direction,
-    protocol: r.protocol,
-    serviceTag: r.direction === "Inbound" ? r.source : r.destination,
-    ports: r.ports,
-    reason: r.reason,
-  }));
+export const REQUIRED_TRAINING_FLOWS: RequiredFlow[] = flowsOf(trainingNsgRules);
+
+/**
+ * With outbound restricted (--restrict-outbound): the same inbound flows, and exactly the outbound
+ * flows of Microsoft's list, with regional tags in the workspace's region (the broader situational
+ * ports such as 445 and 8787 are not required then).
+ */
+export function restrictedTrainingFlows(location: string, cloud: string): RequiredFlow[] {
+  return [...REQUIRED_TRAINING_FLOWS.filter((f) => f.direction === "Inbound"), ...flowsOf(restrictedOutboundRules(location, cloud))];
+}
 
 /** SSH from Azure Machine Learning: needed only when a VM or HDInsight cluster is attached for training. */
 export const ATTACHED_COMPUTE_SSH_FLOW: RequiredFlow = { direction: "Inbound", protocol: "*", serviceTag: "AzureMachineLearning", ports: ["22"], reason: "attached VM / HDInsight: SSH from Azure Machine Learning" };

@@ -18,6 +18,7 @@ import type { AuthorizationManagementClient } from "@azure/arm-authorization";
 import type { ComputeManagementClient } from "@azure/arm-compute";
 import type { DevTestLabsClient } from "@azure/arm-devtestlabs";
 import type { SubscriptionClient } from "@azure/arm-resources-subscriptions";
+import type { AzureDatabricksManagementClient } from "@azure/arm-databricks";
 import type { CloudName } from "../config/types.js";
 import { cloudProfile, type CloudProfile } from "./clouds.js";
 import { originOf } from "./credential.js";
@@ -176,6 +177,7 @@ export interface AzureContext {
   authorization(): Promise<AuthorizationManagementClient>;
   compute(): Promise<ComputeManagementClient>;
   devTestLabs(): Promise<DevTestLabsClient>;
+  databricks(): Promise<AzureDatabricksManagementClient>;
   /** Tenant-level reads: subscriptions the account sees, their regions and tenant. */
   subscriptions(): Promise<SubscriptionClient>;
 }
@@ -268,6 +270,7 @@ export function createAzureContext(opts: AzureContextOptions): AzureContext {
     authorization: lazy("authorization", async () => new (await import("@azure/arm-authorization")).AuthorizationManagementClient(credential, subscriptionId, options)),
     compute: lazy("compute", async () => new (await import("@azure/arm-compute")).ComputeManagementClient(credential, subscriptionId, options)),
     devTestLabs: lazy("devTestLabs", async () => new (await import("@azure/arm-devtestlabs")).DevTestLabsClient(credential, subscriptionId, options)),
+    databricks: lazy("databricks", async () => new (await import("@azure/arm-databricks")).AzureDatabricksManagementClient(credential, subscriptionId, options)),
     subscriptions: lazy("subscriptions", async () => new (await import("@azure/arm-resources-subscriptions")).SubscriptionClient(credential, options)),
   };
 }

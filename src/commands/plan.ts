@@ -89,7 +89,7 @@ export async function runPlan(input: PlanCommandInput): Promise<CommandResult> {
 
     const { stepsFor, skippedSteps } = await import("../steps/index.js");
     const { planSteps } = await import("../engine/engine.js");
-    const { trainingNsgRules } = await import("../steps/training-nsg.js");
+    const { trainingNsgRulesFor } = await import("../steps/training-nsg.js");
     const steps = stepsFor(config);
     const skipped = skippedSteps(config).map(({ step, reason }) => ({ step: step.id, title: step.title, reason }));
     const { criticalPath, ...estimate } = estimateFor(steps);
@@ -130,7 +130,7 @@ export async function runPlan(input: PlanCommandInput): Promise<CommandResult> {
           },
           criticalPath,
           skipped,
-          trainingNsg: { enabled: config.trainingNsg, rules: trainingNsgRules },
+          trainingNsg: { enabled: config.trainingNsg, restrictOutbound: config.restrictOutbound, rules: trainingNsgRulesFor(config) },
           preflight,
           ...(diagram ? { diagram } : {}),
         },
@@ -164,12 +164,15 @@ export async function runPlan(input: PlanCommandInput): Promise<CommandResult> {
     after.push("");
     after.push(
       config.trainingNsg
-        ? "Network security group rules on the Training subnet (from the training page; init creates them with --training-nsg):"
+        ? config.restrictOutbound
+          ? "Network security group rules on the Training subnet, outbound restricted (from the training page's required public internet access; init creates them with --restrict-outbound):"
+          : "Network security group rules on the Training subnet (from the training page; init creates them with --training-nsg):"
         : "Network security group rules training needs (from the training page; not created — add --training-nsg to have init create them on the Training subnet):",
     );
-    for (const r of trainingNsgRules) {
+    for (const r of trainingNsgRulesFor(config)) {
       const from = r.direction === "Inbound" ? `from ${r.source}` : `to ${r.destination}`;
-      after.push(`  ${r.direction.padEnd(8)} ${String(r.priority).padEnd(4)} ${r.protocol.padEnd(3)} ${from} port ${r.ports.join(",")}  — ${r.reason}`);
+      const verb = r.access === "Deny" ? "Deny " : "";
+      after.push(`  ${r.direction.padEnd(8)} ${String(r.priority).padEnd(4)} ${r.protocol.padEnd(3)} ${verb}${from} port ${r.ports.join(",")}  — ${r.reason}`);
     }
     after.push("  If you attach a VM or HDInsight cluster for training, its own NSG needs the first rule (SSH, port 22, from the AzureMachineLearning service tag).");
     if (diagram) {

@@ -23,7 +23,14 @@ export async function runVerify(input: DayTwoCommandInput): Promise<CommandResul
       );
     }
     const managed = inventory.group.tags[MANAGED_TAG] === MANAGED_TAG_VALUE;
-    const results = runChecks(inventory, managed);
+    // The features init recorded (state file) make their checks strict; without it they are inferred.
+    const recorded = target.config ?? {};
+    const results = runChecks(inventory, managed, {
+      databricks: recorded.databricks,
+      restrictOutbound: recorded.restrictOutbound,
+      cloud: recorded.cloud ?? target.cloud,
+      location: recorded.location,
+    });
     const findings = results.flatMap((r) => r.findings);
     const exitCode = findings.length === 0 ? ExitCode.ok : ExitCode.failed;
 

@@ -40,6 +40,8 @@ export interface FieldSpec {
   validate?: (value: unknown, all: Partial<DeploymentConfig>) => string[];
   /** Placeholder shown in --help, e.g. "<cidr>". */
   valueName?: string;
+  /** May stay without a value: none means its feature is off (e.g. --databricks-workspace). */
+  optional?: boolean;
 }
 
 export const DEFAULT_PREFIX = "secureaml";
@@ -63,6 +65,20 @@ export function globalNameSuffix(subscriptionId: string, resourceGroup: string):
   const { createHash } = createRequire(import.meta.url)("node:crypto") as typeof import("node:crypto");
   const digest = createHash("sha256").update(`${subscriptionId.toLowerCase()}/${resourceGroup.toLowerCase()}`).digest();
   return digest.readBigUInt64BE(0).toString(36).padStart(5, "0").slice(-5);
+}
+
+const SUBNET_DEFAULT_NAME = "default";
+/** Azure Databricks VNet injection: each subnet /26 or larger (Microsoft's "Deploy Azure Databricks in your Azure virtual network"). */
+export const DATABRICKS_MAX_PREFIX_LENGTH = 26;
+const DATABRICKS_MINIMUM_WHY = "Azure Databricks VNet injection needs at least a /26 per subnet";
+
+/** The tutorial's subnets, checked before the Databricks ones. */
+function tutorialSubnets(all: Partial<DeploymentConfig>): Array<{ name: string; value: unknown }> {
+  return [
+    { name: "Training", value: all.trainingSubnet },
+    { name: "Scoring", value: all.scoringSubnet },
+    { name: "AzureBastionSubnet", value: all.bastionSubnet },
+  ];
 }
 
 function fromPrefix(make: (prefix: string) => string): (c: Partial<DeploymentConfig>) => string | undefined {
@@ -217,6 +233,56 @@ export const FIELDS: readonly FieldSpec[] = [
         earlier: [
           { name: "Training", value: all.trainingSubnet },
           { name: "Scoring", value: all.scoringSubnet },
+        ],
+      }),
+  }),
+
+  // Training page, Azure Databricks: checked only with --databricks (the ranges are not reserved otherwise).
+  spec({
+    key: "defaultSubnet",
+    flag: "--default-subnet",
+    description: 'with --databricks: the "default" subnet the training page also requires',
+    type: "string",
+    group: "network",
+    valueName: "<cidr>",
+    derive: () => "172.16.8.0/24",
+    validate: (v, all) => checkSubnet(v, { name: SUBNET_DEFAULT_NAME, maxPrefixLength: 29, vnetAddressSpace: all.vnetAddressSpace, earlier: tutorialSubnets(all) }),
+  }),
+  spec({
+    key: "databricksPublicSubnet",
+    flag: "--databricks-public-subnet",
+    description: "with --databricks: the databricks-public (host) subnet, /26 or larger",
+    type: "string",
+    group: "network",
+    valueName: "<cidr>",
+    derive: () => "172.16.9.0/24",
+    validate: (v, all) =>
+      checkSubnet(v, {
+        name: "databricks-public",
+        maxPrefixLength: DATABRICKS_MAX_PREFIX_LENGTH,
+        minimumWhy: DATABRICKS_MINIMUM_WHY,
+        vnetAddressSpace: all.vnetAddressSpace,
+        earlier: [...tutorialSubnets(all), { name: SUBNET_DEFAULT_NAME, value: all.defaultSubnet }],
+      }),
+  }),
+  spec({
+    key: "databricksPrivateSubnet",
+    flag: "--databricks-private-subnet",
+    description: "with --databricks: the databricks-private (container) subnet, /26 or larger",
+    type: "string",
+    group: "network",
+    valueName: "<cidr>",
+    derive: () => "172.16.10.0/24",
+    validate: (v, all) =>
+      checkSubnet(v, {
+        name: "databricks-private",
+        maxPrefixLength: DATABRICKS_MAX_PREFIX_LENGTH,
+        minimumWhy: DATABRICKS_MINIMUM_WHY,
+        vnetAddressSpace: all.vnetAddressSpace,
+        earlier: [
+          ...tutorialSubnets(all),
+          { name: SUBNET_DEFAULT_NAME, value: all.defaultSubnet },
+          { name: "databricks-public", value: all.databricksPublicSubnet },
         ],
       }),
   }),
@@ -423,12 +489,53 @@ export const FIELDS: readonly FieldSpec[] = [
     group: "options",
     byDefault: false,
   }),
-  switchField({
+  spec({
     key: "trainingNsg",
     flag: "--training-nsg",
-    description: "create an NSG on the Training subnet with the rules the training page requires",
+    description: "create an NSG on the Training subnet with the rules the training page requires (on with --restrict-outbound)",
+    type: "boolean",
     group: "options",
-    byDefault: false,
+    derive: (c) => c.restrictOutbound === true,
+  }),
+  spec({
+    key: "restrictOutbound",
+    flag: "--restrict-outbound",
+    description: "Training NSG: allow outbound only to the service tags training needs, deny the rest of the internet",
+    type: "boolean",
+    group: "options",
+    derive: () => false,
+    validate: (v, all) =>
+      v === true && all.trainingNsg === false ? ["--restrict-outbound writes its rules on the Training subnet's NSG: drop --no-training-nsg (SECURE_AML_TRAINING_NSG=false)"] : [],
+  }),
+  spec({
+    key: "databricks",
+    flag: "--databricks",
+    description: "add the default, databricks-public and databricks-private subnets (delegated, with the Databricks NSG) for Azure Databricks",
+    type: "boolean",
+    group: "options",
+    derive: (c) => typeof c.databricksWorkspace === "string" && c.databricksWorkspace !== "",
+  }),
+  spec({
+    key: "databricksWorkspace",
+    flag: "--databricks-workspace",
+    description: "also create this Azure Databricks workspace, injected into the VNet, no public IP on its clusters",
+    type: "string",
+    group: "options",
+    valueName: "<name>",
+    optional: true,
+    validate: (v, all) => [
+      ...checkName("databricksWorkspace", v),
+      ...(all.databricks === false ? ["--databricks-workspace needs the Databricks subnets: drop --no-databricks (SECURE_AML_DATABRICKS=false)"] : []),
+    ],
+  }),
+  nameField({
+    key: "databricksManagedResourceGroup",
+    flag: "--databricks-managed-resource-group",
+    description: "resource group Azure Databricks creates and manages for the workspace (default databricks-rg-<workspace>)",
+    group: "options",
+    derive: (c) => (c.databricksWorkspace ? `databricks-rg-${c.databricksWorkspace}` : undefined),
+    optional: true,
+    kind: "resourceGroup",
   }),
   spec({
     key: "keyVaultSoftDeleted",

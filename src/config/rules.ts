@@ -165,6 +165,14 @@ export const NAME_RULES = {
     text: insightsText,
     checks: [notEndingPeriodOrSpace],
   },
+  // resource-name-rules, Microsoft.Databricks/workspaces: 3-64 alphanumerics, underscores and hyphens.
+  databricksWorkspace: {
+    kind: "Azure Databricks workspace",
+    min: 3,
+    max: 64,
+    allowed: /^[A-Za-z0-9_-]$/,
+    text: "3-64 characters: letters, digits, underscores and hyphens",
+  },
   bastionHost: networkNameRule("Bastion host", 1, 80),
   publicIp: networkNameRule("public IP address", 1, 80),
   // Our own rule: the prefix must leave every derived name valid for its kind (the shortest
@@ -369,6 +377,8 @@ export interface SubnetContext {
   /** Largest allowed prefix length (smallest subnet): 29 for ordinary subnets, 26 for Bastion. */
   maxPrefixLength: number;
   vnetAddressSpace?: unknown;
+  /** Why the minimum size is what it is, when it is not Azure's smallest subnet (Databricks: /26). */
+  minimumWhy?: string;
   /** Subnets checked before this one: an overlap is reported once, on the later subnet. */
   earlier: readonly { name: string; value: unknown }[];
 }
@@ -381,7 +391,9 @@ export function checkSubnet(value: unknown, ctx: SubnetContext): string[] {
     problems.push(
       ctx.name === "AzureBastionSubnet"
         ? `AzureBastionSubnet must be /26 or larger (Azure Bastion needs at least 64 addresses); /${cidr.prefixLength} is too small`
-        : `${ctx.name} must be /${ctx.maxPrefixLength} or larger (Azure's smallest subnet); /${cidr.prefixLength} is too small`,
+        : ctx.minimumWhy
+          ? `${ctx.name} must be /${ctx.maxPrefixLength} or larger (${ctx.minimumWhy}); /${cidr.prefixLength} is too small`
+          : `${ctx.name} must be /${ctx.maxPrefixLength} or larger (Azure's smallest subnet); /${cidr.prefixLength} is too small`,
     );
   }
   const vnet = parseIpv4Cidr(ctx.vnetAddressSpace).cidr;

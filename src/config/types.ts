@@ -48,6 +48,20 @@ export interface DeploymentConfig {
   batchEndpoints: boolean;
   /** Creates an NSG on the Training subnet with the rules the training page requires. */
   trainingNsg: boolean;
+  /**
+   * Training page, Azure Databricks: the `default`, `databricks-public` and `databricks-private` subnets
+   * (the last two delegated to Microsoft.Databricks/workspaces, behind the Databricks NSG) in this VNet.
+   */
+  databricks: boolean;
+  defaultSubnet: string; // 172.16.8.0/24, subnet name "default"
+  databricksPublicSubnet: string; // 172.16.9.0/24, subnet name "databricks-public"
+  databricksPrivateSubnet: string; // 172.16.10.0/24, subnet name "databricks-private"
+  /** Also create this VNet-injected Azure Databricks workspace (no public IP on its clusters). */
+  databricksWorkspace?: string;
+  /** The workspace's managed resource group (Azure creates and deletes it with the workspace). */
+  databricksManagedResourceGroup?: string;
+  /** Training NSG: allow only the service tags training needs outbound, deny the rest of the internet. */
+  restrictOutbound: boolean;
   /** What to do when the key vault name is held by a soft-deleted vault. */
   keyVaultSoftDeleted: "fail" | "recover" | "purge";
   /** Seconds one step keeps retrying transient Azure failures (throttling, 5xx, ARM's conflict family). */

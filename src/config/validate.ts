@@ -38,10 +38,14 @@ function passwordMissingProblem(): InputProblem {
   };
 }
 
+/** Fields that matter only with --databricks. */
+const DATABRICKS_ONLY: ReadonlySet<string> = new Set(["defaultSubnet", "databricksPublicSubnet", "databricksPrivateSubnet", "databricksManagedResourceGroup"]);
+
 /** Fields that do not matter when their feature is switched off. */
 function isSwitchedOff(field: FieldSpec, config: Partial<DeploymentConfig>): boolean {
   if (config.jumpbox === false && field.group === "jumpbox" && field.key !== "jumpbox") return true;
   if (config.bastion === false && (field.key === "bastionName" || field.key === "bastionPublicIp")) return true;
+  if (config.databricks !== true && DATABRICKS_ONLY.has(field.key)) return true;
   return false;
 }
 
@@ -71,6 +75,7 @@ export function validateConfig(
       problems.push({ field: field.key, flag: field.flag, env: field.env, value: shown(value), rule });
     }
   }
+  problems.push(...crossFieldProblems(config));
   if (config.jumpbox !== false) {
     if (secrets.jumpboxPassword === undefined) {
       if (ctx.requirePassword) problems.push(passwordMissingProblem());
@@ -79,6 +84,22 @@ export function validateConfig(
         problems.push({ field: "jumpboxPassword", env: PASSWORD_ENV, rule });
       }
     }
+  }
+  return problems;
+}
+
+/** Rules between fields that no single field owns. */
+function crossFieldProblems(config: Partial<DeploymentConfig>): InputProblem[] {
+  const problems: InputProblem[] = [];
+  const managed = config.databricksManagedResourceGroup;
+  if (config.databricks === true && config.databricksWorkspace && managed && config.resourceGroup && managed.toLowerCase() === config.resourceGroup.toLowerCase()) {
+    problems.push({
+      field: "databricksManagedResourceGroup",
+      flag: "--databricks-managed-resource-group",
+      env: "SECURE_AML_DATABRICKS_MANAGED_RESOURCE_GROUP",
+      value: managed,
+      rule: "must differ from --resource-group: Azure Databricks creates its managed resource group itself and locks it (the deployment's own group would become Azure's to delete)",
+    });
   }
   return problems;
 }

@@ -28,6 +28,12 @@ export function managedTags(config: Pick<DeploymentConfig, "deploymentId">): Rec
 export const SUBNET_TRAINING = "Training";
 export const SUBNET_SCORING = "Scoring";
 export const SUBNET_BASTION = "AzureBastionSubnet";
+/** Training page, Azure Databricks: the two delegated subnets and the `default` subnet it also requires. */
+export const SUBNET_DEFAULT = "default";
+export const SUBNET_DATABRICKS_PUBLIC = "databricks-public";
+export const SUBNET_DATABRICKS_PRIVATE = "databricks-private";
+/** The delegation Azure Databricks VNet injection requires on its two subnets. */
+export const DATABRICKS_DELEGATION = "Microsoft.Databricks/workspaces";
 
 /** Built-in Reader role (the same GUID in every cloud). */
 export const READER_ROLE_ID = "acdd72a7-3385-48ef-bd42-f606fba81ae7";
@@ -115,6 +121,15 @@ export function dnsLinkName(config: DeploymentConfig): string {
 
 export function trainingNsgName(config: DeploymentConfig): string {
   return `${config.vnetName}-training-nsg`;
+}
+
+/** The NSG Azure Databricks requires on both of its subnets (Databricks adds its own rules to it). */
+export function databricksNsgName(config: DeploymentConfig): string {
+  return `${config.vnetName}-databricks-nsg`;
+}
+
+export function databricksWorkspaceId(config: DeploymentConfig, name: string): string {
+  return resourceId(config, "Microsoft.Databricks", "workspaces", name);
 }
 
 export function jumpboxNicName(config: DeploymentConfig): string {

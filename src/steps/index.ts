@@ -12,7 +12,8 @@
 //                   ├─ key-vault ──┼─ workspace ── (workspace-endpoint, storage-endpoint-reader)
 //                   ├─ registry ───┤
 //                   └─ monitoring ─┘ (also monitor-private-link)
-//   * optional: --no-bastion, --training-nsg, --no-jumpbox
+//                   (network ── databricks-network* ── databricks-workspace*)
+//   * optional: --no-bastion, --training-nsg / --restrict-outbound, --no-jumpbox, --databricks, --databricks-workspace
 
 import type { Step } from "../engine/types.js";
 import type { DeploymentConfig } from "../config/types.js";
@@ -20,6 +21,8 @@ import type { StepContext } from "./context.js";
 import { resourceGroupStep } from "./resource-group.js";
 import { networkStep } from "./network.js";
 import { trainingNsgStep } from "./training-nsg.js";
+import { databricksNetworkStep } from "./databricks-network.js";
+import { databricksWorkspaceStep } from "./databricks-workspace.js";
 import { bastionStep } from "./bastion.js";
 import { privateDnsStep } from "./private-dns.js";
 import { storageStep } from "./storage.js";
@@ -51,6 +54,8 @@ const TABLE: readonly StepEntry[] = [
   { step: resourceGroupStep },
   { step: networkStep },
   { step: trainingNsgStep, optional: { enabled: (c) => c.trainingNsg, offBecause: "no --training-nsg" } },
+  { step: databricksNetworkStep, optional: { enabled: (c) => c.databricks, offBecause: "no --databricks" } },
+  { step: databricksWorkspaceStep, optional: { enabled: (c) => c.databricks && Boolean(c.databricksWorkspace), offBecause: "no --databricks-workspace" } },
   { step: bastionStep, optional: { enabled: (c) => c.bastion, offBecause: "--no-bastion" } },
   { step: privateDnsStep },
   { step: storageStep },

@@ -47,6 +47,21 @@ export function renderDiagram(config: DeploymentConfig): string {
   out.push(`    subgraph scoring["Scoring ${label(config.scoringSubnet)}"]`);
   out.push(`      scoring_free["(for endpoints later)"]`);
   out.push("    end");
+  if (config.databricks) {
+    // Training page, Azure Databricks: the default subnet and the two delegated subnets behind the Databricks NSG.
+    out.push(`    subgraph defaultsubnet["default ${label(config.defaultSubnet)}"]`);
+    out.push(`      default_free["(required by the training page)"]`);
+    out.push("    end");
+    out.push(`    subgraph dbxpublic["databricks-public ${label(config.databricksPublicSubnet)}<br/>delegated to Microsoft.Databricks/workspaces"]`);
+    out.push(`      dbx_hosts["Databricks cluster hosts${config.databricksWorkspace ? ", no public IP" : ""}"]`);
+    out.push("    end");
+    out.push(`    subgraph dbxprivate["databricks-private ${label(config.databricksPrivateSubnet)}<br/>delegated to Microsoft.Databricks/workspaces"]`);
+    out.push(`      dbx_containers["Databricks cluster containers"]`);
+    out.push("    end");
+    out.push(`    dbx_nsg{{"NSG ${label(config.vnetName)}-databricks-nsg<br/>(rules added by Azure Databricks)"}}`);
+    out.push("    dbx_nsg -.on.-> dbxpublic");
+    out.push("    dbx_nsg -.on.-> dbxprivate");
+  }
   out.push(`    subgraph bastionsubnet["AzureBastionSubnet ${label(config.bastionSubnet)}"]`);
   if (config.bastion) out.push(`      bastion["Azure Bastion ${label(config.bastionName)}"]`);
   else out.push(`      bastion_none["(no Bastion)"]`);
@@ -60,6 +75,18 @@ export function renderDiagram(config: DeploymentConfig): string {
   out.push(`  ampls["Azure Monitor private link scope ${label(config.privateLinkScope)}"]`);
   out.push(`  appinsights["Application Insights ${label(config.appInsights)}"]`);
   out.push(`  loganalytics["Log Analytics ${label(config.logAnalyticsWorkspace)}"]`);
+  if (config.databricks && config.databricksWorkspace) {
+    out.push(`  databricks["Azure Databricks ${label(config.databricksWorkspace)}<br/>VNet-injected, no private endpoint"]`);
+    out.push(`  databricks_mrg[("managed resource group ${label(config.databricksManagedResourceGroup ?? "")}<br/>(Azure's)")]`);
+    out.push("  databricks -.clusters in.-> dbx_hosts");
+    out.push("  databricks -.owns.-> databricks_mrg");
+  }
+  if (config.trainingNsg) {
+    out.push(
+      `  training_nsg{{"NSG ${label(config.vnetName)}-training-nsg${config.restrictOutbound ? "<br/>outbound: training service tags only, Internet denied" : ""}"}}`,
+    );
+    out.push("  training_nsg -.on.-> training");
+  }
 
   for (const e of endpoints) out.push(`  ${e.id} --> ${e.service}`);
   out.push("  workspace -.uses.-> storage");

@@ -50,6 +50,10 @@ const EVERY_CHECK: Record<CheckId, true> = {
   "storage-endpoint-reader": true,
   "image-build-compute": true,
   "training-nsg-rules": true,
+  // Training page features (tampers: test/e2e/databricks.test.ts, which deploys them).
+  "databricks-subnets": true,
+  "databricks-workspace-injection": true,
+  "restricted-outbound": true,
 };
 
 describe("day-two commands against the emulator", () => {

@@ -41,6 +41,15 @@ const STEP_WRITES: Record<string, (config: DeploymentConfig) => Writes> = {
   "resource-group": () => write("Microsoft.Resources/resourceGroups"),
   // The subnets travel inline in the VNet's first PUT; the subnet pass then finds them as wanted.
   network: () => write("Microsoft.Network/virtualNetworks"),
+  // Training page, Azure Databricks: the NSG, then the default and the two delegated subnets one by one.
+  "databricks-network": () =>
+    chain(
+      write("Microsoft.Network/networkSecurityGroups"),
+      write("Microsoft.Network/virtualNetworks/subnets"),
+      write("Microsoft.Network/virtualNetworks/subnets"),
+      write("Microsoft.Network/virtualNetworks/subnets"),
+    ),
+  "databricks-workspace": () => write("Microsoft.Databricks/workspaces"),
   "training-nsg": () => chain(write("Microsoft.Network/networkSecurityGroups"), write("Microsoft.Network/virtualNetworks/subnets", "update")),
   bastion: () => chain(write("Microsoft.Network/publicIPAddresses"), write("Microsoft.Network/bastionHosts")),
   "private-dns": (config) =>
@@ -133,7 +142,7 @@ describe("the writes each step sends to the emulator", () => {
   });
 
   it("are the writes its expectedSeconds counts, step by step on a fresh deployment", async () => {
-    const config = testConfig(emulator.subscriptionId, { prefix: "dur" });
+    const config = testConfig(emulator.subscriptionId, { prefix: "dur", databricks: true, databricksWorkspace: "dur-dbx", databricksManagedResourceGroup: "databricks-rg-dur-dbx" });
     const azure = azureFor(emulator, config);
     const ctx = { config, secrets: testSecrets, azure };
     const problems: string[] = [];

@@ -49,6 +49,11 @@ export function testConfig(subscriptionId: string, overrides: Partial<Deployment
     instanceVmSize: "Standard_DS3_v2",
     batchEndpoints: false,
     trainingNsg: true,
+    restrictOutbound: false,
+    databricks: false,
+    defaultSubnet: "172.16.8.0/24",
+    databricksPublicSubnet: "172.16.9.0/24",
+    databricksPrivateSubnet: "172.16.10.0/24",
     keyVaultSoftDeleted: "fail",
     ...overrides,
   };

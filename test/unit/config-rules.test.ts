@@ -30,6 +30,7 @@ const names: Record<NameKind, { good: string[]; bad: string[] }> = {
   logAnalyticsWorkspace: { good: ["logs", "my-logs-1"], bad: ["log", "-logs", "logs-", "lo_gs", "l".repeat(64)] },
   appInsights: { good: ["a", "my appi (1)"], bad: ["", "a/b", "a?b", "ends.", "ends ", "a".repeat(261)] },
   privateLinkScope: { good: ["my-ampls"], bad: ["a%b", "ends."] },
+  databricksWorkspace: { good: ["dbw", "my_dbx-01", "D".repeat(64)], bad: ["db", "my.dbx", "dbx ws", "d".repeat(65)] },
   bastionHost: { good: ["b", "my.bastion_"], bad: ["", "-b", "b-", "b@", "b".repeat(81)] },
   publicIp: { good: ["pip", "bastion-pip"], bad: ["", ".pip", "pip.", "p i p"] },
   prefix: { good: ["ab", "team1", "secureaml"], bad: ["a", "1team", "Team", "team-1", "abcdefghijk"] },

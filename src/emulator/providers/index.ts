@@ -13,6 +13,7 @@ import { operationalInsightsProvider } from "./operationalinsights.js";
 import { authorizationProvider } from "./authorization.js";
 import { computeProvider } from "./compute.js";
 import { devTestLabsProvider } from "./devtestlabs.js";
+import { databricksProvider } from "./databricks.js";
 
 export const allProviders: readonly EmulatorProvider[] = [
   resourcesProvider,
@@ -27,4 +28,5 @@ export const allProviders: readonly EmulatorProvider[] = [
   authorizationProvider,
   computeProvider,
   devTestLabsProvider,
+  databricksProvider,
 ];

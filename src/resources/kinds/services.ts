@@ -11,6 +11,7 @@ import type { ComputeResource, Workspace } from "@azure/arm-machinelearning";
 import type { VirtualMachine } from "@azure/arm-compute";
 import type { Schedule } from "@azure/arm-devtestlabs";
 import type { RoleAssignment } from "@azure/arm-authorization";
+import type { Workspace as DatabricksWorkspace } from "@azure/arm-databricks";
 import { defineKind, groupOf, nameAt, stringAt } from "./kind.js";
 
 /** Private link scopes go through the generic resources API at this version: @azure/arm-monitor 7 has no accessModeSettings. */
@@ -95,4 +96,10 @@ export const roleAssignment = defineKind<RoleAssignment>({
     (await azure.authorization()).roleAssignments.get(fullId.replace(/\/providers\/Microsoft\.Authorization\/roleAssignments\/[^/]+$/i, ""), nameAt(id, id.names.length - 1)),
   // Role assignments have no provisioning state: one that can be read is in place.
   provisioningState: () => "Succeeded",
+});
+
+export const databricksWorkspace = defineKind<DatabricksWorkspace>({
+  type: "Microsoft.Databricks/workspaces",
+  read: async (azure, id) => (await azure.databricks()).workspaces.get(groupOf(id), nameAt(id, 0)),
+  provisioningState: (w) => w.provisioningState,
 });
