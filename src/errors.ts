@@ -92,6 +92,8 @@ export const ERROR_CODES = {
   JUMPBOX_NIC_DRIFT: { exitCode: ExitCode.failed, description: "The jump box is attached to another network interface." },
   VM_NIC_DRIFT: { exitCode: ExitCode.failed, description: "A VM is attached to another network interface." },
   VM_PASSWORD_MISSING: { exitCode: ExitCode.badInput, description: "A VM must be created and no admin password was given." },
+  DATABRICKS_IMMUTABLE_DRIFT: { exitCode: ExitCode.failed, description: "The Databricks workspace differs in its VNet, subnets or managed resource group, which cannot change in place." },
+  DATABRICKS_NO_NAME: { exitCode: ExitCode.failed, description: "The Databricks workspace step ran without --databricks-workspace (a defect)." },
   IMMUTABLE_DRIFT: { exitCode: ExitCode.failed, description: "A resource differs in a property Azure cannot change in place; delete it and re-run." },
   RESOURCE_MISSING: { exitCode: ExitCode.failed, description: "A resource another step creates does not exist; run that step first." },
 

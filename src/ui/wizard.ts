@@ -155,6 +155,13 @@ export const FIELD_LABELS: Readonly<Record<keyof DeploymentConfig, string>> = {
   keyVaultSoftDeleted: "If a soft-deleted vault holds the key vault name",
   retryTimeout: "Retry budget per step (seconds)",
   deploymentId: "Deployment id (set by the first init; not a setting)",
+  databricks: "Azure Databricks subnets in the VNet",
+  databricksWorkspace: "Azure Databricks workspace (empty: none)",
+  databricksManagedResourceGroup: "Databricks managed resource group",
+  defaultSubnet: "default subnet (required by Databricks)",
+  databricksPublicSubnet: "databricks-public subnet",
+  databricksPrivateSubnet: "databricks-private subnet",
+  restrictOutbound: "Restrict Training's outbound to the service tags training needs",
 };
 
 /** The review's sections, in the tutorial's order; every field appears in exactly one. */
@@ -164,6 +171,10 @@ const REVIEW_SECTIONS: ReadonlyArray<{ title: string; keys: ReadonlyArray<keyof 
   { title: "Names", keys: ["storageAccount", "keyVault", "registry", "workspace", "logAnalyticsWorkspace", "appInsights", "privateLinkScope"] },
   { title: "Remote access", keys: ["bastion", "bastionName", "bastionPublicIp", "jumpbox", "jumpboxName", "jumpboxAdmin", "jumpboxSize", "jumpboxShutdownTime", "jumpboxShutdownTimeZone"] },
   { title: "Compute", keys: ["computeCluster", "clusterVmSize", "clusterMinNodes", "clusterMaxNodes", "computeInstance", "instanceVmSize"] },
+  {
+    title: "Training page",
+    keys: ["restrictOutbound", "databricks", "databricksWorkspace", "databricksManagedResourceGroup", "defaultSubnet", "databricksPublicSubnet", "databricksPrivateSubnet"],
+  },
   { title: "Features", keys: ["batchEndpoints", "trainingNsg", "keyVaultSoftDeleted", "cloud", "retryTimeout"] },
 ];
 
@@ -400,6 +411,8 @@ export async function runWizard(deps: WizardDeps): Promise<WizardResult> {
         for (const key of section.keys) {
           if (answers.jumpbox === false && key.startsWith("jumpbox") && key !== "jumpbox") continue;
           if (answers.bastion === false && (key === "bastionName" || key === "bastionPublicIp")) continue;
+          if (answers.databricks !== true && key.startsWith("databricks") && key !== "databricks") continue;
+          if (answers.databricks !== true && key === "defaultSubnet") continue;
           // The label first: typing its start jumps to it (inquirer's select searches by prefix).
           choices.push({ value: key, name: `${FIELD_LABELS[key]}: ${shownValue(answers[key])}`, description: section.title });
         }
@@ -425,6 +438,7 @@ export async function runWizard(deps: WizardDeps): Promise<WizardResult> {
       for (const key of section.keys) {
         if (answers.jumpbox === false && key.startsWith("jumpbox") && key !== "jumpbox") continue;
         if (answers.bastion === false && (key === "bastionName" || key === "bastionPublicIp")) continue;
+        if (answers.databricks !== true && (key === "defaultSubnet" || (key.startsWith("databricks") && key !== "databricks"))) continue;
         let note = "";
         if (key === "subscriptionId") note = subscriptions?.find((s) => s.id === answers.subscriptionId)?.name ?? "";
         if (key === "resourceGroup") {
