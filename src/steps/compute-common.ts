@@ -8,6 +8,13 @@ import * as kinds from "../resources/kinds/index.js";
 import { arm, changesOf, differs, differsId, type Change, type ResourceSpec } from "../resources/spec.js";
 import { SUBNET_TRAINING, computeId, placed, subnetId } from "./common.js";
 
+/**
+ * What a compute needs at boot: the workspace endpoint, and the endpoints (with their DNS zone groups,
+ * which the endpoint steps write last) of the storage, key vault and registry its nodes mount, read and
+ * pull from. A node that boots before those names resolve privately fails its setup.
+ */
+export const COMPUTE_DEPENDS_ON: string[] = ["workspace-endpoint", "storage-endpoints", "key-vault-endpoint", "registry-endpoint", "network"];
+
 export type ComputeProps = (AmlComputeProperties & ComputeInstanceProperties) | undefined;
 
 /** The inner `properties.properties` of a compute, and its type and state. */

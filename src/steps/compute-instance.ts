@@ -6,7 +6,7 @@ import { SecureAmlError } from "../errors.js";
 import { declareStep } from "../resources/reconcile.js";
 import type { Change, ResourceSpec } from "../resources/spec.js";
 import { SUBNET_TRAINING, computeId, subnetId } from "./common.js";
-import { computeSpecBase } from "./compute-common.js";
+import { COMPUTE_DEPENDS_ON, computeSpecBase } from "./compute-common.js";
 import { mlComputeWriteSeconds } from "../durations.js";
 
 function instanceSpec(ctx: AzureStepContext): ResourceSpec<ComputeResource> {
@@ -47,7 +47,7 @@ function instanceSpec(ctx: AzureStepContext): ResourceSpec<ComputeResource> {
 export const computeInstanceStep = declareStep<AzureStepContext>({
   id: "compute-instance",
   title: "Compute instance",
-  dependsOn: ["workspace-endpoint", "network"],
+  dependsOn: [...COMPUTE_DEPENDS_ON],
   expectedSeconds: mlComputeWriteSeconds("ComputeInstance"),
   // the instance boots its VM at creation (the cluster, at 0 nodes, allocates none)
   resources: (ctx) => [instanceSpec(ctx)],

@@ -2,16 +2,18 @@
 // parallel; `dependsOn` is the order that matters and `mutex: "vnet"` serialises the steps that
 // write the virtual network itself.
 //
-//   resource-group ─┬─ network ─┬─ private-dns ─┬─ storage-endpoints ──── storage-endpoint-reader
-//                   │           │               ├─ key-vault-endpoint            ▲
-//                   │           ├─ bastion*     ├─ registry-endpoint             │
-//                   │           ├─ training-nsg*├─ workspace-endpoint ─┬─ compute-cluster ─ image-build
-//                   │           └─ jumpbox*     │                      └─ compute-instance
+//   resource-group ─┬─ network ─┬─ private-dns ─┬─ storage-endpoints ──┬─ storage-endpoint-reader
+//                   │           │               ├─ key-vault-endpoint ─┤          ▲
+//                   │           ├─ bastion*     ├─ registry-endpoint ──┤          │
+//                   │           ├─ training-nsg*├─ workspace-endpoint ─┴─ compute-cluster ─ image-build
+//                   │           └─ jumpbox*     │   (all four endpoints) └ compute-instance
 //                   │                           └─ monitor-private-link
 //                   ├─ storage ────┐
 //                   ├─ key-vault ──┼─ workspace ── (workspace-endpoint, storage-endpoint-reader)
 //                   ├─ registry ───┤
 //                   └─ monitoring ─┘ (also monitor-private-link)
+//   The computes wait for every endpoint they use at boot (storage, key vault, registry, workspace)
+//   and its DNS zone group, not only the workspace's.
 //   * optional: --no-bastion, --training-nsg, --no-jumpbox
 
 import type { Step } from "../engine/types.js";
