@@ -147,6 +147,8 @@ export interface AzureContextOptions {
   cloud: CloudName;
   /** Interval between LRO polls; the SDK's default is 2 s. The emulator sends Retry-After when it needs longer. */
   pollIntervalMs?: number;
+  /** --record: a policy that logs every request and response, sanitized (src/azure/record.ts). */
+  recorder?: { policy(): PipelinePolicy };
 }
 
 /** Options every LRO call passes. */
@@ -196,7 +198,7 @@ export function createAzureContext(opts: AzureContextOptions): AzureContext {
     endpoint,
     credentialScopes: [cloud.armScope],
     credentials: { scopes: [cloud.armScope] },
-    additionalPolicies: [{ policy: counter.policy(), position: "perRetry" }],
+    additionalPolicies: [{ policy: counter.policy(), position: "perRetry" }, ...(opts.recorder ? [{ policy: opts.recorder.policy(), position: "perRetry" as const }] : [])],
     userAgentOptions: { userAgentPrefix: "secure-aml" },
   };
   if (opts.caCertPem !== undefined) options.tlsOptions = { ca: opts.caCertPem };

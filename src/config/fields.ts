@@ -9,6 +9,7 @@ import {
   checkAdminUsername,
   checkInteger,
   checkName,
+  checkObjectId,
   checkShutdownTime,
   checkSubnet,
   checkSubscriptionId,
@@ -349,6 +350,25 @@ export const FIELDS: readonly FieldSpec[] = [
     validate: (v) => checkWindowsTimeZone(v),
   }),
 
+  spec({
+    key: "jumpboxSecurityType",
+    flag: "--jumpbox-security-type",
+    description: "jump box security type: Standard (the tutorial's) or TrustedLaunch (secure boot and vTPM); fixed at creation",
+    type: "enum",
+    choices: ["Standard", "TrustedLaunch"],
+    group: "jumpbox",
+    valueName: "<type>",
+    derive: () => "Standard",
+  }),
+  switchField({
+    key: "windowsClientLicense",
+    flag: "--no-windows-client-license",
+    description:
+      'do not declare the jump box\'s Windows licence (licenseType "Windows_Client"); by default init declares, as the portal asks, that you have eligible Windows 10/11 licences with multitenant hosting rights',
+    group: "jumpbox",
+    byDefault: true,
+  }),
+
   // --- compute ------------------------------------------------------------------------------
   nameField({
     key: "computeCluster",
@@ -398,6 +418,16 @@ export const FIELDS: readonly FieldSpec[] = [
     group: "compute",
     derive: withSuffix((p, s) => `${p}-ci-${s}`),
     kind: "computeInstance",
+  }),
+  spec({
+    key: "computeInstanceUser",
+    flag: "--compute-instance-user",
+    description:
+      "Microsoft Entra object id of the person the compute instance is assigned to (default: the signed-in person; required when signed in as a service principal)",
+    type: "string",
+    group: "compute",
+    valueName: "<object-id>",
+    validate: (v) => checkObjectId(v),
   }),
   vmSizeField({
     key: "instanceVmSize",

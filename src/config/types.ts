@@ -34,6 +34,10 @@ export interface DeploymentConfig {
   jumpboxSize: string;
   jumpboxShutdownTime: string; // "HHmm", e.g. "1900"
   jumpboxShutdownTimeZone: string; // Windows time-zone id, e.g. "UTC"
+  /** The jump box's securityProfile.securityType (default Standard, as the tutorial says); fixed at creation. */
+  jumpboxSecurityType?: "Standard" | "TrustedLaunch";
+  /** Send licenseType "Windows_Client" (the multitenant hosting rights attestation the portal asks for); default true. */
+  windowsClientLicense?: boolean;
 
   bastion: boolean;
 
@@ -43,6 +47,11 @@ export interface DeploymentConfig {
   clusterMaxNodes: number;
   computeInstance: string;
   instanceVmSize: string;
+  /**
+   * Object id of the person the compute instance is assigned to. Unset in flags/files: the command fills
+   * it in from the signed-in person's token before any write (src/azure/signed-in.ts).
+   */
+  computeInstanceUser?: string;
 
   /** Adds queue and table private endpoints on the storage account. */
   batchEndpoints: boolean;
@@ -72,4 +81,8 @@ export interface RunOptions {
   color: boolean;
   /** True when stdin and stderr are terminals and CI is not set. */
   interactive: boolean;
+  /** --record FILE: write every ARM request and response of the run there, sanitized (a YAML cassette). */
+  record?: string;
+  /** --record-subscription ID: the subscription id the cassette shows instead of the real one. */
+  recordSubscription?: string;
 }

@@ -27,8 +27,8 @@ export interface ComputeWanted {
   name: string;
   computeType: "AmlCompute" | "ComputeInstance";
   vmSize: string;
-  /** The create body's `properties` (computeType, description and the kind's own properties). */
-  properties: NonNullable<ComputeResource["properties"]>;
+  /** The create body's `properties` (computeType, description and the kind's own properties), or how to make it at create time. */
+  properties: NonNullable<ComputeResource["properties"]> | (() => Promise<NonNullable<ComputeResource["properties"]>>);
 }
 
 const fixed = { immutable: true };
@@ -52,6 +52,9 @@ export function computeSpecBase(
     },
     // Azure cannot provision a failed compute again in place.
     deleteFailed: async () => (await ml()).beginDeleteAndWait(config.resourceGroup, config.workspace, wanted.name, "Delete", azure.lro()),
-    create: async () => (await ml()).beginCreateOrUpdateAndWait(config.resourceGroup, config.workspace, wanted.name, { ...placed(config), properties: wanted.properties }, azure.lro()),
+    create: async () => {
+      const properties = typeof wanted.properties === "function" ? await wanted.properties() : wanted.properties;
+      return (await ml()).beginCreateOrUpdateAndWait(config.resourceGroup, config.workspace, wanted.name, { ...placed(config), properties }, azure.lro());
+    },
   };
 }

@@ -218,6 +218,20 @@ function computeProperties(ctx: HandlerContext, workspace: ResourceRecord, compu
     });
   }
   const previousInner = section(previous, "properties");
+  const assignedUser = section(section(inner, "personalComputeInstanceSettings"), "assignedUser");
+  if (isObject(inner.personalComputeInstanceSettings)) {
+    // An assigned user names a person by object id and tenant id (both GUIDs, both required).
+    for (const key of ["objectId", "tenantId"]) {
+      const value = optionalString(assignedUser, key);
+      if (value === undefined || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)) {
+        throw new ArmError(400, "BadRequest", `properties.properties.personalComputeInstanceSettings.assignedUser.${key} must be a GUID; got ${JSON.stringify(value ?? null)}.`);
+      }
+    }
+    const before = optionalString(section(section(previousInner, "personalComputeInstanceSettings"), "assignedUser"), "objectId");
+    if (previous && before !== undefined && before.toLowerCase() !== (optionalString(assignedUser, "objectId") ?? "").toLowerCase()) {
+      throw new ArmError(400, "BadRequest", "The assigned user of a compute instance cannot be changed; delete the instance and create it again.");
+    }
+  }
   return compact({
     ...common,
     properties: compact({
