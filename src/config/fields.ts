@@ -214,6 +214,17 @@ export const FIELDS: readonly FieldSpec[] = [
       }),
   }),
 
+  spec({
+    key: "outbound",
+    flag: "--outbound",
+    description:
+      "outbound internet for the no-public-IP compute: default (the subnets' default outbound access, set explicitly; free) or nat-gateway (a NAT gateway on Training and Scoring, Microsoft's recommendation; billed hourly)",
+    type: "enum",
+    choices: ["default", "nat-gateway"],
+    group: "network",
+    valueName: "<mode>",
+    derive: () => "default",
+  }),
   switchField({
     key: "bastion",
     flag: "--no-bastion",

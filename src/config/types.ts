@@ -17,6 +17,12 @@ export interface DeploymentConfig {
   trainingSubnet: string; // 172.16.0.0/24, subnet name "Training"
   scoringSubnet: string; // 172.16.1.0/24, subnet name "Scoring"
   bastionSubnet: string; // 172.16.2.0/26, subnet name "AzureBastionSubnet"
+  /**
+   * How the no-public-IP compute reaches the internet: "default" (Training and Scoring keep default
+   * outbound access, written explicitly as defaultOutboundAccess: true) or "nat-gateway" (a NAT gateway
+   * on both, defaultOutboundAccess: false). Default "default".
+   */
+  outbound?: "default" | "nat-gateway";
 
   storageAccount: string;
   keyVault: string;

@@ -14,7 +14,7 @@
 //                   └─ monitoring ─┘ (also monitor-private-link)
 //   The computes wait for every endpoint they use at boot (storage, key vault, registry, workspace)
 //   and its DNS zone group, not only the workspace's.
-//   * optional: --no-bastion, --training-nsg, --no-jumpbox
+//   * optional: --no-bastion, --training-nsg, --no-jumpbox; nat-gateway (after network) with --outbound nat-gateway
 
 import type { Step } from "../engine/types.js";
 import type { DeploymentConfig } from "../config/types.js";
@@ -23,6 +23,7 @@ import { resourceGroupStep } from "./resource-group.js";
 import { networkStep } from "./network.js";
 import { trainingNsgStep } from "./training-nsg.js";
 import { bastionStep } from "./bastion.js";
+import { natGatewayStep } from "./nat-gateway.js";
 import { privateDnsStep } from "./private-dns.js";
 import { storageStep } from "./storage.js";
 import { storageEndpointsStep } from "./storage-endpoints.js";
@@ -54,6 +55,7 @@ const TABLE: readonly StepEntry[] = [
   { step: networkStep },
   { step: trainingNsgStep, optional: { enabled: (c) => c.trainingNsg, offBecause: "no --training-nsg" } },
   { step: bastionStep, optional: { enabled: (c) => c.bastion, offBecause: "--no-bastion" } },
+  { step: natGatewayStep, optional: { enabled: (c) => c.outbound === "nat-gateway", offBecause: "--outbound default" } },
   { step: privateDnsStep },
   { step: storageStep },
   { step: keyVaultStep },

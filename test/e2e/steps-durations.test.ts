@@ -43,6 +43,13 @@ const STEP_WRITES: Record<string, (config: DeploymentConfig) => Writes> = {
   network: () => write("Microsoft.Network/virtualNetworks"),
   "training-nsg": () => chain(write("Microsoft.Network/networkSecurityGroups"), write("Microsoft.Network/virtualNetworks/subnets", "update")),
   bastion: () => chain(write("Microsoft.Network/publicIPAddresses"), write("Microsoft.Network/bastionHosts")),
+  "nat-gateway": () =>
+    chain(
+      write("Microsoft.Network/publicIPAddresses"),
+      write("Microsoft.Network/natGateways"),
+      write("Microsoft.Network/virtualNetworks/subnets", "update"),
+      write("Microsoft.Network/virtualNetworks/subnets", "update"),
+    ),
   "private-dns": (config) =>
     parallel(...allZoneNames(cloudProfile(config.cloud), config.batchEndpoints).map(() => chain(write("Microsoft.Network/privateDnsZones"), write("Microsoft.Network/privateDnsZones/virtualNetworkLinks")))),
   storage: () => write("Microsoft.Storage/storageAccounts"),
