@@ -440,6 +440,20 @@ export const FIELDS: readonly FieldSpec[] = [
     valueName: "<object-id>",
     validate: (v) => checkObjectId(v),
   }),
+  spec({
+    key: "computeInstanceIdleShutdown",
+    flag: "--compute-instance-idle-shutdown",
+    description: "minutes of inactivity after which the compute instance shuts down (default 60, the studio's; 0 = never); set at creation",
+    type: "number",
+    group: "compute",
+    valueName: "<minutes>",
+    derive: () => 60,
+    validate: (v) => {
+      const problems = checkInteger(v, 0);
+      if (problems.length === 0 && v !== 0 && ((v as number) < 15 || (v as number) > 20160)) problems.push("must be 0 (off) or between 15 minutes and 14 days (20160)");
+      return problems;
+    },
+  }),
   vmSizeField({
     key: "instanceVmSize",
     flag: "--instance-vm-size",

@@ -58,6 +58,8 @@ export interface DeploymentConfig {
    * it in from the signed-in person's token before any write (src/azure/signed-in.ts).
    */
   computeInstanceUser?: string;
+  /** Idle minutes before the compute instance shuts down (idleTimeBeforeShutdown); 0 = never; default 60. */
+  computeInstanceIdleShutdown?: number;
 
   /** Adds queue and table private endpoints on the storage account. */
   batchEndpoints: boolean;

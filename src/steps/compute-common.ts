@@ -29,6 +29,11 @@ export interface ComputeWanted {
   vmSize: string;
   /** The create body's `properties` (computeType, description and the kind's own properties), or how to make it at create time. */
   properties: NonNullable<ComputeResource["properties"]> | (() => Promise<NonNullable<ComputeResource["properties"]>>);
+  /**
+   * Write through the generic resources API at this api-version instead of the SDK's (2022-10-01), for
+   * properties the SDK cannot send (the instance's idleTimeBeforeShutdown, from 2023-04-01).
+   */
+  apiVersion?: string;
 }
 
 const fixed = { immutable: true };
@@ -54,6 +59,10 @@ export function computeSpecBase(
     deleteFailed: async () => (await ml()).beginDeleteAndWait(config.resourceGroup, config.workspace, wanted.name, "Delete", azure.lro()),
     create: async () => {
       const properties = typeof wanted.properties === "function" ? await wanted.properties() : wanted.properties;
+      if (wanted.apiVersion !== undefined) {
+        const id = computeId(config, wanted.name);
+        return (await azure.resources()).resources.beginCreateOrUpdateByIdAndWait(id, wanted.apiVersion, { ...placed(config), properties: { ...properties } }, azure.lro());
+      }
       return (await ml()).beginCreateOrUpdateAndWait(config.resourceGroup, config.workspace, wanted.name, { ...placed(config), properties }, azure.lro());
     },
   };

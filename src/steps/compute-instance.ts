@@ -12,9 +12,20 @@ import { SUBNET_TRAINING, computeId, subnetId } from "./common.js";
 import { COMPUTE_DEPENDS_ON, computeSpecBase, computeView } from "./compute-common.js";
 import { mlComputeWriteSeconds } from "../durations.js";
 
+/** The ML api-version the instance is written at: the first stable one with idleTimeBeforeShutdown is 2023-04-01. */
+export const COMPUTE_INSTANCE_API_VERSION = "2024-04-01";
+
+/** ISO-8601 duration of the idle shutdown ("PT60M"), or undefined when it is off (0). */
+export function idleShutdownDuration(minutes: number | undefined): string | undefined {
+  const m = minutes ?? 60;
+  return m > 0 ? `PT${m}M` : undefined;
+}
+
 function instanceSpec(ctx: AzureStepContext): ResourceSpec<ComputeResource> {
   const { config, azure } = ctx;
   const user = config.computeInstanceUser;
+  // Set at creation (the instance takes no in-place update here).
+  const idle = idleShutdownDuration(config.computeInstanceIdleShutdown);
   const drift = (changes: Change[]) =>
     new SecureAmlError(
       "COMPUTE_IMMUTABLE_DRIFT",
@@ -24,6 +35,7 @@ function instanceSpec(ctx: AzureStepContext): ResourceSpec<ComputeResource> {
     name: config.computeInstance,
     computeType: "ComputeInstance",
     vmSize: config.instanceVmSize,
+    apiVersion: COMPUTE_INSTANCE_API_VERSION,
     // The tenant of the assigned user is the subscription's (read once, at create time).
     properties: async () => ({
       computeType: "ComputeInstance",
@@ -34,6 +46,7 @@ function instanceSpec(ctx: AzureStepContext): ResourceSpec<ComputeResource> {
         enableNodePublicIp: false,
         applicationSharingPolicy: "Personal",
         sshSettings: { sshPublicAccess: "Disabled" },
+        ...(idle !== undefined ? { idleTimeBeforeShutdown: idle } : {}),
         ...(user !== undefined ? { personalComputeInstanceSettings: { assignedUser: { objectId: user, tenantId: await subscriptionTenantId(azure) } } } : {}),
       },
     }),

@@ -20,7 +20,7 @@ test("init --local --record writes a sanitized cassette of every ARM exchange, m
   const dir = await tempDir(t, "record");
   const cassette = path.join(dir, "run.yaml");
   const result = await runCli(
-    ["init", "--local", "--yes", "--state", path.join(dir, "state.json"), "--record", cassette, "--jumpbox-security-type", "TrustedLaunch", "--output", "json"],
+    ["init", "--local", "--yes", "--state", path.join(dir, "state.json"), "--record", cassette, "--jumpbox-security-type", "TrustedLaunch", "--compute-instance-idle-shutdown", "90", "--output", "json"],
     { cwd: dir, env: cleanEnv(), timeoutMs: 600_000 },
   );
   assert.equal(result.code, 0, result.stderr);
@@ -60,9 +60,12 @@ test("init --local --record writes a sanitized cassette of every ARM exchange, m
     ?.personalComputeInstanceSettings?.assignedUser;
   assert.equal(assigned?.objectId, LOCAL_USER_OBJECT_ID);
   assert.match(assigned?.tenantId ?? "", /^[0-9a-f-]{36}$/);
+  // Idle shutdown, at an api-version that has it.
+  assert.equal((bodyOf(ciPut) as { properties?: { properties?: { idleTimeBeforeShutdown?: string } } }).properties?.properties?.idleTimeBeforeShutdown, "PT90M");
+  assert.match(ciPut.request.uri, /api-version=2024-04-01/);
 });
 
-test("bad --compute-instance-user and --record-subscription values exit 2 naming the flag, before anything starts", async (t) => {
+test("bad --compute-instance-user, --compute-instance-idle-shutdown and --record-subscription values exit 2 naming the flag, before anything starts", async (t) => {
   const dir = await tempDir(t, "record-bad");
   const user = await runCli(["init", "--local", "--yes", "--state", path.join(dir, "s.json"), "--compute-instance-user", "alice"], { cwd: dir, env: cleanEnv() });
   assert.equal(user.code, 2, user.stderr);
@@ -71,4 +74,7 @@ test("bad --compute-instance-user and --record-subscription values exit 2 naming
   assert.equal(sub.code, 2, sub.stderr);
   assert.match(sub.stderr, /--record-subscription/);
   await assert.rejects(fs.stat(path.join(dir, "r.yaml")), "nothing was recorded");
+  const idle = await runCli(["init", "--local", "--yes", "--state", path.join(dir, "s.json"), "--compute-instance-idle-shutdown", "5"], { cwd: dir, env: cleanEnv() });
+  assert.equal(idle.code, 2, idle.stderr);
+  assert.match(idle.stderr, /--compute-instance-idle-shutdown/);
 });

@@ -15,6 +15,7 @@ import { ArmRecorder, REDACTED, RECORD_SUBSCRIPTION_PLACEHOLDER } from "../../sr
 import { STATIC_TEST_TOKEN } from "../../src/azure/credential.js";
 import { LOCAL_USER_OBJECT_ID } from "../../src/config/local.js";
 import { InputError } from "../../src/errors.js";
+import { COMPUTE_INSTANCE_API_VERSION, idleShutdownDuration } from "../../src/steps/compute-instance.js";
 import { natGatewayId, natGatewayName, natPublicIpName } from "../../src/steps/nat-gateway.js";
 import { azureFor, deploy, testConfig, testSecrets } from "./steps-fixture.js";
 
@@ -181,5 +182,35 @@ describe("outbound made explicit for the no-public-IP compute", () => {
     azure.counter.reset();
     await deploy({ config, secrets: testSecrets, azure }, ["network", "nat-gateway"]);
     assert.equal(azure.counter.snapshot().writes, 0);
+  });
+});
+
+describe("the compute instance's idle shutdown", () => {
+  it("is an ISO-8601 duration in minutes, 60 by default, none when 0", () => {
+    assert.equal(idleShutdownDuration(undefined), "PT60M");
+    assert.equal(idleShutdownDuration(15), "PT15M");
+    assert.equal(idleShutdownDuration(0), undefined);
+  });
+
+  it("is sent at creation and kept by the emulator; the assigned user cannot change afterwards", async () => {
+    const emulator = await startTestEmulator({ validateSpecs: true });
+    try {
+      const config = testConfig(emulator.subscriptionId, { prefix: "idle", computeInstanceIdleShutdown: 30, jumpbox: false, bastion: false, trainingNsg: false });
+      const azure = azureFor(emulator, config);
+      await deploy({ config, secrets: testSecrets, azure });
+      const id = `/subscriptions/${config.subscriptionId}/resourceGroups/${config.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${config.workspace}/computes/${config.computeInstance}`;
+      const instance = await (await azure.resources()).resources.getById(id, COMPUTE_INSTANCE_API_VERSION);
+      const inner = (instance.properties as { properties?: Record<string, unknown> } | undefined)?.properties ?? {};
+      assert.equal(inner.idleTimeBeforeShutdown, "PT30M");
+      assert.equal((inner.personalComputeInstanceSettings as { assignedUser?: { objectId?: string } }).assignedUser?.objectId, config.computeInstanceUser);
+      azure.counter.reset();
+      await deploy({ config, secrets: testSecrets, azure });
+      assert.equal(azure.counter.snapshot().writes, 0, "a converged re-run writes nothing");
+      // Another person on an existing instance: refused before any write (Azure cannot reassign it).
+      const other = { ...config, computeInstanceUser: "99999999-2222-4333-8444-555555555555" };
+      await assert.rejects(deploy({ config: other, secrets: testSecrets, azure: azureFor(emulator, other) }, ["compute-instance"]), /COMPUTE_IMMUTABLE_DRIFT|assignedUser/);
+    } finally {
+      await emulator.stop();
+    }
   });
 });
