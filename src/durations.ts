@@ -45,6 +45,12 @@ export const REALISTIC_SECONDS = {
     delete: 10,
     source: "estimate: seconds in CLI runs",
   },
+  "Microsoft.Network/natGateways": {
+    create: 10,
+    update: 10,
+    delete: 10,
+    source: "estimate: NAT gateway CLI runs finish in seconds",
+  },
   "Microsoft.Network/bastionHosts": {
     create: 600,
     update: 300,

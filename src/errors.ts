@@ -94,6 +94,9 @@ export const ERROR_CODES = {
   VM_PASSWORD_MISSING: { exitCode: ExitCode.badInput, description: "A VM must be created and no admin password was given." },
   DATABRICKS_IMMUTABLE_DRIFT: { exitCode: ExitCode.failed, description: "The Databricks workspace differs in its VNet, subnets or managed resource group, which cannot change in place." },
   DATABRICKS_NO_NAME: { exitCode: ExitCode.failed, description: "The Databricks workspace step ran without --databricks-workspace (a defect)." },
+  JUMPBOX_SECURITY_TYPE_DRIFT: { exitCode: ExitCode.failed, description: "The jump box has another security type (Standard / TrustedLaunch), which cannot change in place." },
+  VM_SECURITY_TYPE_DRIFT: { exitCode: ExitCode.failed, description: "A VM has another security type (Standard / TrustedLaunch), which cannot change in place." },
+  COMPUTE_INSTANCE_USER_MISSING: { exitCode: ExitCode.badInput, description: "The compute instance needs the person it belongs to (--compute-instance-user), and none could be found." },
   IMMUTABLE_DRIFT: { exitCode: ExitCode.failed, description: "A resource differs in a property Azure cannot change in place; delete it and re-run." },
   RESOURCE_MISSING: { exitCode: ExitCode.failed, description: "A resource another step creates does not exist; run that step first." },
 

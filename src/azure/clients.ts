@@ -150,6 +150,8 @@ export interface AzureContextOptions {
   cloud: CloudName;
   /** Interval between LRO polls; the SDK's default is 2 s. The emulator sends Retry-After when it needs longer. */
   pollIntervalMs?: number;
+  /** --record: a policy that logs every request and response, sanitized (src/azure/record.ts). */
+  recorder?: { policy(): PipelinePolicy };
 }
 
 /** Options every LRO call passes. */
@@ -227,6 +229,7 @@ export function createAzureContext(opts: AzureContextOptions): AzureContext {
     additionalPolicies: [
       { policy: sameOriginPolicy(endpoint), position: "perCall" },
       { policy: counter.policy(), position: "perRetry" },
+      ...(opts.recorder ? [{ policy: opts.recorder.policy(), position: "perRetry" as const }] : []),
     ],
     userAgentOptions: { userAgentPrefix: "secure-aml" },
   };

@@ -24,7 +24,11 @@ export interface CloudProfile {
   armScope: string;
   /** Microsoft Entra authority host for DefaultAzureCredential. */
   authorityHost: string;
-  /** Zone names per private-link group; undefined when Microsoft publishes none for that cloud. */
+  /**
+   * Zone names per private-link group; undefined when Microsoft publishes none for that cloud. A group
+   * may need more zones than one private DNS zone group holds (MAX_ZONES_PER_ZONE_GROUP): Azure
+   * Government's azuremonitor has 6; the endpoint factory splits those over endpoints.
+   */
   privateDnsZones: Record<PrivateLinkGroup, string[] | undefined>;
 }
 
@@ -75,8 +79,12 @@ const government: CloudProfile = {
   },
 };
 
-// Microsoft publishes no private DNS zone for Container Registry or Azure Monitor private link in
-// Azure China; guessing one would leave those endpoints unresolvable, so the cloud is refused.
+// Azure China (21Vianet). Checked against Microsoft's "Azure Private Endpoint private DNS zone values"
+// (China table: storage, vault privatelink.vaultcore.azure.cn, ML privatelink.api.ml.azure.cn +
+// privatelink.notebooks.chinacloudapi.cn) and its docs.azure.cn edition (Container Registry
+// privatelink.azurecr.cn). Azure Monitor: the China names of the five commercial zones
+// (monitor.azure.cn, oms/ods.opinsights.azure.cn, agentsvc.azure-automation.cn, blob) as the China
+// table publishes them for Microsoft.Insights/privateLinkScopes.
 const china: CloudProfile = {
   name: "AzureChinaCloud",
   armEndpoint: "https://management.chinacloudapi.cn",
@@ -88,11 +96,24 @@ const china: CloudProfile = {
     queue: ["privatelink.queue.core.chinacloudapi.cn"],
     table: ["privatelink.table.core.chinacloudapi.cn"],
     vault: ["privatelink.vaultcore.azure.cn"],
-    registry: undefined,
+    registry: ["privatelink.azurecr.cn"],
     amlworkspace: ["privatelink.api.ml.azure.cn", "privatelink.notebooks.chinacloudapi.cn"],
-    azuremonitor: undefined,
+    azuremonitor: [
+      "privatelink.monitor.azure.cn",
+      "privatelink.oms.opinsights.azure.cn",
+      "privatelink.ods.opinsights.azure.cn",
+      "privatelink.agentsvc.azure-automation.cn",
+      "privatelink.blob.core.chinacloudapi.cn",
+    ],
   },
 };
+
+/**
+ * "Each DNS zone group can support up to 5 DNS zones" and "Adding multiple DNS zone groups to a single
+ * Private Endpoint is not supported" (Microsoft, "Azure Private Endpoint private DNS zone values",
+ * Private DNS zone group). Azure answers a sixth zone config with 400 InvalidPrivateDnsZoneConfigCount.
+ */
+export const MAX_ZONES_PER_ZONE_GROUP = 5;
 
 const profiles: Record<CloudName, CloudProfile> = {
   AzureCloud: commercial,
@@ -126,7 +147,7 @@ export function zonesFor(cloud: CloudProfile, groups: PrivateLinkGroup[]): Recor
         value: cloud.name,
         rule:
           `Microsoft publishes no private DNS zone for the private-link sub-resource(s) ${missing.join(", ")} in ${cloud.name}, ` +
-          `so secure-aml cannot build this deployment there; use AzureCloud or AzureUSGovernment`,
+          `so secure-aml cannot build this deployment there; use another cloud`,
       },
     ]);
   }

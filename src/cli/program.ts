@@ -161,6 +161,8 @@ function addCommonOptions(cmd: Command): Command {
     new Option("--ca-cert <file>", "PEM CA certificate trusted for --endpoint [SECURE_AML_CA_CERT]"),
     new Option("--local", "start the bundled ARM emulator for this command (no Azure account) [SECURE_AML_LOCAL]"),
     new Option("--concurrency <n>", "steps run at once (default 8; 1 = strictly in order) [SECURE_AML_CONCURRENCY]"),
+    new Option("--record <file>", "write every ARM request and response of the run to FILE, sanitized (YAML cassette, mode 0600) [SECURE_AML_RECORD]"),
+    new Option("--record-subscription <id>", `subscription id the recording shows instead of the real one (default 00000000-0000-0000-0000-000000000000) [SECURE_AML_RECORD_SUBSCRIPTION]`),
   ];
   for (const option of options) cmd.addOption((option.required && option.long !== "--trust-endpoint" ? singleValued(option) : option).helpGroup(heading));
   return cmd;

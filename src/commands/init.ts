@@ -117,7 +117,14 @@ export async function runInit(input: ConfigCommandInput): Promise<CommandResult>
     config = { ...config, deploymentId: await ensureDeploymentId(state) };
 
     const { ui } = runtime;
+    runtime.recorder?.addSecret(secrets.jumpboxPassword);
     const azure = runtime.azureFor(config.subscriptionId);
+    // The compute instance's person: as given, else the one an earlier run assigned it to (a teammate's
+    // re-run keeps it), else the signed-in person; a service principal must name one (exit 2, no write).
+    const assignedBefore = (state.data.config as Partial<DeploymentConfig>).computeInstanceUser;
+    if (config.computeInstanceUser === undefined && typeof assignedBefore === "string") config = { ...config, computeInstanceUser: assignedBefore };
+    const { withComputeInstanceUser } = await import("../azure/signed-in.js");
+    config = await withComputeInstanceUser(config, { credential: runtime.credential, scope: azure.cloud.armScope, loopback: runtime.loopback });
     const { stepsFor, skippedSteps } = await import("../steps/index.js");
     const steps = stepsFor(config);
     const resume = wizard ? resumeAfterWizard(input, config, wizard.savedTo) : resumeCommand(input);

@@ -81,11 +81,16 @@ export async function runPlan(input: PlanCommandInput): Promise<CommandResult> {
     const { priceSourceOf } = await import("../pricing/index.js");
     const prices = priceSourceOf(input.flags, env);
     runtime = await openCommandRuntime(input, { command: "plan", subscriptionId: input.precheck.resolved?.config.subscriptionId, cloud: partial.cloud });
-    const { config } = await resolveInteractively(input, runtime, false);
+    let { config } = await resolveInteractively(input, runtime, false);
     assertCloudSupported(config);
     const { ui } = runtime;
     const azure = runtime.azureFor(config.subscriptionId);
     state = await openStateReadOnly(run.statePath);
+    // As init: the compute instance's person (a service principal must name one: exit 2).
+    const assignedBefore = (state?.data.config as Partial<DeploymentConfig> | undefined)?.computeInstanceUser;
+    if (config.computeInstanceUser === undefined && typeof assignedBefore === "string") config = { ...config, computeInstanceUser: assignedBefore };
+    const { withComputeInstanceUser } = await import("../azure/signed-in.js");
+    config = await withComputeInstanceUser(config, { credential: runtime.credential, scope: azure.cloud.armScope, loopback: runtime.loopback });
 
     const { stepsFor, skippedSteps } = await import("../steps/index.js");
     const { planSteps } = await import("../engine/engine.js");

@@ -24,6 +24,7 @@ import { StaticTestCredential, decideEndpointTrust, type EndpointTrust } from ".
 import type { ResultCommand, UiHost } from "../ui/types.js";
 import type { RunningEmulator } from "../emulator/server.js";
 import { isStateUrl } from "../state/location.js";
+import type { ArmRecorder } from "../azure/record.js";
 
 /**
  * Poll interval for long-running operations against a loopback emulator. The emulator sends Retry-After
@@ -61,7 +62,9 @@ export interface CommandRuntime {
   signal: AbortSignal;
   /** Whether the run was interrupted (signal aborted by a signal). */
   readonly interrupted: boolean;
-  /** Stops the emulator, the UI's spinners and the signal handlers. Safe to call twice. */
+  /** --record: collects the run's ARM traffic; `close` writes it. Give it the run's secrets with addSecret. */
+  recorder?: ArmRecorder;
+  /** Stops the emulator, the UI's spinners and the signal handlers, and writes the --record file. Safe to call twice. */
   close(): Promise<void>;
 }
 
@@ -224,12 +227,24 @@ export async function openCommandRuntime(input: CommandInput, opts: CommandRunti
   const credential: TokenCredential = loopback ? new StaticTestCredential() : new LazyDefaultCredential(cloud.authorityHost);
   const pollIntervalMs = loopback ? LOOPBACK_POLL_INTERVAL_MS : undefined;
 
+  let recorder: ArmRecorder | undefined;
+  if (run.record !== undefined) {
+    const { ArmRecorder } = await import("../azure/record.js");
+    recorder = new ArmRecorder({
+      subscriptionId: opts.subscriptionId ?? (run.local ? LOCAL_SUBSCRIPTION_ID : undefined),
+      ...(run.recordSubscription !== undefined ? { subscriptionPlaceholder: run.recordSubscription } : {}),
+      endpoint,
+      cloudEndpoint: cloud.armEndpoint,
+    });
+  }
+
   const contexts = new Map<string, AzureContext>();
   const azureFor = (subscriptionId: string): AzureContext => {
     const key = subscriptionId.toLowerCase();
     let context = contexts.get(key);
     if (!context) {
-      context = createAzureContext({ subscriptionId, endpoint, caCertPem, credential, cloud: cloudName, pollIntervalMs });
+      recorder?.addSubscription(subscriptionId);
+      context = createAzureContext({ subscriptionId, endpoint, caCertPem, credential, cloud: cloudName, pollIntervalMs, ...(recorder ? { recorder } : {}) });
       contexts.set(key, context);
     }
     return context;
@@ -251,6 +266,7 @@ export async function openCommandRuntime(input: CommandInput, opts: CommandRunti
     endpoint,
     loopback,
     emulator,
+    ...(recorder ? { recorder } : {}),
     signal: controller.signal,
     get interrupted() {
       return interrupted;
@@ -259,6 +275,13 @@ export async function openCommandRuntime(input: CommandInput, opts: CommandRunti
       if (closed) return;
       closed = true;
       ui.close();
+      if (recorder && run.record !== undefined) {
+        try {
+          await recorder.save(run.record);
+        } catch (error) {
+          io.stderr.write(`secure-aml: could not write the recording ${run.record}: ${(error as Error).message}\n`);
+        }
+      }
       try {
         await emulator?.stop();
       } finally {

@@ -9,6 +9,7 @@ import {
   checkAdminUsername,
   checkInteger,
   checkName,
+  checkObjectId,
   checkShutdownTime,
   checkSubnet,
   checkSubscriptionId,
@@ -287,6 +288,17 @@ export const FIELDS: readonly FieldSpec[] = [
       }),
   }),
 
+  spec({
+    key: "outbound",
+    flag: "--outbound",
+    description:
+      "outbound internet for the no-public-IP compute: default (the subnets' default outbound access, set explicitly; free) or nat-gateway (a NAT gateway on Training and Scoring, Microsoft's recommendation; billed hourly)",
+    type: "enum",
+    choices: ["default", "nat-gateway"],
+    group: "network",
+    valueName: "<mode>",
+    derive: () => "default",
+  }),
   switchField({
     key: "bastion",
     flag: "--no-bastion",
@@ -423,6 +435,25 @@ export const FIELDS: readonly FieldSpec[] = [
     validate: (v) => checkWindowsTimeZone(v),
   }),
 
+  spec({
+    key: "jumpboxSecurityType",
+    flag: "--jumpbox-security-type",
+    description: "jump box security type: Standard (the tutorial's) or TrustedLaunch (secure boot and vTPM); fixed at creation",
+    type: "enum",
+    choices: ["Standard", "TrustedLaunch"],
+    group: "jumpbox",
+    valueName: "<type>",
+    derive: () => "Standard",
+  }),
+  switchField({
+    key: "windowsClientLicense",
+    flag: "--no-windows-client-license",
+    description:
+      'do not declare the jump box\'s Windows licence (licenseType "Windows_Client"); by default init declares, as the portal asks, that you have eligible Windows 10/11 licences with multitenant hosting rights',
+    group: "jumpbox",
+    byDefault: true,
+  }),
+
   // --- compute ------------------------------------------------------------------------------
   nameField({
     key: "computeCluster",
@@ -472,6 +503,30 @@ export const FIELDS: readonly FieldSpec[] = [
     group: "compute",
     derive: withSuffix((p, s) => `${p}-ci-${s}`),
     kind: "computeInstance",
+  }),
+  spec({
+    key: "computeInstanceUser",
+    flag: "--compute-instance-user",
+    description:
+      "Microsoft Entra object id of the person the compute instance is assigned to (default: the signed-in person; required when signed in as a service principal)",
+    type: "string",
+    group: "compute",
+    valueName: "<object-id>",
+    validate: (v) => checkObjectId(v),
+  }),
+  spec({
+    key: "computeInstanceIdleShutdown",
+    flag: "--compute-instance-idle-shutdown",
+    description: "minutes of inactivity after which the compute instance shuts down (default 60, the studio's; 0 = never); set at creation",
+    type: "number",
+    group: "compute",
+    valueName: "<minutes>",
+    derive: () => 60,
+    validate: (v) => {
+      const problems = checkInteger(v, 0);
+      if (problems.length === 0 && v !== 0 && ((v as number) < 15 || (v as number) > 20160)) problems.push("must be 0 (off) or between 15 minutes and 14 days (20160)");
+      return problems;
+    },
   }),
   vmSizeField({
     key: "instanceVmSize",

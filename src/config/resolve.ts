@@ -403,12 +403,35 @@ export function checkRunOptions(
   const stateProblem = statePick.raw !== undefined ? stateLocationProblem(statePath) : undefined;
   if (stateProblem !== undefined) problems.push({ field: "state", flag: "--state", env: "SECURE_AML_STATE", value: displayStateLocation(statePath), rule: stateProblem });
 
+  const recordPick = pick("record", "SECURE_AML_RECORD");
+  const record = recordPick.raw !== undefined ? String(recordPick.raw) : undefined;
+  const recordSubscriptionPick = pick("recordSubscription", "SECURE_AML_RECORD_SUBSCRIPTION");
+  let recordSubscription: string | undefined;
+  if (recordSubscriptionPick.raw !== undefined) {
+    const text = String(recordSubscriptionPick.raw);
+    if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(text)) recordSubscription = text;
+    else problems.push({ field: "recordSubscription", flag: "--record-subscription", env: "SECURE_AML_RECORD_SUBSCRIPTION", value: text, rule: "must be a GUID (the subscription id the recording shows)" });
+  }
+
   const terminal = tty.stdin === true && tty.stderr === true && !isCi(env);
   const noColorVar = env.NO_COLOR !== undefined && env.NO_COLOR !== "";
   const color = flags.color !== false && !noColorVar && tty.stderr === true && !isCi(env);
 
   return {
-    options: { endpoint, ...(trustedEndpoints.length > 0 ? { trustedEndpoints } : {}), caCert, local, concurrency, statePath, output, yes, color, interactive: terminal && !yes },
+    options: {
+      endpoint,
+      ...(trustedEndpoints.length > 0 ? { trustedEndpoints } : {}),
+      caCert,
+      local,
+      concurrency,
+      statePath,
+      output,
+      yes,
+      color,
+      interactive: terminal && !yes,
+      ...(record !== undefined ? { record } : {}),
+      ...(recordSubscription !== undefined ? { recordSubscription } : {}),
+    },
     problems,
   };
 }

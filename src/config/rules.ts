@@ -282,6 +282,12 @@ export function checkSubscriptionId(value: unknown): string[] {
   return ok ? [] : ["subscription id must be a GUID such as 00000000-0000-0000-0000-000000000000 (see `az account list -o table`)"];
 }
 
+/** A Microsoft Entra object id (the compute instance's assigned user). */
+export function checkObjectId(value: unknown): string[] {
+  const ok = typeof value === "string" && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+  return ok ? [] : ["must be a Microsoft Entra object id (a GUID), e.g. from `az ad signed-in-user show --query id -o tsv` or `az ad user show --id someone@example.com --query id -o tsv`"];
+}
+
 export function checkVmSize(value: unknown): string[] {
   return typeof value === "string" && isKnownVmSizeName(value) ? [] : [VM_SIZE_RULE];
 }

@@ -17,6 +17,12 @@ export interface DeploymentConfig {
   trainingSubnet: string; // 172.16.0.0/24, subnet name "Training"
   scoringSubnet: string; // 172.16.1.0/24, subnet name "Scoring"
   bastionSubnet: string; // 172.16.2.0/26, subnet name "AzureBastionSubnet"
+  /**
+   * How the no-public-IP compute reaches the internet: "default" (Training and Scoring keep default
+   * outbound access, written explicitly as defaultOutboundAccess: true) or "nat-gateway" (a NAT gateway
+   * on both, defaultOutboundAccess: false). Default "default".
+   */
+  outbound?: "default" | "nat-gateway";
 
   storageAccount: string;
   keyVault: string;
@@ -34,6 +40,10 @@ export interface DeploymentConfig {
   jumpboxSize: string;
   jumpboxShutdownTime: string; // "HHmm", e.g. "1900"
   jumpboxShutdownTimeZone: string; // Windows time-zone id, e.g. "UTC"
+  /** The jump box's securityProfile.securityType (default Standard, as the tutorial says); fixed at creation. */
+  jumpboxSecurityType?: "Standard" | "TrustedLaunch";
+  /** Send licenseType "Windows_Client" (the multitenant hosting rights attestation the portal asks for); default true. */
+  windowsClientLicense?: boolean;
 
   bastion: boolean;
 
@@ -43,6 +53,13 @@ export interface DeploymentConfig {
   clusterMaxNodes: number;
   computeInstance: string;
   instanceVmSize: string;
+  /**
+   * Object id of the person the compute instance is assigned to. Unset in flags/files: the command fills
+   * it in from the signed-in person's token before any write (src/azure/signed-in.ts).
+   */
+  computeInstanceUser?: string;
+  /** Idle minutes before the compute instance shuts down (idleTimeBeforeShutdown); 0 = never; default 60. */
+  computeInstanceIdleShutdown?: number;
 
   /** Adds queue and table private endpoints on the storage account. */
   batchEndpoints: boolean;
@@ -100,4 +117,8 @@ export interface RunOptions {
   color: boolean;
   /** True when stdin and stderr are terminals and CI is not set. */
   interactive: boolean;
+  /** --record FILE: write every ARM request and response of the run there, sanitized (a YAML cassette). */
+  record?: string;
+  /** --record-subscription ID: the subscription id the cassette shows instead of the real one. */
+  recordSubscription?: string;
 }

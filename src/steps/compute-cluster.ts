@@ -7,7 +7,7 @@ import { SecureAmlError } from "../errors.js";
 import { declareStep } from "../resources/reconcile.js";
 import { changesOf, differs, type ResourceSpec } from "../resources/spec.js";
 import { SUBNET_TRAINING, computeId, subnetId } from "./common.js";
-import { computeSpecBase, computeView } from "./compute-common.js";
+import { COMPUTE_DEPENDS_ON, computeSpecBase, computeView } from "./compute-common.js";
 import { mlComputeWriteSeconds } from "../durations.js";
 
 function clusterSpec(ctx: AzureStepContext): ResourceSpec<ComputeResource> {
@@ -58,7 +58,7 @@ function clusterSpec(ctx: AzureStepContext): ResourceSpec<ComputeResource> {
 export const computeClusterStep = declareStep<AzureStepContext>({
   id: "compute-cluster",
   title: "Compute cluster",
-  dependsOn: ["workspace-endpoint", "network"],
+  dependsOn: [...COMPUTE_DEPENDS_ON],
   expectedSeconds: mlComputeWriteSeconds("AmlCompute"),
   resources: (ctx) => [clusterSpec(ctx)],
   outputs: ({ config }) => ({ computeClusterId: computeId(config, config.computeCluster) }),

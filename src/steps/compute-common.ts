@@ -8,6 +8,13 @@ import * as kinds from "../resources/kinds/index.js";
 import { arm, changesOf, differs, differsId, type Change, type ResourceSpec } from "../resources/spec.js";
 import { SUBNET_TRAINING, computeId, placed, subnetId } from "./common.js";
 
+/**
+ * What a compute needs at boot: the workspace endpoint, and the endpoints (with their DNS zone groups,
+ * which the endpoint steps write last) of the storage, key vault and registry its nodes mount, read and
+ * pull from. A node that boots before those names resolve privately fails its setup.
+ */
+export const COMPUTE_DEPENDS_ON: string[] = ["workspace-endpoint", "storage-endpoints", "key-vault-endpoint", "registry-endpoint", "network"];
+
 export type ComputeProps = (AmlComputeProperties & ComputeInstanceProperties) | undefined;
 
 /** The inner `properties.properties` of a compute, and its type and state. */
@@ -20,8 +27,13 @@ export interface ComputeWanted {
   name: string;
   computeType: "AmlCompute" | "ComputeInstance";
   vmSize: string;
-  /** The create body's `properties` (computeType, description and the kind's own properties). */
-  properties: NonNullable<ComputeResource["properties"]>;
+  /** The create body's `properties` (computeType, description and the kind's own properties), or how to make it at create time. */
+  properties: NonNullable<ComputeResource["properties"]> | (() => Promise<NonNullable<ComputeResource["properties"]>>);
+  /**
+   * Write through the generic resources API at this api-version instead of the SDK's (2022-10-01), for
+   * properties the SDK cannot send (the instance's idleTimeBeforeShutdown, from 2023-04-01).
+   */
+  apiVersion?: string;
 }
 
 const fixed = { immutable: true };
@@ -45,6 +57,13 @@ export function computeSpecBase(
     },
     // Azure cannot provision a failed compute again in place.
     deleteFailed: async () => (await ml()).beginDeleteAndWait(config.resourceGroup, config.workspace, wanted.name, "Delete", azure.lro()),
-    create: async () => (await ml()).beginCreateOrUpdateAndWait(config.resourceGroup, config.workspace, wanted.name, { ...placed(config), properties: wanted.properties }, azure.lro()),
+    create: async () => {
+      const properties = typeof wanted.properties === "function" ? await wanted.properties() : wanted.properties;
+      if (wanted.apiVersion !== undefined) {
+        const id = computeId(config, wanted.name);
+        return (await azure.resources()).resources.beginCreateOrUpdateByIdAndWait(id, wanted.apiVersion, { ...placed(config), properties: { ...properties } }, azure.lro());
+      }
+      return (await ml()).beginCreateOrUpdateAndWait(config.resourceGroup, config.workspace, wanted.name, { ...placed(config), properties }, azure.lro());
+    },
   };
 }

@@ -2,18 +2,21 @@
 // parallel; `dependsOn` is the order that matters and `mutex: "vnet"` serialises the steps that
 // write the virtual network itself.
 //
-//   resource-group ─┬─ network ─┬─ private-dns ─┬─ storage-endpoints ──── storage-endpoint-reader
-//                   │           │               ├─ key-vault-endpoint            ▲
-//                   │           ├─ bastion*     ├─ registry-endpoint             │
-//                   │           ├─ training-nsg*├─ workspace-endpoint ─┬─ compute-cluster ─ image-build
-//                   │           └─ jumpbox*     │                      └─ compute-instance
+//   resource-group ─┬─ network ─┬─ private-dns ─┬─ storage-endpoints ──┬─ storage-endpoint-reader
+//                   │           │               ├─ key-vault-endpoint ─┤          ▲
+//                   │           ├─ bastion*     ├─ registry-endpoint ──┤          │
+//                   │           ├─ training-nsg*├─ workspace-endpoint ─┴─ compute-cluster ─ image-build
+//                   │           └─ jumpbox*     │   (all four endpoints) └ compute-instance
 //                   │                           └─ monitor-private-link
 //                   ├─ storage ────┐
 //                   ├─ key-vault ──┼─ workspace ── (workspace-endpoint, storage-endpoint-reader)
 //                   ├─ registry ───┤
 //                   └─ monitoring ─┘ (also monitor-private-link)
 //                   (network ── databricks-network* ── databricks-workspace*)
-//   * optional: --no-bastion, --training-nsg / --restrict-outbound, --no-jumpbox, --databricks, --databricks-workspace
+//   The computes wait for every endpoint they use at boot (storage, key vault, registry, workspace)
+//   and its DNS zone group, not only the workspace's.
+//   * optional: --no-bastion, --training-nsg / --restrict-outbound, --no-jumpbox, --databricks, --databricks-workspace;
+//     nat-gateway (after network) with --outbound nat-gateway
 
 import type { Step } from "../engine/types.js";
 import type { DeploymentConfig } from "../config/types.js";
@@ -24,6 +27,7 @@ import { trainingNsgStep } from "./training-nsg.js";
 import { databricksNetworkStep } from "./databricks-network.js";
 import { databricksWorkspaceStep } from "./databricks-workspace.js";
 import { bastionStep } from "./bastion.js";
+import { natGatewayStep } from "./nat-gateway.js";
 import { privateDnsStep } from "./private-dns.js";
 import { storageStep } from "./storage.js";
 import { storageEndpointsStep } from "./storage-endpoints.js";
@@ -57,6 +61,7 @@ const TABLE: readonly StepEntry[] = [
   { step: databricksNetworkStep, optional: { enabled: (c) => c.databricks, offBecause: "no --databricks" } },
   { step: databricksWorkspaceStep, optional: { enabled: (c) => c.databricks && Boolean(c.databricksWorkspace), offBecause: "no --databricks-workspace" } },
   { step: bastionStep, optional: { enabled: (c) => c.bastion, offBecause: "--no-bastion" } },
+  { step: natGatewayStep, optional: { enabled: (c) => c.outbound === "nat-gateway", offBecause: "--outbound default" } },
   { step: privateDnsStep },
   { step: storageStep },
   { step: keyVaultStep },

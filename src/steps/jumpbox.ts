@@ -11,6 +11,9 @@ import { chained, writeSeconds } from "../durations.js";
 
 export const jumpboxImage = { publisher: "MicrosoftWindowsDesktop", offer: "windows-11", sku: "win11-24h2-ent", version: "latest" } as const;
 
+/** licenseType of a Windows 10/11 VM run under eligible licences with multitenant hosting rights. */
+export const WINDOWS_CLIENT_LICENSE = "Windows_Client";
+
 export function jumpboxVm({ config, secrets }: Pick<StepContext, "config" | "secrets">): VmWanted {
   return {
     name: config.jumpboxName,
@@ -24,6 +27,11 @@ export function jumpboxVm({ config, secrets }: Pick<StepContext, "config" | "sec
     passwordHint: "set SECURE_AML_JUMPBOX_PASSWORD (or answer the prompt), or use --no-jumpbox",
     os: { windowsConfiguration: { enableAutomaticUpdates: true, provisionVMAgent: true } },
     shutdown: { time: config.jumpboxShutdownTime, timeZoneId: config.jumpboxShutdownTimeZone },
+    // The tutorial's "Security type: Standard" unless --jumpbox-security-type TrustedLaunch; sent always,
+    // because newer api-versions make an unspecified Gen2 VM Trusted Launch.
+    securityType: config.jumpboxSecurityType ?? "Standard",
+    // The portal's licence question for a Windows 10/11 image (multitenant hosting rights); see README.
+    ...(config.windowsClientLicense !== false ? { licenseType: WINDOWS_CLIENT_LICENSE } : {}),
   };
 }
 

@@ -16,12 +16,19 @@ export interface WantedSubnet {
   prefix: string;
   /** Private endpoints live in Training; their network policies stay off there (the portal's default for PE subnets). */
   privateEndpointNetworkPolicies?: "Disabled" | "Enabled";
+  /**
+   * Whether VMs without a public IP get Azure's default outbound access. Written explicitly on Training
+   * and Scoring (newer network api-versions make new subnets private): true with --outbound default,
+   * false with --outbound nat-gateway (the NAT gateway step gives them explicit outbound).
+   */
+  defaultOutboundAccess?: boolean;
 }
 
 export function wantedSubnets(config: AzureStepContext["config"]): WantedSubnet[] {
+  const defaultOutboundAccess = config.outbound !== "nat-gateway";
   return [
-    { name: SUBNET_TRAINING, prefix: config.trainingSubnet, privateEndpointNetworkPolicies: "Disabled" },
-    { name: SUBNET_SCORING, prefix: config.scoringSubnet, privateEndpointNetworkPolicies: "Disabled" },
+    { name: SUBNET_TRAINING, prefix: config.trainingSubnet, privateEndpointNetworkPolicies: "Disabled", defaultOutboundAccess },
+    { name: SUBNET_SCORING, prefix: config.scoringSubnet, privateEndpointNetworkPolicies: "Disabled", defaultOutboundAccess },
     { name: SUBNET_BASTION, prefix: config.bastionSubnet },
   ];
 }
@@ -48,6 +55,7 @@ function vnetSpec({ config, azure }: AzureStepContext): ResourceSpec<VirtualNetw
             name: s.name,
             addressPrefix: s.prefix,
             ...(s.privateEndpointNetworkPolicies ? { privateEndpointNetworkPolicies: s.privateEndpointNetworkPolicies } : {}),
+            ...(s.defaultOutboundAccess !== undefined ? { defaultOutboundAccess: s.defaultOutboundAccess } : {}),
           })),
         },
         azure.lro(),
@@ -74,6 +82,7 @@ function subnetSpec({ config, azure }: AzureStepContext, wanted: WantedSubnet): 
         addressPrefix: wanted.prefix,
         addressPrefixes: undefined,
         ...(wanted.privateEndpointNetworkPolicies ? { privateEndpointNetworkPolicies: wanted.privateEndpointNetworkPolicies } : {}),
+        ...(wanted.defaultOutboundAccess !== undefined ? { defaultOutboundAccess: wanted.defaultOutboundAccess } : {}),
       },
       azure.lro(),
     );
@@ -86,6 +95,8 @@ function subnetSpec({ config, azure }: AzureStepContext, wanted: WantedSubnet): 
       changesOf(
         differs("addressPrefix", prefixOf(s), wanted.prefix),
         wanted.privateEndpointNetworkPolicies ? differs("privateEndpointNetworkPolicies", s.privateEndpointNetworkPolicies, wanted.privateEndpointNetworkPolicies) : undefined,
+        // A subnet that does not say has default outbound access (subnets made before the property existed).
+        wanted.defaultOutboundAccess !== undefined ? differs("defaultOutboundAccess", s.defaultOutboundAccess ?? true, wanted.defaultOutboundAccess) : undefined,
       ),
     ...putOver(put),
   };

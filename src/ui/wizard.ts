@@ -162,6 +162,11 @@ export const FIELD_LABELS: Readonly<Record<keyof DeploymentConfig, string>> = {
   databricksPublicSubnet: "databricks-public subnet",
   databricksPrivateSubnet: "databricks-private subnet",
   restrictOutbound: "Restrict Training's outbound to the service tags training needs",
+  outbound: "Outbound internet for the compute (default or nat-gateway)",
+  jumpboxSecurityType: "Jump box security type",
+  windowsClientLicense: "Windows client licence attestation (multitenant hosting rights)",
+  computeInstanceUser: "Compute instance owner (object id; default: you)",
+  computeInstanceIdleShutdown: "Compute instance idle shutdown (minutes, 0 = off)",
 };
 
 /** The review's sections, in the tutorial's order; every field appears in exactly one. */
@@ -169,8 +174,11 @@ const REVIEW_SECTIONS: ReadonlyArray<{ title: string; keys: ReadonlyArray<keyof 
   { title: "Where", keys: ["subscriptionId", "location", "prefix", "resourceGroup"] },
   { title: "Network", keys: ["vnetName", "vnetAddressSpace", "trainingSubnet", "scoringSubnet", "bastionSubnet"] },
   { title: "Names", keys: ["storageAccount", "keyVault", "registry", "workspace", "logAnalyticsWorkspace", "appInsights", "privateLinkScope"] },
-  { title: "Remote access", keys: ["bastion", "bastionName", "bastionPublicIp", "jumpbox", "jumpboxName", "jumpboxAdmin", "jumpboxSize", "jumpboxShutdownTime", "jumpboxShutdownTimeZone"] },
-  { title: "Compute", keys: ["computeCluster", "clusterVmSize", "clusterMinNodes", "clusterMaxNodes", "computeInstance", "instanceVmSize"] },
+  {
+    title: "Remote access",
+    keys: ["bastion", "bastionName", "bastionPublicIp", "jumpbox", "jumpboxName", "jumpboxAdmin", "jumpboxSize", "jumpboxSecurityType", "windowsClientLicense", "jumpboxShutdownTime", "jumpboxShutdownTimeZone"],
+  },
+  { title: "Compute", keys: ["computeCluster", "clusterVmSize", "clusterMinNodes", "clusterMaxNodes", "computeInstance", "instanceVmSize", "computeInstanceUser", "computeInstanceIdleShutdown", "outbound"] },
   {
     title: "Training page",
     keys: ["restrictOutbound", "databricks", "databricksWorkspace", "databricksManagedResourceGroup", "defaultSubnet", "databricksPublicSubnet", "databricksPrivateSubnet"],

@@ -115,15 +115,6 @@ test("the static test token is refused for a non-loopback endpoint, before any r
   await assert.rejects(fs.stat(path.join(dir, "s.json")), "nothing was written");
 });
 
-test("init with Azure China refuses before any request (exit 2)", async (t) => {
-  const dir = await tempDir(t, "china");
-  await emulator().clearRequestLog();
-  const result = await runCli(["init", "--yes", "--cloud", "AzureChinaCloud", "--location", "chinaeast2", ...emulatorArgs(emulator(), "china", path.join(dir, "s.json")).filter((a, i, all) => a !== "--location" && all[i - 1] !== "--location")], { cwd: dir });
-  assert.equal(result.code, 2, result.stderr);
-  assert.match(result.stderr, /AzureChinaCloud/);
-  assert.deepEqual(await emulator().requestLog(), []);
-});
-
 test("a failing step exits 1 with ARM's code and the resume command; the state is kept", async (t) => {
   const dir = await tempDir(t, "fail");
   const state = path.join(dir, "state.json");

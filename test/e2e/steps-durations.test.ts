@@ -52,6 +52,13 @@ const STEP_WRITES: Record<string, (config: DeploymentConfig) => Writes> = {
   "databricks-workspace": () => write("Microsoft.Databricks/workspaces"),
   "training-nsg": () => chain(write("Microsoft.Network/networkSecurityGroups"), write("Microsoft.Network/virtualNetworks/subnets", "update")),
   bastion: () => chain(write("Microsoft.Network/publicIPAddresses"), write("Microsoft.Network/bastionHosts")),
+  "nat-gateway": () =>
+    chain(
+      write("Microsoft.Network/publicIPAddresses"),
+      write("Microsoft.Network/natGateways"),
+      write("Microsoft.Network/virtualNetworks/subnets", "update"),
+      write("Microsoft.Network/virtualNetworks/subnets", "update"),
+    ),
   "private-dns": (config) =>
     parallel(...allZoneNames(cloudProfile(config.cloud), config.batchEndpoints).map(() => chain(write("Microsoft.Network/privateDnsZones"), write("Microsoft.Network/privateDnsZones/virtualNetworkLinks")))),
   storage: () => write("Microsoft.Storage/storageAccounts"),

@@ -4,7 +4,7 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startTestEmulator, type TestEmulator } from "../helpers/emulator.js";
-import { SecureAmlError, InputError } from "../../src/errors.js";
+import { SecureAmlError } from "../../src/errors.js";
 import { STATIC_TEST_TOKEN, createStaticTestCredential, isLoopbackHost } from "../../src/azure/credential.js";
 import { cloudProfile, allZoneNames, zonesFor } from "../../src/azure/clouds.js";
 import { normalizeArmError, parseRetryAfter } from "../../src/azure/arm-errors.js";
@@ -28,15 +28,17 @@ describe("client layer rules", () => {
     assert.throws(() => createStaticTestCredential(undefined), SecureAmlError);
   });
 
-  it("knows every zone for the public and US Government clouds and refuses Azure China clearly", () => {
+  it("knows every zone for the public, US Government and China clouds", () => {
     assert.ok(allZoneNames(cloudProfile("AzureCloud"), true).includes("privatelink.queue.core.windows.net"));
     const gov = allZoneNames(cloudProfile("AzureUSGovernment"), false);
     assert.ok(gov.includes("privatelink.api.ml.azure.us") && gov.includes("privatelink.azurecr.us") && gov.includes("privatelink.monitor.azure.us"));
     assert.ok(!gov.some((z) => z.endsWith(".windows.net") || z.endsWith("azureml.ms")));
-    assert.throws(
-      () => zonesFor(cloudProfile("AzureChinaCloud"), ["registry", "azuremonitor"]),
-      (e: unknown) => e instanceof InputError && e.problems[0]?.field === "cloud" && /registry, azuremonitor/.test(e.message),
-    );
+    const china = zonesFor(cloudProfile("AzureChinaCloud"), ["registry", "azuremonitor", "amlworkspace", "vault", "blob", "file"]);
+    assert.deepEqual(china.registry, ["privatelink.azurecr.cn"]);
+    assert.deepEqual(china.vault, ["privatelink.vaultcore.azure.cn"]);
+    assert.deepEqual(china.amlworkspace, ["privatelink.api.ml.azure.cn", "privatelink.notebooks.chinacloudapi.cn"]);
+    assert.ok(china.azuremonitor.includes("privatelink.monitor.azure.cn"));
+    assert.ok(!allZoneNames(cloudProfile("AzureChinaCloud"), true).some((z) => z.endsWith(".windows.net") || z.endsWith(".azure.com") || z.endsWith(".io")));
   });
 
   it("derives stable role-assignment names and normalises ARM errors", () => {

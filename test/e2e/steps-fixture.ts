@@ -47,6 +47,7 @@ export function testConfig(subscriptionId: string, overrides: Partial<Deployment
     clusterMaxNodes: 4,
     computeInstance: `${suffix}-ci-7q2x`,
     instanceVmSize: "Standard_DS3_v2",
+    computeInstanceUser: "00000000-0000-4000-8000-0000000000a1",
     batchEndpoints: false,
     trainingNsg: true,
     restrictOutbound: false,

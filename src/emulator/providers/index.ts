@@ -3,6 +3,7 @@
 import type { EmulatorProvider } from "../types.js";
 import { resourcesProvider } from "./resources.js";
 import { networkProvider } from "./network.js";
+import { natGatewayProvider } from "./network-nat-gateways.js";
 import { privateDnsProvider } from "./privatedns.js";
 import { storageProvider } from "./storage.js";
 import { keyVaultProvider } from "./keyvault.js";
@@ -18,6 +19,7 @@ import { databricksProvider } from "./databricks.js";
 export const allProviders: readonly EmulatorProvider[] = [
   resourcesProvider,
   networkProvider,
+  natGatewayProvider,
   privateDnsProvider,
   storageProvider,
   keyVaultProvider,

@@ -218,9 +218,32 @@ function computeProperties(ctx: HandlerContext, workspace: ResourceRecord, compu
     });
   }
   const previousInner = section(previous, "properties");
+  const assignedUser = section(section(inner, "personalComputeInstanceSettings"), "assignedUser");
+  if (isObject(inner.personalComputeInstanceSettings)) {
+    // An assigned user names a person by object id and tenant id (both GUIDs, both required).
+    for (const key of ["objectId", "tenantId"]) {
+      const value = optionalString(assignedUser, key);
+      if (value === undefined || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)) {
+        throw new ArmError(400, "BadRequest", `properties.properties.personalComputeInstanceSettings.assignedUser.${key} must be a GUID; got ${JSON.stringify(value ?? null)}.`);
+      }
+    }
+    const before = optionalString(section(section(previousInner, "personalComputeInstanceSettings"), "assignedUser"), "objectId");
+    if (previous && before !== undefined && before.toLowerCase() !== (optionalString(assignedUser, "objectId") ?? "").toLowerCase()) {
+      throw new ArmError(400, "BadRequest", "The assigned user of a compute instance cannot be changed; delete the instance and create it again.");
+    }
+  }
+  const idle = optionalString(inner, "idleTimeBeforeShutdown");
+  // idleTimeBeforeShutdown (api-version 2023-04-01 and later): an ISO-8601 duration, 15 minutes to 14 days.
+  if (idle !== undefined) {
+    const minutes = /^PT(\d+)M$/.exec(idle)?.[1];
+    if (minutes === undefined || Number(minutes) < 15 || Number(minutes) > 20160) {
+      throw new ArmError(400, "BadRequest", `idleTimeBeforeShutdown '${idle}' is invalid: give an ISO-8601 duration between PT15M and PT20160M.`);
+    }
+  }
   return compact({
     ...common,
     properties: compact({
+      idleTimeBeforeShutdown: idle ?? optionalString(previousInner, "idleTimeBeforeShutdown"),
       vmSize,
       subnet: subnetId ? { id: subnetId } : undefined,
       applicationSharingPolicy: optionalString(inner, "applicationSharingPolicy") ?? "Shared",
@@ -397,8 +420,18 @@ export const machineLearningProvider: EmulatorProvider = {
         body.properties = properties;
         return body;
       },
-      view(_ctx, record) {
+      view(ctx, record) {
         const body = clone(record.body);
+        // idleTimeBeforeShutdown exists from 2023-04-01: an older api-version's answer has no such field.
+        if (ctx.apiVersion < "2023-04-01") {
+          const properties = section(body, "properties");
+          const inner = section(properties, "properties");
+          if (inner.idleTimeBeforeShutdown !== undefined) {
+            delete inner.idleTimeBeforeShutdown;
+            properties.properties = inner;
+            body.properties = properties;
+          }
+        }
         if (record.pendingOperation?.kind === "create") {
           const properties = section(body, "properties");
           const inner = section(properties, "properties");

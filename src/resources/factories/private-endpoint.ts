@@ -6,6 +6,7 @@ import type { AzureContext } from "../../azure/clients.js";
 import * as kinds from "../kinds/index.js";
 import { arm, change, compareId, parallel, type Change, type ResourceSpec, type Sequence } from "../spec.js";
 import { idIn, type Placement } from "./placement.js";
+import { MAX_ZONES_PER_ZONE_GROUP } from "../../azure/clouds.js";
 
 export const DNS_ZONE_GROUP_NAME = "default";
 
@@ -78,9 +79,35 @@ function lastSegment(id: string): string {
   return id.split("/").pop() ?? id;
 }
 
-/** Endpoints to different targets: all at once, each one then its zone group. */
+/**
+ * One endpoint per at most MAX_ZONES_PER_ZONE_GROUP zones. An endpoint has one zone group and a group
+ * holds at most 5 zones, so a sub-resource with more zones (azuremonitor in Azure Government: 6) gets a
+ * second endpoint to the same target, `<name>-2`, whose zone group registers the remaining zones: every
+ * name then resolves to one endpoint's addresses, and each endpoint reaches the same target.
+ */
+export function splitOverZoneGroups(wanted: PrivateEndpointWanted): PrivateEndpointWanted[] {
+  if (wanted.zoneIds.length <= MAX_ZONES_PER_ZONE_GROUP) return [wanted];
+  const parts: PrivateEndpointWanted[] = [];
+  for (let i = 0; i < wanted.zoneIds.length; i += MAX_ZONES_PER_ZONE_GROUP) {
+    const index = parts.length;
+    parts.push({ ...wanted, name: index === 0 ? wanted.name : `${wanted.name}-${index + 1}`, zoneIds: wanted.zoneIds.slice(i, i + MAX_ZONES_PER_ZONE_GROUP) });
+  }
+  return parts;
+}
+
+/**
+ * Endpoints to different targets: all at once, each one then its zone group. The endpoints a split
+ * (splitOverZoneGroups) makes to one target go one after another, like any endpoints to one target.
+ */
 export function endpointsInParallel(azure: AzureContext, at: Placement, wanted: PrivateEndpointWanted[]): Sequence {
-  return [parallel(...wanted.map((w) => [privateEndpointSpec(azure, at, w), dnsZoneGroupSpec(azure, at, w)]))];
+  return [
+    parallel(
+      ...wanted.map((w) => {
+        const parts = splitOverZoneGroups(w);
+        return parts.length === 1 ? [privateEndpointSpec(azure, at, w), dnsZoneGroupSpec(azure, at, w)] : endpointsOneAfterAnother(azure, at, parts);
+      }),
+    ),
+  ];
 }
 
 /**
@@ -89,7 +116,7 @@ export function endpointsInParallel(azure: AzureContext, at: Placement, wanted: 
  * zone group runs beside the next endpoint.
  */
 export function endpointsOneAfterAnother(azure: AzureContext, at: Placement, wanted: PrivateEndpointWanted[]): Sequence {
-  const [first, ...rest] = wanted;
+  const [first, ...rest] = wanted.flatMap(splitOverZoneGroups);
   if (!first) return [];
   const zoneGroup = dnsZoneGroupSpec(azure, at, first);
   return [privateEndpointSpec(azure, at, first), rest.length > 0 ? parallel(zoneGroup, endpointsOneAfterAnother(azure, at, rest)) : zoneGroup];

@@ -32,6 +32,19 @@ export interface VmWanted {
   errorPrefix?: "JUMPBOX" | "VM";
   /** What a person calls it in messages, e.g. "jump box"; default "VM". */
   label?: string;
+  /**
+   * securityProfile.securityType, fixed at creation: "Standard" (no UEFI features) or "TrustedLaunch"
+   * (secure boot and vTPM on). Absent: not sent (Azure's own default applies, which newer api-versions
+   * make TrustedLaunch for Gen2 images).
+   */
+  securityType?: "Standard" | "TrustedLaunch";
+  /** licenseType, e.g. "Windows_Client" (Windows 10/11 with multitenant hosting rights); changes in place. */
+  licenseType?: string;
+}
+
+/** The securityProfile a security type stands for. */
+export function securityProfileOf(securityType: "Standard" | "TrustedLaunch"): { securityType: string; uefiSettings?: { secureBootEnabled: boolean; vTpmEnabled: boolean } } {
+  return securityType === "TrustedLaunch" ? { securityType, uefiSettings: { secureBootEnabled: true, vTpmEnabled: true } } : { securityType };
 }
 
 export function nicName(vmName: string): string {
@@ -90,10 +103,21 @@ export function vmSpec(azure: AzureContext, at: Placement, wanted: VmWanted): Re
       compare(changes, "hardwareProfile.vmSize", vm.hardwareProfile?.vmSize, wanted.size);
       const nics = vm.networkProfile?.networkInterfaces ?? [];
       if (!nics.some((n) => sameId(n.id, ids.nic))) changes.push(change("networkProfile.networkInterfaces", nics.map((n) => n.id), [ids.nic], { immutable: true }));
+      if (wanted.securityType !== undefined) {
+        // A VM that reports no security type is a Standard one (ARM returns "Standard" from 2025-11-01).
+        const actual = vm.securityProfile?.securityType ?? "Standard";
+        if (actual.toLowerCase() !== wanted.securityType.toLowerCase()) changes.push(change("securityProfile.securityType", actual, wanted.securityType, { immutable: true }));
+      }
+      if (wanted.licenseType !== undefined) compare(changes, "licenseType", vm.licenseType, wanted.licenseType);
       return changes;
     },
-    immutableDrift: () =>
-      new SecureAmlError(`${wanted.errorPrefix ?? "VM"}_NIC_DRIFT`, `The ${wanted.label ?? "VM"} ${wanted.name} is attached to another network interface than ${nicName(wanted.name)}; delete the VM and re-run.`),
+    immutableDrift: (changes) =>
+      changes.some((c) => c.field === "securityProfile.securityType")
+        ? new SecureAmlError(
+            `${wanted.errorPrefix ?? "VM"}_SECURITY_TYPE_DRIFT`,
+            `The ${wanted.label ?? "VM"} ${wanted.name} has another security type than ${wanted.securityType ?? "asked"}; Azure changes it only on a deallocated VM. Delete the VM and re-run, or ask for its security type${wanted.errorPrefix === "JUMPBOX" ? " with --jumpbox-security-type" : ""}.`,
+          )
+        : new SecureAmlError(`${wanted.errorPrefix ?? "VM"}_NIC_DRIFT`, `The ${wanted.label ?? "VM"} ${wanted.name} is attached to another network interface than ${nicName(wanted.name)}; delete the VM and re-run.`),
     beforeCreate: async () => {
       if (!wanted.adminPassword) {
         throw new SecureAmlError(
@@ -117,11 +141,18 @@ export function vmSpec(azure: AzureContext, at: Placement, wanted: VmWanted): Re
           },
           osProfile: { computerName: wanted.name.slice(0, 15), adminUsername: wanted.adminUsername, adminPassword: wanted.adminPassword, ...wanted.os },
           networkProfile: { networkInterfaces: [{ id: ids.nic, primary: true, deleteOption: "Delete" }] },
-          // The tutorial's "Security type: Standard".
+          ...(wanted.securityType !== undefined ? { securityProfile: securityProfileOf(wanted.securityType) } : {}),
+          ...(wanted.licenseType !== undefined ? { licenseType: wanted.licenseType } : {}),
         },
         azure.lro(),
       ),
-    update: async () => (await azure.compute()).virtualMachines.update(at.resourceGroup, wanted.name, { hardwareProfile: { vmSize: wanted.size } }, azure.lro()),
+    update: async () =>
+      (await azure.compute()).virtualMachines.update(
+        at.resourceGroup,
+        wanted.name,
+        { hardwareProfile: { vmSize: wanted.size }, ...(wanted.licenseType !== undefined ? { licenseType: wanted.licenseType } : {}) },
+        azure.lro(),
+      ),
   };
 }
 

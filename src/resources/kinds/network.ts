@@ -2,6 +2,7 @@
 
 import type {
   BastionHost,
+  NatGateway,
   NetworkInterface,
   NetworkSecurityGroup,
   PrivateDnsZoneGroup,
@@ -35,6 +36,12 @@ export const publicIpAddress = defineKind<PublicIPAddress>({
   type: "Microsoft.Network/publicIPAddresses",
   read: async (azure, id) => (await azure.network()).publicIPAddresses.get(groupOf(id), nameAt(id, 0)),
   provisioningState: (p) => p.provisioningState,
+});
+
+export const natGateway = defineKind<NatGateway>({
+  type: "Microsoft.Network/natGateways",
+  read: async (azure, id) => (await azure.network()).natGateways.get(groupOf(id), nameAt(id, 0)),
+  provisioningState: (n) => n.provisioningState,
 });
 
 export const bastionHost = defineKind<BastionHost>({
