@@ -50,6 +50,17 @@ export interface DeploymentConfig {
   trainingNsg: boolean;
   /** What to do when the key vault name is held by a soft-deleted vault. */
   keyVaultSoftDeleted: "fail" | "recover" | "purge";
+
+  /** Training page: an Ubuntu VM created in Training and attached to the workspace as a compute target. */
+  attachedVm?: string;
+  /** PATH of the SSH private key for the attached VM or --attach-compute (the public key: PATH.pub or derived). Only the path is stored. */
+  attachedVmSshKey?: string;
+  /** The attached VM's (or attached resource's) SSH user; default "azureuser". */
+  attachedVmAdmin?: string;
+  /** The attached VM's size; default Standard_DS3_v2. */
+  attachedVmSize?: string;
+  /** Training page: the resource ID of an existing VM or HDInsight cluster to attach instead. */
+  attachCompute?: string;
 }
 
 /** Values that must never be stored or printed. */

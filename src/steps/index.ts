@@ -12,7 +12,8 @@
 //                   ├─ key-vault ──┼─ workspace ── (workspace-endpoint, storage-endpoint-reader)
 //                   ├─ registry ───┤
 //                   └─ monitoring ─┘ (also monitor-private-link)
-//   * optional: --no-bastion, --training-nsg, --no-jumpbox
+//                   (network, workspace-endpoint) ─ attached-vm*   (workspace-endpoint) ─ attach-compute*
+//   * optional: --no-bastion, --training-nsg, --no-jumpbox, --attached-vm, --attach-compute
 
 import type { Step } from "../engine/types.js";
 import type { DeploymentConfig } from "../config/types.js";
@@ -37,6 +38,8 @@ import { jumpboxStep } from "./jumpbox.js";
 import { computeClusterStep } from "./compute-cluster.js";
 import { computeInstanceStep } from "./compute-instance.js";
 import { imageBuildStep } from "./image-build.js";
+import { attachedVmStep } from "./attached-vm.js";
+import { attachComputeStep } from "./attach-compute.js";
 
 export type { StepContext, AzureStepContext } from "./context.js";
 
@@ -68,6 +71,8 @@ const TABLE: readonly StepEntry[] = [
   { step: computeClusterStep },
   { step: computeInstanceStep },
   { step: imageBuildStep },
+  { step: attachedVmStep, optional: { enabled: (c) => Boolean(c.attachedVm), offBecause: "no --attached-vm" } },
+  { step: attachComputeStep, optional: { enabled: (c) => Boolean(c.attachCompute), offBecause: "no --attach-compute" } },
 ];
 
 export const allSteps: ReadonlyArray<Step<StepContext>> = TABLE.map((e) => e.step);
