@@ -445,7 +445,7 @@ export const FIELDS: readonly FieldSpec[] = [
     valueName: "<name>",
     validate: (v, all) => [
       ...checkAttachedVmName(v),
-      ...(all.attachedVmSshKey === undefined ? ["needs --attached-vm-ssh-key PATH (the SSH private key Azure Machine Learning logs in with)"] : []),
+      ...(all.attachedVmSshKeyPath === undefined ? ["needs --attached-vm-ssh-key PATH (the SSH private key Azure Machine Learning logs in with)"] : []),
       ...(all.attachCompute !== undefined ? ["cannot be combined with --attach-compute (create a VM or attach an existing one)"] : []),
     ],
   }),
@@ -458,11 +458,11 @@ export const FIELDS: readonly FieldSpec[] = [
     valueName: "<resource-id>",
     validate: (v, all) => [
       ...checkAttachComputeId(v, all.subscriptionId),
-      ...(all.attachedVmSshKey === undefined ? ["needs --attached-vm-ssh-key PATH (the SSH private key Azure Machine Learning logs in with)"] : []),
+      ...(all.attachedVmSshKeyPath === undefined ? ["needs --attached-vm-ssh-key PATH (the SSH private key Azure Machine Learning logs in with)"] : []),
     ],
   }),
   spec({
-    key: "attachedVmSshKey",
+    key: "attachedVmSshKeyPath",
     flag: "--attached-vm-ssh-key",
     description: "SSH private key file for --attached-vm/--attach-compute (public key from PATH.pub or derived); sent only in the attach request",
     type: "string",

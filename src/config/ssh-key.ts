@@ -104,12 +104,12 @@ export function readSshKeyPair(path: string): SshKeyPair {
   const fs = require("node:fs") as Fs;
   let privateKey: string;
   try {
-    if (!fs.statSync(path).isFile()) throw new SshKeyProblem(`${path} is not a file`);
+    if (!fs.statSync(path).isFile()) throw new SshKeyProblem("is not a file");
     privateKey = fs.readFileSync(path, "utf8");
   } catch (error) {
     if (error instanceof SshKeyProblem) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    throw new SshKeyProblem(code === "ENOENT" ? `${path} does not exist` : code === "EACCES" ? `${path} is not readable` : `${path} cannot be read (${code ?? "error"})`);
+    throw new SshKeyProblem(code === "ENOENT" ? "does not exist" : code === "EACCES" ? "is not readable" : `cannot be read (${code ?? "error"})`);
   }
   if (/-----BEGIN [A-Z ]*PUBLIC KEY-----/.test(privateKey) || /^(ssh-|ecdsa-)/.test(privateKey.trim())) {
     throw new SshKeyProblem("is a public key; give the PRIVATE key (its public key is read from PATH.pub)");
@@ -123,7 +123,7 @@ export function readSshKeyPair(path: string): SshKeyPair {
     if (error instanceof SshKeyProblem) throw error;
     // No PATH.pub: the public key derived from the private key is used.
   }
-  if (publicKey.split(" ")[1] !== fromPrivate.split(" ")[1]) throw new SshKeyProblem(`${path}.pub is not the public key of ${path}`);
+  if (publicKey.split(" ")[1] !== fromPrivate.split(" ")[1]) throw new SshKeyProblem(`has a ${path}.pub beside it that is not its public key`);
   return { privateKey, publicKey };
 }
 
@@ -134,7 +134,7 @@ export function checkSshPrivateKeyFile(value: unknown): string[] {
     readSshKeyPair(value);
     return [];
   } catch (error) {
-    if (error instanceof SshKeyProblem) return [error.message.startsWith(value) ? error.message : `the key file ${error.message}`];
+    if (error instanceof SshKeyProblem) return [`the SSH private key file ${value} ${error.message}`];
     throw error;
   }
 }

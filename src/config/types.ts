@@ -54,7 +54,7 @@ export interface DeploymentConfig {
   /** Training page: an Ubuntu VM created in Training and attached to the workspace as a compute target. */
   attachedVm?: string;
   /** PATH of the SSH private key for the attached VM or --attach-compute (the public key: PATH.pub or derived). Only the path is stored. */
-  attachedVmSshKey?: string;
+  attachedVmSshKeyPath?: string;
   /** The attached VM's (or attached resource's) SSH user; default "azureuser". */
   attachedVmAdmin?: string;
   /** The attached VM's size; default Standard_DS3_v2. */

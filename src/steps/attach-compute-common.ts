@@ -14,6 +14,7 @@ import * as kinds from "../resources/kinds/index.js";
 import { arm, change, changesOf, differs, differsId, putOver, type Change, type ResourceSpec } from "../resources/spec.js";
 import { readSshKeyPair, SshKeyProblem } from "../config/ssh-key.js";
 import { computeId, placed } from "./common.js";
+import { parseResourceId } from "../audit/ids.js";
 
 export const ATTACHED_SSH_RULE_NAME = "AllowAzureMachineLearningSsh";
 
@@ -80,7 +81,7 @@ export function ownedNsgSpec({ config, azure }: AzureStepContext, name: string, 
 /** The SSH rule as a child of an NSG this deployment does not own (an existing VM's or subnet's). */
 export function ruleInForeignNsgSpec(azure: AzureContext, nsg: NetworkSecurityGroup, group: string): ResourceSpec<SecurityRule> {
   const nsgId = nsg.id ?? "";
-  const [, , , resourceGroup = ""] = nsgId.split("/");
+  const resourceGroup = parseResourceId(nsgId).resourceGroup ?? "";
   const nsgName = nsg.name ?? "";
   const priority = freeInboundPriority(nsg.securityRules);
   const put = async () => (await azure.network()).securityRules.beginCreateOrUpdateAndWait(resourceGroup, nsgName, ATTACHED_SSH_RULE_NAME, attachedSshRule(priority), azure.lro());
@@ -110,7 +111,7 @@ function keyOrFail(path: string): string {
     return readSshKeyPair(path).privateKey;
   } catch (error) {
     if (error instanceof SshKeyProblem) {
-      throw new SecureAmlError("ATTACH_SSH_KEY_INVALID", `The SSH key for the attached compute ${error.message}.`, ExitCode.badInput, "secure-aml init --attached-vm-ssh-key <path of a private key>");
+      throw new SecureAmlError("ATTACH_SSH_KEY_INVALID", `The SSH private key file ${path} ${error.message}.`, ExitCode.badInput, "secure-aml init --attached-vm-ssh-key <path of a private key>");
     }
     throw error;
   }

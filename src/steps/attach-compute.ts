@@ -81,7 +81,7 @@ export const attachComputeStep = declareStep<AzureStepContext>({
     layout.push(
       attachSpec(
         ctx,
-        { name: attachedComputeName(resourceId), computeType, resourceId, address: target.address, sshUser: config.attachedVmAdmin ?? "azureuser", sshKeyPath: config.attachedVmSshKey ?? "" },
+        { name: attachedComputeName(resourceId), computeType, resourceId, address: target.address, sshUser: config.attachedVmAdmin ?? "azureuser", sshKeyPath: config.attachedVmSshKeyPath ?? "" },
         "training-subnet",
       ),
     );

@@ -60,7 +60,7 @@ export const attachedVmStep = declareStep<StepContext>({
     const wanted = attachedVmWanted(config);
     const nsgName = attachedVmNsgName(wanted.name);
     const nsgId = resourceId(config, "Microsoft.Network", "networkSecurityGroups", nsgName);
-    const keyPath = config.attachedVmSshKey ?? "";
+    const keyPath = config.attachedVmSshKeyPath ?? "";
     const vm = vmSpec(azure, at, wanted);
     // Known when the NIC exists (a rerun compares it with the attached address); read again at attach time.
     const knownIp = await getOrUndefined({ resource: vmIds(at, wanted.name).nic }, () => privateIpOf(azure, config.resourceGroup, nicName(wanted.name)));

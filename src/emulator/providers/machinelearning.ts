@@ -374,7 +374,8 @@ export const machineLearningProvider: EmulatorProvider = {
           if (optionalString(properties, "computeType") === "ComputeInstance") {
             inner.state = "Creating";
             inner.lastOperation = { operationName: "Create", operationTime: record.createdAt, operationStatus: "InProgress", operationTrigger: "User" };
-          } else {
+          } else if (optionalString(properties, "computeType") === "AmlCompute") {
+            // Attached computes (VirtualMachine, HDInsight) have no allocation state.
             inner.allocationState = "Resizing";
           }
           properties.properties = inner;
