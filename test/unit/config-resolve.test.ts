@@ -60,8 +60,11 @@ describe("defaults", () => {
     assert.equal(config.bastion, true);
     assert.equal(sources.vnetAddressSpace, "default");
     assert.equal(sources.subscriptionId, "flag");
-    // Every field has a value and every default is valid.
-    for (const field of FIELDS) assert.notEqual(config[field.key], undefined, field.key);
+    // Every field has a value and every default is valid, except the options that name something
+    // only when given (issue 15: the attached VM, the resource to attach, its key file).
+    const OPTIONAL_WITHOUT_DEFAULT = ["attachedVm", "attachCompute", "attachedVmSshKeyPath"];
+    assert.deepEqual(FIELDS.filter((f) => !f.required && !f.derive).map((f) => f.key), OPTIONAL_WITHOUT_DEFAULT);
+    for (const field of FIELDS) if (!OPTIONAL_WITHOUT_DEFAULT.includes(field.key)) assert.notEqual(config[field.key], undefined, field.key);
     assert.deepEqual(validateConfig(config, { jumpboxPassword: PASSWORD }), []);
   });
 
@@ -320,7 +323,8 @@ describe("config file", () => {
     await writeConfigFile(file, { ...first.config, ...({ jumpboxPassword: PASSWORD } as object) });
     const text = await readFile(file, "utf8");
     assert.ok(!text.includes(PASSWORD));
-    assert.deepEqual(Object.keys(JSON.parse(text)), FIELDS.map((f) => f.key));
+    // Every field with a value (the options without a default are not given here).
+    assert.deepEqual(Object.keys(JSON.parse(text)), FIELDS.filter((f) => f.required || f.derive).map((f) => f.key));
     assert.equal((await stat(file)).isFile(), true);
     const replay = await resolveConfig({ ...base, configFile: file, env: { SECURE_AML_JUMPBOX_PASSWORD: PASSWORD } });
     assert.deepEqual(replay.config, first.config);
