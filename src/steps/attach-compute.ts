@@ -9,7 +9,7 @@ import type { AzureStepContext } from "./context.js";
 import type { AzureContext } from "../azure/clients.js";
 import type { AnySpec } from "../resources/spec.js";
 import { declareStep } from "../resources/reconcile.js";
-import { getOrUndefined } from "../azure/arm-errors.js";
+import { armCall, getOrUndefined } from "../azure/arm-errors.js";
 import { parseResourceId } from "../audit/ids.js";
 import { SecureAmlError, ExitCode } from "../errors.js";
 import { attachableKind, attachedComputeName } from "../config/attach-rules.js";
@@ -89,3 +89,40 @@ export const attachComputeStep = declareStep<AzureStepContext>({
   },
   outputs: ({ config }) => ({ attachedComputeId: computeId(config, attachedComputeName(config.attachCompute ?? "")) }),
 });
+
+/**
+ * For `destroy` (before it deletes the resource group): detaches the compute --attach-compute
+ * attached (Compute_Delete with underlyingResourceAction=Detach: the VM or cluster is not deleted)
+ * and removes the port-22 rule this deployment added to the NSG in front of it — only when the run
+ * recorded creating it (`createdIds` from the state), since secure-aml removes only what it created.
+ * Returns the IDs it removed.
+ */
+export async function detachExistingCompute(
+  azure: AzureContext,
+  config: Pick<AzureStepContext["config"], "subscriptionId" | "resourceGroup" | "workspace" | "attachCompute">,
+  createdIds: readonly string[],
+): Promise<string[]> {
+  if (!config.attachCompute) return [];
+  const created = new Set(createdIds.map((id) => id.toLowerCase()));
+  const removed: string[] = [];
+  const name = attachedComputeName(config.attachCompute);
+  const compute = `/subscriptions/${config.subscriptionId}/resourceGroups/${config.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${config.workspace}/computes/${name}`;
+  if (created.has(compute.toLowerCase())) {
+    const ml = await azure.machineLearning();
+    const exists = await getOrUndefined({ resource: compute }, () => ml.computeOperations.get(config.resourceGroup, config.workspace, name));
+    if (exists) {
+      await armCall({ resource: compute, operation: "detach compute" }, () => ml.computeOperations.beginDeleteAndWait(config.resourceGroup, config.workspace, name, "Detach", azure.lro()));
+      removed.push(compute);
+    }
+  }
+  for (const id of createdIds) {
+    const parsed = parseResourceId(id);
+    if (!/\/providers\/Microsoft\.Network\/networkSecurityGroups\/[^/]+\/securityRules\/[^/]+$/i.test(id)) continue;
+    const network = await azure.network();
+    const exists = await getOrUndefined({ resource: id }, () => network.securityRules.get(parsed.resourceGroup ?? "", parsed.names[0] ?? "", parsed.names[1] ?? ""));
+    if (!exists) continue;
+    await armCall({ resource: id, operation: "delete security rule" }, () => network.securityRules.beginDeleteAndWait(parsed.resourceGroup ?? "", parsed.names[0] ?? "", parsed.names[1] ?? "", azure.lro()));
+    removed.push(id);
+  }
+  return removed;
+}

@@ -241,6 +241,17 @@ test("--attach-compute attaches an existing Ubuntu VM and adds the rule to the N
   const again = await deploy({ config, secrets: testSecrets, azure }, ["attach-compute"]);
   assert.deepEqual(again.resources.map((r) => r.action), ["unchanged", "unchanged"], "a rerun changes nothing");
 
+  // destroy's part: detach (never delete) the VM, remove the rule this deployment created, keep the rest.
+  const { detachExistingCompute } = await import("../../src/steps/attach-compute.js");
+  const createdIds = run.resources.filter((r) => r.action === "created").map((r) => r.id);
+  const removed = await detachExistingCompute(azure, config, createdIds);
+  assert.equal(removed.length, 2, removed.join(", "));
+  await assert.rejects(ml.computeOperations.get(base.resourceGroup, base.workspace, "theirs"), (e: { statusCode?: number }) => e.statusCode === 404, "the compute is detached");
+  await assert.rejects(network.securityRules.get(other, "theirs-nsg", "AllowAzureMachineLearningSsh"), (e: { statusCode?: number }) => e.statusCode === 404, "our rule is gone");
+  assert.equal((await compute.virtualMachines.get(other, "theirs")).name, "theirs", "their VM is never deleted");
+  assert.ok(await network.networkSecurityGroups.get(other, "theirs-nsg"), "their NSG stays");
+  assert.deepEqual(await detachExistingCompute(azure, config, []), [], "nothing recorded as created: nothing removed");
+
   // A VM that does not exist cannot be attached.
   await assert.rejects(
     ml.computeOperations.beginCreateOrUpdateAndWait(base.resourceGroup, base.workspace, "win", { properties: { computeType: "VirtualMachine", resourceId: `/subscriptions/${emulator().subscriptionId}/resourceGroups/${other}/providers/Microsoft.Compute/virtualMachines/missing`, properties: { address, administratorAccount: { username: "azureuser", privateKeyData: key.text } } } }, azure.lro()),
