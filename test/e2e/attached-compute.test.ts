@@ -138,7 +138,7 @@ test("--attached-vm: an Ubuntu VM with SSH key login, its port-22 rule, attached
   assert.ok(probed.some((n) => n.endsWith(".monitor.azure.com")), "probed Azure Monitor");
   assert.deepEqual(names.names.filter((n) => !n.ok), [], "every name resolves privately and connects");
   const checks = (cleanDoc.details as { checks: Array<{ id: string; examined: number; passed: boolean }> }).checks;
-  assert.deepEqual(checks.find((c) => c.id === "attached-compute-ssh"), { id: "attached-compute-ssh", title: "Every attached VM lets Azure Machine Learning in on port 22", examined: 1, passed: true });
+  assert.deepEqual(checks.find((c) => c.id === "attached-compute-ssh"), { id: "attached-compute-ssh", title: "Every attached VM lets Azure Machine Learning in on port 22", examined: 1, passed: true, findings: 0 });
   assertNoKey("verify's output", clean.stdout + clean.stderr, key.needles);
 
   // Behind its back: the vault zone's VNet link and the blob A record deleted through the SDK.
@@ -152,20 +152,14 @@ test("--attached-vm: an Ubuntu VM with SSH key login, its port-22 rule, attached
   assert.match(byName.get(`${config.keyVault}.vault.azure.net`.toLowerCase()) ?? "", /public address/, "the unlinked vault zone: its name resolves publicly");
   assert.match(byName.get(`${config.storageAccount}.blob.core.windows.net`.toLowerCase()) ?? "", /NXDOMAIN/, "the missing blob record: NXDOMAIN");
   assert.equal(findings.length, 2, `exactly the two names: ${JSON.stringify(findings)}`);
-  // Behind its back: a Deny on port 22 before the page's rule in the VM's NSG.
-  await network.securityRules.beginCreateOrUpdateAndWait(
-    rg,
-    `${vmName}-nsg`,
-    "DenySsh",
-    { direction: "Inbound", access: "Deny", priority: 90, protocol: "Tcp", sourceAddressPrefix: "*", sourcePortRange: "*", destinationAddressPrefix: "*", destinationPortRange: "22" },
-    azure.lro(),
-  );
+  // Behind its back: the page's rule deleted from the VM's NSG (the default DenyAllInBound then decides).
+  await network.securityRules.beginDeleteAndWait(rg, `${vmName}-nsg`, "AllowAzureMachineLearningSsh", azure.lro());
   const denied = await runCli(["verify", "--output", "json", "--endpoint", emulator().endpoint, "--ca-cert", emulator().caCertPath, "--state", state], { cwd: dir });
   assert.equal(denied.code, 1);
   const sshFindings = (oneJsonDocument(denied.stdout).details as { findings: Array<{ check: string; name: string; problem: string }> }).findings.filter((f) => f.check === "attached-compute-ssh");
   assert.equal(sshFindings.length, 1, JSON.stringify(sshFindings));
   assert.equal(sshFindings[0]!.name, `${vmName}-nsg`);
-  assert.match(sshFindings[0]!.problem, /blocks inbound from AzureMachineLearning port 22 .* by rule DenySsh \(priority 90\)/);
+  assert.match(sshFindings[0]!.problem, /blocks inbound from AzureMachineLearning port 22 .* by rule DenyAllInBound \(priority 65500\)/);
 
   const text = await runCli(["verify", "--from-inside", "--endpoint", emulator().endpoint, "--ca-cert", emulator().caCertPath, "--state", state], { cwd: dir });
   assert.equal(text.code, 1);
