@@ -1,16 +1,15 @@
 // Training page, "Use a virtual machine or HDInsight cluster": with --attached-vm NAME, an Ubuntu VM
 // (Azure Machine Learning supports only Ubuntu) in the Training subnet with no public IP and SSH key
 // login only, behind its own NIC network security group with the page's inbound rule (AzureMachineLearning
-// → port 22), attached to the workspace as a compute target ("VirtualMachine", its private IP, port 22).
+// → port 22); attached-vm-attach.ts then attaches it to the workspace as a compute target.
 // The public key (PATH.pub or derived) goes into the VM; the private key only into the attach request.
 
-import type { StepContext } from "./context.js";
+import type { AzureStepContext } from "./context.js";
 import { declareStep } from "../resources/reconcile.js";
 import { nicName, nicSpec, vmIds, vmSpec, type VmWanted } from "../resources/factories/vm.js";
 import { readSshKeyPair } from "../config/ssh-key.js";
-import { getOrUndefined } from "../azure/arm-errors.js";
-import { SUBNET_TRAINING, computeId, placement, resourceId, subnetId } from "./common.js";
-import { attachSpec, ownedNsgSpec, privateIpOf } from "./attach-compute-common.js";
+import { SUBNET_TRAINING, placement, resourceId, subnetId } from "./common.js";
+import { ownedNsgSpec } from "./attach-compute-common.js";
 import { chained, writeSeconds } from "../durations.js";
 import type { DeploymentConfig } from "../config/types.js";
 
@@ -43,18 +42,14 @@ export function attachedVmWanted(config: DeploymentConfig): VmWanted {
   };
 }
 
-export const attachedVmStep = declareStep<StepContext>({
+export const attachedVmStep = declareStep<AzureStepContext>({
   id: "attached-vm",
   title: "Attached Ubuntu VM (compute target)",
-  dependsOn: ["network", "workspace-endpoint"],
-  // its NSG, the NIC, the VM, then the attach
-  expectedSeconds: chained(
-    writeSeconds("Microsoft.Network/networkSecurityGroups"),
-    writeSeconds("Microsoft.Network/networkInterfaces"),
-    writeSeconds("Microsoft.Compute/virtualMachines"),
-    writeSeconds("Microsoft.MachineLearningServices/workspaces/computes"),
-  ),
-  resources: async (ctx) => {
+  // Only the network: the VM is built while the workspace and its endpoint are (attached-vm-attach waits for both).
+  dependsOn: ["network"],
+  // its NSG, the NIC, then the VM
+  expectedSeconds: chained(writeSeconds("Microsoft.Network/networkSecurityGroups"), writeSeconds("Microsoft.Network/networkInterfaces"), writeSeconds("Microsoft.Compute/virtualMachines")),
+  resources: (ctx) => {
     const { config, azure } = ctx;
     const at = placement(config);
     const wanted = attachedVmWanted(config);
@@ -62,8 +57,6 @@ export const attachedVmStep = declareStep<StepContext>({
     const nsgId = resourceId(config, "Microsoft.Network", "networkSecurityGroups", nsgName);
     const keyPath = config.attachedVmSshKeyPath ?? "";
     const vm = vmSpec(azure, at, wanted);
-    // Known when the NIC exists (a rerun compares it with the attached address); read again at attach time.
-    const knownIp = await getOrUndefined({ resource: vmIds(at, wanted.name).nic }, () => privateIpOf(azure, config.resourceGroup, nicName(wanted.name)));
     return [
       ownedNsgSpec(ctx, nsgName, "training-subnet"),
       nicSpec(azure, at, { name: nicName(wanted.name), subnetId: wanted.subnetId, networkSecurityGroupId: nsgId }),
@@ -98,22 +91,7 @@ export const attachedVmStep = declareStep<StepContext>({
             azure.lro(),
           ),
       },
-      attachSpec(
-        ctx,
-        {
-          name: wanted.name,
-          computeType: "VirtualMachine",
-          resourceId: vmIds(at, wanted.name).vm,
-          address: knownIp ?? (async () => (await privateIpOf(azure, config.resourceGroup, nicName(wanted.name))) ?? ""),
-          sshUser: wanted.adminUsername,
-          sshKeyPath: keyPath,
-        },
-        "training-subnet",
-      ),
     ];
   },
-  outputs: ({ config }) => ({
-    attachedVmId: vmIds(placement(config), attachedVmName(config)).vm,
-    attachedComputeId: computeId(config, attachedVmName(config)),
-  }),
+  outputs: ({ config }) => ({ attachedVmId: vmIds(placement(config), attachedVmName(config)).vm }),
 });

@@ -12,7 +12,8 @@
 //                   ├─ key-vault ──┼─ workspace ── (workspace-endpoint, storage-endpoint-reader)
 //                   ├─ registry ───┤
 //                   └─ monitoring ─┘ (also monitor-private-link)
-//                   (network, workspace-endpoint) ─ attached-vm*   (workspace-endpoint) ─ attach-compute*
+//                   network ─ attached-vm* ─┬─ attached-vm-attach* (also after workspace-endpoint)
+//                   workspace-endpoint ─────┘  workspace-endpoint ─ attach-compute*
 //   * optional: --no-bastion, --training-nsg, --no-jumpbox, --attached-vm, --attach-compute
 
 import type { Step } from "../engine/types.js";
@@ -39,6 +40,7 @@ import { computeClusterStep } from "./compute-cluster.js";
 import { computeInstanceStep } from "./compute-instance.js";
 import { imageBuildStep } from "./image-build.js";
 import { attachedVmStep } from "./attached-vm.js";
+import { attachedVmAttachStep } from "./attached-vm-attach.js";
 import { attachComputeStep } from "./attach-compute.js";
 
 export type { StepContext, AzureStepContext } from "./context.js";
@@ -72,6 +74,7 @@ const TABLE: readonly StepEntry[] = [
   { step: computeInstanceStep },
   { step: imageBuildStep },
   { step: attachedVmStep, optional: { enabled: (c) => Boolean(c.attachedVm), offBecause: "no --attached-vm" } },
+  { step: attachedVmAttachStep, optional: { enabled: (c) => Boolean(c.attachedVm), offBecause: "no --attached-vm" } },
   { step: attachComputeStep, optional: { enabled: (c) => Boolean(c.attachCompute), offBecause: "no --attach-compute" } },
 ];
 
