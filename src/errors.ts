@@ -97,6 +97,12 @@ export const ERROR_CODES = {
   JUMPBOX_SECURITY_TYPE_DRIFT: { exitCode: ExitCode.failed, description: "The jump box has another security type (Standard / TrustedLaunch), which cannot change in place." },
   VM_SECURITY_TYPE_DRIFT: { exitCode: ExitCode.failed, description: "A VM has another security type (Standard / TrustedLaunch), which cannot change in place." },
   COMPUTE_INSTANCE_USER_MISSING: { exitCode: ExitCode.badInput, description: "The compute instance needs the person it belongs to (--compute-instance-user), and none could be found." },
+  ATTACH_SSH_KEY_INVALID: { exitCode: ExitCode.badInput, description: "The SSH private key for the attached compute cannot be read or is not a usable private key." },
+  ATTACH_TARGET_NOT_FOUND: { exitCode: ExitCode.failed, description: "The VM or HDInsight cluster named by --attach-compute does not exist." },
+  ATTACH_ADDRESS_UNKNOWN: { exitCode: ExitCode.failed, description: "The address Azure Machine Learning would reach the attached compute at cannot be found (no private IP)." },
+  ATTACHED_COMPUTE_DRIFT: { exitCode: ExitCode.failed, description: "An attached compute of that name points at another resource; detach it and re-run." },
+  FROM_INSIDE_NO_JUMPBOX: { exitCode: ExitCode.failed, description: "verify --from-inside needs a jump box VM in the deployment to run the probe on." },
+  FROM_INSIDE_OUTPUT_UNREADABLE: { exitCode: ExitCode.failed, description: "The Run Command probe's output could not be read." },
   IMMUTABLE_DRIFT: { exitCode: ExitCode.failed, description: "A resource differs in a property Azure cannot change in place; delete it and re-run." },
   RESOURCE_MISSING: { exitCode: ExitCode.failed, description: "A resource another step creates does not exist; run that step first." },
 

@@ -27,7 +27,8 @@ export type CheckId =
   | "training-nsg-rules"
   | "databricks-subnets"
   | "databricks-workspace-injection"
-  | "restricted-outbound";
+  | "restricted-outbound"
+  | "attached-compute-ssh";
 
 export interface Finding {
   check: CheckId;
@@ -668,6 +669,47 @@ const restrictedOutbound: Check = {
   },
 };
 
+const attachedComputeSsh: Check = {
+  id: "attached-compute-ssh",
+  title: "Every attached VM lets Azure Machine Learning in on port 22",
+  why: "Azure Machine Learning reaches an attached VM over SSH from its AzureMachineLearning service tag (training page); an NSG in front of the VM (its NIC's or its subnet's) that blocks inbound port 22 from that tag makes the compute unusable.",
+  run(inv, ctx) {
+    const out: Finding[] = [];
+    let examined = 0;
+    for (const { computes } of inv.workspaces) {
+      for (const c of computes) {
+        const outer = c.properties as { computeType?: string; resourceId?: string } | undefined;
+        if (outer?.computeType !== "VirtualMachine" || !outer.resourceId) continue;
+        const vm = inv.virtualMachines.find((v) => sameId(v.id, outer.resourceId));
+        // A VM in another resource group is not in this inventory: nothing to read here.
+        if (!vm) continue;
+        examined += 1;
+        const nicRef = (vm.networkProfile?.networkInterfaces ?? []).find((n) => n.primary) ?? vm.networkProfile?.networkInterfaces?.[0];
+        const nic = inv.networkInterfaces.find((n) => sameId(n.id, nicRef?.id));
+        const ipc = (nic?.ipConfigurations ?? []).find((i) => i.primary) ?? nic?.ipConfigurations?.[0];
+        const subnet = inv.virtualNetworks.flatMap((v) => v.subnets ?? []).find((s) => sameId(s.id, ipc?.subnet?.id));
+        const prefixes = ipc?.privateIPAddress ? [`${ipc.privateIPAddress}/32`] : subnet ? subnetPrefixes(subnet) : [];
+        for (const nsgId of [subnet?.networkSecurityGroup?.id, nic?.networkSecurityGroup?.id]) {
+          const nsg = inv.networkSecurityGroups.find((n) => sameId(n.id, nsgId));
+          if (!nsg) continue;
+          const blocked = blockedFlows(nsg, prefixes, [ATTACHED_COMPUTE_SSH_FLOW]);
+          if (blocked.length === 0) continue;
+          out.push(
+            finding(
+              this,
+              nsg.id ?? "",
+              `in front of the attached VM ${vm.name} (compute ${c.name}): ${describeBlocked(blocked)}`,
+              fixWith(ctx, `az network nsg rule create -g ${parseGroup(nsg.id) ?? inv.resourceGroup} --nsg-name ${nsg.name} -n AllowAzureMachineLearningSsh --priority <below ${blocked[0]!.priority}> --direction Inbound --access Allow --protocol '*' --source-address-prefixes AzureMachineLearning --source-port-ranges '*' --destination-address-prefixes '*' --destination-port-ranges 22`),
+              nsg.name,
+            ),
+          );
+        }
+      }
+    }
+    return { examined, findings: out };
+  },
+};
+
 function parseGroup(id: string | undefined): string | undefined {
   const m = /\/resourceGroups\/([^/]+)/i.exec(id ?? "");
   return m?.[1];
@@ -691,6 +733,7 @@ const CHECKS: readonly Check[] = [
   databricksSubnets,
   databricksInjection,
   restrictedOutbound,
+  attachedComputeSsh,
 ];
 
 /** Derives the subnets and VNets several checks share. */

@@ -59,7 +59,7 @@ export interface Inventory {
   privateEndpoints: EndpointView[];
   dnsZones: DnsZoneView[];
   virtualNetworks: VirtualNetwork[];
-  /** NSGs associated with a subnet of the group's VNets (wherever they live). */
+  /** NSGs associated with a subnet of the group's VNets or with one of its NICs (wherever they live). */
   networkSecurityGroups: NetworkSecurityGroup[];
   networkInterfaces: NetworkInterface[];
   virtualMachines: VirtualMachine[];
@@ -236,6 +236,8 @@ export async function collectInventory(azure: AzureContext, resourceGroup: strin
   // NSGs on the subnets of the group's VNets (an NSG may live in another group).
   const nsgIds = new Map<string, string>();
   for (const vnet of vn) for (const subnet of vnet.subnets ?? []) if (subnet.networkSecurityGroup?.id) nsgIds.set(subnet.networkSecurityGroup.id.toLowerCase(), subnet.networkSecurityGroup.id);
+  // And the NSGs on the group's NICs (an attached VM's own NSG: the training page's port-22 rule).
+  for (const nic of ni) if (nic.networkSecurityGroup?.id) nsgIds.set(nic.networkSecurityGroup.id.toLowerCase(), nic.networkSecurityGroup.id);
   inventory.networkSecurityGroups = await present(
     [...nsgIds.values()].map((id) => {
       const parsed = parseResourceId(id);

@@ -318,6 +318,9 @@ function buildProgram(ctx: CliContext, outcome: Outcome = { code: 0, output: "te
     const cmd = new Command(name).description(description);
     cmd.addOption(singleValued(new Option("--subscription <id>", "subscription, when there is no state file [SECURE_AML_SUBSCRIPTION, AZURE_SUBSCRIPTION_ID]")));
     cmd.addOption(singleValued(new Option("--resource-group <name>", "resource group, when there is no state file [SECURE_AML_RESOURCE_GROUP]")));
+    if (name === "verify") {
+      cmd.addOption(new Option("--from-inside", "also probe from the jump box (VM Run Command): each private name resolves to its private endpoint and TCP 443 connects"));
+    }
     if (name === "destroy") {
       cmd.addOption(new Option("--force", "also delete a resource group secure-aml did not create"));
       cmd.addOption(new Option("--purge", "purge the soft-deleted key vault and workspace so their names can be reused"));

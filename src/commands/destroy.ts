@@ -166,6 +166,16 @@ export async function runDestroy(input: DestroyCommandInput): Promise<CommandRes
             }
           }
 
+          // An existing VM or HDInsight cluster attached with --attach-compute lives outside this group: it is
+          // detached (never deleted), and only the NSG rule this deployment recorded creating is removed.
+          const recorded = target.state?.config as { attachCompute?: unknown; workspace?: unknown } | undefined;
+          if (typeof recorded?.attachCompute === "string" && typeof recorded.workspace === "string") {
+            const { detachExistingCompute } = await import("../steps/attach-compute.js");
+            const createdIds = target.state?.steps["attach-compute"]?.createdIds ?? [];
+            const detached = await detachExistingCompute(azure, { subscriptionId: target.subscriptionId, resourceGroup: rg, workspace: recorded.workspace, attachCompute: recorded.attachCompute }, createdIds);
+            if (detached.length > 0) ui.notify({ type: "log", level: "info", message: `detached (the resource itself is kept): ${detached.join(", ")}` });
+          }
+
           const stepId = "delete-resource-group";
           const title = `Delete resource group ${rg} and everything in it`;
           ui.notify({ type: "step-start", id: stepId, title, attempt: 1, expectedSeconds: 600 });

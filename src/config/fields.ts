@@ -18,6 +18,8 @@ import {
   checkWindowsTimeZone,
   type NameKind,
 } from "./rules.js";
+import { checkSshPrivateKeyFile } from "./ssh-key.js";
+import { checkAttachComputeId, checkAttachedVmName } from "./attach-rules.js";
 
 export type FieldGroup = "basics" | "network" | "names" | "jumpbox" | "compute" | "options";
 
@@ -616,6 +618,59 @@ export const FIELDS: readonly FieldSpec[] = [
       if (problems.length === 0 && (v as number) > MAX_RETRY_TIMEOUT_SECONDS) problems.push(`must be ≤ ${MAX_RETRY_TIMEOUT_SECONDS} (a day)`);
       return problems;
     },
+  }),
+
+  // --- attached compute (training page) -----------------------------------------------------
+  spec({
+    key: "attachedVm",
+    flag: "--attached-vm",
+    description: "create an Ubuntu VM with this name in Training (no public IP, SSH key login) and attach it to the workspace",
+    type: "string",
+    group: "compute",
+    valueName: "<name>",
+    validate: (v, all) => [
+      ...checkAttachedVmName(v),
+      ...(all.attachedVmSshKeyPath === undefined ? ["needs --attached-vm-ssh-key PATH (the SSH private key Azure Machine Learning logs in with)"] : []),
+      ...(all.attachCompute !== undefined ? ["cannot be combined with --attach-compute (create a VM or attach an existing one)"] : []),
+    ],
+  }),
+  spec({
+    key: "attachCompute",
+    flag: "--attach-compute",
+    description: "attach an existing VM or HDInsight cluster (its resource ID) to the workspace as a compute target",
+    type: "string",
+    group: "compute",
+    valueName: "<resource-id>",
+    validate: (v, all) => [
+      ...checkAttachComputeId(v, all.subscriptionId),
+      ...(all.attachedVmSshKeyPath === undefined ? ["needs --attached-vm-ssh-key PATH (the SSH private key Azure Machine Learning logs in with)"] : []),
+    ],
+  }),
+  spec({
+    key: "attachedVmSshKeyPath",
+    flag: "--attached-vm-ssh-key",
+    description: "SSH private key file for --attached-vm/--attach-compute (public key from PATH.pub or derived); sent only in the attach request",
+    type: "string",
+    group: "compute",
+    valueName: "<path>",
+    validate: (v) => checkSshPrivateKeyFile(v),
+  }),
+  spec({
+    key: "attachedVmAdmin",
+    flag: "--attached-vm-admin",
+    description: 'SSH user of the attached VM (default "azureuser")',
+    type: "string",
+    group: "compute",
+    valueName: "<user>",
+    derive: () => "azureuser",
+    validate: (v) => checkAdminUsername(v),
+  }),
+  vmSizeField({
+    key: "attachedVmSize",
+    flag: "--attached-vm-size",
+    description: "attached VM size (default Standard_DS3_v2)",
+    group: "compute",
+    derive: () => "Standard_DS3_v2",
   }),
 ];
 

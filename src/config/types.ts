@@ -90,6 +90,17 @@ export interface DeploymentConfig {
    * managedTags in src/steps/common.ts). Destroy, stop, start and purge act only on what carries it.
    */
   deploymentId?: string;
+
+  /** Training page: an Ubuntu VM created in Training and attached to the workspace as a compute target. */
+  attachedVm?: string;
+  /** PATH of the SSH private key for the attached VM or --attach-compute (the public key: PATH.pub or derived). Only the path is stored. */
+  attachedVmSshKeyPath?: string;
+  /** The attached VM's (or attached resource's) SSH user; default "azureuser". */
+  attachedVmAdmin?: string;
+  /** The attached VM's size; default Standard_DS3_v2. */
+  attachedVmSize?: string;
+  /** Training page: the resource ID of an existing VM or HDInsight cluster to attach instead. */
+  attachCompute?: string;
 }
 
 /** Values that must never be stored or printed. */

@@ -15,8 +15,10 @@
 //                   (network ── databricks-network* ── databricks-workspace*)
 //   The computes wait for every endpoint they use at boot (storage, key vault, registry, workspace)
 //   and its DNS zone group, not only the workspace's.
-//   * optional: --no-bastion, --training-nsg / --restrict-outbound, --no-jumpbox, --databricks, --databricks-workspace;
-//     nat-gateway (after network) with --outbound nat-gateway
+//                   network ─ attached-vm* ─┬─ attached-vm-attach* (also after workspace-endpoint)
+//                   workspace-endpoint ─────┘  workspace-endpoint ─ attach-compute*
+//   * optional: --no-bastion, --training-nsg / --restrict-outbound, --no-jumpbox, --databricks, --databricks-workspace,
+//     --attached-vm, --attach-compute; nat-gateway (after network) with --outbound nat-gateway
 
 import type { Step } from "../engine/types.js";
 import type { DeploymentConfig } from "../config/types.js";
@@ -44,6 +46,9 @@ import { jumpboxStep } from "./jumpbox.js";
 import { computeClusterStep } from "./compute-cluster.js";
 import { computeInstanceStep } from "./compute-instance.js";
 import { imageBuildStep } from "./image-build.js";
+import { attachedVmStep } from "./attached-vm.js";
+import { attachedVmAttachStep } from "./attached-vm-attach.js";
+import { attachComputeStep } from "./attach-compute.js";
 
 export type { StepContext, AzureStepContext } from "./context.js";
 
@@ -78,6 +83,9 @@ const TABLE: readonly StepEntry[] = [
   { step: computeClusterStep },
   { step: computeInstanceStep },
   { step: imageBuildStep },
+  { step: attachedVmStep, optional: { enabled: (c) => Boolean(c.attachedVm), offBecause: "no --attached-vm" } },
+  { step: attachedVmAttachStep, optional: { enabled: (c) => Boolean(c.attachedVm), offBecause: "no --attached-vm" } },
+  { step: attachComputeStep, optional: { enabled: (c) => Boolean(c.attachCompute), offBecause: "no --attach-compute" } },
 ];
 
 export const allSteps: ReadonlyArray<Step<StepContext>> = TABLE.map((e) => e.step);

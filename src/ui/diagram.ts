@@ -43,6 +43,10 @@ export function renderDiagram(config: DeploymentConfig): string {
     `      cluster["compute cluster ${label(config.computeCluster)}<br/>${label(config.clusterVmSize)}, ${config.clusterMinNodes}-${config.clusterMaxNodes} nodes"]`,
   );
   out.push(`      instance["compute instance ${label(config.computeInstance)}<br/>${label(config.instanceVmSize)}"]`);
+  // Training page: an attached Ubuntu VM behind its own NSG (inbound AzureMachineLearning → 22).
+  if (config.attachedVm) {
+    out.push(`      attachedvm["attached Ubuntu VM ${label(config.attachedVm)}<br/>${label(config.attachedVmSize ?? "Standard_DS3_v2")}, SSH key, no public IP<br/>NSG: AzureMachineLearning → 22"]`);
+  }
   out.push("    end");
   out.push(`    subgraph scoring["Scoring ${label(config.scoringSubnet)}"]`);
   out.push(`      scoring_free["(for endpoints later)"]`);
@@ -97,6 +101,13 @@ export function renderDiagram(config: DeploymentConfig): string {
   out.push("  ampls -.scopes.-> appinsights");
   out.push("  cluster -.builds images for.-> workspace");
   out.push("  instance -.-> workspace");
+  if (config.attachedVm) out.push("  attachedvm -.attached compute (SSH 22).-> workspace");
+  if (config.attachCompute) {
+    const name = config.attachCompute.replace(/\/+$/, "").split("/").pop() ?? "";
+    const kind = /\/Microsoft\.HDInsight\/clusters\//i.test(config.attachCompute) ? "HDInsight cluster" : "VM";
+    out.push(`  attached["existing ${kind} ${label(name)}<br/>NSG: AzureMachineLearning → 22"]`);
+    out.push("  attached -.attached compute (SSH 22).-> workspace");
+  }
 
   // One node per distinct zone (Azure Monitor shares the blob zone with storage).
   const zoneIds = new Map<string, string>();

@@ -167,6 +167,11 @@ export const FIELD_LABELS: Readonly<Record<keyof DeploymentConfig, string>> = {
   windowsClientLicense: "Windows client licence attestation (multitenant hosting rights)",
   computeInstanceUser: "Compute instance owner (object id; default: you)",
   computeInstanceIdleShutdown: "Compute instance idle shutdown (minutes, 0 = off)",
+  attachedVm: "Attached Ubuntu VM for training (empty: none)",
+  attachedVmSshKeyPath: "SSH private key file for the attached compute",
+  attachedVmAdmin: "Attached VM SSH user",
+  attachedVmSize: "Attached VM size",
+  attachCompute: "Existing VM / HDInsight cluster to attach (resource id)",
 };
 
 /** The review's sections, in the tutorial's order; every field appears in exactly one. */
@@ -181,7 +186,8 @@ const REVIEW_SECTIONS: ReadonlyArray<{ title: string; keys: ReadonlyArray<keyof 
   { title: "Compute", keys: ["computeCluster", "clusterVmSize", "clusterMinNodes", "clusterMaxNodes", "computeInstance", "instanceVmSize", "computeInstanceUser", "computeInstanceIdleShutdown", "outbound"] },
   {
     title: "Training page",
-    keys: ["restrictOutbound", "databricks", "databricksWorkspace", "databricksManagedResourceGroup", "defaultSubnet", "databricksPublicSubnet", "databricksPrivateSubnet"],
+    keys: ["restrictOutbound", "databricks", "databricksWorkspace", "databricksManagedResourceGroup", "defaultSubnet", "databricksPublicSubnet", "databricksPrivateSubnet",
+      "attachedVm", "attachCompute", "attachedVmSshKeyPath", "attachedVmAdmin", "attachedVmSize"],
   },
   { title: "Features", keys: ["batchEndpoints", "trainingNsg", "keyVaultSoftDeleted", "cloud", "retryTimeout"] },
 ];

@@ -83,6 +83,11 @@ const STEP_WRITES: Record<string, (config: DeploymentConfig) => Writes> = {
   "compute-cluster": () => compute("AmlCompute"),
   "compute-instance": () => compute("ComputeInstance"),
   "image-build": () => write("Microsoft.MachineLearningServices/workspaces", "update"),
+  // The VM's own NSG with the port-22 rule, its NIC, the VM (test/e2e/attached-compute.test.ts sends them); then the attach.
+  "attached-vm": () => chain(write("Microsoft.Network/networkSecurityGroups"), write("Microsoft.Network/networkInterfaces"), write("Microsoft.Compute/virtualMachines")),
+  "attached-vm-attach": () => write("Microsoft.MachineLearningServices/workspaces/computes"),
+  // The rule in the existing resource's NSG, then the attach.
+  "attach-compute": () => chain(write("Microsoft.Network/networkSecurityGroups/securityRules"), write("Microsoft.MachineLearningServices/workspaces/computes")),
 };
 
 function seconds(writes: Writes): number {

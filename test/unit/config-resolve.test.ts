@@ -60,9 +60,14 @@ describe("defaults", () => {
     assert.equal(config.bastion, true);
     assert.equal(sources.vnetAddressSpace, "default");
     assert.equal(sources.subscriptionId, "flag");
-    // Every field has a value (but those whose absence switches a feature off) and every default is valid.
-    // (computeInstanceUser's default is the signed-in person: the command finds it from the token.)
-    for (const field of FIELDS) if (!field.optional && field.key !== "computeInstanceUser") assert.notEqual(config[field.key], undefined, field.key);
+    // Every field has a value (but those whose absence switches a feature off, and the options that
+    // name something only when given: the attached VM, the resource to attach, its key file) and every
+    // default is valid. (computeInstanceUser's default is the signed-in person: the command finds it from the token.)
+    const OPTIONAL_WITHOUT_DEFAULT = ["attachedVm", "attachCompute", "attachedVmSshKeyPath"];
+    for (const field of FIELDS) {
+      if (field.optional || field.key === "computeInstanceUser" || OPTIONAL_WITHOUT_DEFAULT.includes(field.key)) continue;
+      assert.notEqual(config[field.key], undefined, field.key);
+    }
     assert.equal(config.databricks, false);
     assert.equal(config.databricksWorkspace, undefined, "no Databricks workspace unless named");
     assert.deepEqual(validateConfig(config, { jumpboxPassword: PASSWORD }), []);

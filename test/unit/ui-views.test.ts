@@ -144,6 +144,15 @@ test("renderDiagram draws the VNet, its three subnets, the endpoints in Training
   assert.match(batch, /privatelink\.queue\.core\.windows\.net/);
   assert.doesNotMatch(batch, /jumpbox\[/);
   assert.doesNotMatch(batch, /bastion\["Azure Bastion/);
+  assert.doesNotMatch(text, /attachedvm|attached\[/, "no attached compute unless asked");
+
+  // Training page: the attached VM in Training, or an existing VM/HDInsight attached.
+  const attached = renderDiagram(tutorialConfig({ attachedVm: "trainvm" }));
+  assert.match(attached, /subgraph training[\s\S]*attachedvm\["attached Ubuntu VM trainvm<br\/>Standard_DS3_v2, SSH key, no public IP<br\/>NSG: AzureMachineLearning → 22"\][\s\S]*?end/);
+  assert.match(attached, /attachedvm -\.attached compute \(SSH 22\)\.-> workspace/);
+  const existing = renderDiagram(tutorialConfig({ attachCompute: `${RG}/providers/Microsoft.HDInsight/clusters/spark1` }));
+  assert.match(existing, /attached\["existing HDInsight cluster spark1/);
+  assert.match(existing, /attached -\.attached compute \(SSH 22\)\.-> workspace/);
 });
 
 test("renderSummary: portal links, the way to studio, how to stop and how to tear down", () => {

@@ -24,6 +24,7 @@ import {
 } from "./service-common.js";
 import { forgetPrincipal, notePrincipalCreated, observeCreate, systemIdentity } from "./principals.js";
 import { REALISTIC_SECONDS, latencyOf } from "../../durations.js";
+import { runCommand } from "./run-command.js";
 
 export const VIRTUAL_MACHINE_TYPE = "Microsoft.Compute/virtualMachines";
 const NIC_TYPE = "Microsoft.Network/networkInterfaces";
@@ -351,6 +352,8 @@ export const computeProvider: EmulatorProvider = {
         restart: powerAction("running", 60),
         deallocate: powerAction("deallocated", 60),
         poweroff: powerAction("stopped", 30),
+        // Run Command answers secure-aml's private-name probe only (run-command.ts).
+        runcommand: runCommand,
         instanceview(_ctx, req) {
           if (!req.record) throw new ArmError(404, "ResourceNotFound", "The virtual machine was not found.");
           return { status: 200, body: section(section(computeProvider.types[0].view?.(_ctx, req.record) ?? req.record.body, "properties"), "instanceView") };

@@ -26,6 +26,7 @@ import {
   tagsOf,
 } from "./service-common.js";
 import { forgetPrincipal, notePrincipalCreated, observeCreate, systemIdentity } from "./principals.js";
+import { attachedComputeProperties, isAttachedComputeType } from "./ml-attached.js";
 import { REALISTIC_SECONDS, isMlComputeKind, latencyOf, mlComputeLatency } from "../../durations.js";
 
 export const WORKSPACE_TYPE = "Microsoft.MachineLearningServices/workspaces";
@@ -153,6 +154,8 @@ const SUBNET_MESSAGE = (id: string): string =>
   `The subnet '${id}' was not found. The subnet must exist in a virtual network in the same subscription and region as the workspace.`;
 
 function computeProperties(ctx: HandlerContext, workspace: ResourceRecord, compute: JsonObject, previous: JsonObject | undefined): JsonObject {
+  // Attached computes (VirtualMachine, HDInsight): ml-attached.ts.
+  if (isAttachedComputeType(optionalString(compute, "computeType"))) return attachedComputeProperties(ctx, workspace, compute, previous);
   const computeType = enumValue(optionalString(compute, "computeType"), ["AmlCompute", "ComputeInstance"], (v) =>
     new ArmError(400, "BadRequest", `Compute type '${v}' is not supported by this emulator (supported: AmlCompute, ComputeInstance).`),
   );
@@ -438,7 +441,8 @@ export const machineLearningProvider: EmulatorProvider = {
           if (optionalString(properties, "computeType") === "ComputeInstance") {
             inner.state = "Creating";
             inner.lastOperation = { operationName: "Create", operationTime: record.createdAt, operationStatus: "InProgress", operationTrigger: "User" };
-          } else {
+          } else if (optionalString(properties, "computeType") === "AmlCompute") {
+            // Attached computes (VirtualMachine, HDInsight) have no allocation state.
             inner.allocationState = "Resizing";
           }
           properties.properties = inner;

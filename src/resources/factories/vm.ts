@@ -67,6 +67,8 @@ export interface NicWanted {
   name: string;
   subnetId: string;
   group?: string;
+  /** A network security group on the NIC itself (the attached VM's port-22 rule); none when absent. */
+  networkSecurityGroupId?: string;
 }
 
 /** A NIC with one dynamic private IP in a subnet and no public IP. Other properties others set are kept. */
@@ -77,7 +79,11 @@ export function nicSpec(azure: AzureContext, at: Placement, wanted: NicWanted): 
     (await azure.network()).networkInterfaces.beginCreateOrUpdateAndWait(
       at.resourceGroup,
       wanted.name,
-      { ...(existing ?? { location: at.location, tags: { ...at.tags } }), ipConfigurations: [ipConfiguration] },
+      {
+        ...(existing ?? { location: at.location, tags: { ...at.tags } }),
+        ipConfigurations: [ipConfiguration],
+        ...(wanted.networkSecurityGroupId ? { networkSecurityGroup: { id: wanted.networkSecurityGroupId } } : {}),
+      },
       azure.lro(),
     );
   return {
@@ -87,6 +93,7 @@ export function nicSpec(azure: AzureContext, at: Placement, wanted: NicWanted): 
       const ipcs = n.ipConfigurations ?? [];
       if (!ipcs.some((c) => sameId(c.subnet?.id, wanted.subnetId))) changes.push(change("ipConfigurations.subnet", ipcs[0]?.subnet?.id, wanted.subnetId));
       if (ipcs.some((c) => c.publicIPAddress !== undefined && c.publicIPAddress !== null)) changes.push(change("ipConfigurations.publicIPAddress", "attached", "none"));
+      if (wanted.networkSecurityGroupId && !sameId(n.networkSecurityGroup?.id, wanted.networkSecurityGroupId)) changes.push(change("networkSecurityGroup.id", n.networkSecurityGroup?.id, wanted.networkSecurityGroupId));
       return changes;
     },
     ...putOver(put),

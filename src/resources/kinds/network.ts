@@ -8,6 +8,7 @@ import type {
   PrivateDnsZoneGroup,
   PrivateEndpoint,
   PublicIPAddress,
+  SecurityRule,
   Subnet,
   VirtualNetwork,
 } from "@azure/arm-network";
@@ -78,4 +79,10 @@ export const virtualNetworkLink = defineKind<VirtualNetworkLink>({
   type: "Microsoft.Network/privateDnsZones/virtualNetworkLinks",
   read: async (azure, id) => (await azure.privateDns()).virtualNetworkLinks.get(groupOf(id), nameAt(id, 0), nameAt(id, 1)),
   provisioningState: (l) => l.provisioningState,
+});
+
+export const securityRule = defineKind<SecurityRule>({
+  type: "Microsoft.Network/networkSecurityGroups/securityRules",
+  read: async (azure, id) => (await azure.network()).securityRules.get(groupOf(id), nameAt(id, 0), nameAt(id, 1)),
+  provisioningState: (r) => r.provisioningState,
 });
