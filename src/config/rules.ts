@@ -299,7 +299,7 @@ export function checkShutdownTime(value: unknown): string[] {
 
 /** A Windows time-zone id as DevTest Labs schedules expect ("UTC", "W. Europe Standard Time"). */
 export function checkWindowsTimeZone(value: unknown): string[] {
-  const ok = typeof value === "string" && /^[A-Za-z][A-Za-z0-9 .()+\-]{1,63}$/.test(value);
+  const ok = typeof value === "string" && /^[A-Za-z][A-Za-z0-9 .()+-]{1,63}$/.test(value);
   return ok ? [] : ['must be a Windows time-zone id such as "UTC" or "Pacific Standard Time" (`tzutil /l` lists them)'];
 }
 

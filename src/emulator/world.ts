@@ -29,14 +29,15 @@ export interface WorldSettings {
   storageAccountContention: boolean;
 }
 
-/** The world of an emulator started without --world: as kind as earlier versions (tests and `--local` rely on it). */
+/** The world of an emulator started without --world: kind (every provider, no quota), but Azure's storage contention is on. */
 export const DEFAULT_WORLD: WorldSettings = {
   registeredProviders: "all",
   quotas: {},
   unavailableVmSizes: {},
   callerCanAssignRoles: true,
   takenNames: { storage: [], keyVault: [], registry: [] },
-  storageAccountContention: false,
+  // Azure's contention is on everywhere (issue 16): secure-aml retries StorageAccountOperationInProgress (issue 11).
+  storageAccountContention: true,
 };
 
 /**

@@ -52,7 +52,11 @@ export class StepRecords {
   async #write(id: string, mutate: (record: StepRecord) => void): Promise<unknown> {
     if (this.#closed) return null;
     try {
-      await this.state.update((s) => mutate(s.steps[id] ?? (s.steps[id] = emptyRecord())));
+      await this.state.update((s) => {
+        const record = s.steps[id] ?? emptyRecord();
+        s.steps[id] = record;
+        mutate(record);
+      });
       return null;
     } catch (err) {
       return err;

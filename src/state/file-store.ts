@@ -267,7 +267,7 @@ export class FileStateStore implements StateStore {
 
   async acquire(options: StoreLockOptions): Promise<StoreSession> {
     const path = await this.#prepare(options);
-    let lock;
+    let lock: Awaited<ReturnType<typeof acquireLock>>;
     try {
       lock = await acquireLock(path, { staleMs: options.staleMs });
     } catch (err) {

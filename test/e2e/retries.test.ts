@@ -172,7 +172,7 @@ test("a permanent error (an invalid storage account name) is not retried", async
 });
 
 test("StorageAccountOperationInProgress (two private endpoints to one storage account at once) is retried, then both exist", async (t) => {
-  // A world file turns on Azure's one-operation-at-a-time rule for a storage account's private endpoints.
+  // Azure's one-operation-at-a-time rule for a storage account's private endpoints (on by default; named so the test keeps it).
   const emulator = await startTestEmulator({ latency: "realistic", timeScale: 0.05, world: { storageAccountContention: true } });
   t.after(() => emulator.stop());
   const config = testConfig(emulator.subscriptionId, { prefix: "contend" });

@@ -105,7 +105,10 @@ const states = new Map<string, StateHandle>();
 export function stateOf(config: DeploymentConfig): StateHandle {
   const key = `${config.subscriptionId}/${config.resourceGroup}`.toLowerCase();
   let state = states.get(key);
-  if (!state) states.set(key, (state = inMemoryState()));
+  if (!state) {
+    state = inMemoryState();
+    states.set(key, state);
+  }
   return state;
 }
 

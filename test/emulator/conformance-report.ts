@@ -56,7 +56,7 @@ function cell(figures: Figures, metric: Metric): string {
   return `${percent(figure)}% (${figure.matched}/${figure.total})`;
 }
 
-function escape(text: string): string {
+function escapeTableCell(text: string): string {
   return text.replace(/\|/g, "\\|");
 }
 
@@ -137,7 +137,7 @@ export function renderReport(result: ReplayResult, files: readonly string[], pre
     for (const group of groups) {
       const where = group.where.length > 4 ? `${group.where.slice(0, 4).join(", ")} and ${group.where.length - 4} more` : group.where.join(", ");
       lines.push(
-        `| \`${group.resourceType}\` | ${METRIC_TITLES[group.metric]} | ${escape(group.recorded)} | ${escape(group.emulator)} | ${escape(where)} | ${escape(group.reason ?? "**not yet explained**")} |`,
+        `| \`${group.resourceType}\` | ${METRIC_TITLES[group.metric]} | ${escapeTableCell(group.recorded)} | ${escapeTableCell(group.emulator)} | ${escapeTableCell(where)} | ${escapeTableCell(group.reason ?? "**not yet explained**")} |`,
       );
     }
   }
@@ -150,7 +150,7 @@ export function renderReport(result: ReplayResult, files: readonly string[], pre
   lines.push("|---|---|---|");
   for (const entry of NOT_EMULATED) {
     const count = result.compared.filter((item) => item.outOfScope === entry.type).length;
-    if (count > 0) lines.push(`| \`${entry.type}\` | ${count} | ${escape(entry.reason)} |`);
+    if (count > 0) lines.push(`| \`${entry.type}\` | ${count} | ${escapeTableCell(entry.reason)} |`);
   }
   lines.push("");
   const skippedByReason = new Map<string, number>();

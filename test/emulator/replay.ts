@@ -341,7 +341,9 @@ function learnAliases(aliases: Map<string, string>, recordedText: string, emulat
   const recordedNew = assignedNames(recordedText).filter((name) => !aliases.has(name) && !emulatorNames.includes(name));
   const emulatorNew = emulatorNames.filter((name) => !known.has(name.toLowerCase()) && !recordedText.includes(name));
   if (recordedNew.length === 0 || recordedNew.length !== emulatorNew.length) return;
-  recordedNew.forEach((name, i) => aliases.set(name, emulatorNew[i]!));
+  recordedNew.forEach((name, i) => {
+    aliases.set(name, emulatorNew[i]!);
+  });
 }
 
 function withAliases(text: string, aliases: ReadonlyMap<string, string>): string {
@@ -551,7 +553,8 @@ export interface ConformanceSummary {
 }
 
 function add(figures: Figures, metric: Metric, value: { matched: number; total: number }): void {
-  const figure = (figures[metric] ??= { matched: 0, total: 0 });
+  const figure = figures[metric] ?? { matched: 0, total: 0 };
+  figures[metric] = figure;
   figure.matched += value.matched;
   figure.total += value.total;
 }
@@ -560,7 +563,8 @@ export function summarize(compared: readonly ComparedInteraction[]): Conformance
   const summary: ConformanceSummary = { overall: {}, byType: {} };
   for (const item of compared) {
     if (item.outOfScope !== undefined) continue;
-    const typeFigures = (summary.byType[item.resourceType] ??= {});
+    const typeFigures = summary.byType[item.resourceType] ?? {};
+    summary.byType[item.resourceType] = typeFigures;
     for (const metric of METRICS) {
       const value = item.scores[metric];
       if (!value) continue;

@@ -105,7 +105,7 @@ describe("a world file: quotas, unavailable sizes, no role permission, taken nam
       skus.set(sku.name ?? "", { family: sku.family, restrictions: sku.restrictions ?? [] });
     }
     assert.equal(skus.get("Standard_D2s_v3")?.restrictions.length, 1);
-    assert.equal((skus.get("Standard_D2s_v3")?.restrictions[0] as { reasonCode?: string }).reasonCode, "NotAvailableForSubscription");
+    assert.equal((skus.get("Standard_D2s_v3")?.restrictions[0] as { reasonCode?: string } | undefined)?.reasonCode, "NotAvailableForSubscription");
     assert.equal(skus.get("Standard_DS3_v2")?.family, "standardDSv2Family");
     assert.equal(skus.get("Standard_DS3_v2")?.restrictions.length, 0);
     for await (const sku of compute.resourceSkus.list({ filter: "location eq 'westeurope'" })) {
@@ -191,7 +191,7 @@ describe("contention: one storage account, one private-endpoint operation at a t
     const failed = outcomes.filter((o): o is PromiseRejectedResult => o.status === "rejected");
     assert.equal(outcomes.filter((o) => o.status === "fulfilled").length, 1, JSON.stringify(outcomes.map((o) => o.status)));
     assert.equal(failed.length, 1);
-    assert.match(String((failed[0]?.reason as Error).message), /StorageAccountOperationInProgress|exclusive access/);
+    assert.match(String((failed[0]?.reason as Error | undefined)?.message), /StorageAccountOperationInProgress|exclusive access/);
     // Retried once the other is done, it succeeds.
     const again = await network.privateEndpoints.beginCreateOrUpdateAndWait("rg-pe", "pe-file", endpoint("file"), { updateIntervalInMs: 200 });
     assert.equal(again.provisioningState, "Succeeded");

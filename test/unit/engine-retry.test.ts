@@ -40,7 +40,9 @@ function fakeClock(): Clock & { sleeps: number[]; advance(ms: number): void } {
   return {
     sleeps,
     now: () => t,
-    advance: (ms) => void (t += ms),
+    advance: (ms) => {
+      t += ms;
+    },
     sleep: async (ms, signal) => {
       if (signal.aborted) throw signal.reason;
       sleeps.push(ms);

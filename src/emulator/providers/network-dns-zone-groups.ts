@@ -1,6 +1,6 @@
 // Private DNS zone groups: the A records of an endpoint's names in its private DNS zones.
 // Part of the Microsoft.Network provider (network.ts); rules and sources: docs/emulator-network.md.
-import { type HandlerContext, type Json, type JsonObject, type ResourceRecord, type ResourceStore, type ResourceTypeHandler } from "../types.js";
+import type { HandlerContext, Json, JsonObject, ResourceRecord, ResourceStore, ResourceTypeHandler } from "../types.js";
 import {
   ASYNC_LRO,
   NETWORK_API_VERSIONS,

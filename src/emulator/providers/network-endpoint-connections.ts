@@ -1,6 +1,6 @@
 // A private endpoint's connection as its target sees it (the target's privateEndpointConnections).
 // Part of the Microsoft.Network provider (network.ts); rules and sources: docs/emulator-network.md.
-import { type HandlerContext, type JsonObject, type ResourceRecord, type ResourceStore } from "../types.js";
+import type { HandlerContext, JsonObject, ResourceRecord, ResourceStore } from "../types.js";
 import { asArray, asObject, asString, clone, lastSegment, propertiesOf, refId, weakEtag } from "./network-common.js";
 
 /** Writes (or refreshes) the endpoint's entry in the target's `properties.privateEndpointConnections`. */

@@ -1,6 +1,6 @@
 // Network interfaces.
 // Part of the Microsoft.Network provider (network.ts); rules and sources: docs/emulator-network.md.
-import { type JsonObject, type ResourceRecord, type ResourceStore, type ResourceTypeHandler } from "../types.js";
+import type { JsonObject, ResourceRecord, ResourceStore, ResourceTypeHandler } from "../types.js";
 import {
   ASYNC_LRO,
   NETWORK_API_VERSIONS,

@@ -1,7 +1,7 @@
 // Private endpoints: targets, group IDs, their NIC and addresses.
 // Part of the Microsoft.Network provider (network.ts); rules and sources: docs/emulator-network.md.
 import { createHash } from "node:crypto";
-import { type HandlerContext, type Json, type JsonObject, type ResourceRecord, type ResourceStore, type ResourceTypeHandler } from "../types.js";
+import type { HandlerContext, Json, JsonObject, ResourceRecord, ResourceStore, ResourceTypeHandler } from "../types.js";
 import {
   ASYNC_LRO,
   NETWORK_API_VERSIONS,

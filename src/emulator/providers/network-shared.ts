@@ -1,6 +1,6 @@
 // Shared pieces of the Microsoft.Network handlers: type names, body helpers and the private IP allocation of a subnet.
 // Part of the Microsoft.Network provider (network.ts); rules and sources: docs/emulator-network.md.
-import { type HandlerContext, type Json, type JsonObject, type ResourceRecord, type ResourceStore, type WriteRequest } from "../types.js";
+import type { HandlerContext, Json, JsonObject, ResourceRecord, ResourceStore, WriteRequest } from "../types.js";
 import {
   asArray,
   asObject,

@@ -1,13 +1,13 @@
 // Virtual networks and their subnets (address space, overlaps, delegations, subnets in use).
 // Part of the Microsoft.Network provider (network.ts); rules and sources: docs/emulator-network.md.
-import {
+import type {
   ArmError,
-  type HandlerContext,
-  type Json,
-  type JsonObject,
-  type ResourceRecord,
-  type ResourceStore,
-  type ResourceTypeHandler,
+  HandlerContext,
+  Json,
+  JsonObject,
+  ResourceRecord,
+  ResourceStore,
+  ResourceTypeHandler,
 } from "../types.js";
 import {
   ASYNC_LRO,
