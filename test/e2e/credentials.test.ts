@@ -158,7 +158,12 @@ describe("credentials and endpoints", () => {
       subscriptionId: emulator.subscriptionId,
       endpoint: emulator.endpoint,
       caCertPem: emulator.caCert,
-      credential: { getToken: async () => ((tokenRequests += 1), { token: "must-not-leave", expiresOnTimestamp: Date.now() + 60_000 }) },
+      credential: {
+        getToken: async () => {
+          tokenRequests += 1;
+          return { token: "must-not-leave", expiresOnTimestamp: Date.now() + 60_000 };
+        },
+      },
       cloud: "AzureCloud",
     });
     const client = await azure.resources();
