@@ -144,5 +144,7 @@ for (const file of Object.keys(result.metafile.outputs)) {
 console.log(`bundle: ${files} files, ${(bytes / 1e6).toFixed(2)} MB in ${path.relative(root, outdir) || outdir}`);
 
 function isBuiltin(name) {
-  return builtinList.includes(name) || builtinList.includes(name.split("/")[0]);
+  // `node:crypto` as well as `crypto`, and sub-paths such as `node:dns/promises`.
+  const bare = name.replace(/^node:/, "");
+  return builtinList.includes(bare) || builtinList.includes(bare.split("/")[0]);
 }
