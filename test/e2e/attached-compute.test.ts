@@ -185,7 +185,7 @@ test("bad attached-compute input exits 2 naming the field, before any request", 
     await emulator().clearRequestLog();
     const run = await runCli([...base, ...c.extra], { cwd: dir, env: cleanEnv() });
     assert.equal(run.code, 2, `${c.extra.join(" ")}: ${run.stderr}`);
-    const text = JSON.stringify(oneJsonDocument(run.stdout).error);
+    const text = JSON.stringify(oneJsonDocument(run.stdout).errors);
     assert.ok(text.includes(c.field), `${c.extra.join(" ")} names ${c.field}: ${text}`);
     assert.match(text, c.rule);
     assert.deepEqual(await emulator().requestLog(), [], `${c.extra.join(" ")}: no request`);
