@@ -35,8 +35,9 @@ export function attachedVmWanted(config: DeploymentConfig): VmWanted {
     image: { ...attachedVmImage },
     size: config.attachedVmSize ?? "Standard_DS3_v2",
     adminUsername: user,
-    // SSH key login only: no password is sent.
+    // SSH key login only: no password is sent; the public key is read (and checked) when the VM is created.
     adminPassword: undefined,
+    sshPublicKey: () => readSshKeyPair(config.attachedVmSshKeyPath ?? "").publicKey,
     passwordHint: "no password is used (SSH key login)",
     os: { linuxConfiguration: { disablePasswordAuthentication: true } },
   };
@@ -55,42 +56,10 @@ export const attachedVmStep = declareStep<AzureStepContext>({
     const wanted = attachedVmWanted(config);
     const nsgName = attachedVmNsgName(wanted.name);
     const nsgId = resourceId(config, "Microsoft.Network", "networkSecurityGroups", nsgName);
-    const keyPath = config.attachedVmSshKeyPath ?? "";
-    const vm = vmSpec(azure, at, wanted);
     return [
       ownedNsgSpec(ctx, nsgName, "training-subnet"),
       nicSpec(azure, at, { name: nicName(wanted.name), subnetId: wanted.subnetId, networkSecurityGroupId: nsgId }),
-      {
-        ...vm,
-        // No password to check: the public key is read (and checked) when the VM is created.
-        beforeCreate: async () => {
-          readSshKeyPair(keyPath);
-        },
-        create: async () =>
-          (await azure.compute()).virtualMachines.createOrUpdate(
-            config.resourceGroup,
-            wanted.name,
-            {
-              location: at.location,
-              tags: { ...at.tags },
-              hardwareProfile: { vmSize: wanted.size },
-              storageProfile: {
-                imageReference: { ...wanted.image },
-                osDisk: { createOption: "FromImage", managedDisk: { storageAccountType: "StandardSSD_LRS" }, deleteOption: "Delete" },
-              },
-              osProfile: {
-                computerName: wanted.name,
-                adminUsername: wanted.adminUsername,
-                linuxConfiguration: {
-                  disablePasswordAuthentication: true,
-                  ssh: { publicKeys: [{ path: `/home/${wanted.adminUsername}/.ssh/authorized_keys`, keyData: readSshKeyPair(keyPath).publicKey }] },
-                },
-              },
-              networkProfile: { networkInterfaces: [{ id: vmIds(at, wanted.name).nic, primary: true, deleteOption: "Delete" }] },
-            },
-            azure.lro(),
-          ),
-      },
+      vmSpec(azure, at, wanted),
     ];
   },
   outputs: ({ config }) => ({ attachedVmId: vmIds(placement(config), attachedVmName(config)).vm }),

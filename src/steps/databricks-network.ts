@@ -26,6 +26,7 @@ import {
   subnetId,
 } from "./common.js";
 import { chained, writeSeconds } from "../durations.js";
+import { writeSubnet } from "./network.js";
 
 export interface DatabricksSubnet {
   name: string;
@@ -68,25 +69,15 @@ function nsgSpec({ config, azure }: AzureStepContext): ResourceSpec<NetworkSecur
   };
 }
 
-function subnetSpec({ config, azure }: AzureStepContext, wanted: DatabricksSubnet): ResourceSpec<Subnet> {
+function subnetSpec(ctx: AzureStepContext, wanted: DatabricksSubnet): ResourceSpec<Subnet> {
+  const { config, azure } = ctx;
   const nsgId = databricksNsgId(config);
   const put = async (existing: Subnet | undefined) => {
     const delegations: Delegation[] = [...(existing?.delegations ?? [])];
     if (wanted.databricks && !hasDatabricksDelegation({ delegations })) {
       delegations.push({ name: "databricks-delegation", serviceName: DATABRICKS_DELEGATION });
     }
-    return (await azure.network()).subnets.beginCreateOrUpdateAndWait(
-      config.resourceGroup,
-      config.vnetName,
-      wanted.name,
-      {
-        ...(existing ?? {}),
-        addressPrefix: wanted.prefix,
-        addressPrefixes: undefined,
-        ...(wanted.databricks ? { delegations, networkSecurityGroup: { id: nsgId } } : {}),
-      },
-      azure.lro(),
-    );
+    return writeSubnet(ctx, existing, wanted.name, wanted.prefix, wanted.databricks ? { delegations, networkSecurityGroup: { id: nsgId } } : {});
   };
   return {
     ...arm(kinds.subnet, azure, subnetId(config, wanted.name), wanted.name, "network"),

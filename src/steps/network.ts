@@ -71,21 +71,27 @@ function vnetSpec({ config, azure }: AzureStepContext): ResourceSpec<VirtualNetw
   };
 }
 
-function subnetSpec({ config, azure }: AzureStepContext, wanted: WantedSubnet): ResourceSpec<Subnet> {
+/**
+ * Writes one subnet of the VNet over what is there (other properties others set are kept), with its one
+ * address prefix (addressPrefixes cleared) and the properties this step owns.
+ */
+export async function writeSubnet({ config, azure }: AzureStepContext, existing: Subnet | undefined, name: string, prefix: string, owned: Subnet): Promise<Subnet> {
+  return (await azure.network()).subnets.beginCreateOrUpdateAndWait(
+    config.resourceGroup,
+    config.vnetName,
+    name,
+    { ...(existing ?? {}), addressPrefix: prefix, addressPrefixes: undefined, ...owned },
+    azure.lro(),
+  );
+}
+
+function subnetSpec(ctx: AzureStepContext, wanted: WantedSubnet): ResourceSpec<Subnet> {
+  const { config, azure } = ctx;
   const put = async (existing: Subnet | undefined) =>
-    (await azure.network()).subnets.beginCreateOrUpdateAndWait(
-      config.resourceGroup,
-      config.vnetName,
-      wanted.name,
-      {
-        ...(existing ?? {}),
-        addressPrefix: wanted.prefix,
-        addressPrefixes: undefined,
-        ...(wanted.privateEndpointNetworkPolicies ? { privateEndpointNetworkPolicies: wanted.privateEndpointNetworkPolicies } : {}),
-        ...(wanted.defaultOutboundAccess !== undefined ? { defaultOutboundAccess: wanted.defaultOutboundAccess } : {}),
-      },
-      azure.lro(),
-    );
+    writeSubnet(ctx, existing, wanted.name, wanted.prefix, {
+      ...(wanted.privateEndpointNetworkPolicies ? { privateEndpointNetworkPolicies: wanted.privateEndpointNetworkPolicies } : {}),
+      ...(wanted.defaultOutboundAccess !== undefined ? { defaultOutboundAccess: wanted.defaultOutboundAccess } : {}),
+    });
   return {
     ...arm(kinds.subnet, azure, subnetId(config, wanted.name), wanted.name, "network"),
     // The VNet's first PUT carries the subnets inline.

@@ -10,28 +10,20 @@
 
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { lookup } from "node:dns/promises";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { startTestEmulator, type TestEmulator } from "../helpers/emulator.js";
 import { decideEndpointTrust, resolvesToLoopback } from "../../src/azure/credential.js";
 import { cloudProfile } from "../../src/azure/clouds.js";
 import { InputError } from "../../src/errors.js";
 import { createAzureContext } from "../../src/azure/clients.js";
 import { createPipelineRequest } from "@azure/core-rest-pipeline";
+import { spawnCli, type CliRun } from "../helpers/cli.js";
 
-const bin = fileURLToPath(new URL("../../../bin/secure-aml.js", import.meta.url));
 const PASSWORD = "Env-Secret-Horse-77";
 const SUBSCRIPTION = "00000000-0000-4000-8000-0000000000c1";
-
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 describe("credentials and endpoints", () => {
   let emulator: TestEmulator;
@@ -59,25 +51,16 @@ describe("credentials and endpoints", () => {
   });
 
   const cli = (args: string[], extraEnv: Record<string, string> = {}): Promise<CliRun> =>
-    new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [bin, ...args, "--no-color"], {
-        cwd: dir,
-        env: {
-          PATH: `${fakeBin}:${process.env.PATH ?? ""}`,
-          HOME: dir,
-          CI: "1",
-          NO_COLOR: "1",
-          AZURE_TOKEN_CREDENTIALS: "AzureCliCredential",
-          ...extraEnv,
-        },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-      child.on("error", reject);
-      child.on("close", (code) => resolve({ code, stdout, stderr }));
+    spawnCli([...args, "--no-color"], {
+      cwd: dir,
+      env: {
+        PATH: `${fakeBin}:${process.env.PATH ?? ""}`,
+        HOME: dir,
+        CI: "1",
+        NO_COLOR: "1",
+        AZURE_TOKEN_CREDENTIALS: "AzureCliCredential",
+        ...extraEnv,
+      },
     });
   const azCallEnvs = async (): Promise<string[]> => Promise.all((await fs.readdir(azCalls)).map((f) => fs.readFile(path.join(azCalls, f), "utf8")));
   const clearAzCalls = async () => {

@@ -5,11 +5,9 @@
 
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { startTestEmulator, type TestEmulator } from "../helpers/emulator.js";
 import type { DeploymentConfig } from "../../src/config/types.js";
 import type { AzureContext } from "../../src/azure/clients.js";
@@ -19,14 +17,7 @@ import { readerRoleDefinitionId, roleAssignmentName } from "../../src/steps/stor
 import { PRIVATE_LINK_SCOPE_API_VERSION } from "../../src/steps/monitor-private-link.js";
 import { azureFor, deploy, testConfig, testSecrets } from "./steps-fixture.js";
 import type { CheckId } from "../../src/audit/checks.js";
-
-const bin = fileURLToPath(new URL("../../../bin/secure-aml.js", import.meta.url));
-
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+import { spawnCli, type CliRun } from "../helpers/cli.js";
 
 function field(obj: unknown, ...keys: string[]): unknown {
   let cur: unknown = obj;
@@ -68,17 +59,8 @@ describe("day-two commands against the emulator", () => {
   let deployedIds: string[] = [];
 
   const cli = (args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> =>
-    new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [bin, ...args, "--endpoint", emulator.endpoint, "--ca-cert", emulator.caCertPath, "--state", statePath], {
-        env: { PATH: process.env.PATH, CI: "1", NO_COLOR: "1", ...env },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-      child.on("error", reject);
-      child.on("close", (code) => resolve({ code, stdout, stderr }));
+    spawnCli([...args, "--endpoint", emulator.endpoint, "--ca-cert", emulator.caCertPath, "--state", statePath], {
+      env: { PATH: process.env.PATH, CI: "1", NO_COLOR: "1", ...env },
     });
   const json = (run: CliRun): Record<string, unknown> => {
     try {

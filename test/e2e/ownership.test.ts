@@ -4,43 +4,26 @@
 
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { startTestEmulator, type TestEmulator } from "../helpers/emulator.js";
 import type { DeploymentConfig } from "../../src/config/types.js";
 import type { AzureContext } from "../../src/azure/clients.js";
 import { openState } from "../../src/engine/state.js";
 import { DEPLOYMENT_TAG, MANAGED_TAGS, managedTags } from "../../src/steps/common.js";
 import { azureFor, deploy, testConfig, testSecrets } from "./steps-fixture.js";
+import { spawnCli, type CliRun } from "../helpers/cli.js";
 
-const bin = fileURLToPath(new URL("../../../bin/secure-aml.js", import.meta.url));
 const WRITES = new Set(["PUT", "PATCH", "DELETE", "POST"]);
-
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 describe("ownership: only what carries this deployment's id is deleted, purged, stopped or started", () => {
   let emulator: TestEmulator;
   let dir: string;
 
   const cli = (args: string[], statePath: string): Promise<CliRun> =>
-    new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [bin, ...args, "--endpoint", emulator.endpoint, "--ca-cert", emulator.caCertPath, "--state", statePath, "--no-color"], {
-        env: { PATH: process.env.PATH, CI: "1", NO_COLOR: "1" },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-      child.on("error", reject);
-      child.on("close", (code) => resolve({ code, stdout, stderr }));
+    spawnCli([...args, "--endpoint", emulator.endpoint, "--ca-cert", emulator.caCertPath, "--state", statePath, "--no-color"], {
+      env: { PATH: process.env.PATH, CI: "1", NO_COLOR: "1" },
     });
 
   /** The state init writes: the configuration and the deployment id in meta. */
@@ -200,17 +183,8 @@ describe("ownership: only what carries this deployment's id is deleted, purged, 
     const config = testConfig(emulator.subscriptionId, { prefix: "stmp" });
     const statePath = path.join(dir, "stamp.json");
     const flags = ["--subscription", config.subscriptionId, "--resource-group", config.resourceGroup, "--location", "eastus", "--prefix", "stmp", "--no-bastion", "--no-jumpbox"];
-    const run = await new Promise<CliRun>((resolve, reject) => {
-      const child = spawn(process.execPath, [bin, "init", ...flags, "--yes", "--output", "json", "--endpoint", emulator.endpoint, "--ca-cert", emulator.caCertPath, "--state", statePath], {
-        env: { PATH: process.env.PATH, CI: "1", NO_COLOR: "1" },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-      child.on("error", reject);
-      child.on("close", (code) => resolve({ code, stdout, stderr }));
+    const run = await spawnCli(["init", ...flags, "--yes", "--output", "json", "--endpoint", emulator.endpoint, "--ca-cert", emulator.caCertPath, "--state", statePath], {
+      env: { PATH: process.env.PATH, CI: "1", NO_COLOR: "1" },
     });
     assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
     const state = JSON.parse(await fs.readFile(statePath, "utf8")) as { meta?: Record<string, string> };

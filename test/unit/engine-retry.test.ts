@@ -3,35 +3,17 @@
 // exactly and no test waits for real.
 
 import assert from "node:assert/strict";
-import { after, describe, it } from "node:test";
-import { join } from "node:path";
+import { describe, it } from "node:test";
 import { ArmOperationError, CONFLICT_CODES, classifyError, isRetryable, normalizeArmError, signInError } from "../../src/azure/arm-errors.js";
 import { AZURE_STEP_ERRORS, retryPolicyFor } from "../../src/commands/step-retry-policy.js";
 import { checkFieldValue, fieldByKey } from "../../src/config/fields.js";
 import { decideRetry, runSteps, type Clock, type RunStepsOptions } from "../../src/engine/engine.js";
-import { openState, readState, type StateHandle } from "../../src/engine/state.js";
+import { readState, type StateHandle } from "../../src/engine/state.js";
 import type { EngineEvent, IoHost, Step } from "../../src/engine/types.js";
 import { ERROR_CODES, ExitCode, InputError, SecureAmlError, describeError, exitCodeFor, type ErrorInfo } from "../../src/errors.js";
-import { tempDir } from "../fixtures/engine/processes.js";
+import { newState as newStateIn, recorder } from "../fixtures/engine/in-process.js";
 
-const cleanups: Array<() => Promise<void>> = [];
-after(async () => {
-  for (const c of cleanups) await c();
-});
-
-async function newState(): Promise<{ state: StateHandle; path: string }> {
-  const d = await tempDir("secure-aml-retry-");
-  cleanups.push(d.remove);
-  const path = join(d.path, "state.json");
-  const state = await openState(path, { create: true });
-  cleanups.unshift(() => state.close());
-  return { state, path };
-}
-
-function recorder(): IoHost & { events: EngineEvent[] } {
-  const events: EngineEvent[] = [];
-  return { events, notify: (e) => void events.push(e), request: () => Promise.reject(new Error("no questions")) };
-}
+const newState = () => newStateIn("secure-aml-retry-");
 
 /** A clock whose sleep returns at once and moves time forward by what was asked. */
 function fakeClock(): Clock & { sleeps: number[]; advance(ms: number): void } {

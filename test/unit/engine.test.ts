@@ -3,36 +3,14 @@
 // controls, so order is asserted without any timing.
 
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { criticalPath, planSteps, retryDelayMs, runSteps, sequentialSum, type RunStepsOptions } from "../../src/engine/engine.js";
-import { openState, readState, type StateHandle } from "../../src/engine/state.js";
-import type { EngineEvent, IoHost, Step, StepIo } from "../../src/engine/types.js";
+import { readState, type StateHandle } from "../../src/engine/state.js";
+import type { IoHost, Step, StepIo } from "../../src/engine/types.js";
 import { SecureAmlError } from "../../src/errors.js";
-import { tempDir } from "../fixtures/engine/processes.js";
+import { newState as newStateIn, recorder } from "../fixtures/engine/in-process.js";
 
-const cleanups: Array<() => Promise<void>> = [];
-after(async () => {
-  for (const c of cleanups) await c();
-});
-
-async function newState(): Promise<{ state: StateHandle; path: string }> {
-  const d = await tempDir("secure-aml-engine-");
-  cleanups.push(d.remove);
-  const path = join(d.path, "state.json");
-  const state = await openState(path, { create: true });
-  cleanups.unshift(() => state.close());
-  return { state, path };
-}
-
-function recorder(): IoHost & { events: EngineEvent[] } {
-  const events: EngineEvent[] = [];
-  return {
-    events,
-    notify: (e) => events.push(e),
-    request: () => Promise.reject(new Error("no questions")),
-  };
-}
+const newState = () => newStateIn("secure-aml-engine-");
 
 interface Deferred {
   promise: Promise<void>;

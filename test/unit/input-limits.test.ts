@@ -4,24 +4,16 @@
 
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { createServer, type Server, type Socket } from "node:net";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { checkPasswordAgainstDeployment, checkVmSize } from "../../src/config/rules.js";
 import { isKnownVmSizeName } from "../../src/config/vm-sizes.js";
 import { jsonNestingDepth } from "../../src/config/json-limits.js";
+import { spawnCli, type CliRun as Run } from "../helpers/cli.js";
 
-const bin = fileURLToPath(new URL("../../../bin/secure-aml.js", import.meta.url));
 const PASSWORD = "Limits-Horse-Battery-5";
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 let server: Server;
 let port = 0;
@@ -42,19 +34,7 @@ after(async () => {
 });
 
 function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      cwd: dir,
-      env: { PATH: process.env.PATH ?? "", SECURE_AML_JUMPBOX_PASSWORD: PASSWORD, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+  return spawnCli(args, { cwd: dir, env: { PATH: process.env.PATH ?? "", SECURE_AML_JUMPBOX_PASSWORD: PASSWORD, ...env } });
 }
 
 const base = (prefix = "limits") => [

@@ -31,6 +31,7 @@ import {
   requireRecord,
   resourceGuidOf,
   subnetRanges,
+  referringIpConfigurations,
 } from "./network-shared.js";
 import { bastionSubnetTooSmall } from "./network-vnets.js";
 
@@ -105,12 +106,8 @@ export const publicIpHandler: ResourceTypeHandler = {
   view(ctx, record) {
     const body = clone(record.body);
     const properties = asObject(body.properties);
-    const needle = record.id.toLowerCase();
-    for (const user of publicIpUsers(ctx.store, record.id)) {
-      for (const configuration of asArray(propertiesOf(user.body).ipConfigurations)) {
-        const item = asObject(configuration);
-        if (refId(propertiesOf(item).publicIPAddress)?.toLowerCase() === needle && asString(item.id)) properties.ipConfiguration = { id: asString(item.id) ?? "" };
-      }
+    for (const { configuration } of referringIpConfigurations(publicIpUsers(ctx.store, record.id), "publicIPAddress", record.id)) {
+      if (asString(configuration.id)) properties.ipConfiguration = { id: asString(configuration.id) ?? "" };
     }
     body.properties = properties;
     return body;

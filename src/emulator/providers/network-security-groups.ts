@@ -22,13 +22,14 @@ import {
   NSG,
   SECURITY_RULE,
   SUBNET,
-  VNET,
   baseBody,
   childBody,
   matchEnum,
   patchTags,
   resourceGuidOf,
   sameChildProperties,
+  referringRecords,
+  setReferences,
 } from "./network-shared.js";
 
 // Network security groups and their rules
@@ -116,13 +117,8 @@ export function nsgView(store: ResourceStore, record: ResourceRecord): JsonObjec
   const body = clone(record.body);
   const properties = asObject(body.properties);
   properties.securityRules = store.children(record.id, SECURITY_RULE).map((rule) => clone(rule.body));
-  const needle = record.id.toLowerCase();
-  const subnets = store.listByType(SUBNET).filter((subnet) => refId(propertiesOf(subnet.body).networkSecurityGroup)?.toLowerCase() === needle);
-  const nics = store.listByType(NIC).filter((nic) => refId(propertiesOf(nic.body).networkSecurityGroup)?.toLowerCase() === needle);
-  if (subnets.length > 0) properties.subnets = subnets.map((subnet) => ({ id: subnet.id }));
-  else delete properties.subnets;
-  if (nics.length > 0) properties.networkInterfaces = nics.map((nic) => ({ id: nic.id }));
-  else delete properties.networkInterfaces;
+  setReferences(properties, "subnets", referringRecords(store, SUBNET, "networkSecurityGroup", record.id).map((subnet) => ({ id: subnet.id })));
+  setReferences(properties, "networkInterfaces", referringRecords(store, NIC, "networkSecurityGroup", record.id).map((nic) => ({ id: nic.id })));
   body.properties = properties;
   return body;
 }

@@ -185,3 +185,31 @@ export function subnetRanges(subnetId: string, properties: JsonObject): Ipv4Rang
   }
   return ranges;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Read-only back-references a view composes (who uses this resource)
+
+/** The records of `type` whose `properties[field]` refers to `id`. */
+export function referringRecords(store: ResourceStore, type: string, field: string, id: string): ResourceRecord[] {
+  const needle = id.toLowerCase();
+  return store.listByType(type).filter((record) => refId(propertiesOf(record.body)[field])?.toLowerCase() === needle);
+}
+
+/** The ip configurations of `records` whose `properties[field]` refers to `id`, each with its record. */
+export function referringIpConfigurations(records: readonly ResourceRecord[], field: string, id: string): Array<{ record: ResourceRecord; configuration: JsonObject }> {
+  const needle = id.toLowerCase();
+  const found: Array<{ record: ResourceRecord; configuration: JsonObject }> = [];
+  for (const record of records) {
+    for (const item of asArray(propertiesOf(record.body).ipConfigurations)) {
+      const configuration = asObject(item);
+      if (refId(propertiesOf(configuration)[field])?.toLowerCase() === needle) found.push({ record, configuration });
+    }
+  }
+  return found;
+}
+
+/** Sets a read-only list of references, or leaves it out when empty (Azure shows none then). */
+export function setReferences(properties: JsonObject, key: string, references: Json[]): void {
+  if (references.length > 0) properties[key] = references;
+  else delete properties[key];
+}

@@ -50,6 +50,9 @@ import {
   resourceGuidOf,
   sameChildProperties,
   subnetRanges,
+  referringIpConfigurations,
+  referringRecords,
+  setReferences,
 } from "./network-shared.js";
 
 // Subnets
@@ -168,22 +171,11 @@ export function bastionSubnetTooSmall(subnetId: string, ranges: Ipv4Range[]): Ar
 export function subnetView(store: ResourceStore, record: ResourceRecord): JsonObject {
   const body = clone(record.body);
   const properties = asObject(body.properties);
-  const needle = record.id.toLowerCase();
-  const ipConfigurations: Json[] = [];
-  for (const nic of store.listByType(NIC)) {
-    for (const configuration of asArray(propertiesOf(nic.body).ipConfigurations)) {
-      const item = asObject(configuration);
-      if (refId(propertiesOf(item).subnet)?.toLowerCase() === needle) ipConfigurations.push({ id: asString(item.id) ?? `${nic.id}/ipConfigurations/${asString(item.name) ?? ""}` });
-    }
-  }
-  const privateEndpoints: Json[] = store
-    .listByType(PRIVATE_ENDPOINT)
-    .filter((endpoint) => refId(propertiesOf(endpoint.body).subnet)?.toLowerCase() === needle)
-    .map((endpoint) => ({ id: endpoint.id }));
-  if (ipConfigurations.length > 0) properties.ipConfigurations = ipConfigurations;
-  else delete properties.ipConfigurations;
-  if (privateEndpoints.length > 0) properties.privateEndpoints = privateEndpoints;
-  else delete properties.privateEndpoints;
+  const ipConfigurations = referringIpConfigurations(store.listByType(NIC), "subnet", record.id).map(({ record: nic, configuration }) => ({
+    id: asString(configuration.id) ?? `${nic.id}/ipConfigurations/${asString(configuration.name) ?? ""}`,
+  }));
+  setReferences(properties, "ipConfigurations", ipConfigurations);
+  setReferences(properties, "privateEndpoints", referringRecords(store, PRIVATE_ENDPOINT, "subnet", record.id).map((endpoint) => ({ id: endpoint.id })));
   body.properties = properties;
   return body;
 }

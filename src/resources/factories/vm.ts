@@ -18,8 +18,13 @@ export interface VmWanted {
   image: ImageReference;
   size: string;
   adminUsername: string;
-  /** Only sent on creation; a missing password fails before the first write. */
+  /** Only sent on creation; a missing password fails before the first write (unless sshPublicKey is given). */
   adminPassword: string | undefined;
+  /**
+   * Linux SSH-key login instead of a password: returns the public key, read when the VM is created (and
+   * once before the first write, so a missing or bad key fails early). No password is sent.
+   */
+  sshPublicKey?: () => string;
   /** The OS part of osProfile (windowsConfiguration or linuxConfiguration). */
   os: Pick<OSProfile, "windowsConfiguration" | "linuxConfiguration">;
   /** How to tell a person to give the password (error text), e.g. "set SECURE_AML_JUMPBOX_PASSWORD". */
@@ -100,6 +105,22 @@ export function nicSpec(azure: AzureContext, at: Placement, wanted: NicWanted): 
   };
 }
 
+/** The osProfile sent on creation: a password login, or a Linux SSH-key one with the key read now. */
+function osProfileOf(wanted: VmWanted): OSProfile {
+  if (!wanted.sshPublicKey) {
+    // Windows computer names are at most 15 characters.
+    return { computerName: wanted.name.slice(0, 15), adminUsername: wanted.adminUsername, adminPassword: wanted.adminPassword, ...wanted.os };
+  }
+  return {
+    computerName: wanted.name,
+    adminUsername: wanted.adminUsername,
+    linuxConfiguration: {
+      ...wanted.os.linuxConfiguration,
+      ssh: { publicKeys: [{ path: `/home/${wanted.adminUsername}/.ssh/authorized_keys`, keyData: wanted.sshPublicKey() }] },
+    },
+  };
+}
+
 /** The VM over a NIC made by nicSpec. Size changes in place; the NIC is fixed at creation. */
 export function vmSpec(azure: AzureContext, at: Placement, wanted: VmWanted): ResourceSpec<VirtualMachine> {
   const ids = vmIds(at, wanted.name);
@@ -126,6 +147,10 @@ export function vmSpec(azure: AzureContext, at: Placement, wanted: VmWanted): Re
           )
         : new SecureAmlError(`${wanted.errorPrefix ?? "VM"}_NIC_DRIFT`, `The ${wanted.label ?? "VM"} ${wanted.name} is attached to another network interface than ${nicName(wanted.name)}; delete the VM and re-run.`),
     beforeCreate: async () => {
+      if (wanted.sshPublicKey) {
+        wanted.sshPublicKey();
+        return;
+      }
       if (!wanted.adminPassword) {
         throw new SecureAmlError(
           `${wanted.errorPrefix ?? "VM"}_PASSWORD_MISSING`,
@@ -146,7 +171,7 @@ export function vmSpec(azure: AzureContext, at: Placement, wanted: VmWanted): Re
             imageReference: { ...wanted.image },
             osDisk: { createOption: "FromImage", managedDisk: { storageAccountType: "StandardSSD_LRS" }, deleteOption: "Delete" },
           },
-          osProfile: { computerName: wanted.name.slice(0, 15), adminUsername: wanted.adminUsername, adminPassword: wanted.adminPassword, ...wanted.os },
+          osProfile: osProfileOf(wanted),
           networkProfile: { networkInterfaces: [{ id: ids.nic, primary: true, deleteOption: "Delete" }] },
           ...(wanted.securityType !== undefined ? { securityProfile: securityProfileOf(wanted.securityType) } : {}),
           ...(wanted.licenseType !== undefined ? { licenseType: wanted.licenseType } : {}),
