@@ -33,8 +33,9 @@ Exit codes:
   0    success
   1    provisioning failure (Azure refused or failed; state saved, rerun to resume)
   2    bad input (every problem listed: field, flag, variable, value, rule)
-  3    state locked (another secure-aml run uses the same --state file)
+  3    state locked (another secure-aml run uses the same --state file or blob lease)
   4    the subscription cannot take this deployment as asked (preflight; every problem and its fix listed); nothing was created
+  5    the state could not be read or written where it lives (disk full, read-only, storage unreachable); the previous state is intact
   130  interrupted (Ctrl-C; state saved, rerun to resume)`;
 
 const ENV_HELP = `
