@@ -4,7 +4,6 @@
 // suggestion when a name is taken), the read-only plan and saving the answers. The UI layer never
 // imports @azure/*; this module is where the two meet.
 
-import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";

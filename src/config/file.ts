@@ -30,11 +30,11 @@ function editDistance(a: string, b: string): number {
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
     for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
     }
     previous = current;
   }
-  return previous[b.length];
+  return previous[b.length]!;
 }
 
 function describeUnknownKey(key: string): string {
@@ -90,7 +90,7 @@ export async function loadConfigFile(path: string): Promise<{ values: Partial<De
       const key =
         error.keyword === "additionalProperties"
           ? String((error.params as { additionalProperty?: unknown }).additionalProperty)
-          : error.instancePath.replace(/^\//, "").split("/")[0];
+          : error.instancePath.replace(/^\//, "").split("/")[0]!;
       const value = (data as Record<string, unknown>)[key];
       const field = fieldByKey(key);
       const rule =

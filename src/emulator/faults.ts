@@ -66,7 +66,7 @@ export function parseFaultSpec(source: string): FaultSpec {
     const where = `item ${itemIndex + 1} "${item}"`;
     const seedMatch = /^seed\s*=\s*(.*)$/i.exec(item);
     if (seedMatch) {
-      const value = seedMatch[1].trim();
+      const value = seedMatch[1]!.trim();
       if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) problems.push(`${where}: seed must be a non-negative integer`);
       else seed = Number(value);
       return;

@@ -58,7 +58,7 @@ export function parseResourcePath(scopeId: string, segments: string[]): Resource
   let index = 0;
   for (;;) {
     if (!sameText(segments[index], "providers") || segments.length < index + 2) return undefined;
-    const namespace = segments[index + 1];
+    const namespace = segments[index + 1]!;
     const types: string[] = [];
     const names: string[] = [];
     let cursor = index + 2;
@@ -66,8 +66,8 @@ export function parseResourcePath(scopeId: string, segments: string[]): Resource
       const startsExtension =
         sameText(segments[cursor], "providers") && types.length > 0 && names.length === types.length && cursor + 2 < segments.length;
       if (startsExtension) break;
-      types.push(segments[cursor]);
-      if (cursor + 1 < segments.length) names.push(segments[cursor + 1]);
+      types.push(segments[cursor]!);
+      if (cursor + 1 < segments.length) names.push(segments[cursor + 1]!);
       cursor += 2;
     }
     if (cursor < segments.length) {

@@ -397,7 +397,7 @@ export class ArmEmulator {
       this.requireApiVersion(state.apiVersion, SUBSCRIPTIONS_API_VERSIONS, "subscriptions");
       return { status: 200, body: { value: this.knownSubscriptions().map((id) => subscriptionBody(id)) } };
     }
-    const subscriptionId = segments[1];
+    const subscriptionId = segments[1]!;
     if (!isGuid(subscriptionId)) {
       throw new ArmError(400, "InvalidSubscriptionId", `The provided subscription identifier '${subscriptionId}' is malformed or invalid.`);
     }
@@ -407,7 +407,7 @@ export class ArmEmulator {
       this.requireApiVersion(state.apiVersion, SUBSCRIPTIONS_API_VERSIONS, "subscriptions");
       return { status: 200, body: subscriptionBody(subscriptionId) };
     }
-    const head = rest[0].toLowerCase();
+    const head = rest[0]!.toLowerCase();
     if (head === "locations" && rest.length === 1) {
       this.requireMethod(method, ["GET"]);
       this.requireApiVersion(state.apiVersion, SUBSCRIPTIONS_API_VERSIONS, "locations");
@@ -415,7 +415,7 @@ export class ArmEmulator {
     }
     if (head === "operationresults" && rest.length === 2) {
       this.requireMethod(method, ["GET"]);
-      return this.operationResult(rest[1], subscriptionId);
+      return this.operationResult(rest[1]!, subscriptionId);
     }
     if (head === "resources" && rest.length === 1) {
       this.requireMethod(method, ["GET"]);
@@ -500,7 +500,7 @@ export class ArmEmulator {
     }
     // `/subscriptions/{id}/providers/{ns}/register` itself, resource groups and ARM's own routes pass.
     if (at < 0 || (at === 2 && segments.length <= 5 && /^(register|unregister)$/i.test(last))) return;
-    const namespace = segments[at + 1];
+    const namespace = segments[at + 1]!;
     const provider = this.namespaces.get(namespace.toLowerCase());
     if (!provider) return; // routing answers InvalidResourceNamespace
     const world = this.subscriptionWorld;
@@ -510,7 +510,7 @@ export class ArmEmulator {
       world.assertMayAssignRoles(`/${segments.join("/")}`);
     }
     if (method === "PUT" && sameText(namespace, "Microsoft.Compute") && sameText(type, "virtualMachines") && state.body !== undefined) {
-      this.checkVmAllowed(`/${segments.join("/")}`, segments[1], state.body);
+      this.checkVmAllowed(`/${segments.join("/")}`, segments[1]!, state.body);
     }
   }
 
@@ -583,7 +583,7 @@ export class ArmEmulator {
       const groups = this.world.listByType(RESOURCE_GROUP_TYPE, subscriptionIdOf(subscriptionId));
       return { status: 200, body: { value: groups.map((record) => this.viewOf(record, apiVersion)) } };
     }
-    const groupName = rest[0];
+    const groupName = rest[0]!;
     if (rest.length === 1) return this.resourceGroupItem(state, subscriptionId, groupName);
     const group = this.resourceGroupRecord(subscriptionId, groupName);
     const groupId = group?.id ?? resourceGroupIdOf(subscriptionId, groupName);
@@ -672,8 +672,8 @@ export class ArmEmulator {
     const apiVersion = state.apiVersion ?? "";
     // providers/{ns}/locations/{loc}/operationStatuses|operationResults/{id}: the emulator's own operation routes.
     if (rest.length === 6 && sameText(rest[2], "locations") && method === "GET") {
-      if (sameText(rest[4], OPERATION_STATUS_SEGMENT)) return this.operationStatus(rest[5], subscriptionId);
-      if (sameText(rest[4], OPERATION_RESULTS_SEGMENT)) return this.operationResult(rest[5], subscriptionId);
+      if (sameText(rest[4], OPERATION_STATUS_SEGMENT)) return this.operationStatus(rest[5]!, subscriptionId);
+      if (sameText(rest[4], OPERATION_RESULTS_SEGMENT)) return this.operationResult(rest[5]!, subscriptionId);
     }
     const after = rest.slice(1);
     const routeMatch = this.matchProviderRoute(method, after);
@@ -698,7 +698,7 @@ export class ArmEmulator {
       const world = this.subscriptionWorld;
       return { status: 200, body: { value: [...this.namespaces.values()].map((provider) => providerBody(subscriptionId, provider, world.registrationState(provider.namespace))) } };
     }
-    const provider = this.namespaces.get(rest[1].toLowerCase());
+    const provider = this.namespaces.get(rest[1]!.toLowerCase());
     if (rest.length === 2 || (rest.length === 3 && sameText(rest[2], "register") && method === "POST")) {
       this.requireMethod(method, rest.length === 2 ? ["GET"] : ["POST"]);
       this.requireApiVersion(apiVersion, RESOURCES_API_VERSIONS, "providers");
@@ -724,7 +724,7 @@ export class ArmEmulator {
       const params: Record<string, string> = {};
       const matches = candidate.parts.every((part, index) => {
         if (part.startsWith("{") && part.endsWith("}")) {
-          params[part.slice(1, -1)] = after[index];
+          params[part.slice(1, -1)] = after[index]!;
           return true;
         }
         return sameText(part, after[index]);
@@ -757,7 +757,7 @@ export class ArmEmulator {
       // `{resourceId}/{action}`: POST actions (and GET sub-resources such as privateLinkResources).
       const ownerTypes = types.slice(0, -1);
       const ownerHandler = this.handlerFor(`${namespace}/${ownerTypes.join("/")}`);
-      const actionName = types[types.length - 1];
+      const actionName = types[types.length - 1]!;
       if (ownerHandler?.actions?.[actionName.toLowerCase()] && (method === "POST" || method === "GET")) {
         const ownerId = buildResourceId(scopeId, namespace, ownerTypes, names);
         return this.action(state, subscriptionId, ownerHandler, scopeId, ownerId, actionName);
@@ -793,7 +793,7 @@ export class ArmEmulator {
     const parentRecord = parentId !== undefined ? this.world.get(parentId) : undefined;
     const canonicalId = parentRecord && parentId !== undefined ? parentRecord.id + requestedId.slice(parentId.length) : requestedId;
     const id = existing?.id ?? canonicalId;
-    const name = existing?.name ?? names[names.length - 1];
+    const name = existing?.name ?? names[names.length - 1]!;
     const ctx = this.context(subscriptionId, id, name, this.resourceGroupNameOf(id), apiVersion);
     switch (method) {
       case "GET":
@@ -962,7 +962,7 @@ export class ArmEmulator {
    * `If-None-Match: *` on an existing resource, `If-Match` on a missing one or with another etag: the
    * message of the failed precondition (ARM's PreconditionFailed), else undefined.
    */
-  private failedPrecondition(state: RequestState, handler: ResourceTypeHandler, existing: ResourceRecord | undefined): string | undefined {
+  private failedPrecondition(state: RequestState, _handler: ResourceTypeHandler, existing: ResourceRecord | undefined): string | undefined {
     const ifNoneMatch = state.headers["if-none-match"]?.trim();
     const ifMatch = state.headers["if-match"]?.trim();
     const bare = (etag: string) => etag.replace(/^W\//, "").replace(/^"|"$/g, "");
@@ -1215,7 +1215,7 @@ export class ArmEmulator {
       resourceId: record.id,
       resourceType: record.type,
       subscriptionId: record.subscriptionId,
-      namespace: handler.type.split("/")[0],
+      namespace: handler.type.split("/")[0]!,
       location: this.locationOf(record),
       apiVersion: state.apiVersion ?? record.apiVersion,
       startedAt: now,
@@ -1236,7 +1236,7 @@ export class ArmEmulator {
     const failAtEnd = this.faults.onOperationStart({ method: state.method, path: state.url.pathname, requestClass: state.requestClass });
     if (failAtEnd) state.logEntry.fault = "fail";
     const locationSegment = state.segments.findIndex((segment) => sameText(segment, "locations"));
-    const location = locationSegment >= 0 && state.segments[locationSegment + 1] ? normalizeLocation(state.segments[locationSegment + 1]) : "global";
+    const location = locationSegment >= 0 && state.segments[locationSegment + 1] ? normalizeLocation(state.segments[locationSegment + 1]!) : "global";
     const operation: OperationRecord = {
       id: randomUUID(),
       kind: "action",
@@ -1626,7 +1626,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<{ text: string; 
  */
 export function wireResponse(reply: { status: number; body?: Json; headers?: Record<string, string> }, method: string): { headers: Record<string, string>; payload?: string } {
   const headers: Record<string, string> = { "x-ms-request-id": randomUUID(), ...(reply.headers ?? {}) };
-  headers["x-ms-correlation-request-id"] = headers["x-ms-request-id"];
+  headers["x-ms-correlation-request-id"] = headers["x-ms-request-id"]!;
   let payload: string | undefined;
   if (reply.body !== undefined && reply.status !== 204 && method !== "HEAD") {
     payload = JSON.stringify(reply.body);

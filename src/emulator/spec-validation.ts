@@ -97,7 +97,7 @@ async function createValidator(specRoot: string): Promise<OavSpecValidator | und
     // Giving a log callback keeps oav's messages off the console (stdout carries the emulator's JSON line).
     (message, level) => {
       if ((level === "error" || level === "warn") && !message.startsWith("Unable to find provider for path")) {
-        loadProblems.push(message.split("\n")[0]);
+        loadProblems.push(message.split("\n")[0]!);
       }
     },
   );
@@ -229,7 +229,7 @@ export class OavSpecValidator implements SpecValidator {
       const ids = mostSpecific.map((m) => m.operation.operationId).join(", ");
       return unresolved(`Several spec operations match ${where} at ${chosen} (${ids}); not validated.`, "MULTIPLE_OPERATIONS_FOUND");
     }
-    const match = mostSpecific[0];
+    const match = mostSpecific[0]!;
     const context: OperationContext = {
       apiVersion: chosen,
       operationId: match.operation.operationId ?? "",
@@ -302,7 +302,7 @@ function toFindings(result: LiveValidationResult, resolved: ResolvedOperation): 
     findings.push({
       severity: "unverified",
       code: result.runtimeException.code,
-      message: result.runtimeException.message.split("\n")[0],
+      message: result.runtimeException.message.split("\n")[0]!,
       path: "$",
       operationId,
       specApiVersion,

@@ -75,7 +75,7 @@ export function isSecretLookingName(name: string): boolean {
   const joined = words.join("");
   if (joined.includes("connectionstring")) return true;
   if (words.some((w) => SECRET_WORDS.includes(w))) return true;
-  return SECRET_LAST_WORDS.includes(words[words.length - 1]);
+  return SECRET_LAST_WORDS.includes(words[words.length - 1]!);
 }
 
 /** Field paths under `value` whose names look secret. */

@@ -98,7 +98,7 @@ export function parseStateLocation(text: string): StateLocation | { problem: str
   }
   let account: string;
   let serviceUrl: string;
-  let authorityHost = BLOB_SUFFIXES[0].authorityHost;
+  let authorityHost = BLOB_SUFFIXES[0]!.authorityHost;
   if (loopback) {
     account = segments.shift() ?? "";
     serviceUrl = `${url.protocol}//${url.host}/${account}`;

@@ -160,7 +160,7 @@ export const authorizationProvider: EmulatorProvider = {
       path: "Microsoft.Authorization/roleDefinitions/{roleDefinitionId}",
       apiVersions: API_VERSIONS,
       handle(ctx, params) {
-        const role = BUILT_IN_ROLES.find((candidate) => candidate.id.toLowerCase() === params.roleDefinitionId.toLowerCase());
+        const role = BUILT_IN_ROLES.find((candidate) => candidate.id.toLowerCase() === params.roleDefinitionId!.toLowerCase());
         if (!role) throw new ArmError(404, "RoleDefinitionDoesNotExist", `The specified role definition with ID '${params.roleDefinitionId}' does not exist.`);
         return { status: 200, body: roleDefinitionBody(ctx.subscriptionId, role) };
       },

@@ -247,8 +247,8 @@ function buildVm(ctx: HandlerContext, request: JsonObject, existing: ResourceRec
   const computerName = optionalString(osProfile, "computerName") ?? ctx.name;
   const identity = isObject(request.identity) ? clone(request.identity) : existing && isObject(existing.body.identity) ? clone(existing.body.identity) : undefined;
   if (identity && existing && isObject(existing.body.identity) && optionalString(existing.body.identity, "principalId")) {
-    identity.principalId = existing.body.identity.principalId;
-    identity.tenantId = existing.body.identity.tenantId;
+    identity.principalId = existing.body.identity.principalId!;
+    identity.tenantId = existing.body.identity.tenantId!;
   }
   return compact({
     location,
@@ -356,7 +356,7 @@ export const computeProvider: EmulatorProvider = {
         runcommand: runCommand,
         instanceview(_ctx, req) {
           if (!req.record) throw new ArmError(404, "ResourceNotFound", "The virtual machine was not found.");
-          return { status: 200, body: section(section(computeProvider.types[0].view?.(_ctx, req.record) ?? req.record.body, "properties"), "instanceView") };
+          return { status: 200, body: section(section(computeProvider.types[0]?.view?.(_ctx, req.record) ?? req.record.body, "properties"), "instanceView") };
         },
       },
     },

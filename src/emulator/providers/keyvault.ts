@@ -283,7 +283,7 @@ export const keyVaultProvider: EmulatorProvider = {
       path: "Microsoft.KeyVault/locations/{location}/deletedVaults/{vaultName}",
       apiVersions: API_VERSIONS,
       handle(ctx, params) {
-        const entry = deletedInSubscription(ctx.store, ctx.subscriptionId, params.location, params.vaultName);
+        const entry = deletedInSubscription(ctx.store, ctx.subscriptionId, params.location!, params.vaultName!);
         return { status: 200, body: clone(entry.deleted) };
       },
     },
@@ -292,7 +292,7 @@ export const keyVaultProvider: EmulatorProvider = {
       path: "Microsoft.KeyVault/locations/{location}/deletedVaults/{vaultName}/purge",
       apiVersions: API_VERSIONS,
       handle(ctx, params) {
-        const entry = deletedInSubscription(ctx.store, ctx.subscriptionId, params.location, params.vaultName);
+        const entry = deletedInSubscription(ctx.store, ctx.subscriptionId, params.location!, params.vaultName!);
         if (optionalBoolean(section(entry.deleted, "properties"), "purgeProtectionEnabled") === true) {
           throw new ArmError(
             409,
@@ -301,7 +301,7 @@ export const keyVaultProvider: EmulatorProvider = {
           );
         }
         // The name is released at once; the operation itself still takes Azure's time to report done.
-        ctx.store.softDeleted.remove(DELETED_KIND, params.vaultName);
+        ctx.store.softDeleted.remove(DELETED_KIND, params.vaultName!);
         return { status: 202, longRunningSeconds: 30 };
       },
     },

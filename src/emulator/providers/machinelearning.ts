@@ -94,8 +94,8 @@ function identityFor(requested: JsonObject | undefined, previous: JsonObject | u
   const result: JsonObject = { type: canonical ?? type };
   // Keep the principal once the workspace has one (it only changes if the identity is removed).
   if (previous && optionalString(previous, "principalId") && canonical?.includes("SystemAssigned")) {
-    result.principalId = previous.principalId;
-    result.tenantId = previous.tenantId;
+    result.principalId = previous.principalId!;
+    result.tenantId = previous.tenantId!;
   }
   const userAssigned = requested && isObject(requested.userAssignedIdentities) ? requested.userAssignedIdentities : previous && isObject(previous.userAssignedIdentities) ? previous.userAssignedIdentities : undefined;
   if (canonical?.includes("UserAssigned")) {
@@ -349,7 +349,7 @@ export const machineLearningProvider: EmulatorProvider = {
         const body = clone(current.body);
         body.identity = assigned;
         const properties = section(body, "properties");
-        properties.tenantId = assigned.tenantId;
+        properties.tenantId = assigned.tenantId!;
         body.properties = properties;
         replaceBody(ctx.store, current, body);
         notePrincipalCreated(ctx, optionalString(assigned, "principalId") ?? "", record, WORKSPACE_CREATE_SECONDS);

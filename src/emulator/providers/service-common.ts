@@ -157,12 +157,12 @@ export function parseResourceId(id: string): ParsedResourceId {
   }
   // The last `providers/{namespace}` segment decides the type (extension resources nest providers).
   let providersAt = -1;
-  for (let i = index; i < parts.length; i++) if (parts[i].toLowerCase() === "providers") providersAt = i;
+  for (let i = index; i < parts.length; i++) if (parts[i]!.toLowerCase() === "providers") providersAt = i;
   if (providersAt >= 0 && parts.length > providersAt + 3) {
     const namespace = parts[providersAt + 1];
     const rest = parts.slice(providersAt + 2);
     const typeSegments: string[] = [];
-    for (let i = 0; i < rest.length; i += 2) typeSegments.push(rest[i]);
+    for (let i = 0; i < rest.length; i += 2) typeSegments.push(rest[i]!);
     result.type = [namespace, ...typeSegments].join("/");
     result.name = rest.length % 2 === 0 ? rest[rest.length - 1] : undefined;
   }

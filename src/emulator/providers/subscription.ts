@@ -103,7 +103,7 @@ function mlUsages(world: SubscriptionWorld, store: ResourceStore, subscriptionId
 /** `$filter=location eq 'eastus'` (the only filter ResourceSkus_List supports). */
 function filterLocation(filter: string | undefined): string | undefined {
   const match = /^\s*location\s+eq\s+'([^']+)'\s*$/i.exec(filter ?? "");
-  return match ? region(match[1]) : undefined;
+  return match ? region(match[1]!) : undefined;
 }
 
 function resourceSkus(world: SubscriptionWorld, filter: string | undefined): ActionResponse {
