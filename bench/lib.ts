@@ -324,7 +324,7 @@ export function median(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 export function machineDescription(): string {
@@ -373,7 +373,7 @@ export async function runFromSnapshot(script: string, argv: string[], defaultOut
     await fs.symlink(path.join(REPO_ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
     const args = [...argv];
     const outAt = args.indexOf("--out");
-    if (outAt >= 0 && args[outAt + 1] !== undefined) args[outAt + 1] = path.resolve(REPO_ROOT, args[outAt + 1]);
+    if (outAt >= 0 && args[outAt + 1] !== undefined) args[outAt + 1] = path.resolve(REPO_ROOT, args[outAt + 1]!);
     else args.push("--out", path.resolve(REPO_ROOT, defaultOut));
     const child = spawn(process.execPath, [path.join(dir, "dist", "bench", script), ...args], {
       stdio: "inherit",

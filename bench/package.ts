@@ -77,6 +77,7 @@ export async function measurePackage(options: { installs: number; startupRuns: n
     // prepack's own output precedes npm's JSON array.
     const json = packed.stdout.slice(packed.stdout.indexOf("\n[") + 1);
     const [info] = JSON.parse(json.startsWith("[") ? json : packed.stdout) as Array<{ filename: string; size: number; unpackedSize: number; entryCount: number }>;
+    if (!info) throw new Error("npm pack printed no package");
     const tarball = path.join(dir, info.filename);
 
     const installMs: number[] = [];

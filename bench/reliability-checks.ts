@@ -339,7 +339,7 @@ export async function twoStatesScenario(options: ScenarioOptions & { baseline: B
     const states = prefixes.map((prefix) => path.join(dir, prefix, "state.json"));
     await Promise.all(prefixes.map((prefix) => fs.mkdir(path.join(dir, prefix))));
     const runs = await Promise.all(
-      prefixes.map((prefix, i) => runCli(initArgs(emulator, { statePath: states[i], prefix }), { env, driver: options.driver, cwd: path.join(dir, prefix), timeoutMs: 600_000 })),
+      prefixes.map((prefix, i) => runCli(initArgs(emulator, { statePath: states[i]!, prefix }), { env, driver: options.driver, cwd: path.join(dir, prefix), timeoutMs: 600_000 })),
     );
     const dump = await emulator.resources();
     const inventory = inventoryOf(dump);
@@ -349,17 +349,17 @@ export async function twoStatesScenario(options: ScenarioOptions & { baseline: B
     const sameShape: boolean[] = [];
     const baselineShape = typeCounts(options.baseline.inventory.entries);
     for (const [i, prefix] of prefixes.entries()) {
-      const check = await checkStateFile(states[i]);
+      const check = await checkStateFile(states[i]!);
       statesValid.push(check.allDone);
       problems.push(...check.problems.map((p) => `${prefix}: ${p}`));
-      const state = JSON.parse(await fs.readFile(states[i], "utf8")) as { config?: { prefix?: unknown; resourceGroup?: unknown } };
+      const state = JSON.parse(await fs.readFile(states[i]!, "utf8")) as { config?: { prefix?: unknown; resourceGroup?: unknown } };
       prefixesKept.push(state.config?.prefix === prefix);
       const group = String(state.config?.resourceGroup ?? `${prefix}-rg`).toLowerCase();
       const mine = inventory.entries.filter((entry) => entry.key.includes(`/resourcegroups/${group}`));
       const shape = typeCounts(mine);
       sameShape.push(shape === baselineShape);
       if (shape !== baselineShape) problems.push(`${prefix}: resource types differ from a clean run (${shape} vs ${baselineShape})`);
-      if (runs[i].code !== 0) problems.push(`${prefix}: exit ${String(runs[i].code)} ${brief(runs[i])}`);
+      if (runs[i]!.code !== 0) problems.push(`${prefix}: exit ${String(runs[i]!.code)} ${brief(runs[i]!)}`);
     }
     return { exits: runs.map((run) => run.code), statesValid, prefixesKept, sameShape, duplicates: inventory.duplicates, problems };
   } finally {
@@ -393,7 +393,7 @@ export async function badInputScenario(options: ScenarioOptions & { cases?: read
     const worker = async (): Promise<void> => {
       while (next < cases.length) {
         const index = next++;
-        results[index] = await badInputCase(emulator, options.driver, path.join(dir, `case-${index}`), cases[index]);
+        results[index] = await badInputCase(emulator, options.driver, path.join(dir, `case-${index}`), cases[index]!);
       }
     };
     await Promise.all(Array.from({ length: options.parallel ?? 2 }, worker));
@@ -421,7 +421,7 @@ async function badInputCase(emulator: TestEmulator, driver: Driver, dir: string,
   }
   if (badCase.missingConfigFile) args.push("--config", path.join(dir, "no-such-config.json"));
   for (let i = 0; i < (badCase.args ?? []).length; i += 2) {
-    const flag = badCase.args![i];
+    const flag = badCase.args![i]!;
     const value = badCase.args![i + 1];
     const at = args.indexOf(flag);
     if (at >= 0 && value !== undefined) args[at + 1] = value;
@@ -557,7 +557,7 @@ export interface SafetyResult {
   staticToken: { refused: string[]; accepted: string[]; wronglyAccepted: string[]; wronglyRefused: string[]; cliExit: number | null; cliMessage: string };
 }
 
-export async function safetyScenario(options: ScenarioOptions): Promise<SafetyResult> {
+export async function safetyScenario(_options: ScenarioOptions): Promise<SafetyResult> {
   const emulator = await startTestEmulator({ latency: "none" });
   const dir = await makeTempDir("safety");
   try {

@@ -343,7 +343,7 @@ export async function teamStateScenario(options: ScenarioOptions): Promise<TeamS
           child.stdout.setEncoding("utf8").on("data", (d: string) => {
             out += d;
             const line = out.split("\n").find((l) => l.startsWith("HOLDING "));
-            if (line) resolve(line.split(" ")[1]);
+            if (line) resolve(line.split(" ")[1]!);
           });
           child.once("exit", (code) => reject(new Error(`holder exited ${String(code)}`)));
         });

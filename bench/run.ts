@@ -224,6 +224,7 @@ async function main(): Promise<void> {
 
   // Critical path from the latency table, on the same step graph.
   const reference = parallel[0];
+  if (!reference) throw new Error("no parallel run to report");
   const config = reference.config as DeploymentConfig;
   const steps = stepsFor(config);
   // The plan's critical path: each step weighted by its expectedSeconds, which src/durations.ts (the
@@ -284,7 +285,7 @@ async function main(): Promise<void> {
     "",
     "| step | expectedSeconds (real) | × scale | measured alone (--concurrency 1) | in the parallel run |",
     "|---|---|---|---|---|",
-    ...steps.map((s) => `| ${s.id} | ${s.expectedSeconds ?? 0} | ${formatMs((s.expectedSeconds ?? 0) * settings.timeScale * 1000)} | ${seqDurations[s.id] !== undefined ? formatMs(seqDurations[s.id]) : "?"} | ${reference.stepDurationsMs[s.id] !== undefined ? formatMs(reference.stepDurationsMs[s.id]) : "?"} |`),
+    ...steps.map((s) => `| ${s.id} | ${s.expectedSeconds ?? 0} | ${formatMs((s.expectedSeconds ?? 0) * settings.timeScale * 1000)} | ${seqDurations[s.id] !== undefined ? formatMs(seqDurations[s.id]!) : "?"} | ${reference.stepDurationsMs[s.id] !== undefined ? formatMs(reference.stepDurationsMs[s.id]!) : "?"} |`),
     "",
     "## Requests",
     "",

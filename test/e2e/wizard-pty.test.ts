@@ -11,7 +11,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { startTestEmulator, type TestEmulator } from "../helpers/emulator.js";
 import { cleanEnv, resourcesIn, runCli, stateSteps, tempDir } from "./cli-init-fixture.js";
-import { answer, literal, runInPty, screenTail, shellWords, terminalEnv, type PtyStep } from "./wizard-pty-fixture.js";
+import { answer, runInPty, screenTail, shellWords, terminalEnv, type PtyStep } from "./wizard-pty-fixture.js";
 
 const PASSWORD = "Pty-Secret-Horse-42";
 const TAKEN_STORAGE = "ptytakenstore1";

@@ -21,9 +21,9 @@ function projectRoot(): string {
 
 /** The fault specs a help text shows: `--faults "SPEC"` examples and the `e.g. "SPEC"` of the option's line. */
 export function faultExamples(help: string): string[] {
-  const examples = [...help.matchAll(/--faults "([^"]*)"/g)].map((match) => match[1]);
+  const examples = [...help.matchAll(/--faults "([^"]*)"/g)].map((match) => match[1]!);
   const option = /--faults <spec>[\s\S]*?e\.g\.\s+"([^"]*)"/.exec(help);
-  if (option) examples.push(option[1]);
+  if (option) examples.push(option[1]!);
   return examples;
 }
 

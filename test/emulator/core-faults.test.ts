@@ -91,9 +91,9 @@ describe("fault injection through the SDK", () => {
     assert.equal(group.name, "fault-rg");
     const log = await emulator.requestLog();
     assert.equal(log.length, 2, JSON.stringify(log));
-    assert.equal(log[0].fault, kind);
-    assert.equal(log[0].status, expectedStatus);
-    assert.equal(log[1].status, 200);
+    assert.equal(log[0]!.fault, kind);
+    assert.equal(log[0]!.status, expectedStatus);
+    assert.equal(log[1]!.status, 200);
     await emulator.setFaults("");
   }
 

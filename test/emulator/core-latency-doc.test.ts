@@ -69,7 +69,7 @@ function expectedRows(handler: ResourceTypeHandler, problems: string[]): string[
 function latencyTable(markdown: string): string[][] {
   const start = markdown.indexOf("## Latency profile");
   assert.ok(start >= 0, 'docs/emulator.md has a "## Latency profile" section');
-  const section = markdown.slice(start).split(/\n## /)[0];
+  const section = markdown.slice(start).split(/\n## /)[0]!;
   const lines = section.split("\n").filter((line) => line.startsWith("|"));
   const header = lines[0]?.split("|").slice(1, -1).map((cell) => cell.trim()) ?? [];
   assert.deepEqual(header, ["Type", "Create", "Update", "Delete", "LRO shape", "Source"], "the first table of the section");
@@ -92,7 +92,7 @@ describe("docs/emulator.md realistic latency table", () => {
       const row = rows.find((candidate) => candidate[0] === cellsOfCode[0]);
       if (!row) problems.push(`missing row: | ${cellsOfCode.join(" | ")} |`);
       else if (row.join("|") !== cellsOfCode.join("|")) problems.push(`row differs from the code:\n  doc:  | ${row.join(" | ")} |\n  code: | ${cellsOfCode.join(" | ")} |`);
-      else if (row[5].length < 5) problems.push(`row without a source: ${cellsOfCode[0]}`);
+      else if ((row[5] ?? "").length < 5) problems.push(`row without a source: ${cellsOfCode[0]}`);
     }
     for (const row of rows) if (!expected.some((cellsOfCode) => cellsOfCode[0] === row[0])) problems.push(`row for a type no handler serves: ${row[0]}`);
     assert.deepEqual(problems, [], problems.join("\n"));

@@ -48,6 +48,7 @@ describe("emulator core: long-running operations (latency none)", () => {
     assert.equal(initial.status, 201);
     assert.equal((initial.body as { properties: { provisioningState: string } }).properties.provisioningState, "Creating");
     const statusUrl = initial.headers["azure-asyncoperation"];
+    assert.ok(statusUrl, "Azure-AsyncOperation header");
     assert.match(statusUrl, /^https:\/\/127\.0\.0\.1:\d+\/subscriptions\/.+\/operationStatuses\/.+\?api-version=2024-01-01$/);
     assert.equal(initial.headers["retry-after"], undefined, "Retry-After is omitted when it scales to 0");
     const status = await emulator.raw("GET", new URL(statusUrl).pathname + new URL(statusUrl).search);
@@ -78,7 +79,7 @@ describe("emulator core: long-running operations (latency none)", () => {
     const systemData = (gadget as { systemData?: { createdAt?: string } }).systemData;
     assert.equal(typeof systemData?.createdAt, "string");
     const log = await emulator.requestLog();
-    assert.equal(log[0].status, 202);
+    assert.equal(log[0]!.status, 202);
     assert.ok(log.some((entry) => entry.class === "poll" && entry.path.includes("/operationResults/")));
   });
 
@@ -102,7 +103,7 @@ describe("emulator core: long-running operations (latency none)", () => {
     const id = idOf(emulator, "lro-rg", "widgets", "w1");
     const accepted = await emulator.raw("POST", `${id}/restart?api-version=${API}`);
     assert.equal(accepted.status, 202);
-    const location = new URL(accepted.headers.location);
+    const location = new URL(accepted.headers.location!);
     const result = await emulator.raw("GET", location.pathname + location.search);
     assert.equal(result.status, 200);
     assert.deepEqual(result.body, { restarted: true });
@@ -114,7 +115,7 @@ describe("emulator core: long-running operations (latency none)", () => {
       `/subscriptions/${emulator.subscriptionId}/providers/Microsoft.EmulatorTest/locations/eastus/archivedThings/old/purge?api-version=${API}`,
     );
     assert.equal(accepted.status, 202);
-    const location = new URL(accepted.headers.location);
+    const location = new URL(accepted.headers.location!);
     assert.match(location.pathname, /\/locations\/eastus\/operationResults\//);
     assert.equal((await emulator.raw("GET", location.pathname + location.search)).status, 200);
   });
@@ -128,8 +129,8 @@ describe("emulator core: long-running operations (latency none)", () => {
     await emulator.clearRequestLog();
     await client.resourceGroups.beginDeleteAndWait("cascade-rg", POLL);
     const log = await emulator.requestLog();
-    assert.equal(log[0].method, "DELETE");
-    assert.equal(log[0].status, 202);
+    assert.equal(log[0]!.method, "DELETE");
+    assert.equal(log[0]!.status, 202);
     assert.ok(log.some((entry) => entry.class === "poll" && /\/operationresults\//.test(entry.path)), JSON.stringify(log));
     assert.equal((await client.resourceGroups.checkExistence("cascade-rg")).body, false);
     const dump = await emulator.resources();
@@ -166,7 +167,7 @@ describe("emulator core: realistic latency, exclusive writes and restart", () =>
     const initial = await emulator.raw("PUT", `${id}?api-version=${API}`, { body: { location: "eastus", properties: { size: 1 } } });
     assert.equal(initial.status, 201);
     assert.equal(initial.headers["retry-after"], undefined, "1.2 s left: a whole-second wait would overshoot; the client's own interval is finer");
-    const statusUrl = new URL(initial.headers["azure-asyncoperation"]);
+    const statusUrl = new URL(initial.headers["azure-asyncoperation"]!);
     await waitFor(async () => {
       const status = await emulator.raw("GET", statusUrl.pathname + statusUrl.search);
       const running = (status.body as { status: string }).status === "InProgress";

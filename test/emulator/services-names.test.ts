@@ -103,6 +103,7 @@ describe("storage accounts", () => {
     const keys = await storage.storageAccounts.listKeys("rg-names", "stsecureaml01");
     assert.equal(keys.keys?.length, 2);
     const [first] = keys.keys ?? [];
+    assert.ok(first);
     assert.match(first.value ?? "", /^[A-Za-z0-9+/]{86}==$/);
     const dump = JSON.stringify(await fixture.emulator.resources());
     assert.equal(dump.includes(first.value ?? "<none>"), false, "keys are not stored in the world");

@@ -63,7 +63,7 @@ after(async () => {
 
 describe("virtual machines", () => {
   it("creates the Windows 11 jump box; the password never comes back", async () => {
-    const vm = await compute.virtualMachines.createOrUpdate(RG, "jumpbox", vmParams(nicIds[0]), POLL);
+    const vm = await compute.virtualMachines.createOrUpdate(RG, "jumpbox", vmParams(nicIds[0]!), POLL);
     assert.equal(vm.provisioningState, "Succeeded");
     assert.equal(vm.osProfile?.adminPassword, undefined);
     assert.equal(vm.storageProfile?.imageReference?.offer, "windows-11");
@@ -85,17 +85,17 @@ describe("virtual machines", () => {
   });
 
   it("refuses a missing or used NIC, reserved admin names, weak passwords, long computer names and unknown images", async () => {
-    const missingNic = nicIds[1].replace("nic-spare", "nic-missing");
+    const missingNic = nicIds[1]!.replace("nic-spare", "nic-missing");
     await rejectsWithCode(compute.virtualMachines.createOrUpdate(RG, "vm-nonic", vmParams(missingNic), POLL), "InvalidResourceReference", 400);
-    await rejectsWithCode(compute.virtualMachines.createOrUpdate(RG, "vm-sharednic", vmParams(nicIds[0]), POLL), "NicInUse", 400);
+    await rejectsWithCode(compute.virtualMachines.createOrUpdate(RG, "vm-sharednic", vmParams(nicIds[0]!), POLL), "NicInUse", 400);
     for (const name of ["admin", "Administrator", "root", "test1", "support_388945a0"]) {
-      await rejectsWithCode(compute.virtualMachines.createOrUpdate(RG, "vm-badname", vmParams(nicIds[1], { adminUsername: name }), POLL), "InvalidParameter", 400);
+      await rejectsWithCode(compute.virtualMachines.createOrUpdate(RG, "vm-badname", vmParams(nicIds[1]!, { adminUsername: name }), POLL), "InvalidParameter", 400);
     }
     for (const weak of ["short1A!", "alllowercaseletters", "NoDigitsOrSymbolsHere", "P@ssw0rd"]) {
-      await rejectsWithCode(compute.virtualMachines.createOrUpdate(RG, "vm-weak", vmParams(nicIds[1], { adminPassword: weak }), POLL), "InvalidParameter", 400);
+      await rejectsWithCode(compute.virtualMachines.createOrUpdate(RG, "vm-weak", vmParams(nicIds[1]!, { adminPassword: weak }), POLL), "InvalidParameter", 400);
     }
-    await rejectsWithCode(compute.virtualMachines.createOrUpdate(RG, "vm-longname", vmParams(nicIds[1], { computerName: "a-very-long-computer-name" }), POLL), "InvalidParameter", 400);
-    await rejectsWithCode(compute.virtualMachines.createOrUpdate(RG, "vm-image", vmParams(nicIds[1], { sku: "win11-99h9-ent" }), POLL), "PlatformImageNotFound", 404);
+    await rejectsWithCode(compute.virtualMachines.createOrUpdate(RG, "vm-longname", vmParams(nicIds[1]!, { computerName: "a-very-long-computer-name" }), POLL), "InvalidParameter", 400);
+    await rejectsWithCode(compute.virtualMachines.createOrUpdate(RG, "vm-image", vmParams(nicIds[1]!, { sku: "win11-99h9-ent" }), POLL), "PlatformImageNotFound", 404);
   });
 });
 

@@ -124,9 +124,9 @@ describe("spec validation against Microsoft's ARM specs", { skip: skipWithoutSpe
     (body.properties as Record<string, unknown>).addressSpaces = ["10.1.0.0/16"];
     const findings = await validator.validateRequest({ method: "PUT", url: vnetUrl(exactVersion), headers: jsonHeaders, body });
     assert.deepEqual(codes(findings), ["error:OBJECT_ADDITIONAL_PROPERTIES:$.properties.addressSpaces"]);
-    assert.equal(findings[0].operationId, "VirtualNetworks_CreateOrUpdate");
-    assert.equal(findings[0].specApiVersion, exactVersion);
-    assert.match(findings[0].message, /addressSpaces/);
+    assert.equal(findings[0]!.operationId, "VirtualNetworks_CreateOrUpdate");
+    assert.equal(findings[0]!.specApiVersion, exactVersion);
+    assert.match(findings[0]!.message, /addressSpaces/);
   });
 
   it("reports a wrongly typed response property as an error at the exact api-version", async () => {
@@ -134,8 +134,8 @@ describe("spec validation against Microsoft's ARM specs", { skip: skipWithoutSpe
     (body.properties as Record<string, unknown>).addressSpace = { addressPrefixes: "10.0.0.0/16" };
     const findings = await validator.validateResponse({ method: "PUT", url: vnetUrl(exactVersion), status: 201, headers: jsonHeaders, body });
     assert.deepEqual(codes(findings), ["error:INVALID_TYPE:$.properties.addressSpace.addressPrefixes"]);
-    assert.equal(findings[0].operationId, "VirtualNetworks_CreateOrUpdate");
-    assert.equal(findings[0].specApiVersion, exactVersion);
+    assert.equal(findings[0]!.operationId, "VirtualNetworks_CreateOrUpdate");
+    assert.equal(findings[0]!.specApiVersion, exactVersion);
   });
 
   it("reports the same unknown property as unverified at a newer api-version, against the older spec", async () => {
@@ -143,8 +143,8 @@ describe("spec validation against Microsoft's ARM specs", { skip: skipWithoutSpe
     (body.properties as Record<string, unknown>).addressSpaces = ["10.1.0.0/16"];
     const findings = await validator.validateRequest({ method: "PUT", url: vnetUrl(newerVersion), headers: jsonHeaders, body });
     assert.deepEqual(codes(findings), ["unverified:OBJECT_ADDITIONAL_PROPERTIES:$.properties.addressSpaces"]);
-    assert.equal(findings[0].specApiVersion, exactVersion);
-    assert.equal(findings[0].operationId, "VirtualNetworks_CreateOrUpdate");
+    assert.equal(findings[0]!.specApiVersion, exactVersion);
+    assert.equal(findings[0]!.operationId, "VirtualNetworks_CreateOrUpdate");
   });
 
   it("keeps type and required-property findings errors at a newer api-version", async () => {
@@ -152,14 +152,14 @@ describe("spec validation against Microsoft's ARM specs", { skip: skipWithoutSpe
     (wrongType.properties as Record<string, unknown>).enableDdosProtection = "no";
     const typeFindings = await validator.validateResponse({ method: "GET", url: vnetUrl(newerVersion), status: 200, headers: jsonHeaders, body: wrongType });
     assert.deepEqual(codes(typeFindings), ["error:INVALID_TYPE:$.properties.enableDdosProtection"]);
-    assert.equal(typeFindings[0].specApiVersion, exactVersion);
+    assert.equal(typeFindings[0]!.specApiVersion, exactVersion);
 
     // A resource group PUT without its required location (SDK 2025-04-01, spec 2024-03-01).
     const rgUrl = `${endpoint}/subscriptions/${subscriptionId}/resourcegroups/rg-aml?api-version=2025-04-01`;
     const requiredFindings = await validator.validateRequest({ method: "PUT", url: rgUrl, headers: jsonHeaders, body: { tags: {} } });
     assert.deepEqual(codes(requiredFindings), ["error:OBJECT_MISSING_REQUIRED_PROPERTY:$.location"]);
-    assert.equal(requiredFindings[0].operationId, "ResourceGroups_CreateOrUpdate");
-    assert.equal(requiredFindings[0].specApiVersion, "2024-03-01");
+    assert.equal(requiredFindings[0]!.operationId, "ResourceGroups_CreateOrUpdate");
+    assert.equal(requiredFindings[0]!.specApiVersion, "2024-03-01");
   });
 
   it("matches paths case-insensitively, as ARM does", async () => {
@@ -218,7 +218,7 @@ describe("spec validation against Microsoft's ARM specs", { skip: skipWithoutSpe
       body: { location: "global", properties: { virtualNetwork: { id: vnetId }, registrationEnabled: false }, extra: 1 },
     });
     assert.deepEqual(codes(findings), ["error:OBJECT_ADDITIONAL_PROPERTIES:$.extra"]);
-    assert.equal(findings[0].operationId, "VirtualNetworkLinks_CreateOrUpdate");
+    assert.equal(findings[0]!.operationId, "VirtualNetworkLinks_CreateOrUpdate");
   });
 
   it("does not modify the bodies it validates", async () => {

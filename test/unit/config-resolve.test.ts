@@ -311,9 +311,9 @@ describe("config file", () => {
     const d = await tempDir();
     await writeFile(join(d, "broken.json"), "{ nope");
     await writeFile(join(d, "array.json"), "[]");
-    assert.match((await loadConfigFile(join(d, "broken.json"))).problems[0].rule, /not valid JSON/);
-    assert.match((await loadConfigFile(join(d, "array.json"))).problems[0].rule, /one JSON object/);
-    assert.match((await loadConfigFile(join(d, "absent.json"))).problems[0].rule, /not found/);
+    assert.match((await loadConfigFile(join(d, "broken.json"))).problems[0]!.rule, /not valid JSON/);
+    assert.match((await loadConfigFile(join(d, "array.json"))).problems[0]!.rule, /one JSON object/);
+    assert.match((await loadConfigFile(join(d, "absent.json"))).problems[0]!.rule, /not found/);
   });
   it("file problems end resolution with exit 2, together with the others", async () => {
     const file = join(await tempDir(), "bad-value.json");

@@ -45,7 +45,7 @@ describe("name rules (Azure naming rules per kind)", () => {
       for (const name of bad) {
         const problems = checkName(kind, name);
         assert.equal(problems.length, 1, `${kind} ${JSON.stringify(name)} should be rejected`);
-        assert.match(problems[0], /Azure requires \d+-\d+ characters/);
+        assert.match(problems[0]!, /Azure requires \d+-\d+ characters/);
       }
     });
   }
@@ -75,12 +75,12 @@ describe("Windows password complexity", () => {
     for (const pw of ["Abc1!", "Aa1!" + "x".repeat(120), "abcdefghijkl", "abcdefghijk1", "ABCDEFGHIJK_", ...DISALLOWED_PASSWORDS]) {
       const problems = checkWindowsPassword(pw);
       assert.equal(problems.length, 1, pw);
-      assert.ok(!problems[0].includes(pw), "the message must not contain the password");
+      assert.ok(!problems[0]!.includes(pw), "the message must not contain the password");
     }
   });
   it("refused list entries are refused even when long enough", () => {
     // The refused list is checked exactly, independently of length and complexity.
-    assert.match(checkWindowsPassword("P@ssword123")[0], /refused|characters long/);
+    assert.match(checkWindowsPassword("P@ssword123")[0]!, /refused|characters long/);
   });
 });
 
@@ -120,35 +120,35 @@ describe("address ranges", () => {
   it("VNet address space: Docker bridge and Azure-forbidden ranges", () => {
     assert.deepEqual(checkVnetAddressSpace("172.16.0.0/16"), []);
     assert.deepEqual(checkVnetAddressSpace("10.0.0.0/8"), []);
-    assert.match(checkVnetAddressSpace("172.17.0.0/16")[0], /Docker bridge/);
-    assert.match(checkVnetAddressSpace("172.16.0.0/12")[0], /Docker bridge/, "a range containing 172.17/16 overlaps it");
-    assert.match(checkVnetAddressSpace("169.254.0.0/16")[0], /link-local/);
-    assert.match(checkVnetAddressSpace("10.0.0.0/30")[0], /\/29/);
+    assert.match(checkVnetAddressSpace("172.17.0.0/16")[0]!, /Docker bridge/);
+    assert.match(checkVnetAddressSpace("172.16.0.0/12")[0]!, /Docker bridge/, "a range containing 172.17/16 overlaps it");
+    assert.match(checkVnetAddressSpace("169.254.0.0/16")[0]!, /link-local/);
+    assert.match(checkVnetAddressSpace("10.0.0.0/30")[0]!, /\/29/);
   });
   const vnet = "172.16.0.0/16";
   it("subnet inside the address space", () => {
     assert.deepEqual(checkSubnet("172.16.0.0/24", { name: "Training", maxPrefixLength: 29, vnetAddressSpace: vnet, earlier: [] }), []);
     assert.match(
-      checkSubnet("10.1.0.0/24", { name: "Training", maxPrefixLength: 29, vnetAddressSpace: vnet, earlier: [] })[0],
+      checkSubnet("10.1.0.0/24", { name: "Training", maxPrefixLength: 29, vnetAddressSpace: vnet, earlier: [] })[0]!,
       /not inside the address space/,
     );
   });
   it("overlapping subnets", () => {
     const earlier = [{ name: "Training", value: "172.16.0.0/24" }];
     assert.deepEqual(checkSubnet("172.16.1.0/24", { name: "Scoring", maxPrefixLength: 29, vnetAddressSpace: vnet, earlier }), []);
-    assert.match(checkSubnet("172.16.0.128/25", { name: "Scoring", maxPrefixLength: 29, vnetAddressSpace: vnet, earlier })[0], /overlaps the Training subnet/);
-    assert.match(checkSubnet("172.16.0.0/23", { name: "Scoring", maxPrefixLength: 29, vnetAddressSpace: vnet, earlier })[0], /overlaps the Training subnet/);
+    assert.match(checkSubnet("172.16.0.128/25", { name: "Scoring", maxPrefixLength: 29, vnetAddressSpace: vnet, earlier })[0]!, /overlaps the Training subnet/);
+    assert.match(checkSubnet("172.16.0.0/23", { name: "Scoring", maxPrefixLength: 29, vnetAddressSpace: vnet, earlier })[0]!, /overlaps the Training subnet/);
   });
   it("AzureBastionSubnet must be /26 or larger", () => {
     const ctx = { name: "AzureBastionSubnet", maxPrefixLength: 26, vnetAddressSpace: vnet, earlier: [] };
     assert.deepEqual(checkSubnet("172.16.2.0/26", ctx), []);
     assert.deepEqual(checkSubnet("172.16.4.0/24", ctx), []);
-    assert.match(checkSubnet("172.16.2.0/27", ctx)[0], /\/26 or larger/);
+    assert.match(checkSubnet("172.16.2.0/27", ctx)[0]!, /\/26 or larger/);
   });
   it("ordinary subnets must be /29 or larger", () => {
     const ctx = { name: "Scoring", maxPrefixLength: 29, vnetAddressSpace: vnet, earlier: [] };
     assert.deepEqual(checkSubnet("172.16.3.0/29", ctx), []);
-    assert.match(checkSubnet("172.16.3.0/30", ctx)[0], /\/29 or larger/);
+    assert.match(checkSubnet("172.16.3.0/30", ctx)[0]!, /\/29 or larger/);
   });
   it("subnet overlapping the Docker bridge range", () => {
     const ctx = { name: "Scoring", maxPrefixLength: 29, vnetAddressSpace: "172.16.0.0/12", earlier: [] };

@@ -31,13 +31,13 @@ async function assertConverged(dir: string): Promise<void> {
   for (const id of STEP_IDS) {
     const record: StepRecord | undefined = state.steps[id];
     assert.equal(record?.status, "done", `step ${id} done`);
-    assert.ok(markers.includes(record.outputs.name), `output of ${id} names its marker`);
+    assert.ok(markers.includes(record.outputs.name!), `output of ${id} names its marker`);
     // "created" is only known when the run that created it lived to save it (a kill between the
     // effect and the save leaves the rerun seeing "unchanged"), but it never names anything else.
     if (record.createdIds !== undefined) assert.deepEqual(record.createdIds, [`/markers/${record.outputs.name}`], `createdIds of ${id}`);
   }
-  const workspace = await readFile(join(dir, "markers", state.steps.workspace.outputs.name), "utf8");
-  assert.equal(workspace, `workspace storage=${state.steps.storage.outputs.name} vault=${state.steps.vault.outputs.name}`);
+  const workspace = await readFile(join(dir, "markers", state.steps.workspace!.outputs.name!), "utf8");
+  assert.equal(workspace, `workspace storage=${state.steps.storage!.outputs.name} vault=${state.steps.vault!.outputs.name}`);
   assert.equal(existsSync(join(dir, "state.json.lock")), false, "lock released");
   const leftovers = (await readdir(dir)).filter((n) => n.startsWith("state.json."));
   assert.deepEqual(leftovers, [], "no temp files left");
@@ -101,12 +101,12 @@ describe("kill, kill again, then finish", () => {
     assert.equal(out.summary.error.code, "STEP_FAILED");
     assert.match(out.summary.error.next, /^runner graph --state /);
     const byId = Object.fromEntries(out.summary.steps.map((s) => [s.id, s]));
-    assert.equal(byId.workspace.status, "skipped");
-    assert.equal(byId.extra.status, "skipped");
+    assert.equal(byId.workspace!.status, "skipped");
+    assert.equal(byId.extra!.status, "skipped");
     const state = await readState(join(dir.path, "state.json"));
-    assert.equal(state?.steps.vault.status, "failed");
+    assert.equal(state?.steps.vault?.status, "failed");
     assert.deepEqual(state?.steps.vault.lastError, { code: "STEP_FAILED", message: "step vault fails on purpose" });
-    assert.equal(state?.steps.network.status, "done");
+    assert.equal(state?.steps.network?.status, "done");
     const rerun = await runRunner(args);
     assert.equal(rerun.code, 0, rerun.stderr);
     await assertConverged(dir.path);

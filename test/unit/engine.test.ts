@@ -96,14 +96,14 @@ describe("runSteps: order and concurrency", () => {
     await h.started("a");
     await h.started("b");
     assert.deepEqual(h.log, ["start a", "start b"], "two at once, c waits for a free slot");
-    gates.a.resolve();
+    gates.a!.resolve();
     await h.started("c");
     assert.deepEqual(h.log, ["start a", "start b", "end a", "start c"], "c (declared first) takes the slot before d");
-    gates.b.resolve();
+    gates.b!.resolve();
     await h.started("d");
     assert.deepEqual(h.log.slice(4), ["end b", "start d"]);
-    gates.c.resolve();
-    gates.d.resolve();
+    gates.c!.resolve();
+    gates.d!.resolve();
     const summary = await run;
     assert.equal(summary.status, "succeeded");
     assert.deepEqual(summary.resources.map((r) => r.name), ["a", "b", "c", "d"]);
@@ -118,11 +118,11 @@ describe("runSteps: order and concurrency", () => {
     await h.started("x");
     await h.started("z");
     assert.equal(h.log.includes("start y"), false, "y waits for x's mutex");
-    gates.z.resolve();
-    gates.x.resolve();
+    gates.z!.resolve();
+    gates.x!.resolve();
     await h.started("y");
     assert.ok(h.log.indexOf("end x") < h.log.indexOf("start y"));
-    gates.y.resolve();
+    gates.y!.resolve();
     assert.equal((await run).status, "succeeded");
   });
 
@@ -135,8 +135,8 @@ describe("runSteps: order and concurrency", () => {
     assert.deepEqual(types, ["plan", "step-start a", "step-done a", "step-start b", "step-done b"]);
     assert.deepEqual(io.events[0], { type: "plan", steps: [{ id: "a", title: "Step a", expectedSeconds: 30 }, { id: "b", title: "Step b" }] });
     const saved = await readState(path);
-    assert.equal(saved?.steps.a.status, "done");
-    assert.deepEqual(saved?.steps.b.outputs, { from: "b" });
+    assert.equal(saved?.steps.a?.status, "done");
+    assert.deepEqual(saved?.steps.b?.outputs, { from: "b" });
     assert.deepEqual(saved?.steps.b.createdIds, ["/r/b"]);
   });
 });
@@ -197,7 +197,7 @@ describe("runSteps: failures", () => {
     );
     assert.deepEqual(io.events.filter((e) => e.type === "step-start").map((e) => (e.type === "step-start" ? e.attempt : 0)), [1, 2, 3]);
     const saved = await readState(path);
-    assert.equal(saved?.steps.flaky.attempts, 3);
+    assert.equal(saved?.steps.flaky?.attempts, 3);
     assert.equal(saved?.steps.flaky.status, "done");
     assert.equal(saved?.steps.flaky.lastError, undefined);
   });
@@ -249,19 +249,19 @@ describe("runSteps: failures", () => {
     assert.equal(summary.failedStep, "bad");
     assert.deepEqual(summary.error, { code: "NAME_TAKEN", message: "The name is taken.", armCode: "StorageAccountAlreadyTaken", next: "secure-aml init" });
     const byId = Object.fromEntries(summary.steps.map((s) => [s.id, s]));
-    assert.equal(byId.slow.status, "done", "running step finished");
-    assert.equal(byId.later.status, "skipped");
-    assert.match(byId.later.reason ?? "", /stopped after step "bad" failed/);
-    assert.match(byId.child.reason ?? "", /dependency "bad" failed/);
-    assert.match(byId.grandchild.reason ?? "", /dependency "child" was skipped/);
+    assert.equal(byId.slow!.status, "done", "running step finished");
+    assert.equal(byId.later!.status, "skipped");
+    assert.match(byId.later!.reason ?? "", /stopped after step "bad" failed/);
+    assert.match(byId.child!.reason ?? "", /dependency "bad" failed/);
+    assert.match(byId.grandchild!.reason ?? "", /dependency "child" was skipped/);
     assert.deepEqual(h.log, ["start slow", "end slow"], "nothing new was started");
     const skips = io.events.filter((e) => e.type === "step-skip").map((e) => (e.type === "step-skip" ? e.id : ""));
     assert.deepEqual(skips.sort(), ["child", "grandchild", "later"]);
     const saved = await readState(path);
-    assert.equal(saved?.steps.bad.status, "failed");
+    assert.equal(saved?.steps.bad?.status, "failed");
     assert.deepEqual(saved?.steps.bad.lastError, { code: "NAME_TAKEN", message: "The name is taken." });
-    assert.equal(saved?.steps.slow.status, "done");
-    assert.equal(saved?.steps.later.status, "pending");
+    assert.equal(saved?.steps.slow?.status, "done");
+    assert.equal(saved?.steps.later?.status, "pending");
   });
 
   it("on abort: stops scheduling, aborts running steps, saves state and reports interrupted (130)", async () => {
@@ -279,7 +279,7 @@ describe("runSteps: failures", () => {
     assert.equal(summary.error?.next, "secure-aml init");
     assert.deepEqual(summary.steps.map((s) => s.status), ["interrupted", "skipped", "skipped"]);
     const saved = await readState(path);
-    assert.equal(saved?.steps.a.status, "pending");
+    assert.equal(saved?.steps.a?.status, "pending");
     assert.equal(saved?.steps.a.lastError?.code, "INTERRUPTED");
   });
 
@@ -304,7 +304,7 @@ describe("runSteps: failures", () => {
     await new Promise((r) => setImmediate(r));
     assert.equal(lateWrites, 0, "a late finish does not write state");
     assert.equal(state.step("stubborn")?.status, "pending");
-    assert.equal((await readState(path))?.steps.stubborn.status, "pending");
+    assert.equal((await readState(path))?.steps.stubborn?.status, "pending");
   });
 });
 
@@ -352,8 +352,8 @@ describe("runSteps: outputs and resume", () => {
     const { state } = await newState();
     const h = new Harness();
     const summary = await runSteps([h.step("a"), h.step("b", ["a"])], {}, baseOptions(state, recorder(), { only: ["b"] }));
-    assert.equal(summary.steps[0].status, "skipped");
-    assert.match(summary.steps[0].reason ?? "", /"a" is not selected and not recorded as done/);
+    assert.equal(summary.steps[0]!.status, "skipped");
+    assert.match(summary.steps[0]!.reason ?? "", /"a" is not selected and not recorded as done/);
   });
 });
 

@@ -96,9 +96,9 @@ describe("state lock", () => {
     assert.equal(done.code, 130, done.stderr);
     assert.match(done.stdout, /"status":"interrupted"/);
     const state = await readState(path);
-    assert.equal(state?.steps.waiter.status, "pending");
+    assert.equal(state?.steps.waiter?.status, "pending");
     assert.equal(state?.steps.waiter.lastError?.code, "INTERRUPTED");
-    assert.equal(state?.steps.after.status, "pending");
+    assert.equal(state?.steps.after?.status, "pending");
     assert.equal(existsSync(lockPathFor(path)), false);
   });
 

@@ -86,7 +86,7 @@ describe("file store: a failed write loses nothing", () => {
       const state = await openState(path, { create: false, fileOps: ops });
       await assert.rejects(
         state.update((s) => {
-          s.steps.network.outputs.more = "x".repeat(5000);
+          s.steps.network!.outputs.more = "x".repeat(5000);
         }),
         (err: unknown) => {
           isCode("STATE_WRITE_FAILED", ExitCode.stateStorage)(err);
@@ -101,7 +101,7 @@ describe("file store: a failed write loses nothing", () => {
       assert.equal(await readFile(path, "utf8"), before);
       assert.deepEqual((await readdir(d)).sort(), ["state.json"], "no temp or lock file left");
       const reopened = await readState(path);
-      assert.equal(reopened?.steps.network.outputs.vnetId, "/subscriptions/x/vnet");
+      assert.equal(reopened?.steps.network?.outputs.vnetId, "/subscriptions/x/vnet");
     });
   }
 
@@ -120,11 +120,11 @@ describe("file store: a failed write loses nothing", () => {
       },
     };
     const state = await openState(path, { create: false, fileOps: flaky });
-    await assert.rejects(state.update((s) => (s.steps.network.outputs.a = "1")), isCode("STATE_WRITE_FAILED", 5));
-    await state.update((s) => (s.steps.network.outputs.b = "2"));
+    await assert.rejects(state.update((s) => (s.steps.network!.outputs.a = "1")), isCode("STATE_WRITE_FAILED", 5));
+    await state.update((s) => (s.steps.network!.outputs.b = "2"));
     await state.close();
     const saved = await readState(path);
-    assert.deepEqual(saved?.steps.network.outputs, { vnetId: "/subscriptions/x/vnet", a: "1", b: "2" });
+    assert.deepEqual(saved?.steps.network?.outputs, { vnetId: "/subscriptions/x/vnet", a: "1", b: "2" });
   });
 
   it("writeStateFile on a missing directory is exit 4 with the errno, nothing created", async () => {

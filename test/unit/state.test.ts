@@ -42,7 +42,7 @@ describe("state file", () => {
     const again = await readState(path);
     assert.equal(again?.schemaVersion, STATE_SCHEMA_VERSION);
     assert.deepEqual(again?.config, { prefix: "demo", keyVault: "kv-demo", keyVaultSoftDeleted: "fail", clusterMaxNodes: 4 });
-    assert.equal(again?.steps.network.outputs.vnetId, "/x");
+    assert.equal(again?.steps.network?.outputs.vnetId, "/x");
   });
 
   it("tightens an existing wider file back to 0600 on save", async () => {
@@ -147,7 +147,7 @@ describe("state file", () => {
     await state.close();
     const text = await readFile(path, "utf8");
     assert.equal(text.includes("Pa$$w0rd"), false);
-    assert.equal(parseStateDocument(text, path).steps.vm.lastError?.message, "bad password [redacted] for admin");
+    assert.equal(parseStateDocument(text, path).steps.vm!.lastError?.message, "bad password [redacted] for admin");
   });
 
   it("serializes and coalesces concurrent saves; the file ends with the last change", async () => {

@@ -28,7 +28,7 @@ class Capture extends Writable {
   cursorTo(x: number): boolean {
     return this.write(`\x1b[${x + 1}G`);
   }
-  moveCursor(dx: number, dy: number): boolean {
+  moveCursor(_dx: number, dy: number): boolean {
     return this.write(dy < 0 ? `\x1b[${-dy}A` : "");
   }
   clearLine(): boolean {
