@@ -114,6 +114,30 @@ export interface CrashOptions extends ScenarioOptions {
   maxReruns?: number;
 }
 
+/**
+ * Starts the CLI and SIGKILLs it at a kill point: once the emulator has received `target` requests, or
+ * `target` ms after the first ARM request (process start-up is not interesting to kill). Whether the process
+ * was still running when killed, and how many requests the emulator had by then.
+ */
+async function runAndKill(
+  emulator: TestEmulator,
+  args: string[],
+  spawnOptions: Parameters<typeof spawnCli>[1],
+  mode: KillPoint["mode"],
+  target: number,
+): Promise<{ killed: boolean; requestsAtKill: number }> {
+  const victim = spawnCli(args, spawnOptions);
+  if (mode === "after-requests") await waitForRequestCount(emulator, target, victim.child, 1);
+  else {
+    await waitForRequestCount(emulator, 1, victim.child, 5);
+    await sleep(target);
+  }
+  const killed = victim.child.exitCode === null && victim.child.signalCode === null;
+  victim.child.kill("SIGKILL");
+  await victim.done;
+  return { killed, requestsAtKill: (await emulator.requestLog()).length };
+}
+
 async function killPoint(options: CrashOptions, mode: KillPoint["mode"], target: number): Promise<KillPoint> {
   const realistic = mode === "random-time";
   const emulator = await startTestEmulator(realistic ? { latency: "realistic", timeScale: options.timeScale } : { latency: "none" });
@@ -137,17 +161,7 @@ async function killPoint(options: CrashOptions, mode: KillPoint["mode"], target:
     rerunErrors: [],
   };
   try {
-    const victim = spawnCli(args, { env, driver: options.driver, cwd: dir });
-    if (mode === "after-requests") await waitForRequestCount(emulator, target, victim.child, 1);
-    else {
-      // Counted from the first ARM request (process start-up is not interesting to kill).
-      await waitForRequestCount(emulator, 1, victim.child, 5);
-      await sleep(target);
-    }
-    point.killed = victim.child.exitCode === null && victim.child.signalCode === null;
-    victim.child.kill("SIGKILL");
-    await victim.done;
-    point.requestsAtKill = (await emulator.requestLog()).length;
+    Object.assign(point, await runAndKill(emulator, args, { env, driver: options.driver, cwd: dir }, mode, target));
     const maxReruns = options.maxReruns ?? 5;
     for (let attempt = 1; attempt <= maxReruns; attempt++) {
       const rerun = await runCli(args, { env, driver: options.driver, cwd: dir, timeoutMs: 300_000 });
@@ -773,16 +787,7 @@ async function dayTwoKillPoint(
     }
     await emulator.clearRequestLog();
     const args = dayTwoArgs(emulator, command, copy.statePath);
-    const victim = spawnCli(args, { env, driver: options.driver, cwd: copy.dir });
-    if (mode === "after-requests") await waitForRequestCount(emulator, target, victim.child, 1);
-    else {
-      await waitForRequestCount(emulator, 1, victim.child, 5);
-      await sleep(target);
-    }
-    point.killed = victim.child.exitCode === null && victim.child.signalCode === null;
-    victim.child.kill("SIGKILL");
-    await victim.done;
-    point.requestsAtKill = (await emulator.requestLog()).length;
+    Object.assign(point, await runAndKill(emulator, args, { env, driver: options.driver, cwd: copy.dir }, mode, target));
     const rerunErrors: string[] = [];
     for (let attempt = 1; attempt <= (options.maxReruns ?? 3); attempt++) {
       const rerun = await runCli(args, { env, driver: options.driver, cwd: copy.dir, timeoutMs: 300_000 });
