@@ -86,7 +86,13 @@ export const BAD_INPUTS: readonly BadInputCase[] = [
     ["training subnet /30 too small", "--training-subnet", "172.16.0.0/30", "trainingSubnet", "/29"],
     ["scoring subnet /33", "--scoring-subnet", "172.16.1.0/33", "scoringSubnet", "CIDR"],
   ]),
-  { kind: "cidr", name: "training subnet in the Docker range", args: ["--vnet-address-space", "10.0.0.0/8", "--training-subnet", "172.17.0.0/24"], field: "trainingSubnet", rule: "not inside|Docker" },
+  {
+    kind: "cidr",
+    name: "training subnet in the Docker range",
+    args: ["--vnet-address-space", "10.0.0.0/8", "--training-subnet", "172.17.0.0/24"],
+    field: "trainingSubnet",
+    rule: "not inside|Docker",
+  },
   // ---- passwords (never echoed)
   ...badPasswordVariable([
     ["password too short", "Sh0rt-pw!", "characters long"],
@@ -136,11 +142,23 @@ export const BAD_INPUTS: readonly BadInputCase[] = [
   { kind: "env", name: "bad CIDR in a variable", env: { SECURE_AML_VNET_ADDRESS_SPACE: "172.16.0.0/99" }, field: "vnetAddressSpace", rule: "CIDR" },
   { kind: "env", name: "bad boolean in a variable", env: { SECURE_AML_JUMPBOX: "maybe" }, field: "jumpbox", rule: "true or false" },
   // ---- state files
-  { kind: "state-file", name: "state file from the future", stateFile: `${JSON.stringify({ schemaVersion: 99, createdAt: "x", updatedAt: "x", config: {}, steps: {} })}\n`, field: "state file", rule: "newer" },
+  {
+    kind: "state-file",
+    name: "state file from the future",
+    stateFile: `${JSON.stringify({ schemaVersion: 99, createdAt: "x", updatedAt: "x", config: {}, steps: {} })}\n`,
+    field: "state file",
+    rule: "newer",
+  },
   { kind: "state-file", name: "truncated state file", stateFile: canaryState().slice(0, 40), field: "state file", rule: "not valid JSON" },
   { kind: "state-file", name: "empty state file", stateFile: "", field: "state file", rule: "empty|not valid JSON" },
   { kind: "state-file", name: "state file holding an array", stateFile: "[]\n", field: "state file", rule: "object|shape" },
-  { kind: "state-file", name: "state file with a secret-looking field", stateFile: `${JSON.stringify({ schemaVersion: 1, createdAt: "x", updatedAt: "x", config: { jumpboxPassword: "x" }, steps: {} })}\n`, field: "state file", rule: "secret" },
+  {
+    kind: "state-file",
+    name: "state file with a secret-looking field",
+    stateFile: `${JSON.stringify({ schemaVersion: 1, createdAt: "x", updatedAt: "x", config: { jumpboxPassword: "x" }, steps: {} })}\n`,
+    field: "state file",
+    rule: "secret",
+  },
   // ---- issue 12: sizes that do not exist, empty flags, repeated flags, caps, nesting, passwords Azure
   // refuses, endpoints that would receive a real token
   ...oneBadFlag("vm-size", [
@@ -165,10 +183,34 @@ export const BAD_INPUTS: readonly BadInputCase[] = [
   ]),
   { kind: "repeated", name: "location given twice, different values", extraArgs: ["--location", "westeurope"], field: "location", rule: "given twice with different values" },
   { kind: "repeated", name: "prefix given twice, different values", extraArgs: ["--prefix", "one", "--prefix", "two"], field: "prefix", rule: "given twice with different values" },
-  { kind: "repeated", name: "subscription given twice, different values", extraArgs: ["--subscription", "00000000-0000-4000-8000-0000000000ff"], field: "subscription", rule: "given twice with different values" },
-  { kind: "repeated", name: "endpoint given twice, different values", extraArgs: ["--endpoint", "https://127.0.0.1:1"], field: "endpoint", rule: "given twice with different values" },
-  { kind: "repeated", name: "concurrency given twice, different values", extraArgs: ["--concurrency", "2", "--concurrency", "3"], field: "concurrency", rule: "given twice with different values" },
-  { kind: "repeated", name: "jump box size given twice, different values", extraArgs: ["--jumpbox-size", "Standard_D2s_v3", "--jumpbox-size", "Standard_D4s_v3"], field: "jumpbox-size", rule: "given twice with different values" },
+  {
+    kind: "repeated",
+    name: "subscription given twice, different values",
+    extraArgs: ["--subscription", "00000000-0000-4000-8000-0000000000ff"],
+    field: "subscription",
+    rule: "given twice with different values",
+  },
+  {
+    kind: "repeated",
+    name: "endpoint given twice, different values",
+    extraArgs: ["--endpoint", "https://127.0.0.1:1"],
+    field: "endpoint",
+    rule: "given twice with different values",
+  },
+  {
+    kind: "repeated",
+    name: "concurrency given twice, different values",
+    extraArgs: ["--concurrency", "2", "--concurrency", "3"],
+    field: "concurrency",
+    rule: "given twice with different values",
+  },
+  {
+    kind: "repeated",
+    name: "jump box size given twice, different values",
+    extraArgs: ["--jumpbox-size", "Standard_D2s_v3", "--jumpbox-size", "Standard_D4s_v3"],
+    field: "jumpbox-size",
+    rule: "given twice with different values",
+  },
   { kind: "repeated", name: "--bastion with --no-bastion", extraArgs: ["--bastion", "--no-bastion"], field: "bastion", rule: "contradictory" },
   { kind: "repeated", name: "--jumpbox with --no-jumpbox", extraArgs: ["--no-jumpbox", "--jumpbox"], field: "jumpbox", rule: "contradictory" },
   ...oneBadFlag("run-option", [
@@ -182,15 +224,35 @@ export const BAD_INPUTS: readonly BadInputCase[] = [
   { kind: "config-file", name: "config file nested 50,000 levels", configFile: `{"prefix":${"[".repeat(50_000)}${"]".repeat(50_000)}}`, field: "config", rule: "nested more than" },
   { kind: "config-file", name: "config file nested 5 levels in a value", configFile: { prefix: { a: { b: { c: { d: 1 } } } } }, field: "config", rule: "nested more than" },
   { kind: "config-file", name: "config file of 300 KB", configFile: { prefix: long(300_000) }, field: "config", rule: "larger than" },
-  { kind: "state-file", name: "state file nested 100,000 levels", stateFile: `{"schemaVersion":1,"createdAt":"x","updatedAt":"x","steps":{},"config":${'{"a":'.repeat(100_000)}1${"}".repeat(100_000)}}`, field: "state file", rule: "nested more than" },
+  {
+    kind: "state-file",
+    name: "state file nested 100,000 levels",
+    stateFile: `{"schemaVersion":1,"createdAt":"x","updatedAt":"x","steps":{},"config":${'{"a":'.repeat(100_000)}1${"}".repeat(100_000)}}`,
+    field: "state file",
+    rule: "nested more than",
+  },
   ...badPasswordVariable([
     ["password containing the admin name", "Azureuser-Horse-Battery-9", "administrator name"],
     ["password with a line break", "Correct-Horse\nBattery-9", "control character or line break"],
     ["password with a tab", "Correct-Horse\tBattery-9", "control character or line break"],
     ["password with an escape character", "Correct-Horse\u001bBattery-9", "control character or line break"],
   ]),
-  { kind: "password", name: "password equal to the resource group", args: ["--resource-group", "Pw-Equals-Group-9"], env: { SECURE_AML_JUMPBOX_PASSWORD: "Pw-Equals-Group-9" }, field: "jumpboxPassword", rule: "same as resourceGroup" },
-  { kind: "password", name: "password equal to the VNet name", args: ["--vnet-name", "Vnet-Equals-Pw-7"], env: { SECURE_AML_JUMPBOX_PASSWORD: "Vnet-Equals-Pw-7" }, field: "jumpboxPassword", rule: "same as vnetName" },
+  {
+    kind: "password",
+    name: "password equal to the resource group",
+    args: ["--resource-group", "Pw-Equals-Group-9"],
+    env: { SECURE_AML_JUMPBOX_PASSWORD: "Pw-Equals-Group-9" },
+    field: "jumpboxPassword",
+    rule: "same as resourceGroup",
+  },
+  {
+    kind: "password",
+    name: "password equal to the VNet name",
+    args: ["--vnet-name", "Vnet-Equals-Pw-7"],
+    env: { SECURE_AML_JUMPBOX_PASSWORD: "Vnet-Equals-Pw-7" },
+    field: "jumpboxPassword",
+    rule: "same as vnetName",
+  },
   ...oneBadFlag("endpoint", [
     ["remote endpoint not declared trusted", "--endpoint", "https://192.0.2.10", "endpoint", "--trust-endpoint"],
     // IP literals only: judging a host name means resolving it, and the corpus sends nothing off the machine.
@@ -199,6 +261,20 @@ export const BAD_INPUTS: readonly BadInputCase[] = [
     ["unspecified address 0.0.0.0", "--endpoint", "https://0.0.0.0:8443", "endpoint", "--trust-endpoint"],
     ["trusted endpoint over http", "--trust-endpoint", "http://192.0.2.10", "trustEndpoint", "https"],
   ]),
-  { kind: "endpoint", name: "remote endpoint from the environment", dropFlags: ["--endpoint"], env: { SECURE_AML_ARM_ENDPOINT: "https://192.0.2.11:8443" }, field: "endpoint", rule: "--trust-endpoint" },
-  { kind: "endpoint", name: "static test token for a trusted remote endpoint", args: ["--endpoint", "https://192.0.2.12", "--trust-endpoint", "https://192.0.2.12"], env: { SECURE_AML_CREDENTIAL: "static" }, field: "credential", rule: "static test token" },
+  {
+    kind: "endpoint",
+    name: "remote endpoint from the environment",
+    dropFlags: ["--endpoint"],
+    env: { SECURE_AML_ARM_ENDPOINT: "https://192.0.2.11:8443" },
+    field: "endpoint",
+    rule: "--trust-endpoint",
+  },
+  {
+    kind: "endpoint",
+    name: "static test token for a trusted remote endpoint",
+    args: ["--endpoint", "https://192.0.2.12", "--trust-endpoint", "https://192.0.2.12"],
+    env: { SECURE_AML_CREDENTIAL: "static" },
+    field: "credential",
+    rule: "static test token",
+  },
 ];

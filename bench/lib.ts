@@ -351,7 +351,6 @@ export async function removeDir(dir: string): Promise<void> {
   await fs.rm(dir, { recursive: true, force: true });
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // Snapshot: long runs execute from a private copy of dist/ and bin/, so that a concurrent `tsc`
 // (several people share the working tree) cannot swap or delete modules under a running harness.

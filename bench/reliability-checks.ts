@@ -43,7 +43,6 @@ function envWith(password: string, extra: Record<string, string | null> = {}): N
   return env;
 }
 
-
 function brief(run: CliRun): string {
   const output = jsonOutput(run.stdout);
   const errors = output?.errors;
@@ -189,7 +188,9 @@ export async function crashAnywhere(options: CrashOptions): Promise<KillPoint[]>
   const points: KillPoint[] = [];
   for (const target of options.afterRequests) {
     const point = await killPoint(options, "after-requests", target);
-    options.log(`  kill ${point.label} (at ${point.requestsAtKill}): ${point.killed ? "" : "finished first; "}reruns ${point.reruns}, ${point.converged ? "converged" : "NOT converged"}`);
+    options.log(
+      `  kill ${point.label} (at ${point.requestsAtKill}): ${point.killed ? "" : "finished first; "}reruns ${point.reruns}, ${point.converged ? "converged" : "NOT converged"}`,
+    );
     points.push(point);
   }
   const random = mulberry32(options.seed);
@@ -197,7 +198,9 @@ export async function crashAnywhere(options: CrashOptions): Promise<KillPoint[]>
     // Uniform over the run after its first request (start-up, about a second, excluded).
     const target = Math.round(random() * Math.max(1, options.realisticWallMs - 1500));
     const point = await killPoint(options, "random-time", target);
-    options.log(`  kill ${point.label} (at ${point.requestsAtKill} requests): ${point.killed ? "" : "finished first; "}reruns ${point.reruns}, ${point.converged ? "converged" : "NOT converged"}`);
+    options.log(
+      `  kill ${point.label} (at ${point.requestsAtKill} requests): ${point.killed ? "" : "finished first; "}reruns ${point.reruns}, ${point.converged ? "converged" : "NOT converged"}`,
+    );
     points.push(point);
   }
   return points;
@@ -249,7 +252,8 @@ export async function faultRun(options: ScenarioOptions & { baseline: Baseline; 
     if (first.code !== 0) result.firstError = brief(first);
     if (options.permanent) {
       const text = `${first.stdout}\n${first.stderr}`;
-      result.clearError = first.code === 1 && /[A-Z][A-Za-z]+Error|InternalServerError|ServiceUnavailable/.test(text) && /\/providers\//i.test(text) && /secure-aml init/.test(text);
+      result.clearError =
+        first.code === 1 && /[A-Z][A-Za-z]+Error|InternalServerError|ServiceUnavailable/.test(text) && /\/providers\//i.test(text) && /secure-aml init/.test(text);
       await emulator.setFaults("");
     }
     let last = first;
@@ -544,8 +548,14 @@ export async function secretsScenario(options: ScenarioOptions): Promise<Secrets
     }
     const vm = dump.value.find((record) => /virtualmachines$/i.test(record.type));
     const statePath = path.join(dir, ".secure-aml", "state.json");
-    const stateMode = await fs.stat(statePath).then((s) => (s.mode & 0o777).toString(8)).catch(() => "missing");
-    const dirMode = await fs.stat(path.join(dir, ".secure-aml")).then((s) => (s.mode & 0o777).toString(8)).catch(() => "missing");
+    const stateMode = await fs
+      .stat(statePath)
+      .then((s) => (s.mode & 0o777).toString(8))
+      .catch(() => "missing");
+    const dirMode = await fs
+      .stat(path.join(dir, ".secure-aml"))
+      .then((s) => (s.mode & 0o777).toString(8))
+      .catch(() => "missing");
     return {
       password: "(unique per run; not shown)",
       runs,
@@ -581,7 +591,23 @@ export async function safetyScenario(_options: ScenarioOptions): Promise<SafetyR
     if (put.status >= 300) throw new Error(`could not create the foreign group: ${put.status}`);
     await emulator.clearRequestLog();
     const run = await runCli(
-      ["destroy", "--resource-group", group, "--subscription", emulator.subscriptionId, "--endpoint", emulator.endpoint, "--ca-cert", emulator.caCertPath, "--yes", "--output", "json", "--no-color", "--state", path.join(dir, "none.json")],
+      [
+        "destroy",
+        "--resource-group",
+        group,
+        "--subscription",
+        emulator.subscriptionId,
+        "--endpoint",
+        emulator.endpoint,
+        "--ca-cert",
+        emulator.caCertPath,
+        "--yes",
+        "--output",
+        "json",
+        "--no-color",
+        "--state",
+        path.join(dir, "none.json"),
+      ],
       { env: cliEnv(), driver: "cli", cwd: dir, timeoutMs: 120_000 },
     );
     const text = `${run.stdout}\n${run.stderr}`;
@@ -590,7 +616,14 @@ export async function safetyScenario(_options: ScenarioOptions): Promise<SafetyR
     const deletes = (await emulator.requestLog()).filter((entry) => entry.method === "DELETE").length;
 
     const { createStaticTestCredential } = await import("../src/azure/credential.js");
-    const nonLoopback = ["https://management.azure.com", "https://10.0.0.1:8443", "https://127.0.0.1.nip.io", "https://[::2]:443", "https://localhost.evil.example", "https://0.0.0.0"];
+    const nonLoopback = [
+      "https://management.azure.com",
+      "https://10.0.0.1:8443",
+      "https://127.0.0.1.nip.io",
+      "https://[::2]:443",
+      "https://localhost.evil.example",
+      "https://0.0.0.0",
+    ];
     const loopback = ["https://127.0.0.1:8443", "https://localhost:1", "https://[::1]:443", "https://127.1.2.3"];
     const refused: string[] = [];
     const accepted: string[] = [];
@@ -602,12 +635,15 @@ export async function safetyScenario(_options: ScenarioOptions): Promise<SafetyR
         refused.push(endpoint);
       }
     }
-    const cli = await runCli(["init", "--local", "--yes", "--endpoint", "https://management.azure.com", "--location", "eastus", "--output", "json", "--no-color", "--state", path.join(dir, "s.json")], {
-      env: envWith(VALID_PASSWORD),
-      driver: "cli",
-      cwd: dir,
-      timeoutMs: 60_000,
-    });
+    const cli = await runCli(
+      ["init", "--local", "--yes", "--endpoint", "https://management.azure.com", "--location", "eastus", "--output", "json", "--no-color", "--state", path.join(dir, "s.json")],
+      {
+        env: envWith(VALID_PASSWORD),
+        driver: "cli",
+        cwd: dir,
+        timeoutMs: 60_000,
+      },
+    );
     return {
       destroy: { available, exit: run.code, groupStillThere: still.status === 200, deletes, message: brief(run) },
       staticToken: {
@@ -656,7 +692,20 @@ export interface DeploymentSnapshot {
 }
 
 function dayTwoArgs(emulator: Pick<TestEmulator, "endpoint" | "caCertPath">, command: DayTwoCommand, statePath: string): string[] {
-  return [command, "--yes", ...(command === "destroy" ? ["--purge"] : []), "--endpoint", emulator.endpoint, "--ca-cert", emulator.caCertPath, "--state", statePath, "--output", "json", "--no-color"];
+  return [
+    command,
+    "--yes",
+    ...(command === "destroy" ? ["--purge"] : []),
+    "--endpoint",
+    emulator.endpoint,
+    "--ca-cert",
+    emulator.caCertPath,
+    "--state",
+    statePath,
+    "--output",
+    "json",
+    "--no-color",
+  ];
 }
 
 /** What the world looks like for the checks: the group, our vault's soft-deleted copy, the foreign one, power states. */
@@ -700,9 +749,15 @@ export async function deploymentSnapshot(options: ScenarioOptions & { measure?: 
     const sub = emulator.subscriptionId;
     const other = "rg-other-team-tmp";
     await emulator.raw("PUT", `/subscriptions/${sub}/resourcegroups/${other}?api-version=2025-04-01`, { body: { location: "eastus" } });
-    const vaultBody = { location: "eastus", tags: { "secure-aml": "managed", "secure-aml-deployment": "99999999-9999-4999-8999-999999999999" }, properties: { tenantId: "00000000-0000-0000-0000-000000000000", sku: { family: "A", name: "standard" } } };
+    const vaultBody = {
+      location: "eastus",
+      tags: { "secure-aml": "managed", "secure-aml-deployment": "99999999-9999-4999-8999-999999999999" },
+      properties: { tenantId: "00000000-0000-0000-0000-000000000000", sku: { family: "A", name: "standard" } },
+    };
     // Created in our group (so its id lies under our group's name), then deleted: soft-deleted with its tags.
-    const put = await emulator.raw("PUT", `/subscriptions/${sub}/resourceGroups/${resourceGroup}/providers/Microsoft.KeyVault/vaults/${foreignVault}?api-version=2023-07-01`, { body: vaultBody });
+    const put = await emulator.raw("PUT", `/subscriptions/${sub}/resourceGroups/${resourceGroup}/providers/Microsoft.KeyVault/vaults/${foreignVault}?api-version=2023-07-01`, {
+      body: vaultBody,
+    });
     if (put.status >= 300) throw new Error(`could not create the foreign vault: ${put.status} ${JSON.stringify(put.body)}`);
     await emulator.raw("DELETE", `/subscriptions/${sub}/resourceGroups/${resourceGroup}/providers/Microsoft.KeyVault/vaults/${foreignVault}?api-version=2023-07-01`);
     await emulator.raw("DELETE", `/subscriptions/${sub}/resourcegroups/${other}?api-version=2025-04-01`);
@@ -767,7 +822,10 @@ async function dayTwoKillPoint(
 ): Promise<DayTwoKillPoint> {
   const copy = await copySnapshot(options.snapshot);
   const realistic = mode === "random-time";
-  const emulator = await startTestEmulator({ ...(realistic ? { latency: "realistic" as const, timeScale: options.timeScale } : { latency: "none" as const }), dataDir: copy.worldDir });
+  const emulator = await startTestEmulator({
+    ...(realistic ? { latency: "realistic" as const, timeScale: options.timeScale } : { latency: "none" as const }),
+    dataDir: copy.worldDir,
+  });
   const point: DayTwoKillPoint = {
     command,
     label: mode === "after-requests" ? `${command}: after request ${target}` : `${command}: ${(target / 1000).toFixed(2)} s after its first request`,
@@ -826,14 +884,18 @@ export async function crashDayTwo(options: DayTwoCrashOptions): Promise<DayTwoKi
     const count = Math.min(options.maxAfterRequests, Math.max(1, options.snapshot.cleanRequests[command] - 1));
     for (let n = 1; n <= count; n++) {
       const point = await dayTwoKillPoint(options, command, "after-requests", n);
-      options.log(`  ${point.label} (at ${point.requestsAtKill}): ${point.killed ? "" : "finished first; "}reruns ${point.reruns}, ${point.converged ? "converged" : `NOT converged (${point.problems.join("; ")})`}`);
+      options.log(
+        `  ${point.label} (at ${point.requestsAtKill}): ${point.killed ? "" : "finished first; "}reruns ${point.reruns}, ${point.converged ? "converged" : `NOT converged (${point.problems.join("; ")})`}`,
+      );
       points.push(point);
     }
     for (let i = 0; i < options.randomKills; i++) {
       // A destroy with realistic latency lasts seconds at ×0.02 (the group's deletion); stop and start less.
       const spanMs = (command === "destroy" ? 4000 : 2500) * (options.timeScale / 0.02);
       const point = await dayTwoKillPoint(options, command, "random-time", Math.round(random() * spanMs));
-      options.log(`  ${point.label} (at ${point.requestsAtKill}): ${point.killed ? "" : "finished first; "}reruns ${point.reruns}, ${point.converged ? "converged" : `NOT converged (${point.problems.join("; ")})`}`);
+      options.log(
+        `  ${point.label} (at ${point.requestsAtKill}): ${point.killed ? "" : "finished first; "}reruns ${point.reruns}, ${point.converged ? "converged" : `NOT converged (${point.problems.join("; ")})`}`,
+      );
       points.push(point);
     }
   }
@@ -860,7 +922,13 @@ export async function ownershipScenario(options: ScenarioOptions & { snapshot: D
   const rg = options.snapshot.resourceGroup;
   const env = cliEnv();
   const writes = async () => (await emulator.requestLog()).filter((e) => WRITE_METHODS.has(e.method) && !/checkNameAvailability/i.test(e.path)).length;
-  const run = (args: string[], statePath = copy.statePath) => runCli([...args, "--endpoint", emulator.endpoint, "--ca-cert", emulator.caCertPath, "--state", statePath, "--output", "json", "--no-color"], { env, driver: options.driver, cwd: copy.dir, timeoutMs: 300_000 });
+  const run = (args: string[], statePath = copy.statePath) =>
+    runCli([...args, "--endpoint", emulator.endpoint, "--ca-cert", emulator.caCertPath, "--state", statePath, "--output", "json", "--no-color"], {
+      env,
+      driver: options.driver,
+      cwd: copy.dir,
+      timeoutMs: 300_000,
+    });
   const groupExists = async (name: string) => (await emulator.raw("GET", `/subscriptions/${sub}/resourcegroups/${name}?api-version=2025-04-01`)).status === 200;
   const record = (name: string, ok: boolean, detail: string) => {
     cases.push({ name, ok, detail });
@@ -868,20 +936,36 @@ export async function ownershipScenario(options: ScenarioOptions & { snapshot: D
   };
   try {
     // 1. Someone else's group with the generic tag and an untagged VNet, no state file.
-    await emulator.raw("PUT", `/subscriptions/${sub}/resourcegroups/rg-tagged-by-others?api-version=2025-04-01`, { body: { location: "eastus", tags: { "secure-aml": "managed" } } });
-    await emulator.raw("PUT", `/subscriptions/${sub}/resourceGroups/rg-tagged-by-others/providers/Microsoft.Network/virtualNetworks/their-vnet?api-version=2024-05-01`, { body: { location: "eastus", properties: { addressSpace: { addressPrefixes: ["10.5.0.0/16"] } } } });
+    await emulator.raw("PUT", `/subscriptions/${sub}/resourcegroups/rg-tagged-by-others?api-version=2025-04-01`, {
+      body: { location: "eastus", tags: { "secure-aml": "managed" } },
+    });
+    await emulator.raw("PUT", `/subscriptions/${sub}/resourceGroups/rg-tagged-by-others/providers/Microsoft.Network/virtualNetworks/their-vnet?api-version=2024-05-01`, {
+      body: { location: "eastus", properties: { addressSpace: { addressPrefixes: ["10.5.0.0/16"] } } },
+    });
     await emulator.clearRequestLog();
     const noState = await run(["destroy", "--yes", "--subscription", sub, "--resource-group", "rg-tagged-by-others"], path.join(copy.dir, "no-state.json"));
-    record("destroy without a state: a group someone tagged secure-aml=managed", noState.code === 2 && (await writes()) === 0 && (await groupExists("rg-tagged-by-others")), `exit ${String(noState.code)}, writes ${await writes()}, group kept ${await groupExists("rg-tagged-by-others")}`);
+    record(
+      "destroy without a state: a group someone tagged secure-aml=managed",
+      noState.code === 2 && (await writes()) === 0 && (await groupExists("rg-tagged-by-others")),
+      `exit ${String(noState.code)}, writes ${await writes()}, group kept ${await groupExists("rg-tagged-by-others")}`,
+    );
 
     // 2. stop with the state of another deployment pointing at our group, and with no state: nothing stopped.
     const otherState = path.join(copy.dir, "other-state.json");
     const state = JSON.parse(await fs.readFile(copy.statePath, "utf8")) as { meta?: Record<string, string>; config: Record<string, unknown> };
-    await fs.writeFile(otherState, JSON.stringify({ ...state, config: { ...state.config, deploymentId: undefined }, meta: { ...(state.meta ?? {}), deploymentId: "00000000-1111-4111-8111-000000000000" } }), { mode: 0o600 });
+    await fs.writeFile(
+      otherState,
+      JSON.stringify({ ...state, config: { ...state.config, deploymentId: undefined }, meta: { ...(state.meta ?? {}), deploymentId: "00000000-1111-4111-8111-000000000000" } }),
+      { mode: 0o600 },
+    );
     await emulator.clearRequestLog();
     const otherStop = await run(["stop", "--yes"], otherState);
     const facts = await dayTwoFacts(emulator, options.snapshot);
-    record("stop with another deployment's state: nothing stopped", otherStop.code === 0 && (await writes()) === 0 && facts.vmPower === "running" && facts.instanceState === "Running", `exit ${String(otherStop.code)}, writes ${await writes()}, jump box ${facts.vmPower}, instance ${facts.instanceState}`);
+    record(
+      "stop with another deployment's state: nothing stopped",
+      otherStop.code === 0 && (await writes()) === 0 && facts.vmPower === "running" && facts.instanceState === "Running",
+      `exit ${String(otherStop.code)}, writes ${await writes()}, jump box ${facts.vmPower}, instance ${facts.instanceState}`,
+    );
     await emulator.clearRequestLog();
     const noStateStop = await run(["stop", "--yes", "--subscription", sub, "--resource-group", rg], path.join(copy.dir, "absent.json"));
     record("stop without a state: nothing stopped", noStateStop.code === 0 && (await writes()) === 0, `exit ${String(noStateStop.code)}, writes ${await writes()}`);
@@ -890,20 +974,38 @@ export async function ownershipScenario(options: ScenarioOptions & { snapshot: D
     record("start with another deployment's state: nothing started", otherStart.code === 0 && (await writes()) === 0, `exit ${String(otherStart.code)}, writes ${await writes()}`);
 
     // 3. Our group holding a resource that is not ours: refused without --force, listed and deleted with it.
-    await emulator.raw("PUT", `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Network/publicIPAddresses/intruder-ip?api-version=2024-05-01`, { body: { location: "eastus", tags: { "secure-aml": "managed" }, sku: { name: "Standard" }, properties: { publicIPAllocationMethod: "Static" } } });
+    await emulator.raw("PUT", `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Network/publicIPAddresses/intruder-ip?api-version=2024-05-01`, {
+      body: { location: "eastus", tags: { "secure-aml": "managed" }, sku: { name: "Standard" }, properties: { publicIPAllocationMethod: "Static" } },
+    });
     await emulator.clearRequestLog();
     const refused = await run(["destroy", "--yes", "--purge"]);
-    record("destroy of our group holding a resource without our id, no --force", refused.code === 2 && (await writes()) === 0 && (await groupExists(rg)) && /intruder-ip/.test(refused.stderr), `exit ${String(refused.code)}, writes ${await writes()}, names it ${/intruder-ip/.test(refused.stderr)}`);
+    record(
+      "destroy of our group holding a resource without our id, no --force",
+      refused.code === 2 && (await writes()) === 0 && (await groupExists(rg)) && /intruder-ip/.test(refused.stderr),
+      `exit ${String(refused.code)}, writes ${await writes()}, names it ${/intruder-ip/.test(refused.stderr)}`,
+    );
     const forced = await run(["destroy", "--yes", "--purge", "--force"]);
     const forcedDoc = jsonOutput(forced.stdout) as { details?: { resourcesDeleted?: string[] } } | undefined;
     const listed = (forcedDoc?.details?.resourcesDeleted ?? []).some((l) => /intruder-ip \(not created by this deployment\)/.test(l));
     const after = await dayTwoFacts(emulator, options.snapshot);
-    record("destroy --force lists what is not ours, then deletes", forced.code === 0 && listed && !(await groupExists(rg)), `exit ${String(forced.code)}, listed ${listed}, group gone ${!(await groupExists(rg))}`);
-    record("destroy --purge never purges another deployment's soft-deleted vault under the same group name", after.foreignVaultSoftDeleted && !after.ourVaultSoftDeleted, `foreign vault still recoverable ${after.foreignVaultSoftDeleted}, ours purged ${!after.ourVaultSoftDeleted}`);
+    record(
+      "destroy --force lists what is not ours, then deletes",
+      forced.code === 0 && listed && !(await groupExists(rg)),
+      `exit ${String(forced.code)}, listed ${listed}, group gone ${!(await groupExists(rg))}`,
+    );
+    record(
+      "destroy --purge never purges another deployment's soft-deleted vault under the same group name",
+      after.foreignVaultSoftDeleted && !after.ourVaultSoftDeleted,
+      `foreign vault still recoverable ${after.foreignVaultSoftDeleted}, ours purged ${!after.ourVaultSoftDeleted}`,
+    );
     await emulator.clearRequestLog();
     const again = await run(["destroy", "--yes", "--purge"]);
     const afterAgain = await dayTwoFacts(emulator, options.snapshot);
-    record("destroy --purge again with the group gone: purges nothing foreign", again.code === 0 && afterAgain.foreignVaultSoftDeleted, `exit ${String(again.code)}, foreign vault kept ${afterAgain.foreignVaultSoftDeleted}`);
+    record(
+      "destroy --purge again with the group gone: purges nothing foreign",
+      again.code === 0 && afterAgain.foreignVaultSoftDeleted,
+      `exit ${String(again.code)}, foreign vault kept ${afterAgain.foreignVaultSoftDeleted}`,
+    );
   } finally {
     await emulator.stop();
     await removeDir(copy.dir);
@@ -926,7 +1028,12 @@ export async function tokenScenario(options: ScenarioOptions): Promise<NamedCase
   await fs.mkdir(calls);
   await fs.writeFile(path.join(fakeBin, "az"), `#!/bin/sh\nenv > "${calls}/call-$$.env"\necho "ERROR: Please run 'az login' to setup account." >&2\nexit 1\n`, { mode: 0o755 });
   const password = `Tk-${randomBytes(9).toString("base64url")}-7z!`;
-  const env = (extra: Record<string, string> = {}) => ({ ...cliEnv({ [PASSWORD_ENV]: password }), PATH: `${fakeBin}:${process.env.PATH ?? ""}`, AZURE_TOKEN_CREDENTIALS: "AzureCliCredential", ...extra });
+  const env = (extra: Record<string, string> = {}) => ({
+    ...cliEnv({ [PASSWORD_ENV]: password }),
+    PATH: `${fakeBin}:${process.env.PATH ?? ""}`,
+    AZURE_TOKEN_CREDENTIALS: "AzureCliCredential",
+    ...extra,
+  });
   const azEnvs = async () => Promise.all((await fs.readdir(calls)).map((f) => fs.readFile(path.join(calls, f), "utf8")));
   const clear = async () => {
     for (const f of await fs.readdir(calls)) await fs.rm(path.join(calls, f));
@@ -955,7 +1062,11 @@ export async function tokenScenario(options: ScenarioOptions): Promise<NamedCase
     await clear();
     const control = await runCli(status(undefined), { env: env(), driver: options.driver, cwd: dir, timeoutMs: 120_000 });
     const controlEnvs = await azEnvs();
-    record("control: the cloud's own endpoint asks az for a real token", control.code === 1 && controlEnvs.length > 0, `exit ${String(control.code)}, az calls ${controlEnvs.length}`);
+    record(
+      "control: the cloud's own endpoint asks az for a real token",
+      control.code === 1 && controlEnvs.length > 0,
+      `exit ${String(control.code)}, az calls ${controlEnvs.length}`,
+    );
     record(
       "the jump-box password is not in the environment az inherits",
       controlEnvs.length > 0 && controlEnvs.every((e) => !e.includes(PASSWORD_ENV) && !e.includes(password)),
@@ -963,7 +1074,11 @@ export async function tokenScenario(options: ScenarioOptions): Promise<NamedCase
     );
     await clear();
     const dotted = await runCli(status(`https://localhost.:${port}`), { env: env(), driver: options.driver, cwd: dir, timeoutMs: 120_000 });
-    record('"localhost." (trailing dot) gets the static token, never a real one', dotted.code !== 2 && (await azEnvs()).length === 0, `exit ${String(dotted.code)}, az calls ${(await azEnvs()).length}`);
+    record(
+      '"localhost." (trailing dot) gets the static token, never a real one',
+      dotted.code !== 2 && (await azEnvs()).length === 0,
+      `exit ${String(dotted.code)}, az calls ${(await azEnvs()).length}`,
+    );
     const { lookup } = await import("node:dns/promises");
     const { hostname } = await import("node:os");
     const host = hostname();
@@ -971,7 +1086,11 @@ export async function tokenScenario(options: ScenarioOptions): Promise<NamedCase
     if (addresses.length > 0 && addresses.every((a) => a.address.startsWith("127."))) {
       await clear();
       const named = await runCli(status(`https://${host}:${port}`), { env: env(), driver: options.driver, cwd: dir, timeoutMs: 120_000 });
-      record(`a host name resolving to 127.0.0.1 (${host}) gets the static token`, named.code !== 2 && (await azEnvs()).length === 0, `exit ${String(named.code)}, az calls ${(await azEnvs()).length}`);
+      record(
+        `a host name resolving to 127.0.0.1 (${host}) gets the static token`,
+        named.code !== 2 && (await azEnvs()).length === 0,
+        `exit ${String(named.code)}, az calls ${(await azEnvs()).length}`,
+      );
     }
     for (const [name, endpoint, extraEnv] of [
       ["a remote endpoint not declared trusted (flag)", "https://192.0.2.10", {}],
@@ -980,13 +1099,26 @@ export async function tokenScenario(options: ScenarioOptions): Promise<NamedCase
     ] as const) {
       await clear();
       const refusedRun = await runCli(status(endpoint), { env: env(extraEnv), driver: options.driver, cwd: dir, timeoutMs: 120_000 });
-      record(`${name}: exit 2, no token, no request`, refusedRun.code === 2 && (await azEnvs()).length === 0 && (await emulator.requestLog()).length === 0, `exit ${String(refusedRun.code)}, az calls ${(await azEnvs()).length}`);
+      record(
+        `${name}: exit 2, no token, no request`,
+        refusedRun.code === 2 && (await azEnvs()).length === 0 && (await emulator.requestLog()).length === 0,
+        `exit ${String(refusedRun.code)}, az calls ${(await azEnvs()).length}`,
+      );
     }
     await clear();
     const declared = await runCli(status("https://192.0.2.10", ["--trust-endpoint", "https://192.0.2.10"]), { env: env(), driver: options.driver, cwd: dir, timeoutMs: 120_000 });
-    record("a remote endpoint declared trusted gets the real credential (az asked)", declared.code === 1 && (await azEnvs()).length > 0, `exit ${String(declared.code)}, az calls ${(await azEnvs()).length}`);
+    record(
+      "a remote endpoint declared trusted gets the real credential (az asked)",
+      declared.code === 1 && (await azEnvs()).length > 0,
+      `exit ${String(declared.code)}, az calls ${(await azEnvs()).length}`,
+    );
     await clear();
-    const staticRemote = await runCli(status("https://192.0.2.10", ["--trust-endpoint", "https://192.0.2.10"]), { env: env({ SECURE_AML_CREDENTIAL: "static" }), driver: options.driver, cwd: dir, timeoutMs: 120_000 });
+    const staticRemote = await runCli(status("https://192.0.2.10", ["--trust-endpoint", "https://192.0.2.10"]), {
+      env: env({ SECURE_AML_CREDENTIAL: "static" }),
+      driver: options.driver,
+      cwd: dir,
+      timeoutMs: 120_000,
+    });
     record("the static test token for a remote endpoint, even trusted: exit 2", staticRemote.code === 2 && (await azEnvs()).length === 0, `exit ${String(staticRemote.code)}`);
   } finally {
     await emulator.stop();

@@ -142,7 +142,9 @@ export async function diskFullScenario(options: ScenarioOptions): Promise<DiskFu
           stateIntact = false;
         }
       }
-      options.log(`  64 KB tmpfs: exit ${String(full.code)} ${errorCode(full)}; state ${text === undefined ? "absent" : `${Buffer.byteLength(text)} bytes, intact ${stateIntact}`}`);
+      options.log(
+        `  64 KB tmpfs: exit ${String(full.code)} ${errorCode(full)}; state ${text === undefined ? "absent" : `${Buffer.byteLength(text)} bytes, intact ${stateIntact}`}`,
+      );
 
       remount(mnt, "size=4m");
       const resume = await runCli(args, { env: env(), driver: options.driver, cwd: dir, timeoutMs: 300_000 });
@@ -368,7 +370,9 @@ export async function teamStateScenario(options: ScenarioOptions): Promise<TeamS
       const afterTakeover = await read();
       outputs.push(JSON.stringify(afterTakeover));
       const keyLeaks = outputs.filter((text) => text.includes(azurite.accountKey)).length;
-      options.log(`  team state: first ${String(first.code)}, second ${String(second.code)} after ${Math.round(second.wallMs)} ms, takeover ${String(takeover.code)} after ${Math.round(takeover.wallMs)} ms`);
+      options.log(
+        `  team state: first ${String(first.code)}, second ${String(second.code)} after ${Math.round(second.wallMs)} ms, takeover ${String(takeover.code)} after ${Math.round(takeover.wallMs)} ms`,
+      );
       return {
         firstExit: first.code,
         firstAllDone,

@@ -100,13 +100,23 @@ async function main(): Promise<void> {
 
   if (settings.sections.has("crash")) {
     log(`crash anywhere: ${settings.afterRequests.length} kills after N requests, ${settings.randomKills} at random moments`);
-    const points = await crashAnywhere({ ...options, baseline, afterRequests: settings.afterRequests, randomKills: settings.randomKills, timeScale: settings.timeScale, realisticWallMs: realistic.wallMs, seed: settings.seed });
+    const points = await crashAnywhere({
+      ...options,
+      baseline,
+      afterRequests: settings.afterRequests,
+      randomKills: settings.randomKills,
+      timeScale: settings.timeScale,
+      realisticWallMs: realistic.wallMs,
+      seed: settings.seed,
+    });
     const killed = points.filter((p) => p.killed);
     const converged = killed.filter((p) => p.converged);
     const extra = killed.reduce((n, p) => n + p.extra.length, 0);
     const duplicates = killed.reduce((n, p) => n + p.duplicates.length, 0);
     const reruns = killed.map((p) => p.reruns);
-    summary.push(`| Crash anywhere (SIGKILL) | ${killed.length} kill points, ${converged.length} converged (${pct(converged.length, killed.length)}); ${extra} extra resources, ${duplicates} duplicates; reruns needed max ${Math.max(0, ...reruns)} |`);
+    summary.push(
+      `| Crash anywhere (SIGKILL) | ${killed.length} kill points, ${converged.length} converged (${pct(converged.length, killed.length)}); ${extra} extra resources, ${duplicates} duplicates; reruns needed max ${Math.max(0, ...reruns)} |`,
+    );
     md.push(
       "## 1. Crash anywhere, resume to the same end",
       "",
@@ -122,7 +132,10 @@ async function main(): Promise<void> {
       "",
       "| kill point | requests at kill | killed | reruns | converged | extra / missing / duplicates | state / rerun problems |",
       "|---|---|---|---|---|---|---|",
-      ...points.map((p: KillPoint) => `| ${p.label} | ${p.requestsAtKill} | ${p.killed ? "yes" : "finished first"} | ${p.reruns} | ${yes(p.converged)} | ${[...p.extra, ...p.missing.map((m) => `missing ${m}`), ...p.duplicates, ...p.statePending].join("; ").slice(0, 300) || "none"} | ${[...p.stateProblems, ...p.rerunErrors].join("; ").replace(/\|/g, "/").slice(0, 300) || "none"} |`),
+      ...points.map(
+        (p: KillPoint) =>
+          `| ${p.label} | ${p.requestsAtKill} | ${p.killed ? "yes" : "finished first"} | ${p.reruns} | ${yes(p.converged)} | ${[...p.extra, ...p.missing.map((m) => `missing ${m}`), ...p.duplicates, ...p.statePending].join("; ").slice(0, 300) || "none"} | ${[...p.stateProblems, ...p.rerunErrors].join("; ").replace(/\|/g, "/").slice(0, 300) || "none"} |`,
+      ),
       "",
     );
   }
@@ -221,7 +234,10 @@ async function main(): Promise<void> {
       "",
       "| case | exit | field named | rule named | requests | state untouched | message |",
       "|---|---|---|---|---|---|---|",
-      ...results.map((r) => `| ${r.ok ? "" : "**FAIL** "}${r.name} | ${String(r.exit)} | ${yes(r.namesField)} | ${yes(r.namesRule)} | ${r.requests} | ${yes(r.stateUntouched)} | ${r.message.replace(/\|/g, "/").replace(/\n/g, " ").slice(0, 160)} |`),
+      ...results.map(
+        (r) =>
+          `| ${r.ok ? "" : "**FAIL** "}${r.name} | ${String(r.exit)} | ${yes(r.namesField)} | ${yes(r.namesRule)} | ${r.requests} | ${yes(r.stateUntouched)} | ${r.message.replace(/\|/g, "/").replace(/\n/g, " ").slice(0, 160)} |`,
+      ),
       "",
     );
   }
@@ -229,7 +245,9 @@ async function main(): Promise<void> {
   if (settings.sections.has("secrets")) {
     log("secrets");
     const secrets = await secretsScenario(options);
-    summary.push(`| Secrets | ${secrets.leaks.length} leaks in ${secrets.filesScanned} files and ${secrets.runs.length} runs' stdout/stderr/JSON; state ${secrets.stateMode}, .secure-aml ${secrets.dirMode} |`);
+    summary.push(
+      `| Secrets | ${secrets.leaks.length} leaks in ${secrets.filesScanned} files and ${secrets.runs.length} runs' stdout/stderr/JSON; state ${secrets.stateMode}, .secure-aml ${secrets.dirMode} |`,
+    );
     md.push(
       "## 5. Secrets",
       "",
@@ -274,14 +292,23 @@ async function main(): Promise<void> {
 
   if (settings.sections.has("daytwo") && snapshot) {
     log(`crash during destroy, stop and start: after each request (clean runs: ${JSON.stringify(snapshot.cleanRequests)}) and ${settings.dayTwoRandomKills} random moments each`);
-    const points = await crashDayTwo({ ...options, snapshot, maxAfterRequests: settings.dayTwoAfterRequests, randomKills: settings.dayTwoRandomKills, timeScale: settings.timeScale, seed: settings.seed });
+    const points = await crashDayTwo({
+      ...options,
+      snapshot,
+      maxAfterRequests: settings.dayTwoAfterRequests,
+      randomKills: settings.dayTwoRandomKills,
+      timeScale: settings.timeScale,
+      seed: settings.seed,
+    });
     const killed = points.filter((p) => p.killed);
     const converged = killed.filter((p) => p.converged);
     const by = (command: string) => {
       const k = killed.filter((p) => p.command === command);
       return `${command} ${k.filter((p) => p.converged).length}/${k.length}`;
     };
-    summary.push(`| Crash during destroy / stop / start (SIGKILL) | ${killed.length} kill points, ${converged.length} converged (${pct(converged.length, killed.length)}): ${["destroy", "stop", "start"].map(by).join(", ")}; reruns needed max ${Math.max(0, ...killed.map((p) => p.reruns))} |`);
+    summary.push(
+      `| Crash during destroy / stop / start (SIGKILL) | ${killed.length} kill points, ${converged.length} converged (${pct(converged.length, killed.length)}): ${["destroy", "stop", "start"].map(by).join(", ")}; reruns needed max ${Math.max(0, ...killed.map((p) => p.reruns))} |`,
+    );
     md.push(
       "## 7. Crash during destroy, stop and start",
       "",
@@ -298,7 +325,10 @@ async function main(): Promise<void> {
       "",
       "| kill point | requests at kill | killed | reruns | converged | problems |",
       "|---|---|---|---|---|---|",
-      ...points.map((p: DayTwoKillPoint) => `| ${p.label} | ${p.requestsAtKill} | ${p.killed ? "yes" : "finished first"} | ${p.reruns} | ${yes(p.converged)} | ${p.problems.join("; ").replace(/\|/g, "/").slice(0, 300) || "none"} |`),
+      ...points.map(
+        (p: DayTwoKillPoint) =>
+          `| ${p.label} | ${p.requestsAtKill} | ${p.killed ? "yes" : "finished first"} | ${p.reruns} | ${yes(p.converged)} | ${p.problems.join("; ").replace(/\|/g, "/").slice(0, 300) || "none"} |`,
+      ),
       "",
     );
   }
@@ -322,7 +352,9 @@ async function main(): Promise<void> {
   if (settings.sections.has("tokens")) {
     log("tokens and environment");
     const cases = await tokenScenario(options);
-    summary.push(`| Tokens and environment (real token only to the cloud or a declared endpoint; loopback by resolved address; password not inherited) | ${cases.filter((c) => c.ok).length} / ${cases.length} cases passed |`);
+    summary.push(
+      `| Tokens and environment (real token only to the cloud or a declared endpoint; loopback by resolved address; password not inherited) | ${cases.filter((c) => c.ok).length} / ${cases.length} cases passed |`,
+    );
     namedSection(
       "## 9. Tokens and environment",
       "A fake `az` on PATH (DefaultAzureCredential limited to AzureCliCredential with `AZURE_TOKEN_CREDENTIALS`, so nothing probes a managed-identity address) records each " +

@@ -150,7 +150,9 @@ async function startup(settings: Settings): Promise<{ bareMs: number; helpMs: nu
       const started = performance.now();
       await new Promise<void>((resolve, reject) => {
         import("node:child_process").then(({ execFile }) =>
-          execFile(process.execPath, script ? [script, ...args] : args, { env: cliEnv() }, (error) => (error && (error as { code?: unknown }).code !== 0 ? reject(error) : resolve())),
+          execFile(process.execPath, script ? [script, ...args] : args, { env: cliEnv() }, (error) =>
+            error && (error as { code?: unknown }).code !== 0 ? reject(error) : resolve(),
+          ),
         );
       });
       samples.push(performance.now() - started);
@@ -183,7 +185,10 @@ export async function resolve(specifier, context, next) { const r = await next(s
 `,
     );
     const register = path.join(dir, "register.mjs");
-    await fs.writeFile(register, `import { register } from "node:module"; import { pathToFileURL } from "node:url"; register(pathToFileURL(${JSON.stringify(loaderHook)}).href);\n`);
+    await fs.writeFile(
+      register,
+      `import { register } from "node:module"; import { pathToFileURL } from "node:url"; register(pathToFileURL(${JSON.stringify(loaderHook)}).href);\n`,
+    );
     const modulesFor = async (flag: string): Promise<string[]> => {
       const report = path.join(dir, `modules${flag}.json`);
       await runCli([flag], { env: cliEnv({ MODULE_REPORT: report }), nodeArgs: ["--require", preload, "--import", register] });
@@ -207,7 +212,9 @@ async function main(): Promise<void> {
   const converged: RunFigures[] = [];
   for (let i = 0; i < settings.runs; i++) {
     const { first, second } = await oneRun(settings, { converged: true });
-    log(`run ${i + 1}: ${formatMs(first.wallMs)} (${first.counts.writes} writes, ${first.counts.polls} polls); converged ${formatMs(second?.wallMs ?? 0)} (${second?.counts.writes ?? "?"} writes)`);
+    log(
+      `run ${i + 1}: ${formatMs(first.wallMs)} (${first.counts.writes} writes, ${first.counts.polls} polls); converged ${formatMs(second?.wallMs ?? 0)} (${second?.counts.writes ?? "?"} writes)`,
+    );
     parallel.push(first);
     if (second) converged.push(second);
   }
@@ -285,15 +292,24 @@ async function main(): Promise<void> {
     "",
     "| step | expectedSeconds (real) | × scale | measured alone (--concurrency 1) | in the parallel run |",
     "|---|---|---|---|---|",
-    ...steps.map((s) => `| ${s.id} | ${s.expectedSeconds ?? 0} | ${formatMs((s.expectedSeconds ?? 0) * settings.timeScale * 1000)} | ${seqDurations[s.id] !== undefined ? formatMs(seqDurations[s.id]!) : "?"} | ${reference.stepDurationsMs[s.id] !== undefined ? formatMs(reference.stepDurationsMs[s.id]!) : "?"} |`),
+    ...steps.map(
+      (s) =>
+        `| ${s.id} | ${s.expectedSeconds ?? 0} | ${formatMs((s.expectedSeconds ?? 0) * settings.timeScale * 1000)} | ${seqDurations[s.id] !== undefined ? formatMs(seqDurations[s.id]!) : "?"} | ${reference.stepDurationsMs[s.id] !== undefined ? formatMs(reference.stepDurationsMs[s.id]!) : "?"} |`,
+    ),
     "",
     "## Requests",
     "",
     "| run | wall | writes | POSTs | reads | polls | faults |",
     "|---|---|---|---|---|---|---|",
-    ...parallel.map((r, i) => `| parallel ${i + 1} | ${formatMs(r.wallMs)} | ${r.counts.writes} | ${r.counts.actions} | ${r.counts.reads} | ${r.counts.polls} | ${r.counts.faults} |`),
-    ...sequential.map((r, i) => `| --concurrency 1, ${i + 1} | ${formatMs(r.wallMs)} | ${r.counts.writes} | ${r.counts.actions} | ${r.counts.reads} | ${r.counts.polls} | ${r.counts.faults} |`),
-    ...converged.map((r, i) => `| converged rerun ${i + 1} | ${formatMs(r.wallMs)} | ${r.counts.writes} | ${r.counts.actions} | ${r.counts.reads} | ${r.counts.polls} | ${r.counts.faults} |`),
+    ...parallel.map(
+      (r, i) => `| parallel ${i + 1} | ${formatMs(r.wallMs)} | ${r.counts.writes} | ${r.counts.actions} | ${r.counts.reads} | ${r.counts.polls} | ${r.counts.faults} |`,
+    ),
+    ...sequential.map(
+      (r, i) => `| --concurrency 1, ${i + 1} | ${formatMs(r.wallMs)} | ${r.counts.writes} | ${r.counts.actions} | ${r.counts.reads} | ${r.counts.polls} | ${r.counts.faults} |`,
+    ),
+    ...converged.map(
+      (r, i) => `| converged rerun ${i + 1} | ${formatMs(r.wallMs)} | ${r.counts.writes} | ${r.counts.actions} | ${r.counts.reads} | ${r.counts.polls} | ${r.counts.faults} |`,
+    ),
     "",
     `Polls per long-running operation (first parallel run; ${polls.length} operations polled, ${reference.counts.polls} polls): ` +
       `median ${median(polls.map((p) => p.polls))}, max ${Math.max(0, ...polls.map((p) => p.polls))}. The longest:`,

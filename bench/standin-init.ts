@@ -99,14 +99,18 @@ async function main(argv: string[]): Promise<number> {
       cloud: config.cloud,
       pollIntervalMs: 50,
     });
-    const summary = await runSteps(stepsFor(config), { config, secrets, azure }, {
-      concurrency: run.concurrency,
-      io: { notify: (event) => events.push(event), request: async () => Promise.reject(new Error("non-interactive")) },
-      state,
-      retry: { attempts: 6, baseDelayMs: 200, maxDelayMs: 2_000 },
-      ...AZURE_STEP_ERRORS,
-      resumeCommand: "secure-aml init",
-    });
+    const summary = await runSteps(
+      stepsFor(config),
+      { config, secrets, azure },
+      {
+        concurrency: run.concurrency,
+        io: { notify: (event) => events.push(event), request: async () => Promise.reject(new Error("non-interactive")) },
+        state,
+        retry: { attempts: 6, baseDelayMs: 200, maxDelayMs: 2_000 },
+        ...AZURE_STEP_ERRORS,
+        resumeCommand: "secure-aml init",
+      },
+    );
     const body = {
       ok: summary.status === "succeeded",
       status: summary.status,

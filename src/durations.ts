@@ -55,7 +55,8 @@ export const REALISTIC_SECONDS = {
     create: 600,
     update: 300,
     delete: 300,
-    source: "create: \"It takes about 10 minutes for the Bastion resource to create and deploy\" (Microsoft Learn, \"Quickstart: Deploy Azure Bastion\"); update/delete: estimate (half)",
+    source:
+      'create: "It takes about 10 minutes for the Bastion resource to create and deploy" (Microsoft Learn, "Quickstart: Deploy Azure Bastion"); update/delete: estimate (half)',
   },
   "Microsoft.Network/networkInterfaces": {
     create: 3,
@@ -109,7 +110,7 @@ export const REALISTIC_SECONDS = {
     create: 25,
     update: 5,
     delete: 5,
-    source: "create: Azure quickstarts, \"usually takes 20-30 seconds\", and `az storage account create` runs; update/delete: estimate",
+    source: 'create: Azure quickstarts, "usually takes 20-30 seconds", and `az storage account create` runs; update/delete: estimate',
   },
   "Microsoft.KeyVault/vaults": {
     create: 20,
@@ -127,7 +128,7 @@ export const REALISTIC_SECONDS = {
     create: 90,
     update: 30,
     delete: 60,
-    source: "create: \"a workspace 1–2 minutes\" (issue 3); update/delete: estimate",
+    source: 'create: "a workspace 1–2 minutes" (issue 3); update/delete: estimate',
   },
   "Microsoft.MachineLearningServices/workspaces/computes": {
     create: 300,
@@ -193,7 +194,7 @@ export const REALISTIC_SECONDS = {
     create: 150,
     update: 30,
     delete: 90,
-    source: "create: \"2–3 minutes\" for a Windows VM (portal deployment times); update/delete: estimate",
+    source: 'create: "2–3 minutes" for a Windows VM (portal deployment times); update/delete: estimate',
   },
   "Microsoft.DevTestLab/schedules": {
     create: 3,
@@ -230,7 +231,7 @@ export const ML_COMPUTE_SECONDS = {
     update: 30,
     delete: 120,
     source:
-      "create: \"it takes a few minutes to create the compute instance\" (Microsoft's Azure ML tutorials) and \"compute instance several minutes\" (issue 3); update/delete: estimate",
+      'create: "it takes a few minutes to create the compute instance" (Microsoft\'s Azure ML tutorials) and "compute instance several minutes" (issue 3); update/delete: estimate',
   },
 } as const satisfies Record<string, DurationFigures>;
 

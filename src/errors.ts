@@ -44,7 +44,10 @@ export const ERROR_CODES = {
   PREFLIGHT_SOFT_DELETED_KEY_VAULT: { exitCode: ExitCode.cannotDeploy, description: "A soft-deleted key vault holds the key vault's name." },
   PREFLIGHT_SOFT_DELETED_LOG_ANALYTICS: { exitCode: ExitCode.cannotDeploy, description: "A soft-deleted Log Analytics workspace holds the name." },
   PREFLIGHT_PROVIDER_UNKNOWN: { exitCode: ExitCode.cannotDeploy, description: "A resource provider this deployment needs is not offered to the subscription." },
-  PREFLIGHT_PROVIDERS_NOT_REGISTERED: { exitCode: ExitCode.cannotDeploy, description: "Resource providers this deployment needs are not registered (and registering was declined)." },
+  PREFLIGHT_PROVIDERS_NOT_REGISTERED: {
+    exitCode: ExitCode.cannotDeploy,
+    description: "Resource providers this deployment needs are not registered (and registering was declined).",
+  },
   PROVIDER_REGISTRATION_TIMEOUT: { exitCode: ExitCode.failed, description: "A resource provider was still registering when secure-aml stopped waiting." },
 
   // The state file.
@@ -62,7 +65,10 @@ export const ERROR_CODES = {
   STATE_CONTAINER_MISSING: { exitCode: ExitCode.stateStorage, description: "The team state's blob container is missing and could not be created." },
   STATE_READ_ONLY: { exitCode: ExitCode.failed, description: "The team state was opened without its lease and cannot be written (a defect)." },
   STATE_CONFLICT: { exitCode: ExitCode.locked, description: "The team state blob changed since this run read it (another run); nothing was overwritten." },
-  STATE_LOCATION_INVALID: { exitCode: ExitCode.badInput, description: "--state is neither a file path nor a blob URL secure-aml accepts (a URL with a SAS or credentials is refused)." },
+  STATE_LOCATION_INVALID: {
+    exitCode: ExitCode.badInput,
+    description: "--state is neither a file path nor a blob URL secure-aml accepts (a URL with a SAS or credentials is refused).",
+  },
   STATE_CONNECTION_STRING_INVALID: { exitCode: ExitCode.badInput, description: "SECURE_AML_STATE_CONNECTION_STRING cannot be parsed." },
   STATE_CONNECTION_STRING_MISMATCH: { exitCode: ExitCode.badInput, description: "SECURE_AML_STATE_CONNECTION_STRING is for another storage account than the --state URL names." },
   STATE_CONNECTION_STRING_REQUIRED: { exitCode: ExitCode.badInput, description: "A loopback (Azurite) state URL needs SECURE_AML_STATE_CONNECTION_STRING." },
@@ -92,11 +98,17 @@ export const ERROR_CODES = {
   JUMPBOX_NIC_DRIFT: { exitCode: ExitCode.failed, description: "The jump box is attached to another network interface." },
   VM_NIC_DRIFT: { exitCode: ExitCode.failed, description: "A VM is attached to another network interface." },
   VM_PASSWORD_MISSING: { exitCode: ExitCode.badInput, description: "A VM must be created and no admin password was given." },
-  DATABRICKS_IMMUTABLE_DRIFT: { exitCode: ExitCode.failed, description: "The Databricks workspace differs in its VNet, subnets or managed resource group, which cannot change in place." },
+  DATABRICKS_IMMUTABLE_DRIFT: {
+    exitCode: ExitCode.failed,
+    description: "The Databricks workspace differs in its VNet, subnets or managed resource group, which cannot change in place.",
+  },
   DATABRICKS_NO_NAME: { exitCode: ExitCode.failed, description: "The Databricks workspace step ran without --databricks-workspace (a defect)." },
   JUMPBOX_SECURITY_TYPE_DRIFT: { exitCode: ExitCode.failed, description: "The jump box has another security type (Standard / TrustedLaunch), which cannot change in place." },
   VM_SECURITY_TYPE_DRIFT: { exitCode: ExitCode.failed, description: "A VM has another security type (Standard / TrustedLaunch), which cannot change in place." },
-  COMPUTE_INSTANCE_USER_MISSING: { exitCode: ExitCode.badInput, description: "The compute instance needs the person it belongs to (--compute-instance-user), and none could be found." },
+  COMPUTE_INSTANCE_USER_MISSING: {
+    exitCode: ExitCode.badInput,
+    description: "The compute instance needs the person it belongs to (--compute-instance-user), and none could be found.",
+  },
   ATTACH_SSH_KEY_INVALID: { exitCode: ExitCode.badInput, description: "The SSH private key for the attached compute cannot be read or is not a usable private key." },
   ATTACH_TARGET_NOT_FOUND: { exitCode: ExitCode.failed, description: "The VM or HDInsight cluster named by --attach-compute does not exist." },
   ATTACH_ADDRESS_UNKNOWN: { exitCode: ExitCode.failed, description: "The address Azure Machine Learning would reach the attached compute at cannot be found (no private IP)." },

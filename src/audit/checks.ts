@@ -116,22 +116,50 @@ const publicNetworkAccess: Check = {
     const rg = inv.resourceGroup;
     for (const s of inv.storageAccounts) {
       if (!sameText(s.publicNetworkAccess, "Disabled")) {
-        out.push(finding(this, s.id ?? "", `storage account publicNetworkAccess is ${s.publicNetworkAccess ?? "unset (Enabled)"}`, fixWith(ctx, `az storage account update -g ${rg} -n ${s.name} --public-network-access Disabled`)));
+        out.push(
+          finding(
+            this,
+            s.id ?? "",
+            `storage account publicNetworkAccess is ${s.publicNetworkAccess ?? "unset (Enabled)"}`,
+            fixWith(ctx, `az storage account update -g ${rg} -n ${s.name} --public-network-access Disabled`),
+          ),
+        );
       }
     }
     for (const v of inv.keyVaults) {
       if (!sameText(v.properties.publicNetworkAccess, "Disabled")) {
-        out.push(finding(this, v.id ?? "", `key vault publicNetworkAccess is ${v.properties.publicNetworkAccess ?? "unset (Enabled)"}`, fixWith(ctx, `az keyvault update -g ${rg} -n ${v.name} --public-network-access Disabled`)));
+        out.push(
+          finding(
+            this,
+            v.id ?? "",
+            `key vault publicNetworkAccess is ${v.properties.publicNetworkAccess ?? "unset (Enabled)"}`,
+            fixWith(ctx, `az keyvault update -g ${rg} -n ${v.name} --public-network-access Disabled`),
+          ),
+        );
       }
     }
     for (const r of inv.registries) {
       if (!sameText(r.publicNetworkAccess, "Disabled")) {
-        out.push(finding(this, r.id ?? "", `container registry publicNetworkAccess is ${r.publicNetworkAccess ?? "unset (Enabled)"}`, fixWith(ctx, `az acr update -g ${rg} -n ${r.name} --public-network-enabled false`)));
+        out.push(
+          finding(
+            this,
+            r.id ?? "",
+            `container registry publicNetworkAccess is ${r.publicNetworkAccess ?? "unset (Enabled)"}`,
+            fixWith(ctx, `az acr update -g ${rg} -n ${r.name} --public-network-enabled false`),
+          ),
+        );
       }
     }
     for (const { workspace: w } of inv.workspaces) {
       if (!sameText(w.publicNetworkAccess, "Disabled")) {
-        out.push(finding(this, w.id ?? "", `workspace publicNetworkAccess is ${w.publicNetworkAccess ?? "unset (Enabled)"}`, fixWith(ctx, `az ml workspace update -g ${rg} -n ${w.name} --public-network-access Disabled`)));
+        out.push(
+          finding(
+            this,
+            w.id ?? "",
+            `workspace publicNetworkAccess is ${w.publicNetworkAccess ?? "unset (Enabled)"}`,
+            fixWith(ctx, `az ml workspace update -g ${rg} -n ${w.name} --public-network-access Disabled`),
+          ),
+        );
       }
     }
     return { examined: inv.storageAccounts.length + inv.keyVaults.length + inv.registries.length + inv.workspaces.length, findings: out };
@@ -155,7 +183,14 @@ const endpointPresent: Check = {
       for (const group of w.groups) {
         const has = inv.privateEndpoints.some((e) => connectionsOf(e).some((c) => sameId(c.privateLinkServiceId, w.id) && (c.groupIds ?? []).some((g) => sameText(g, group))));
         if (!has) {
-          out.push(finding(this, w.id, `no private endpoint for sub-resource "${group}" in resource group ${inv.resourceGroup}`, fixWith(ctx, `create a private endpoint for ${lastSegment(w.id)} (target sub-resource ${group}) in the Training subnet with private DNS integration`)));
+          out.push(
+            finding(
+              this,
+              w.id,
+              `no private endpoint for sub-resource "${group}" in resource group ${inv.resourceGroup}`,
+              fixWith(ctx, `create a private endpoint for ${lastSegment(w.id)} (target sub-resource ${group}) in the Training subnet with private DNS integration`),
+            ),
+          );
         }
       }
     }
@@ -172,7 +207,14 @@ const endpointApproved: Check = {
     for (const e of inv.privateEndpoints) {
       const conns = connectionsOf(e);
       if (conns.length === 0) {
-        out.push(finding(this, e.endpoint.id ?? "", "the private endpoint has no private link service connection", fixWith(ctx, "delete the private endpoint and create it again against its service")));
+        out.push(
+          finding(
+            this,
+            e.endpoint.id ?? "",
+            "the private endpoint has no private link service connection",
+            fixWith(ctx, "delete the private endpoint and create it again against its service"),
+          ),
+        );
       }
       for (const c of conns) {
         const status = c.privateLinkServiceConnectionState?.status;
@@ -201,7 +243,17 @@ const endpointZoneGroup: Check = {
     for (const e of inv.privateEndpoints) {
       const configs = e.zoneGroups.flatMap((g) => g.privateDnsZoneConfigs ?? []);
       if (e.zoneGroups.length === 0 || configs.length === 0) {
-        out.push(finding(this, e.endpoint.id ?? "", "the private endpoint has no private DNS zone group", fixWith(ctx, `az network private-endpoint dns-zone-group create -g ${inv.resourceGroup} --endpoint-name ${e.endpoint.name} -n default --private-dns-zone <zone id> --zone-name <zone>`)));
+        out.push(
+          finding(
+            this,
+            e.endpoint.id ?? "",
+            "the private endpoint has no private DNS zone group",
+            fixWith(
+              ctx,
+              `az network private-endpoint dns-zone-group create -g ${inv.resourceGroup} --endpoint-name ${e.endpoint.name} -n default --private-dns-zone <zone id> --zone-name <zone>`,
+            ),
+          ),
+        );
       }
     }
     return { examined: inv.privateEndpoints.length, findings: out };
@@ -220,7 +272,14 @@ const dnsRecords: Check = {
         for (const cfg of g.privateDnsZoneConfigs ?? []) {
           const zone = inv.dnsZones.find((z) => sameId(z.id, cfg.privateDnsZoneId));
           if (!zone) {
-            out.push(finding(this, e.endpoint.id ?? "", `its zone group points at the private DNS zone ${lastSegment(cfg.privateDnsZoneId)}, which does not exist`, fixWith(ctx, `create the private DNS zone ${lastSegment(cfg.privateDnsZoneId)}, link it to the VNet and re-create the zone group`)));
+            out.push(
+              finding(
+                this,
+                e.endpoint.id ?? "",
+                `its zone group points at the private DNS zone ${lastSegment(cfg.privateDnsZoneId)}, which does not exist`,
+                fixWith(ctx, `create the private DNS zone ${lastSegment(cfg.privateDnsZoneId)}, link it to the VNet and re-create the zone group`),
+              ),
+            );
             continue;
           }
           for (const rs of cfg.recordSets ?? []) {
@@ -235,7 +294,10 @@ const dnsRecords: Check = {
                   this,
                   zone.id,
                   `${!record ? "no A record" : `the A record lacks ${missing.join(", ")}`} for ${rs.recordSetName}.${zone.name} (private endpoint ${e.endpoint.name}, ${(rs.ipAddresses ?? []).join(", ")})`,
-                  fixWith(ctx, `re-create the DNS zone group of ${e.endpoint.name} (it rewrites the records), or add the A record ${rs.recordSetName} → ${(rs.ipAddresses ?? []).join(", ")} to ${zone.name}`),
+                  fixWith(
+                    ctx,
+                    `re-create the DNS zone group of ${e.endpoint.name} (it rewrites the records), or add the A record ${rs.recordSetName} → ${(rs.ipAddresses ?? []).join(", ")} to ${zone.name}`,
+                  ),
                   zone.name,
                 ),
               );
@@ -258,7 +320,15 @@ const zoneLinks: Check = {
       for (const vnetId of ctx.endpointVnetIds) {
         const linked = zone.links.some((l) => sameId(l.virtualNetwork?.id, vnetId));
         if (!linked) {
-          out.push(finding(this, zone.id, `not linked to the virtual network ${lastSegment(vnetId)}`, fixWith(ctx, `az network private-dns link vnet create -g ${inv.resourceGroup} -z ${zone.name} -n ${lastSegment(vnetId)}-link -v ${vnetId} -e false`), zone.name));
+          out.push(
+            finding(
+              this,
+              zone.id,
+              `not linked to the virtual network ${lastSegment(vnetId)}`,
+              fixWith(ctx, `az network private-dns link vnet create -g ${inv.resourceGroup} -z ${zone.name} -n ${lastSegment(vnetId)}-link -v ${vnetId} -e false`),
+              zone.name,
+            ),
+          );
         }
       }
     }
@@ -272,16 +342,36 @@ const monitorScope: Check = {
   why: "Ingestion and queries of the workspace's telemetry only go over the private link when the component and its Log Analytics workspace are scoped resources of a private link scope that has a private endpoint in the VNet.",
   run(inv, ctx) {
     const out: Finding[] = [];
-    const monitored = [...inv.appInsights.map((c) => ({ id: c.id ?? "", kind: "Application Insights component" })), ...inv.logAnalytics.map((w) => ({ id: w.id ?? "", kind: "Log Analytics workspace" }))];
+    const monitored = [
+      ...inv.appInsights.map((c) => ({ id: c.id ?? "", kind: "Application Insights component" })),
+      ...inv.logAnalytics.map((w) => ({ id: w.id ?? "", kind: "Log Analytics workspace" })),
+    ];
     for (const m of monitored) {
       const scopes = inv.privateLinkScopes.filter((s) => s.linkedResourceIds.some((id) => sameId(id, m.id)));
       if (scopes.length === 0) {
-        out.push(finding(this, m.id, `the ${m.kind} is not a scoped resource of any Azure Monitor private link scope in ${inv.resourceGroup}`, fixWith(ctx, `add it to the private link scope: az monitor private-link-scope scoped-resource create -g ${inv.resourceGroup} --scope-name <scope> -n ${lastSegment(m.id)}-scoped --linked-resource ${m.id}`)));
+        out.push(
+          finding(
+            this,
+            m.id,
+            `the ${m.kind} is not a scoped resource of any Azure Monitor private link scope in ${inv.resourceGroup}`,
+            fixWith(
+              ctx,
+              `add it to the private link scope: az monitor private-link-scope scoped-resource create -g ${inv.resourceGroup} --scope-name <scope> -n ${lastSegment(m.id)}-scoped --linked-resource ${m.id}`,
+            ),
+          ),
+        );
         continue;
       }
       const withEndpoint = scopes.some((s) => inv.privateEndpoints.some((e) => connectionsOf(e).some((c) => sameId(c.privateLinkServiceId, s.id))));
       if (!withEndpoint) {
-        out.push(finding(this, m.id, `its private link scope ${scopes.map((s) => s.name).join(", ")} has no private endpoint in ${inv.resourceGroup}`, fixWith(ctx, "create a private endpoint (sub-resource azuremonitor) for the scope in the Training subnet")));
+        out.push(
+          finding(
+            this,
+            m.id,
+            `its private link scope ${scopes.map((s) => s.name).join(", ")} has no private endpoint in ${inv.resourceGroup}`,
+            fixWith(ctx, "create a private endpoint (sub-resource azuremonitor) for the scope in the Training subnet"),
+          ),
+        );
       }
     }
     return { examined: monitored.length, findings: out };
@@ -300,7 +390,17 @@ const monitorModes: Check = {
         ...(sameText(s.queryAccessMode, "PrivateOnly") ? [] : [`query access mode is ${s.queryAccessMode ?? "unset (Open)"}`]),
       ];
       if (bad.length > 0) {
-        out.push(finding(this, s.id, bad.join("; "), fixWith(ctx, `Azure portal: the private link scope > Access modes > Private Only for ingestion and query (or az monitor private-link-scope update with accessModeSettings)`)));
+        out.push(
+          finding(
+            this,
+            s.id,
+            bad.join("; "),
+            fixWith(
+              ctx,
+              `Azure portal: the private link scope > Access modes > Private Only for ingestion and query (or az monitor private-link-scope update with accessModeSettings)`,
+            ),
+          ),
+        );
       }
     }
     return { examined: inv.privateLinkScopes.length, findings: out };
@@ -323,7 +423,10 @@ const jumpboxPublicIp: Check = {
                 this,
                 vm.id ?? "",
                 `network interface ${nic?.name} (${ipc.name}) has the public IP ${lastSegment(ipc.publicIPAddress.id)}`,
-                fixWith(ctx, `az network nic ip-config update -g ${inv.resourceGroup} --nic-name ${nic?.name} -n ${ipc.name} --remove publicIpAddress; connect through Bastion instead`),
+                fixWith(
+                  ctx,
+                  `az network nic ip-config update -g ${inv.resourceGroup} --nic-name ${nic?.name} -n ${ipc.name} --remove publicIpAddress; connect through Bastion instead`,
+                ),
                 vm.name,
               ),
             );
@@ -353,7 +456,14 @@ const computePublicIp: Check = {
     const computes = mlComputes(inv);
     for (const c of computes) {
       if (c.props?.enableNodePublicIp !== false) {
-        out.push(finding(this, c.compute.id ?? "", `${c.type === "ComputeInstance" ? "compute instance" : "compute cluster"} has enableNodePublicIp ${c.props?.enableNodePublicIp ?? "unset (true)"}`, fixWith(ctx, `this is fixed at creation: delete the compute and create it again with "No public IP" (enableNodePublicIp false) in the Training subnet`)));
+        out.push(
+          finding(
+            this,
+            c.compute.id ?? "",
+            `${c.type === "ComputeInstance" ? "compute instance" : "compute cluster"} has enableNodePublicIp ${c.props?.enableNodePublicIp ?? "unset (true)"}`,
+            fixWith(ctx, `this is fixed at creation: delete the compute and create it again with "No public IP" (enableNodePublicIp false) in the Training subnet`),
+          ),
+        );
       }
     }
     return { examined: computes.length, findings: out };
@@ -371,9 +481,23 @@ const computeSubnet: Check = {
       const subnet = c.props?.subnet?.id;
       const kind = c.type === "ComputeInstance" ? "compute instance" : "compute cluster";
       if (!subnet) {
-        out.push(finding(this, c.compute.id ?? "", `${kind} is not in a virtual network subnet`, fixWith(ctx, "this is fixed at creation: delete the compute and create it again in the Training subnet")));
+        out.push(
+          finding(
+            this,
+            c.compute.id ?? "",
+            `${kind} is not in a virtual network subnet`,
+            fixWith(ctx, "this is fixed at creation: delete the compute and create it again in the Training subnet"),
+          ),
+        );
       } else if (ctx.trainingSubnets.length > 0 && !ctx.trainingSubnets.some((t) => sameId(t.subnet.id, subnet))) {
-        out.push(finding(this, c.compute.id ?? "", `${kind} is in subnet ${lastSegment(subnet)}, not ${ctx.trainingSubnets.map((t) => t.subnet.name).join(" or ")}`, fixWith(ctx, "this is fixed at creation: delete the compute and create it again in the Training subnet")));
+        out.push(
+          finding(
+            this,
+            c.compute.id ?? "",
+            `${kind} is in subnet ${lastSegment(subnet)}, not ${ctx.trainingSubnets.map((t) => t.subnet.name).join(" or ")}`,
+            fixWith(ctx, "this is fixed at creation: delete the compute and create it again in the Training subnet"),
+          ),
+        );
       }
     }
     return { examined: computes.length, findings: out };
@@ -426,9 +550,26 @@ const imageBuild: Check = {
       const name = workspace.imageBuildCompute;
       const clusters = computes.filter((c) => computeProps(c).computeType === "AmlCompute");
       if (!name) {
-        out.push(finding(this, workspace.id ?? "", "imageBuildCompute is not set", fixWith(ctx, `az ml workspace update -g ${inv.resourceGroup} -n ${workspace.name} -i ${clusters[0]?.name ?? "<compute cluster>"}`)));
+        out.push(
+          finding(
+            this,
+            workspace.id ?? "",
+            "imageBuildCompute is not set",
+            fixWith(ctx, `az ml workspace update -g ${inv.resourceGroup} -n ${workspace.name} -i ${clusters[0]?.name ?? "<compute cluster>"}`),
+          ),
+        );
       } else if (!clusters.some((c) => sameText(c.name, name))) {
-        out.push(finding(this, workspace.id ?? "", `imageBuildCompute is ${name}, which is not a compute cluster of the workspace`, fixWith(ctx, `create the cluster ${name} in the Training subnet, or point image builds at an existing one: az ml workspace update -g ${inv.resourceGroup} -n ${workspace.name} -i <cluster>`)));
+        out.push(
+          finding(
+            this,
+            workspace.id ?? "",
+            `imageBuildCompute is ${name}, which is not a compute cluster of the workspace`,
+            fixWith(
+              ctx,
+              `create the cluster ${name} in the Training subnet, or point image builds at an existing one: az ml workspace update -g ${inv.resourceGroup} -n ${workspace.name} -i <cluster>`,
+            ),
+          ),
+        );
       }
     }
     return { examined: inv.workspaces.length, findings: out };
@@ -457,7 +598,9 @@ const trainingNsg: Check = {
       examined += 1;
       // Outbound restricted (a Deny to the internet): the flows of the restricted list, in the region.
       const restricted = ctx.expected.restrictOutbound === true || (nsg.securityRules ?? []).some(isInternetDeny);
-      const required = restricted ? restrictedTrainingFlows(ctx.expected.location ?? nsg.location ?? inv.group?.location ?? "", ctx.expected.cloud ?? "AzureCloud") : REQUIRED_TRAINING_FLOWS;
+      const required = restricted
+        ? restrictedTrainingFlows(ctx.expected.location ?? nsg.location ?? inv.group?.location ?? "", ctx.expected.cloud ?? "AzureCloud")
+        : REQUIRED_TRAINING_FLOWS;
       const flows = attached ? [ATTACHED_COMPUTE_SSH_FLOW, ...required] : required;
       const blocked = blockedFlows(nsg, subnetPrefixes(subnet), flows);
       const byFlow = new Map<string, BlockedFlow[]>();
@@ -510,7 +653,13 @@ function databricksNetworks(inv: Inventory, ctx: CheckContext): Array<{ vnetId: 
     if (!vnet.id || out.has(vnet.id.toLowerCase())) continue;
     const named = (vnet.subnets ?? []).some((s) => sameText(s.name, SUBNET_DATABRICKS_PUBLIC) || sameText(s.name, SUBNET_DATABRICKS_PRIVATE) || delegatedToDatabricks(s));
     if (named || ctx.expected.databricks === true) {
-      out.set(vnet.id.toLowerCase(), { vnetId: vnet.id, vnet, publicName: SUBNET_DATABRICKS_PUBLIC, privateName: SUBNET_DATABRICKS_PRIVATE, via: named ? `subnets of ${vnet.name ?? ""}` : "the recorded --databricks" });
+      out.set(vnet.id.toLowerCase(), {
+        vnetId: vnet.id,
+        vnet,
+        publicName: SUBNET_DATABRICKS_PUBLIC,
+        privateName: SUBNET_DATABRICKS_PRIVATE,
+        via: named ? `subnets of ${vnet.name ?? ""}` : "the recorded --databricks",
+      });
     }
   }
   return [...out.values()];
@@ -525,7 +674,14 @@ const databricksSubnets: Check = {
     const networks = databricksNetworks(inv, ctx);
     for (const n of networks) {
       if (!n.vnet) {
-        out.push(finding(this, n.vnetId, `${n.via} is injected into virtual network ${lastSegment(n.vnetId)}, which is not in resource group ${inv.resourceGroup}`, "keep the Databricks VNet in the deployment's resource group (same subscription and region as the workspace)"));
+        out.push(
+          finding(
+            this,
+            n.vnetId,
+            `${n.via} is injected into virtual network ${lastSegment(n.vnetId)}, which is not in resource group ${inv.resourceGroup}`,
+            "keep the Databricks VNet in the deployment's resource group (same subscription and region as the workspace)",
+          ),
+        );
         continue;
       }
       const subnets = n.vnet.subnets ?? [];
@@ -534,18 +690,53 @@ const databricksSubnets: Check = {
         const subnet = subnets.find((s) => sameText(s.name, name));
         const id = `${n.vnet.id ?? n.vnetId}/subnets/${name}`;
         if (!subnet) {
-          out.push(finding(this, id, `subnet ${name} is missing from ${n.vnet.name ?? ""}`, fixWith(ctx, `az network vnet subnet create -g ${group} --vnet-name ${n.vnet.name ?? ""} -n ${name} --address-prefixes <cidr, /26 or larger> --delegations ${DATABRICKS_DELEGATION} --network-security-group <nsg>`), name));
+          out.push(
+            finding(
+              this,
+              id,
+              `subnet ${name} is missing from ${n.vnet.name ?? ""}`,
+              fixWith(
+                ctx,
+                `az network vnet subnet create -g ${group} --vnet-name ${n.vnet.name ?? ""} -n ${name} --address-prefixes <cidr, /26 or larger> --delegations ${DATABRICKS_DELEGATION} --network-security-group <nsg>`,
+              ),
+              name,
+            ),
+          );
           continue;
         }
         if (!delegatedToDatabricks(subnet)) {
-          out.push(finding(this, subnet.id ?? id, `subnet ${name} is not delegated to ${DATABRICKS_DELEGATION}`, fixWith(ctx, `az network vnet subnet update -g ${group} --vnet-name ${n.vnet.name ?? ""} -n ${name} --delegations ${DATABRICKS_DELEGATION}`), name));
+          out.push(
+            finding(
+              this,
+              subnet.id ?? id,
+              `subnet ${name} is not delegated to ${DATABRICKS_DELEGATION}`,
+              fixWith(ctx, `az network vnet subnet update -g ${group} --vnet-name ${n.vnet.name ?? ""} -n ${name} --delegations ${DATABRICKS_DELEGATION}`),
+              name,
+            ),
+          );
         }
         if (!subnet.networkSecurityGroup?.id) {
-          out.push(finding(this, subnet.id ?? id, `subnet ${name} has no network security group`, fixWith(ctx, `az network vnet subnet update -g ${group} --vnet-name ${n.vnet.name ?? ""} -n ${name} --network-security-group <the Databricks NSG>`), name));
+          out.push(
+            finding(
+              this,
+              subnet.id ?? id,
+              `subnet ${name} has no network security group`,
+              fixWith(ctx, `az network vnet subnet update -g ${group} --vnet-name ${n.vnet.name ?? ""} -n ${name} --network-security-group <the Databricks NSG>`),
+              name,
+            ),
+          );
         }
       }
       if (!subnets.some((s) => sameText(s.name, SUBNET_DEFAULT))) {
-        out.push(finding(this, `${n.vnet.id ?? n.vnetId}/subnets/${SUBNET_DEFAULT}`, `the default subnet the training page also requires is missing from ${n.vnet.name ?? ""}`, fixWith(ctx, `az network vnet subnet create -g ${group} --vnet-name ${n.vnet.name ?? ""} -n ${SUBNET_DEFAULT} --address-prefixes <cidr>`), SUBNET_DEFAULT));
+        out.push(
+          finding(
+            this,
+            `${n.vnet.id ?? n.vnetId}/subnets/${SUBNET_DEFAULT}`,
+            `the default subnet the training page also requires is missing from ${n.vnet.name ?? ""}`,
+            fixWith(ctx, `az network vnet subnet create -g ${group} --vnet-name ${n.vnet.name ?? ""} -n ${SUBNET_DEFAULT} --address-prefixes <cidr>`),
+            SUBNET_DEFAULT,
+          ),
+        );
       }
     }
     return { examined: networks.length, findings: out };
@@ -567,23 +758,63 @@ const databricksInjection: Check = {
       const name = w.name ?? lastSegment(id);
       const vnetId = w.parameters?.customVirtualNetworkId?.value;
       if (!vnetId) {
-        out.push(finding(this, id, "is not injected into a virtual network (Azure Databricks manages its own)", `VNet injection is fixed at creation: delete ${name} and run \`secure-aml init --databricks --databricks-workspace ${name}\``, name));
+        out.push(
+          finding(
+            this,
+            id,
+            "is not injected into a virtual network (Azure Databricks manages its own)",
+            `VNet injection is fixed at creation: delete ${name} and run \`secure-aml init --databricks --databricks-workspace ${name}\``,
+            name,
+          ),
+        );
         continue;
       }
       const vnetSubscription = /^\/subscriptions\/([^/]+)/i.exec(vnetId)?.[1];
       if (!sameText(vnetSubscription, inv.subscriptionId)) {
-        out.push(finding(this, id, `its virtual network is in subscription ${vnetSubscription ?? "?"}, not the workspace's ${inv.subscriptionId}`, "recreate the Databricks workspace in the Azure Machine Learning workspace's VNet", name));
+        out.push(
+          finding(
+            this,
+            id,
+            `its virtual network is in subscription ${vnetSubscription ?? "?"}, not the workspace's ${inv.subscriptionId}`,
+            "recreate the Databricks workspace in the Azure Machine Learning workspace's VNet",
+            name,
+          ),
+        );
       }
       const vnet = inv.virtualNetworks.find((v) => sameId(v.id, vnetId));
       const region = (text: string | undefined) => (text ?? "").replace(/\s/g, "").toLowerCase();
       if (vnet && mlLocations.length > 0 && !mlLocations.some((l) => region(l) === region(vnet.location))) {
-        out.push(finding(this, id, `its virtual network is in ${vnet.location ?? "?"}, the Azure Machine Learning workspace in ${mlLocations.join(", ")}`, "recreate the Databricks workspace in a VNet of the Azure Machine Learning workspace's region", name));
+        out.push(
+          finding(
+            this,
+            id,
+            `its virtual network is in ${vnet.location ?? "?"}, the Azure Machine Learning workspace in ${mlLocations.join(", ")}`,
+            "recreate the Databricks workspace in a VNet of the Azure Machine Learning workspace's region",
+            name,
+          ),
+        );
       }
       if (storageVnets.length > 0 && !storageVnets.some((v) => sameId(v, vnetId))) {
-        out.push(finding(this, id, `its virtual network ${lastSegment(vnetId)} is not the one the storage account is secured in (${[...new Set(storageVnets.map(lastSegment))].join(", ")})`, "inject the Databricks workspace into the VNet of the storage's private endpoints", name));
+        out.push(
+          finding(
+            this,
+            id,
+            `its virtual network ${lastSegment(vnetId)} is not the one the storage account is secured in (${[...new Set(storageVnets.map(lastSegment))].join(", ")})`,
+            "inject the Databricks workspace into the VNet of the storage's private endpoints",
+            name,
+          ),
+        );
       }
       if (w.parameters?.enableNoPublicIp?.value !== true) {
-        out.push(finding(this, id, "its clusters get public IP addresses (enableNoPublicIp is off)", fixWith(ctx, `az databricks workspace update -g ${inv.resourceGroup} -n ${name} --enable-no-public-ip`), name));
+        out.push(
+          finding(
+            this,
+            id,
+            "its clusters get public IP addresses (enableNoPublicIp is off)",
+            fixWith(ctx, `az databricks workspace update -g ${inv.resourceGroup} -n ${name} --enable-no-public-ip`),
+            name,
+          ),
+        );
       }
     }
     return { examined: inv.databricksWorkspaces.length, findings: out };
@@ -613,7 +844,9 @@ function allows(rule: SecurityRule, wanted: NsgRule): boolean {
   if (!sameText(rule.direction, "Outbound") || !sameText(rule.access, "Allow")) return false;
   const globalTag = wanted.destination.split(".")[0] ?? wanted.destination;
   const tags = destinationsOf(rule);
-  const tagOk = tags.some((t) => sameText(t, wanted.destination) || (wanted.destination.includes(".") && !wanted.destination.startsWith("AzureFrontDoor") && sameText(t, globalTag)));
+  const tagOk = tags.some(
+    (t) => sameText(t, wanted.destination) || (wanted.destination.includes(".") && !wanted.destination.startsWith("AzureFrontDoor") && sameText(t, globalTag)),
+  );
   const protocolOk = rule.protocol === "*" || (wanted.protocol !== "*" && sameText(rule.protocol, wanted.protocol));
   return tagOk && protocolOk && wanted.ports.every((p) => coversPort(portsOf(rule), p));
 }
@@ -625,7 +858,7 @@ function isInternetDeny(rule: SecurityRule): boolean {
 const restrictedOutbound: Check = {
   id: "restricted-outbound",
   title: "Restricted outbound: only the service tags training needs, the rest of the internet denied",
-  why: "Microsoft's \"required public internet access to train models\": with outbound restricted, training works only when each required service tag is allowed above the Deny to the internet, and the Deny comes after them.",
+  why: 'Microsoft\'s "required public internet access to train models": with outbound restricted, training works only when each required service tag is allowed above the Deny to the internet, and the Deny comes after them.',
   run(inv, ctx) {
     const out: Finding[] = [];
     let examined = 0;
@@ -640,7 +873,18 @@ const restrictedOutbound: Check = {
       const group = parseGroup(nsg?.id) ?? inv.resourceGroup;
       const location = ctx.expected.location ?? nsg?.location ?? inv.group?.location ?? "";
       if (denies.length === 0) {
-        out.push(finding(this, nsgId, `on subnet ${subnet.name ?? ""}: no outbound Deny to Internet, so outbound is not restricted`, fixWith(ctx, `az network nsg rule create -g ${group} --nsg-name ${nsgName} -n ${DENY_INTERNET_RULE} --priority 4000 --direction Outbound --access Deny --protocol '*' --destination-address-prefixes Internet --destination-port-ranges '*'`), nsgName));
+        out.push(
+          finding(
+            this,
+            nsgId,
+            `on subnet ${subnet.name ?? ""}: no outbound Deny to Internet, so outbound is not restricted`,
+            fixWith(
+              ctx,
+              `az network nsg rule create -g ${group} --nsg-name ${nsgName} -n ${DENY_INTERNET_RULE} --priority 4000 --direction Outbound --access Deny --protocol '*' --destination-address-prefixes Internet --destination-port-ranges '*'`,
+            ),
+            nsgName,
+          ),
+        );
         continue;
       }
       const deny = denies.reduce((a, b) => ((a.priority ?? 0) <= (b.priority ?? 0) ? a : b));
@@ -649,20 +893,64 @@ const restrictedOutbound: Check = {
       for (const w of wanted) {
         const allowing = rules.filter((r) => allows(r, w));
         if (allowing.length === 0) {
-          out.push(finding(this, nsgId, `on subnet ${subnet.name ?? ""}: no outbound Allow to ${w.destination} ${w.protocol === "*" ? "" : `${w.protocol} `}port ${w.ports.join(", ")} (${w.reason})`, fixWith(ctx, `az network nsg rule create -g ${group} --nsg-name ${nsgName} -n ${w.name} --priority ${w.priority} --direction Outbound --access Allow --protocol ${w.protocol === "*" ? "'*'" : w.protocol} --source-address-prefixes VirtualNetwork --destination-address-prefixes ${w.destination} --destination-port-ranges ${w.ports.join(" ")}`), nsgName));
+          out.push(
+            finding(
+              this,
+              nsgId,
+              `on subnet ${subnet.name ?? ""}: no outbound Allow to ${w.destination} ${w.protocol === "*" ? "" : `${w.protocol} `}port ${w.ports.join(", ")} (${w.reason})`,
+              fixWith(
+                ctx,
+                `az network nsg rule create -g ${group} --nsg-name ${nsgName} -n ${w.name} --priority ${w.priority} --direction Outbound --access Allow --protocol ${w.protocol === "*" ? "'*'" : w.protocol} --source-address-prefixes VirtualNetwork --destination-address-prefixes ${w.destination} --destination-port-ranges ${w.ports.join(" ")}`,
+              ),
+              nsgName,
+            ),
+          );
         } else if (!allowing.some((r) => (r.priority ?? 4096) < denyPriority)) {
-          out.push(finding(this, nsgId, `on subnet ${subnet.name ?? ""}: the Allow to ${w.destination} (priority ${allowing[0]?.priority ?? "?"}) comes after the Deny ${deny.name ?? ""} (priority ${denyPriority}), so it never applies`, fixWith(ctx, `give the Deny a higher priority number than every Allow: az network nsg rule update -g ${group} --nsg-name ${nsgName} -n ${deny.name ?? DENY_INTERNET_RULE} --priority 4000`), nsgName));
+          out.push(
+            finding(
+              this,
+              nsgId,
+              `on subnet ${subnet.name ?? ""}: the Allow to ${w.destination} (priority ${allowing[0]?.priority ?? "?"}) comes after the Deny ${deny.name ?? ""} (priority ${denyPriority}), so it never applies`,
+              fixWith(
+                ctx,
+                `give the Deny a higher priority number than every Allow: az network nsg rule update -g ${group} --nsg-name ${nsgName} -n ${deny.name ?? DENY_INTERNET_RULE} --priority 4000`,
+              ),
+              nsgName,
+            ),
+          );
         }
       }
       // The Deny last: no custom outbound rule after it (only Azure's defaults, 65000+, follow).
       const after = rules.filter((r) => sameText(r.direction, "Outbound") && sameText(r.access, "Allow") && (r.priority ?? 0) > denyPriority);
       if (after.length > 0) {
-        out.push(finding(this, nsgId, `on subnet ${subnet.name ?? ""}: the Deny ${deny.name ?? ""} (priority ${denyPriority}) is not the last outbound rule: ${after.map((r) => `${r.name ?? ""} (${r.priority ?? "?"})`).join(", ")} come after it and never apply`, fixWith(ctx, `move the Deny below them: az network nsg rule update -g ${group} --nsg-name ${nsgName} -n ${deny.name ?? DENY_INTERNET_RULE} --priority 4096`), nsgName));
+        out.push(
+          finding(
+            this,
+            nsgId,
+            `on subnet ${subnet.name ?? ""}: the Deny ${deny.name ?? ""} (priority ${denyPriority}) is not the last outbound rule: ${after.map((r) => `${r.name ?? ""} (${r.priority ?? "?"})`).join(", ")} come after it and never apply`,
+            fixWith(ctx, `move the Deny below them: az network nsg rule update -g ${group} --nsg-name ${nsgName} -n ${deny.name ?? DENY_INTERNET_RULE} --priority 4096`),
+            nsgName,
+          ),
+        );
       }
       // Anything open to the whole internet before the Deny defeats it.
-      const open = rules.filter((r) => sameText(r.direction, "Outbound") && sameText(r.access, "Allow") && (r.priority ?? 0) < denyPriority && destinationsOf(r).some((d) => sameText(d, "Internet") || d === "*"));
+      const open = rules.filter(
+        (r) =>
+          sameText(r.direction, "Outbound") &&
+          sameText(r.access, "Allow") &&
+          (r.priority ?? 0) < denyPriority &&
+          destinationsOf(r).some((d) => sameText(d, "Internet") || d === "*"),
+      );
       for (const r of open) {
-        out.push(finding(this, nsgId, `on subnet ${subnet.name ?? ""}: rule ${r.name ?? ""} (priority ${r.priority ?? "?"}) allows outbound to ${destinationsOf(r).join(", ")} before the Deny`, fixWith(ctx, `az network nsg rule delete -g ${group} --nsg-name ${nsgName} -n ${r.name ?? ""}`), nsgName));
+        out.push(
+          finding(
+            this,
+            nsgId,
+            `on subnet ${subnet.name ?? ""}: rule ${r.name ?? ""} (priority ${r.priority ?? "?"}) allows outbound to ${destinationsOf(r).join(", ")} before the Deny`,
+            fixWith(ctx, `az network nsg rule delete -g ${group} --nsg-name ${nsgName} -n ${r.name ?? ""}`),
+            nsgName,
+          ),
+        );
       }
     }
     return { examined, findings: out };
@@ -699,7 +987,10 @@ const attachedComputeSsh: Check = {
               this,
               nsg.id ?? "",
               `in front of the attached VM ${vm.name} (compute ${c.name}): ${describeBlocked(blocked)}`,
-              fixWith(ctx, `az network nsg rule create -g ${parseGroup(nsg.id) ?? inv.resourceGroup} --nsg-name ${nsg.name} -n AllowAzureMachineLearningSsh --priority <below ${blocked[0]!.priority}> --direction Inbound --access Allow --protocol '*' --source-address-prefixes AzureMachineLearning --source-port-ranges '*' --destination-address-prefixes '*' --destination-port-ranges 22`),
+              fixWith(
+                ctx,
+                `az network nsg rule create -g ${parseGroup(nsg.id) ?? inv.resourceGroup} --nsg-name ${nsg.name} -n AllowAzureMachineLearningSsh --priority <below ${blocked[0]!.priority}> --direction Inbound --access Allow --protocol '*' --source-address-prefixes AzureMachineLearning --source-port-ranges '*' --destination-address-prefixes '*' --destination-port-ranges 22`,
+              ),
               nsg.name,
             ),
           );
@@ -743,7 +1034,9 @@ function checkContext(inv: Inventory, managed: boolean, expected: ExpectedFeatur
   let trainingSubnets = named;
   if (trainingSubnets.length === 0) {
     // Not the tutorial's naming: the subnet that holds the workspace's private endpoint.
-    const wsEndpoints = inv.privateEndpoints.filter((e) => connectionsOf(e).some((c) => sameText(typeOfId(c.privateLinkServiceId ?? ""), "Microsoft.MachineLearningServices/workspaces")));
+    const wsEndpoints = inv.privateEndpoints.filter((e) =>
+      connectionsOf(e).some((c) => sameText(typeOfId(c.privateLinkServiceId ?? ""), "Microsoft.MachineLearningServices/workspaces")),
+    );
     for (const e of wsEndpoints) {
       for (const vnet of inv.virtualNetworks) for (const subnet of vnet.subnets ?? []) if (sameId(subnet.id, e.endpoint.subnet?.id)) trainingSubnets.push({ vnet, subnet });
     }

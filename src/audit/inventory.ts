@@ -126,7 +126,12 @@ export async function collectInventory(azure: AzureContext, resourceGroup: strin
     databricksWorkspaces: [],
   };
   if (!group) return inventory;
-  inventory.group = { id: group.id ?? `/subscriptions/${azure.subscriptionId}/resourceGroups/${rg}`, location: group.location, tags: group.tags ?? {}, provisioningState: group.properties?.provisioningState };
+  inventory.group = {
+    id: group.id ?? `/subscriptions/${azure.subscriptionId}/resourceGroups/${rg}`,
+    location: group.location,
+    tags: group.tags ?? {},
+    provisioningState: group.properties?.provisioningState,
+  };
 
   const listed = await armCall({ resource: rg, operation: "list resources of" }, () => collect(resourcesClient.resources.listByResourceGroup(rg)));
   inventory.resources = listed.filter((r) => r.id && r.type).map((r) => ({ id: r.id!, type: r.type!, name: r.name ?? "" }));
@@ -135,9 +140,13 @@ export async function collectInventory(azure: AzureContext, resourceGroup: strin
 
   const [network, privateDns] = await Promise.all([azure.network(), azure.privateDns()]);
 
-  const storage = byType(res, "Microsoft.Storage/storageAccounts").map(async (r) => read(r.id, "storage account", async () => (await azure.storage()).storageAccounts.getProperties(rg, r.name)));
+  const storage = byType(res, "Microsoft.Storage/storageAccounts").map(async (r) =>
+    read(r.id, "storage account", async () => (await azure.storage()).storageAccounts.getProperties(rg, r.name)),
+  );
   const vaults = byType(res, "Microsoft.KeyVault/vaults").map(async (r) => read(r.id, "key vault", async () => (await azure.keyVault()).vaults.get(rg, r.name)));
-  const registries = byType(res, "Microsoft.ContainerRegistry/registries").map(async (r) => read(r.id, "container registry", async () => (await azure.containerRegistry()).registries.get(rg, r.name)));
+  const registries = byType(res, "Microsoft.ContainerRegistry/registries").map(async (r) =>
+    read(r.id, "container registry", async () => (await azure.containerRegistry()).registries.get(rg, r.name)),
+  );
   const workspaces = byType(res, "Microsoft.MachineLearningServices/workspaces").map(async (r) => {
     const ml = await azure.machineLearning();
     const workspace = await read(r.id, "workspace", () => ml.workspaces.get(rg, r.name));
@@ -145,8 +154,12 @@ export async function collectInventory(azure: AzureContext, resourceGroup: strin
     const computes = await armCall({ resource: r.id, operation: "list computes of" }, () => collect(ml.computeOperations.list(rg, r.name)));
     return { workspace, computes };
   });
-  const components = byType(res, "Microsoft.Insights/components").map(async (r) => read(r.id, "Application Insights", async () => (await azure.appInsights()).components.get(rg, r.name)));
-  const logs = byType(res, "Microsoft.OperationalInsights/workspaces").map(async (r) => read(r.id, "Log Analytics workspace", async () => (await azure.operationalInsights()).workspaces.get(rg, r.name)));
+  const components = byType(res, "Microsoft.Insights/components").map(async (r) =>
+    read(r.id, "Application Insights", async () => (await azure.appInsights()).components.get(rg, r.name)),
+  );
+  const logs = byType(res, "Microsoft.OperationalInsights/workspaces").map(async (r) =>
+    read(r.id, "Log Analytics workspace", async () => (await azure.operationalInsights()).workspaces.get(rg, r.name)),
+  );
   const scopes = byType(res, "Microsoft.Insights/privateLinkScopes").map(async (r): Promise<PrivateLinkScopeView | undefined> => {
     const scope = await read(r.id, "private link scope", () => resourcesClient.resources.getById(r.id, PRIVATE_LINK_SCOPE_API_VERSION));
     if (!scope) return undefined;
@@ -179,7 +192,9 @@ export async function collectInventory(azure: AzureContext, resourceGroup: strin
   });
 
   // Loaded only when the group holds one: the Databricks SDK is not imported otherwise.
-  const databricks = byType(res, "Microsoft.Databricks/workspaces").map(async (r) => read(r.id, "Azure Databricks workspace", async () => (await azure.databricks()).workspaces.get(rg, r.name)));
+  const databricks = byType(res, "Microsoft.Databricks/workspaces").map(async (r) =>
+    read(r.id, "Azure Databricks workspace", async () => (await azure.databricks()).workspaces.get(rg, r.name)),
+  );
 
   const [s, v, reg, w, c, l, sc, vn, ni, vm, pe, dbw] = await Promise.all([
     present(storage),
@@ -235,7 +250,8 @@ export async function collectInventory(azure: AzureContext, resourceGroup: strin
 
   // NSGs on the subnets of the group's VNets (an NSG may live in another group).
   const nsgIds = new Map<string, string>();
-  for (const vnet of vn) for (const subnet of vnet.subnets ?? []) if (subnet.networkSecurityGroup?.id) nsgIds.set(subnet.networkSecurityGroup.id.toLowerCase(), subnet.networkSecurityGroup.id);
+  for (const vnet of vn)
+    for (const subnet of vnet.subnets ?? []) if (subnet.networkSecurityGroup?.id) nsgIds.set(subnet.networkSecurityGroup.id.toLowerCase(), subnet.networkSecurityGroup.id);
   // And the NSGs on the group's NICs (an attached VM's own NSG: the training page's port-22 rule).
   for (const nic of ni) if (nic.networkSecurityGroup?.id) nsgIds.set(nic.networkSecurityGroup.id.toLowerCase(), nic.networkSecurityGroup.id);
   inventory.networkSecurityGroups = await present(

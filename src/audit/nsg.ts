@@ -43,16 +43,82 @@ export function restrictedTrainingFlows(location: string, cloud: string): Requir
 }
 
 /** SSH from Azure Machine Learning: needed only when a VM or HDInsight cluster is attached for training. */
-export const ATTACHED_COMPUTE_SSH_FLOW: RequiredFlow = { direction: "Inbound", protocol: "*", serviceTag: "AzureMachineLearning", ports: ["22"], reason: "attached VM / HDInsight: SSH from Azure Machine Learning" };
+export const ATTACHED_COMPUTE_SSH_FLOW: RequiredFlow = {
+  direction: "Inbound",
+  protocol: "*",
+  serviceTag: "AzureMachineLearning",
+  ports: ["22"],
+  reason: "attached VM / HDInsight: SSH from Azure Machine Learning",
+};
 
 /** Azure's default rules (present in every NSG, lowest priority). */
 const DEFAULT_RULES: SecurityRule[] = [
-  { name: "AllowVnetInBound", priority: 65000, direction: "Inbound", access: "Allow", protocol: "*", sourceAddressPrefix: "VirtualNetwork", sourcePortRange: "*", destinationAddressPrefix: "VirtualNetwork", destinationPortRange: "*" },
-  { name: "AllowAzureLoadBalancerInBound", priority: 65001, direction: "Inbound", access: "Allow", protocol: "*", sourceAddressPrefix: "AzureLoadBalancer", sourcePortRange: "*", destinationAddressPrefix: "*", destinationPortRange: "*" },
-  { name: "DenyAllInBound", priority: 65500, direction: "Inbound", access: "Deny", protocol: "*", sourceAddressPrefix: "*", sourcePortRange: "*", destinationAddressPrefix: "*", destinationPortRange: "*" },
-  { name: "AllowVnetOutBound", priority: 65000, direction: "Outbound", access: "Allow", protocol: "*", sourceAddressPrefix: "VirtualNetwork", sourcePortRange: "*", destinationAddressPrefix: "VirtualNetwork", destinationPortRange: "*" },
-  { name: "AllowInternetOutBound", priority: 65001, direction: "Outbound", access: "Allow", protocol: "*", sourceAddressPrefix: "*", sourcePortRange: "*", destinationAddressPrefix: "Internet", destinationPortRange: "*" },
-  { name: "DenyAllOutBound", priority: 65500, direction: "Outbound", access: "Deny", protocol: "*", sourceAddressPrefix: "*", sourcePortRange: "*", destinationAddressPrefix: "*", destinationPortRange: "*" },
+  {
+    name: "AllowVnetInBound",
+    priority: 65000,
+    direction: "Inbound",
+    access: "Allow",
+    protocol: "*",
+    sourceAddressPrefix: "VirtualNetwork",
+    sourcePortRange: "*",
+    destinationAddressPrefix: "VirtualNetwork",
+    destinationPortRange: "*",
+  },
+  {
+    name: "AllowAzureLoadBalancerInBound",
+    priority: 65001,
+    direction: "Inbound",
+    access: "Allow",
+    protocol: "*",
+    sourceAddressPrefix: "AzureLoadBalancer",
+    sourcePortRange: "*",
+    destinationAddressPrefix: "*",
+    destinationPortRange: "*",
+  },
+  {
+    name: "DenyAllInBound",
+    priority: 65500,
+    direction: "Inbound",
+    access: "Deny",
+    protocol: "*",
+    sourceAddressPrefix: "*",
+    sourcePortRange: "*",
+    destinationAddressPrefix: "*",
+    destinationPortRange: "*",
+  },
+  {
+    name: "AllowVnetOutBound",
+    priority: 65000,
+    direction: "Outbound",
+    access: "Allow",
+    protocol: "*",
+    sourceAddressPrefix: "VirtualNetwork",
+    sourcePortRange: "*",
+    destinationAddressPrefix: "VirtualNetwork",
+    destinationPortRange: "*",
+  },
+  {
+    name: "AllowInternetOutBound",
+    priority: 65001,
+    direction: "Outbound",
+    access: "Allow",
+    protocol: "*",
+    sourceAddressPrefix: "*",
+    sourcePortRange: "*",
+    destinationAddressPrefix: "Internet",
+    destinationPortRange: "*",
+  },
+  {
+    name: "DenyAllOutBound",
+    priority: 65500,
+    direction: "Outbound",
+    access: "Deny",
+    protocol: "*",
+    sourceAddressPrefix: "*",
+    sourcePortRange: "*",
+    destinationAddressPrefix: "*",
+    destinationPortRange: "*",
+  },
 ];
 
 type Match = "full" | "partial" | "none";
@@ -62,7 +128,7 @@ const ANY = new Set(["*", "any", "0.0.0.0/0", "::/0"]);
 const PRIVATE_TAGS = new Set(["virtualnetwork", "azureloadbalancer"]);
 
 function isAddress(text: string): boolean {
-  return ipaddr.isValid(text.split("/")[0] ?? "") ;
+  return ipaddr.isValid(text.split("/")[0] ?? "");
 }
 
 /** How a rule's prefix covers a service tag (the far end of a flow). */

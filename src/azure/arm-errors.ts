@@ -63,8 +63,7 @@ const IDENTITY_ERROR_NAMES = new Set(["CredentialUnavailableError", "AggregateAu
 
 /** The next step printed when no credential is found. */
 export const SIGN_IN_NEXT =
-  "run `az login` (then re-run), or set AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET for a service principal; " +
-  "or try everything locally with --local";
+  "run `az login` (then re-run), or set AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET for a service principal; " + "or try everything locally with --local";
 
 function field(obj: unknown, key: string): unknown {
   return obj !== null && typeof obj === "object" ? (obj as Record<string, unknown>)[key] : undefined;

@@ -111,7 +111,10 @@ function urlKey(url: string): string {
 }
 
 function isOperationStatusUrl(url: string): boolean {
-  return /\/(operationStatuses|operationResults|asyncOperations|operations)\/[^/?]+(\?|$)/i.test(url) || /\/locations\/[^/]+\/(operationStatuses|operationResults|asyncoperations)\//i.test(url);
+  return (
+    /\/(operationStatuses|operationResults|asyncOperations|operations)\/[^/?]+(\?|$)/i.test(url) ||
+    /\/locations\/[^/]+\/(operationStatuses|operationResults|asyncoperations)\//i.test(url)
+  );
 }
 
 function isReadOnlyAction(url: string): boolean {
@@ -265,10 +268,16 @@ export function createAzureContext(opts: AzureContextOptions): AzureContext {
     network: lazy("network", async () => new (await import("@azure/arm-network")).NetworkManagementClient(credential, subscriptionId, options)),
     storage: lazy("storage", async () => new (await import("@azure/arm-storage")).StorageManagementClient(credential, subscriptionId, options)),
     keyVault: lazy("keyVault", async () => new (await import("@azure/arm-keyvault")).KeyVaultManagementClient(credential, subscriptionId, options)),
-    containerRegistry: lazy("containerRegistry", async () => new (await import("@azure/arm-containerregistry")).ContainerRegistryManagementClient(credential, subscriptionId, options)),
+    containerRegistry: lazy(
+      "containerRegistry",
+      async () => new (await import("@azure/arm-containerregistry")).ContainerRegistryManagementClient(credential, subscriptionId, options),
+    ),
     machineLearning: lazy("machineLearning", async () => new (await import("@azure/arm-machinelearning")).AzureMachineLearningWorkspaces(credential, subscriptionId, options)),
     privateDns: lazy("privateDns", async () => new (await import("@azure/arm-privatedns")).PrivateDnsManagementClient(credential, subscriptionId, options)),
-    operationalInsights: lazy("operationalInsights", async () => new (await import("@azure/arm-operationalinsights")).OperationalInsightsManagementClient(credential, subscriptionId, options)),
+    operationalInsights: lazy(
+      "operationalInsights",
+      async () => new (await import("@azure/arm-operationalinsights")).OperationalInsightsManagementClient(credential, subscriptionId, options),
+    ),
     appInsights: lazy("appInsights", async () => new (await import("@azure/arm-appinsights")).ApplicationInsightsManagementClient(credential, subscriptionId, options)),
     authorization: lazy("authorization", async () => new (await import("@azure/arm-authorization")).AuthorizationManagementClient(credential, subscriptionId, options)),
     compute: lazy("compute", async () => new (await import("@azure/arm-compute")).ComputeManagementClient(credential, subscriptionId, options)),

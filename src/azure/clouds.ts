@@ -6,15 +6,7 @@ import type { CloudName } from "../config/types.js";
 import { InputError } from "../errors.js";
 
 /** The private-link sub-resources (group IDs) this deployment creates endpoints for. */
-export type PrivateLinkGroup =
-  | "blob"
-  | "file"
-  | "queue"
-  | "table"
-  | "vault"
-  | "registry"
-  | "amlworkspace"
-  | "azuremonitor";
+export type PrivateLinkGroup = "blob" | "file" | "queue" | "table" | "vault" | "registry" | "amlworkspace" | "azuremonitor";
 
 export interface CloudProfile {
   name: CloudName;

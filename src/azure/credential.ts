@@ -155,6 +155,9 @@ export async function decideEndpointTrust(opts: {
 /** Trusted endpoints from --trust-endpoint (repeatable) and SECURE_AML_TRUSTED_ENDPOINTS. */
 export function trustedEndpointsFrom(flag: unknown, env: NodeJS.ProcessEnv): string[] {
   const fromFlag = Array.isArray(flag) ? flag.map(String) : typeof flag === "string" ? [flag] : [];
-  const fromEnv = (env[TRUSTED_ENDPOINTS_ENV] ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const fromEnv = (env[TRUSTED_ENDPOINTS_ENV] ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   return [...fromFlag, ...fromEnv];
 }

@@ -69,7 +69,10 @@ const SUFFIX_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
 export function suggestName(kind: GlobalNameKind, name: string, random: () => Buffer = () => randomBytes(4)): string {
   const max = NAME_RULES[GLOBAL_NAMES[kind].rule].max;
   const suffix = [...random()].map((b) => SUFFIX_ALPHABET[b % SUFFIX_ALPHABET.length]).join("");
-  const base = name.replace(/-+$/, "").slice(0, max - suffix.length).replace(/-+$/, "");
+  const base = name
+    .replace(/-+$/, "")
+    .slice(0, max - suffix.length)
+    .replace(/-+$/, "");
   return `${base}${suffix}`;
 }
 

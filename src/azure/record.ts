@@ -25,7 +25,8 @@ const DROPPED_HEADERS = new Set(["authorization", "x-ms-authorization-auxiliary"
  * Property names whose values are secrets wherever they appear in a body (compared case-insensitively):
  * passwords, account and registry keys, connection strings, SAS tokens, client secrets, tokens.
  */
-const SECRET_PROPERTY = /^(.*password|.*privatekey.*|.*secret|.*connectionstring|.*sastoken|sas|.*accesstoken|.*refreshtoken|token|primarykey|secondarykey|primarysharedkey|secondarysharedkey|key\d*|keys|instrumentationkey)$/i;
+const SECRET_PROPERTY =
+  /^(.*password|.*privatekey.*|.*secret|.*connectionstring|.*sastoken|sas|.*accesstoken|.*refreshtoken|token|primarykey|secondarykey|primarysharedkey|secondarysharedkey|key\d*|keys|instrumentationkey)$/i;
 
 export interface CassetteInteraction {
   request: { method: string; uri: string; body: string | null; headers: Record<string, string[]> };

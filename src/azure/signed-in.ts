@@ -39,10 +39,7 @@ function userRequired(rule: string): InputError {
  * (the loopback emulator's static token: LOCAL_USER_OBJECT_ID). Signed in as an application, or with a
  * token that names no object id: InputError (exit 2) naming --compute-instance-user, before any write.
  */
-export async function withComputeInstanceUser(
-  config: DeploymentConfig,
-  opts: { credential: TokenCredential; scope: string; loopback: boolean },
-): Promise<DeploymentConfig> {
+export async function withComputeInstanceUser(config: DeploymentConfig, opts: { credential: TokenCredential; scope: string; loopback: boolean }): Promise<DeploymentConfig> {
   if (config.computeInstanceUser !== undefined) return config;
   const token = await opts.credential.getToken(opts.scope);
   const who = token ? signedInFromToken(token.token) : { kind: "unknown" as const };

@@ -6,16 +6,7 @@ import { fileURLToPath } from "node:url";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { ExitCode, InputError, SecureAmlError, type InputProblem } from "../errors.js";
 import { FIELDS, type FieldGroup, type FieldSpec } from "../config/fields.js";
-import type {
-  CommandInput,
-  CommandIo,
-  CommandName,
-  CommandResult,
-  ConfigCommandInput,
-  DestroyCommandInput,
-  EmulatorCommandInput,
-  PlanCommandInput,
-} from "./command-contract.js";
+import type { CommandInput, CommandIo, CommandName, CommandResult, ConfigCommandInput, DestroyCommandInput, EmulatorCommandInput, PlanCommandInput } from "./command-contract.js";
 import type { RunOptions } from "../config/types.js";
 import type { ResultCommand } from "../ui/types.js";
 
@@ -130,7 +121,9 @@ function fieldOptions(field: FieldSpec): Option[] {
 function singleValued(option: Option): Option {
   return option.argParser((value: string, previous: unknown) => {
     if (typeof previous === "string" && previous !== value) {
-      throw new InvalidArgumentError(`${option.long ?? option.flags} was given twice with different values (${JSON.stringify(previous)} and ${JSON.stringify(value)}); give it once`);
+      throw new InvalidArgumentError(
+        `${option.long ?? option.flags} was given twice with different values (${JSON.stringify(previous)} and ${JSON.stringify(value)}); give it once`,
+      );
     }
     return value;
   });
@@ -163,7 +156,10 @@ function addCommonOptions(cmd: Command): Command {
     new Option("--local", "start the bundled ARM emulator for this command (no Azure account) [SECURE_AML_LOCAL]"),
     new Option("--concurrency <n>", "steps run at once (default 8; 1 = strictly in order) [SECURE_AML_CONCURRENCY]"),
     new Option("--record <file>", "write every ARM request and response of the run to FILE, sanitized (YAML cassette, mode 0600) [SECURE_AML_RECORD]"),
-    new Option("--record-subscription <id>", `subscription id the recording shows instead of the real one (default 00000000-0000-0000-0000-000000000000) [SECURE_AML_RECORD_SUBSCRIPTION]`),
+    new Option(
+      "--record-subscription <id>",
+      `subscription id the recording shows instead of the real one (default 00000000-0000-0000-0000-000000000000) [SECURE_AML_RECORD_SUBSCRIPTION]`,
+    ),
   ];
   for (const option of options) cmd.addOption((option.required && option.long !== "--trust-endpoint" ? singleValued(option) : option).helpGroup(heading));
   return cmd;
@@ -336,11 +332,7 @@ function buildProgram(ctx: CliContext, outcome: Outcome = { code: 0, output: "te
           throw new InputError(problems);
         }
         const input: CommandInput = { flags: opts, env: ctx.env, run, configFile, io: ctx.io };
-        const fn = await loadExport<(i: CommandInput | DestroyCommandInput) => Promise<CommandResult>>(
-          `../commands/${name}.js`,
-          exportName,
-          name,
-        );
+        const fn = await loadExport<(i: CommandInput | DestroyCommandInput) => Promise<CommandResult>>(`../commands/${name}.js`, exportName, name);
         if (name === "destroy") return fn({ ...input, force: opts.force === true, purge: opts.purge === true });
         return fn(input);
       }),
@@ -363,7 +355,8 @@ function buildProgram(ctx: CliContext, outcome: Outcome = { code: 0, output: "te
       withErrors("emulator", async (opts) => {
         const problems: InputProblem[] = [];
         const port = Number(opts.port);
-        if (!/^\d+$/.test(String(opts.port)) || port > 65535) problems.push({ field: "port", flag: "--port", value: String(opts.port), rule: "must be a port number 0-65535 (0 = any free port)" });
+        if (!/^\d+$/.test(String(opts.port)) || port > 65535)
+          problems.push({ field: "port", flag: "--port", value: String(opts.port), rule: "must be a port number 0-65535 (0 = any free port)" });
         const latency = String(opts.latency);
         if (latency !== "none" && latency !== "realistic") problems.push({ field: "latency", flag: "--latency", value: latency, rule: "must be none or realistic" });
         const timeScale = Number(opts.timeScale);
@@ -387,11 +380,7 @@ function buildProgram(ctx: CliContext, outcome: Outcome = { code: 0, output: "te
           env: ctx.env,
           io: ctx.io,
         };
-        const runEmulatorCommand = await loadExport<(i: EmulatorCommandInput) => Promise<CommandResult>>(
-          "../emulator/entry.js",
-          "runEmulatorCommand",
-          "emulator",
-        );
+        const runEmulatorCommand = await loadExport<(i: EmulatorCommandInput) => Promise<CommandResult>>("../emulator/entry.js", "runEmulatorCommand", "emulator");
         return runEmulatorCommand(input);
       }),
     );
@@ -399,7 +388,10 @@ function buildProgram(ctx: CliContext, outcome: Outcome = { code: 0, output: "te
 
   // Subcommands inherit the output settings and error handling of the program.
   for (const cmd of program.commands) {
-    cmd.configureOutput({ writeOut: (t) => ctx.io.stdout.write(t), writeErr: (t) => ctx.io.stderr.write(t) }).exitOverride().showSuggestionAfterError(true);
+    cmd
+      .configureOutput({ writeOut: (t) => ctx.io.stdout.write(t), writeErr: (t) => ctx.io.stderr.write(t) })
+      .exitOverride()
+      .showSuggestionAfterError(true);
   }
   return program;
 }

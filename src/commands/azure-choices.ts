@@ -82,11 +82,7 @@ function questionFor(field: FieldSpec, partial: Partial<DeploymentConfig>): Ques
  * is missing — the subscription and region from what the account can see, then the masked password.
  * The answers are validated like flags; a bad final result throws InputError (exit 2).
  */
-export async function resolveInteractively(
-  input: ConfigCommandInput,
-  runtime: CommandRuntime,
-  requirePassword: boolean,
-): Promise<ResolvedConfig> {
+export async function resolveInteractively(input: ConfigCommandInput, runtime: CommandRuntime, requirePassword: boolean): Promise<ResolvedConfig> {
   if (input.precheck.resolved) return input.precheck.resolved;
   const ui: UiHost = runtime.ui;
   const { resolveConfig } = await import("./../config/resolve.js");
@@ -96,9 +92,7 @@ export async function resolveInteractively(
     const known = { ...input.precheck.partial };
     for (const field of missing) {
       const choice = await azureChoiceFor(runtime, field, known);
-      const value = choice
-        ? String(await ui.request({ kind: "select", id: field.key, ...choice }))
-        : String(await ui.request(questionFor(field, known))).trim();
+      const value = choice ? String(await ui.request({ kind: "select", id: field.key, ...choice })) : String(await ui.request(questionFor(field, known))).trim();
       (answers as Record<string, unknown>)[field.key] = field.type === "number" ? Number(value) : value;
       (known as Record<string, unknown>)[field.key] = (answers as Record<string, unknown>)[field.key];
     }

@@ -78,10 +78,7 @@ export interface VmView {
  * from the state), and of those only the jump box the state's config names. What else runs in the
  * group is returned as `leftAlone` (stop and start never touch it).
  */
-export async function findRunnables(
-  azure: AzureContext,
-  target: DeploymentTarget,
-): Promise<{ computes: ComputeView[]; vms: VmView[]; workspaces: string[]; leftAlone: string[] }> {
+export async function findRunnables(azure: AzureContext, target: DeploymentTarget): Promise<{ computes: ComputeView[]; vms: VmView[]; workspaces: string[]; leftAlone: string[] }> {
   const rg = target.resourceGroup;
   const deploymentId = deploymentIdOf(target.state);
   const resources = await azure.resources();
@@ -107,7 +104,9 @@ export async function findRunnables(
   const computes = (
     await Promise.all(
       workspaces.map(async (ws) =>
-        (await armCall({ resource: ws, operation: "list computes of" }, () => collect(ml!.computeOperations.list(rg, ws))))
+        (
+          await armCall({ resource: ws, operation: "list computes of" }, () => collect(ml!.computeOperations.list(rg, ws)))
+        )
           .filter((c) => {
             const mine = carriesDeployment(c.tags, deploymentId) || (ourWorkspaces.has(ws.toLowerCase()) && namedComputes.some((n) => sameText(n, c.name)));
             if (!mine) leftAlone.push(`compute ${c.name ?? ""} (workspace ${ws})`);

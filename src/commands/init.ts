@@ -88,7 +88,10 @@ export async function runInit(input: ConfigCommandInput): Promise<CommandResult>
         if (answered.passwordSource === "prompt") sources.jumpboxPassword = "prompt";
         wizard = answered.savedTo !== undefined ? { savedTo: answered.savedTo } : {};
         // A different deployment than the one the state file records gets a state file of its own.
-        if (saved && (saved.config.subscriptionId?.toLowerCase() !== config.subscriptionId.toLowerCase() || saved.config.resourceGroup?.toLowerCase() !== config.resourceGroup.toLowerCase())) {
+        if (
+          saved &&
+          (saved.config.subscriptionId?.toLowerCase() !== config.subscriptionId.toLowerCase() || saved.config.resourceGroup?.toLowerCase() !== config.resourceGroup.toLowerCase())
+        ) {
           const statePath = otherStatePath(run.statePath, config.resourceGroup);
           io.stderr.write(`${run.statePath} records another deployment; this one's state goes to ${statePath} (add --state ${statePath} to come back to it).\n`);
           input = { ...input, run: { ...run, statePath } };
@@ -148,7 +151,12 @@ export async function runInit(input: ConfigCommandInput): Promise<CommandResult>
         return ExitCode.ok;
       }
       if (Object.values(sources).includes("prompt")) {
-        const save = await ui.request({ kind: "confirm", id: "save-config", message: `Save these answers to ${SAVED_CONFIG_FILE} for \`secure-aml init --config ${SAVED_CONFIG_FILE} --yes\`?`, default: false });
+        const save = await ui.request({
+          kind: "confirm",
+          id: "save-config",
+          message: `Save these answers to ${SAVED_CONFIG_FILE} for \`secure-aml init --config ${SAVED_CONFIG_FILE} --yes\`?`,
+          default: false,
+        });
         if (save === true) {
           const { writeConfigFile } = await import("../config/file.js");
           await writeConfigFile(SAVED_CONFIG_FILE, config);
@@ -171,15 +179,19 @@ export async function runInit(input: ConfigCommandInput): Promise<CommandResult>
     for (const { step, reason } of skippedSteps(config)) ui.notify({ type: "step-skip", id: step.id, title: step.title, reason });
 
     const { runSteps } = await import("../engine/engine.js");
-    const summary = await runSteps(steps, { config, secrets, azure }, {
-      concurrency: run.concurrency,
-      io: ui,
-      state,
-      signal: runtime.signal,
-      ...AZURE_STEP_ERRORS,
-      retry: retryPolicyFor(config),
-      resumeCommand: resume,
-    });
+    const summary = await runSteps(
+      steps,
+      { config, secrets, azure },
+      {
+        concurrency: run.concurrency,
+        io: ui,
+        state,
+        signal: runtime.signal,
+        ...AZURE_STEP_ERRORS,
+        retry: retryPolicyFor(config),
+        resumeCommand: resume,
+      },
+    );
     const counts = azure.counter.snapshot();
 
     if (ui.mode === "json") {
@@ -192,7 +204,11 @@ export async function runInit(input: ConfigCommandInput): Promise<CommandResult>
         details: details(summary, input, resume, config),
       });
       // What the deployment costs while it runs (the bundled prices; `plan --prices live` for today's).
-      const cost = estimateCost(summary.resources.filter((r) => r.action !== "deleted" && r.action !== "absent"), config, OFFLINE_PRICES);
+      const cost = estimateCost(
+        summary.resources.filter((r) => r.action !== "deleted" && r.action !== "absent"),
+        config,
+        OFFLINE_PRICES,
+      );
       const monthly = new Map(cost.resources.map((c) => [c.id.toLowerCase(), c.estimatedMonthlyCost]));
       doc.resources = doc.resources.map((r) => (monthly.has(r.id.toLowerCase()) ? { ...r, estimatedMonthlyCost: monthly.get(r.id.toLowerCase()) ?? null } : r));
       doc.estimatedMonthlyCost = cost.total.estimatedMonthlyCost;
@@ -269,9 +285,7 @@ async function openInitState(statePath: string, secrets: Secrets, config: Deploy
 function assertSameDeployment(state: StateHandle, config: DeploymentConfig, statePath: string): void {
   const stored = state.data.config as Partial<DeploymentConfig>;
   if (typeof stored.subscriptionId !== "string" || typeof stored.resourceGroup !== "string") return;
-  const same =
-    stored.subscriptionId.toLowerCase() === config.subscriptionId.toLowerCase() &&
-    stored.resourceGroup.toLowerCase() === config.resourceGroup.toLowerCase();
+  const same = stored.subscriptionId.toLowerCase() === config.subscriptionId.toLowerCase() && stored.resourceGroup.toLowerCase() === config.resourceGroup.toLowerCase();
   if (same) return;
   throw new SecureAmlError(
     "STATE_OTHER_DEPLOYMENT",

@@ -158,13 +158,13 @@ export async function runPlan(input: PlanCommandInput): Promise<CommandResult> {
     }
 
     const lines: string[] = [];
-    lines.push(`Plan for workspace "${config.workspace}" in resource group "${config.resourceGroup}" (${config.location}), subscription ${config.subscriptionId}${runtime.loopback ? " — local emulator" : ""}:`);
+    lines.push(
+      `Plan for workspace "${config.workspace}" in resource group "${config.resourceGroup}" (${config.location}), subscription ${config.subscriptionId}${runtime.loopback ? " — local emulator" : ""}:`,
+    );
     ui.print(lines.join("\n") + "\n");
     ui.print(renderPlan(plan.resources, estimate, cost));
     const after: string[] = [];
-    after.push(
-      `The critical path, which sets that estimate: ${criticalPath.join(" → ")} (${formatDuration(estimate.criticalPathSeconds * 1000)}).`,
-    );
+    after.push(`The critical path, which sets that estimate: ${criticalPath.join(" → ")} (${formatDuration(estimate.criticalPathSeconds * 1000)}).`);
     if (skipped.length > 0) after.push(`Switched off: ${skipped.map((s) => `${s.title} (${s.reason})`).join("; ")}.`);
     after.push("");
     after.push(

@@ -85,7 +85,8 @@ export async function runPower(input: DayTwoCommandInput, action: "stop" | "star
     }
     if (leftAlone.length > 0) notes.push(`Left alone (not created by this deployment: no tag secure-aml-deployment with the id in the state): ${leftAlone.join(", ")}.`);
     if (instances.length === 0 && vms.length === 0) notes.push(`No compute instance or jump box of this deployment found in ${rg}.`);
-    if (action === "stop" && failures.length === 0 && (instances.length > 0 || vms.length > 0)) notes.push("Stopped: the jump box is deallocated and the compute instance stopped, so neither is billed for compute. `secure-aml start` brings them back.");
+    if (action === "stop" && failures.length === 0 && (instances.length > 0 || vms.length > 0))
+      notes.push("Stopped: the jump box is deallocated and the compute instance stopped, so neither is billed for compute. `secure-aml start` brings them back.");
 
     const exitCode = failures.length === 0 ? ExitCode.ok : ExitCode.failed;
     if (ui.mode === "json") {

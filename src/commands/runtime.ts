@@ -97,9 +97,11 @@ class LazyDefaultCredential implements TokenCredential {
   constructor(private readonly authorityHost: string) {}
   getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
     this.inner ??= import("@azure/identity").then(({ DefaultAzureCredential }) => new DefaultAzureCredential({ authorityHost: this.authorityHost }));
-    return this.inner.then((c) => c.getToken(scopes, options)).catch((err: unknown) => {
-      throw signInError(err) ?? err;
-    });
+    return this.inner
+      .then((c) => c.getToken(scopes, options))
+      .catch((err: unknown) => {
+        throw signInError(err) ?? err;
+      });
   }
 }
 

@@ -38,7 +38,8 @@ export async function runStatus(input: DayTwoCommandInput): Promise<CommandResul
     const wanted = new Map<string, { id: string; kind?: string; name?: string }>();
     wanted.set(rgId.toLowerCase(), { id: rgId, kind: "Microsoft.Resources/resourceGroups", name: rg });
     if (target.state) {
-      for (const step of Object.values(target.state.steps)) for (const r of step.resources) if (!wanted.has(r.id.toLowerCase())) wanted.set(r.id.toLowerCase(), { id: r.id, kind: r.kind, name: r.name });
+      for (const step of Object.values(target.state.steps))
+        for (const r of step.resources) if (!wanted.has(r.id.toLowerCase())) wanted.set(r.id.toLowerCase(), { id: r.id, kind: r.kind, name: r.name });
     }
     for (const r of listedItems ?? []) if (r.id && !wanted.has(r.id.toLowerCase())) wanted.set(r.id.toLowerCase(), { id: r.id, kind: r.type, name: r.name });
 
@@ -95,9 +96,13 @@ export async function runStatus(input: DayTwoCommandInput): Promise<CommandResul
       lines.push(`  ${s.name.padEnd(width)}  ${state.padEnd(10)}  ${kind}`);
     }
     lines.push("");
-    for (const c of instances) lines.push(`Compute instance ${c.name}: ${c.state ?? c.provisioningState ?? "unknown"}${c.state === "Running" ? " (costs money while running; `secure-aml stop`)" : ""}`);
+    for (const c of instances)
+      lines.push(`Compute instance ${c.name}: ${c.state ?? c.provisioningState ?? "unknown"}${c.state === "Running" ? " (costs money while running; `secure-aml stop`)" : ""}`);
     for (const v of runnables.vms) lines.push(`Jump box ${v.name}: ${v.power ?? "unknown"}${v.power === "running" ? " (costs money while running; `secure-aml stop`)" : ""}`);
-    for (const c of clusters) lines.push(`Compute cluster ${c.name}: ${c.currentNodes ?? 0} node(s) now, scales between ${c.minNodes ?? 0} and ${c.maxNodes ?? "?"}${(c.minNodes ?? 0) === 0 ? " (costs nothing when idle)" : ""}`);
+    for (const c of clusters)
+      lines.push(
+        `Compute cluster ${c.name}: ${c.currentNodes ?? 0} node(s) now, scales between ${c.minNodes ?? 0} and ${c.maxNodes ?? "?"}${(c.minNodes ?? 0) === 0 ? " (costs nothing when idle)" : ""}`,
+      );
     lines.push(missing.length === 0 ? "Every resource exists." : `${missing.length} resource(s) missing: run \`secure-aml init\` to put them back.`);
     ui.print(lines.join("\n"));
     return ExitCode.ok;

@@ -65,12 +65,19 @@ export async function resolveTarget(input: CommandInput): Promise<DeploymentTarg
       rule: `required: there is no state file at ${run.statePath} (pass --state to point at one, or name the resource group)`,
     });
   } else {
-    for (const rule of checkName("resourceGroup", resourceGroup)) problems.push({ field: "resourceGroup", flag: "--resource-group", env: "SECURE_AML_RESOURCE_GROUP", value: resourceGroup, rule });
+    for (const rule of checkName("resourceGroup", resourceGroup))
+      problems.push({ field: "resourceGroup", flag: "--resource-group", env: "SECURE_AML_RESOURCE_GROUP", value: resourceGroup, rule });
   }
   if (subscriptionId === undefined) {
-    problems.push({ field: "subscriptionId", flag: "--subscription", env: "AZURE_SUBSCRIPTION_ID", rule: "required: the subscription that holds the resource group (`az account show --query id -o tsv`)" });
+    problems.push({
+      field: "subscriptionId",
+      flag: "--subscription",
+      env: "AZURE_SUBSCRIPTION_ID",
+      rule: "required: the subscription that holds the resource group (`az account show --query id -o tsv`)",
+    });
   } else {
-    for (const rule of checkSubscriptionId(subscriptionId)) problems.push({ field: "subscriptionId", flag: "--subscription", env: "AZURE_SUBSCRIPTION_ID", value: subscriptionId, rule });
+    for (const rule of checkSubscriptionId(subscriptionId))
+      problems.push({ field: "subscriptionId", flag: "--subscription", env: "AZURE_SUBSCRIPTION_ID", value: subscriptionId, rule });
   }
   if (problems.length > 0 || resourceGroup === undefined || subscriptionId === undefined) throw new InputError(problems);
 

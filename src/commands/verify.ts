@@ -34,7 +34,8 @@ export async function runVerify(input: DayTwoCommandInput): Promise<CommandResul
       cloud: recorded.cloud ?? target.cloud,
       location: recorded.location,
     });
-    let results: Array<Pick<(typeof checked)[number], "title" | "examined"> & { id: string; findings: Array<(typeof checked)[number]["findings"][number] | InsideFinding> }> = checked;
+    let results: Array<Pick<(typeof checked)[number], "title" | "examined"> & { id: string; findings: Array<(typeof checked)[number]["findings"][number] | InsideFinding> }> =
+      checked;
     let inside: InsideResult | undefined;
     if (input.flags.fromInside === true) {
       const { pickJumpbox, verifyFromInside } = await import("../audit/from-inside.js");
@@ -81,7 +82,9 @@ export async function runVerify(input: DayTwoCommandInput): Promise<CommandResul
         }
       }
       lines.push("");
-      lines.push(findings.length === 0 ? "No findings: the deployment is network-isolated as the tutorial builds it." : `${findings.length} finding${findings.length === 1 ? "" : "s"}.`);
+      lines.push(
+        findings.length === 0 ? "No findings: the deployment is network-isolated as the tutorial builds it." : `${findings.length} finding${findings.length === 1 ? "" : "s"}.`,
+      );
       ui.print(lines.join("\n"));
     }
     return exitCode;

@@ -15,7 +15,9 @@ export function checkAttachedVmName(value: unknown): string[] {
   if (value.length > 0 && !/^[A-Za-z]/.test(value)) problems.push("does not start with a letter");
   if (value.endsWith("-")) problems.push("ends with a hyphen");
   if (problems.length === 0) return [];
-  return [`attached VM name ${problems.join(", ")}; it names the VM and its compute target, so it needs 2-24 letters, digits and hyphens, starting with a letter and not ending with a hyphen`];
+  return [
+    `attached VM name ${problems.join(", ")}; it names the VM and its compute target, so it needs 2-24 letters, digits and hyphens, starting with a letter and not ending with a hyphen`,
+  ];
 }
 
 export type AttachableKind = "VirtualMachine" | "HDInsight";
@@ -31,7 +33,9 @@ export function attachableKind(id: string): AttachableKind | undefined {
 export function checkAttachComputeId(value: unknown, subscriptionId: string | undefined): string[] {
   if (typeof value !== "string") return ["must be text"];
   if (!attachableKind(value)) {
-    return ["must be the resource ID of a virtual machine (/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Compute/virtualMachines/<name>) or an HDInsight cluster (.../providers/Microsoft.HDInsight/clusters/<name>)"];
+    return [
+      "must be the resource ID of a virtual machine (/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Compute/virtualMachines/<name>) or an HDInsight cluster (.../providers/Microsoft.HDInsight/clusters/<name>)",
+    ];
   }
   const subscription = /^\/subscriptions\/([^/]+)/i.exec(value)?.[1] ?? "";
   if (subscriptionId && subscription.toLowerCase() !== subscriptionId.toLowerCase()) {

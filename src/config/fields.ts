@@ -89,15 +89,20 @@ function fromPrefix(make: (prefix: string) => string): (c: Partial<DeploymentCon
 }
 
 function withSuffix(make: (prefix: string, suffix: string) => string): (c: Partial<DeploymentConfig>) => string | undefined {
-  return (c) =>
-    c.prefix && c.subscriptionId && c.resourceGroup ? make(c.prefix, globalNameSuffix(c.subscriptionId, c.resourceGroup)) : undefined;
+  return (c) => (c.prefix && c.subscriptionId && c.resourceGroup ? make(c.prefix, globalNameSuffix(c.subscriptionId, c.resourceGroup)) : undefined);
 }
 
 const name = (kind: NameKind) => (value: unknown) => checkName(kind, value);
 
 /** "--vnet-address-space" → "SECURE_AML_VNET_ADDRESS_SPACE"; "--no-jumpbox" → "SECURE_AML_JUMPBOX". */
 function envFor(flag: string): string {
-  return "SECURE_AML_" + flag.replace(/^--(no-)?/, "").replace(/-/g, "_").toUpperCase();
+  return (
+    "SECURE_AML_" +
+    flag
+      .replace(/^--(no-)?/, "")
+      .replace(/-/g, "_")
+      .toUpperCase()
+  );
 }
 
 type Spec = Omit<FieldSpec, "env" | "required"> & { env?: string; required?: boolean };
@@ -282,11 +287,7 @@ export const FIELDS: readonly FieldSpec[] = [
         maxPrefixLength: DATABRICKS_MAX_PREFIX_LENGTH,
         minimumWhy: DATABRICKS_MINIMUM_WHY,
         vnetAddressSpace: all.vnetAddressSpace,
-        earlier: [
-          ...tutorialSubnets(all),
-          { name: SUBNET_DEFAULT_NAME, value: all.defaultSubnet },
-          { name: "databricks-public", value: all.databricksPublicSubnet },
-        ],
+        earlier: [...tutorialSubnets(all), { name: SUBNET_DEFAULT_NAME, value: all.defaultSubnet }, { name: "databricks-public", value: all.databricksPublicSubnet }],
       }),
   }),
 
@@ -509,8 +510,7 @@ export const FIELDS: readonly FieldSpec[] = [
   spec({
     key: "computeInstanceUser",
     flag: "--compute-instance-user",
-    description:
-      "Microsoft Entra object id of the person the compute instance is assigned to (default: the signed-in person; required when signed in as a service principal)",
+    description: "Microsoft Entra object id of the person the compute instance is assigned to (default: the signed-in person; required when signed in as a service principal)",
     type: "string",
     group: "compute",
     valueName: "<object-id>",
@@ -607,8 +607,7 @@ export const FIELDS: readonly FieldSpec[] = [
   spec({
     key: "retryTimeout",
     flag: "--retry-timeout",
-    description:
-      "seconds one step keeps retrying what Azure says may pass (throttling, 5xx, dropped connections, another operation in progress) before it fails (default 900)",
+    description: "seconds one step keeps retrying what Azure says may pass (throttling, 5xx, dropped connections, another operation in progress) before it fails (default 900)",
     type: "number",
     group: "options",
     valueName: "<seconds>",
@@ -680,9 +679,7 @@ export function fieldByKey(key: string): FieldSpec | undefined {
 
 /** The property commander stores a flag under: "--no-jumpbox" → "jumpbox", "--jumpbox-shutdown-timezone" → "jumpboxShutdownTimezone". */
 export function flagAttributeName(field: FieldSpec): string {
-  return field.flag
-    .replace(/^--(no-)?/, "")
-    .replace(/-([a-z0-9])/g, (_m, ch: string) => ch.toUpperCase());
+  return field.flag.replace(/^--(no-)?/, "").replace(/-([a-z0-9])/g, (_m, ch: string) => ch.toUpperCase());
 }
 
 /** The flag that sets a boolean to the opposite of its usual flag: "--no-jumpbox" ↔ "--jumpbox". */

@@ -94,11 +94,7 @@ function envValue(field: FieldSpec, env: NodeJS.ProcessEnv): { name: string; raw
 }
 
 /** Fills every field without a value from `defaults`, then from the table's derive, until nothing changes. */
-function applyDefaults(
-  config: Partial<DeploymentConfig>,
-  sources: Record<string, ValueSource>,
-  overrides: Partial<DeploymentConfig> | undefined,
-): void {
+function applyDefaults(config: Partial<DeploymentConfig>, sources: Record<string, ValueSource>, overrides: Partial<DeploymentConfig> | undefined): void {
   const record = config as Record<string, unknown>;
   for (const [key, value] of Object.entries(overrides ?? {})) {
     if (record[key] === undefined && value !== undefined) {
@@ -146,9 +142,7 @@ export async function precheckConfig(input: ResolveConfigInput): Promise<ConfigP
       field: "jumpboxPassword",
       flag: "--jumpbox-password",
       env: PASSWORD_ENV,
-      rule:
-        `the password is never taken from a flag (it would stay in shell history and process lists): ` +
-        `set ${PASSWORD_ENV} or run in a terminal to be asked (masked)`,
+      rule: `the password is never taken from a flag (it would stay in shell history and process lists): ` + `set ${PASSWORD_ENV} or run in a terminal to be asked (masked)`,
     });
   }
 
@@ -206,9 +200,7 @@ export async function precheckConfig(input: ResolveConfigInput): Promise<ConfigP
     }),
   );
   // Type problems found while converting are already listed; drop validateConfig's duplicates.
-  const unique = problems.filter(
-    (p, i) => problems.findIndex((q) => q.field === p.field && q.rule === p.rule && q.value === p.value) === i,
-  );
+  const unique = problems.filter((p, i) => problems.findIndex((q) => q.field === p.field && q.rule === p.rule && q.value === p.value) === i);
   if (unique.length > 0) throw new InputError(unique);
 
   const missing = FIELDS.filter((f) => config[f.key] === undefined && f.required);
@@ -282,11 +274,7 @@ function isCi(env: NodeJS.ProcessEnv): boolean {
 }
 
 /** Run options and every problem with them (for reporting together with the configuration's). */
-export function checkRunOptions(
-  flags: Record<string, unknown>,
-  env: NodeJS.ProcessEnv,
-  isTTY: boolean | TerminalInfo,
-): { options: RunOptions; problems: InputProblem[] } {
+export function checkRunOptions(flags: Record<string, unknown>, env: NodeJS.ProcessEnv, isTTY: boolean | TerminalInfo): { options: RunOptions; problems: InputProblem[] } {
   const problems: InputProblem[] = [];
   const tty = typeof isTTY === "boolean" ? { stdin: isTTY, stderr: isTTY } : isTTY;
   const pick = (flag: string, variable: string): { raw?: unknown; flagged: boolean } => {
@@ -346,7 +334,14 @@ export function checkRunOptions(
     } catch {
       ok = false;
     }
-    if (!ok) problems.push({ field: "trustEndpoint", flag: "--trust-endpoint", env: TRUSTED_ENDPOINTS_ENV, value: trusted, rule: "must be an https:// URL (an ARM endpoint you trust with your Azure token)" });
+    if (!ok)
+      problems.push({
+        field: "trustEndpoint",
+        flag: "--trust-endpoint",
+        env: TRUSTED_ENDPOINTS_ENV,
+        value: trusted,
+        rule: "must be an https:// URL (an ARM endpoint you trust with your Azure token)",
+      });
   }
 
   // A flag given with an empty value is a mistake, not "use the default".
@@ -410,7 +405,14 @@ export function checkRunOptions(
   if (recordSubscriptionPick.raw !== undefined) {
     const text = String(recordSubscriptionPick.raw);
     if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(text)) recordSubscription = text;
-    else problems.push({ field: "recordSubscription", flag: "--record-subscription", env: "SECURE_AML_RECORD_SUBSCRIPTION", value: text, rule: "must be a GUID (the subscription id the recording shows)" });
+    else
+      problems.push({
+        field: "recordSubscription",
+        flag: "--record-subscription",
+        env: "SECURE_AML_RECORD_SUBSCRIPTION",
+        value: text,
+        rule: "must be a GUID (the subscription id the recording shows)",
+      });
   }
 
   const terminal = tty.stdin === true && tty.stderr === true && !isCi(env);
@@ -437,13 +439,8 @@ export function checkRunOptions(
 }
 
 /** RunOptions from flags and variables; throws InputError listing every bad value. */
-export function resolveRunOptions(
-  flags: Record<string, unknown>,
-  env: NodeJS.ProcessEnv,
-  isTTY: boolean | TerminalInfo,
-): RunOptions {
+export function resolveRunOptions(flags: Record<string, unknown>, env: NodeJS.ProcessEnv, isTTY: boolean | TerminalInfo): RunOptions {
   const { options, problems } = checkRunOptions(flags, env, isTTY);
   if (problems.length > 0) throw new InputError(problems);
   return options;
 }
-

@@ -64,8 +64,7 @@ function networkNameRule(kind: string, min: number, max: number): NameRule {
 // Microsoft.Insights components: anything but %&\?/ and control characters.
 // eslint-disable-next-line no-control-regex
 const insightsChars = /^[^%&\\?/\u0000-\u001f\u007f]$/u;
-const insightsText =
-  "1-260 characters; not %, &, \\, ?, / or control characters; must not end with a space or period";
+const insightsText = "1-260 characters; not %, &, \\, ?, / or control characters; must not end with a space or period";
 
 export const NAME_RULES = {
   // Char.IsLetterOrDigit categories (Lu, Ll, Lt, Lm, Lo, Nd) plus _ - . ( )
@@ -208,9 +207,38 @@ export function checkName(kind: NameKind, value: unknown): string[] {
 
 /** Names Azure refuses for a Windows VM administrator (osProfile.adminUsername, case-insensitive). */
 export const RESERVED_ADMIN_NAMES: readonly string[] = [
-  "administrator", "admin", "user", "user1", "test", "user2", "test1", "user3", "admin1", "1", "123", "a",
-  "actuser", "adm", "admin2", "aspnet", "backup", "console", "david", "guest", "john", "owner", "root",
-  "server", "sql", "support", "support_388945a0", "sys", "test2", "test3", "user4", "user5",
+  "administrator",
+  "admin",
+  "user",
+  "user1",
+  "test",
+  "user2",
+  "test1",
+  "user3",
+  "admin1",
+  "1",
+  "123",
+  "a",
+  "actuser",
+  "adm",
+  "admin2",
+  "aspnet",
+  "backup",
+  "console",
+  "david",
+  "guest",
+  "john",
+  "owner",
+  "root",
+  "server",
+  "sql",
+  "support",
+  "support_388945a0",
+  "sys",
+  "test2",
+  "test3",
+  "user4",
+  "user5",
 ];
 
 export function checkAdminUsername(value: unknown): string[] {
@@ -228,8 +256,16 @@ export function checkAdminUsername(value: unknown): string[] {
 
 /** Passwords Azure refuses outright for a VM administrator (exact match). */
 export const DISALLOWED_PASSWORDS: readonly string[] = [
-  "abc@123", "P@$$w0rd", "P@ssw0rd", "P@ssword123", "Pa$$word", "pass@word1", "Password!", "Password1",
-  "Password22", "iloveyou!",
+  "abc@123",
+  "P@$$w0rd",
+  "P@ssw0rd",
+  "P@ssword123",
+  "Pa$$word",
+  "pass@word1",
+  "Password!",
+  "Password1",
+  "Password22",
+  "iloveyou!",
 ];
 
 export const PASSWORD_RULE =
@@ -285,7 +321,9 @@ export function checkSubscriptionId(value: unknown): string[] {
 /** A Microsoft Entra object id (the compute instance's assigned user). */
 export function checkObjectId(value: unknown): string[] {
   const ok = typeof value === "string" && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
-  return ok ? [] : ["must be a Microsoft Entra object id (a GUID), e.g. from `az ad signed-in-user show --query id -o tsv` or `az ad user show --id someone@example.com --query id -o tsv`"];
+  return ok
+    ? []
+    : ["must be a Microsoft Entra object id (a GUID), e.g. from `az ad signed-in-user show --query id -o tsv` or `az ad user show --id someone@example.com --query id -o tsv`"];
 }
 
 export function checkVmSize(value: unknown): string[] {

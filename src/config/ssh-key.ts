@@ -51,7 +51,10 @@ function readSshString(blob: Buffer, offset: number): { value: Buffer; next: num
 
 /** The public key of an OpenSSH-format private key: stored in clear after the cipher and KDF names. */
 function openSshPublicKey(text: string): string {
-  const body = text.replace(OPENSSH_HEADER, "").replace(/-----END OPENSSH PRIVATE KEY-----[\s\S]*$/, "").replace(/\s+/g, "");
+  const body = text
+    .replace(OPENSSH_HEADER, "")
+    .replace(/-----END OPENSSH PRIVATE KEY-----[\s\S]*$/, "")
+    .replace(/\s+/g, "");
   const blob = Buffer.from(body, "base64");
   const magic = "openssh-key-v1\0";
   if (blob.subarray(0, magic.length).toString("latin1") !== magic) throw new SshKeyProblem("is not a valid OpenSSH private key");

@@ -32,9 +32,7 @@ function passwordMissingProblem(): InputProblem {
   return {
     field: "jumpboxPassword",
     env: PASSWORD_ENV,
-    rule:
-      `required when the jump box is enabled: set ${PASSWORD_ENV}, or run in a terminal to be asked ` +
-      "(masked), or skip the jump box with --no-jumpbox",
+    rule: `required when the jump box is enabled: set ${PASSWORD_ENV}, or run in a terminal to be asked ` + "(masked), or skip the jump box with --no-jumpbox",
   };
 }
 
@@ -58,11 +56,7 @@ function shown(value: unknown): string {
  * rule, cross-field network rules, missing required values, and the password's complexity.
  * Problems name the field, its flag and variable, the value as given (never a secret) and the rule.
  */
-export function validateConfig(
-  config: Partial<DeploymentConfig>,
-  secrets: Secrets,
-  ctx: ValidationContext = {},
-): InputProblem[] {
+export function validateConfig(config: Partial<DeploymentConfig>, secrets: Secrets, ctx: ValidationContext = {}): InputProblem[] {
   const problems: InputProblem[] = [];
   for (const field of FIELDS) {
     const value = config[field.key];

@@ -7,7 +7,29 @@
 
 /** Families and sub-families Azure publishes (general purpose, compute, memory, storage, GPU, HPC). */
 export const VM_SIZE_FAMILIES: readonly string[] = [
-  "A", "B", "D", "DC", "DS", "E", "EC", "F", "FX", "G", "GS", "H", "HB", "HC", "HX", "L", "M", "NC", "NCC", "ND", "NG", "NP", "NV",
+  "A",
+  "B",
+  "D",
+  "DC",
+  "DS",
+  "E",
+  "EC",
+  "F",
+  "FX",
+  "G",
+  "GS",
+  "H",
+  "HB",
+  "HC",
+  "HX",
+  "L",
+  "M",
+  "NC",
+  "NCC",
+  "ND",
+  "NG",
+  "NP",
+  "NV",
 ];
 
 const VM_SIZE_GRAMMAR =

@@ -147,7 +147,9 @@ export async function runEmulatorCommand(options: EmulatorCommandOptions, io?: P
   if (validated.output === "json") {
     out(JSON.stringify({ endpoint: emulator.endpoint, caCert: emulator.caCertPath, subscriptionId: emulator.subscriptionId, specValidation: emulator.specValidation.enabled }));
   } else {
-    out(`ARM emulator listening on ${emulator.endpoint} (CA certificate: ${emulator.caCertPath}; data: ${emulator.dataDir}; latency: ${validated.latency}${validated.latency === "realistic" ? ` x${validated.timeScale}` : ""}${validated.world ? `; world: ${options.freshSubscription ? "a fresh subscription" : options.world}` : ""}). Ctrl-C stops it.`);
+    out(
+      `ARM emulator listening on ${emulator.endpoint} (CA certificate: ${emulator.caCertPath}; data: ${emulator.dataDir}; latency: ${validated.latency}${validated.latency === "realistic" ? ` x${validated.timeScale}` : ""}${validated.world ? `; world: ${options.freshSubscription ? "a fresh subscription" : options.world}` : ""}). Ctrl-C stops it.`,
+    );
   }
   return new Promise<ExitCodeValue>((resolve) => {
     let done = false;

@@ -78,7 +78,13 @@ export function parseFaultSpec(source: string): FaultSpec {
       return;
     }
     const rule: FaultRule = { kind: kindText as FaultKind };
-    const params = colon === -1 ? [] : item.slice(colon + 1).split(",").map((param) => param.trim());
+    const params =
+      colon === -1
+        ? []
+        : item
+            .slice(colon + 1)
+            .split(",")
+            .map((param) => param.trim());
     const seen = new Set<string>();
     for (const param of params) {
       const equals = param.indexOf("=");

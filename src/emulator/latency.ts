@@ -38,12 +38,7 @@ export function operationDurationMs(settings: LatencySettings, realisticSeconds:
  */
 export const FIRST_RETRY_AFTER_MIN_MS = 2_000;
 
-export function retryAfterSeconds(
-  settings: LatencySettings,
-  remainingMs: number,
-  armSeconds = ARM_RETRY_AFTER_SECONDS,
-  alreadySent = false,
-): number | undefined {
+export function retryAfterSeconds(settings: LatencySettings, remainingMs: number, armSeconds = ARM_RETRY_AFTER_SECONDS, alreadySent = false): number | undefined {
   if (settings.profile === "none" || remainingMs <= 0) return undefined;
   if (!alreadySent && remainingMs < FIRST_RETRY_AFTER_MIN_MS) return undefined;
   const scaledArm = Math.round(armSeconds * settings.timeScale);

@@ -63,8 +63,7 @@ export function parseResourcePath(scopeId: string, segments: string[]): Resource
     const names: string[] = [];
     let cursor = index + 2;
     while (cursor < segments.length) {
-      const startsExtension =
-        sameText(segments[cursor], "providers") && types.length > 0 && names.length === types.length && cursor + 2 < segments.length;
+      const startsExtension = sameText(segments[cursor], "providers") && types.length > 0 && names.length === types.length && cursor + 2 < segments.length;
       if (startsExtension) break;
       types.push(segments[cursor]!);
       if (cursor + 1 < segments.length) names.push(segments[cursor + 1]!);

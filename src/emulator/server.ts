@@ -40,14 +40,7 @@ import {
 } from "./routing.js";
 import { World, type OperationRecord } from "./store.js";
 import { allProviders } from "./providers/index.js";
-import {
-  locationsBody,
-  RESOURCE_GROUP_TYPE,
-  resourceGroupHandler,
-  RESOURCES_API_VERSIONS,
-  subscriptionBody,
-  SUBSCRIPTIONS_API_VERSIONS,
-} from "./providers/resources.js";
+import { locationsBody, RESOURCE_GROUP_TYPE, resourceGroupHandler, RESOURCES_API_VERSIONS, subscriptionBody, SUBSCRIPTIONS_API_VERSIONS } from "./providers/resources.js";
 import { PROVIDER_REGISTRATION_SECONDS, SubscriptionWorld, vmSizeInfo, type WorldSettings } from "./world.js";
 import { PERMISSIONS_API_VERSIONS, providerBody, subscriptionWorldProviders, vmVcpus } from "./providers/subscription.js";
 import { seedPrincipal } from "./providers/principals.js";
@@ -185,9 +178,7 @@ function normalizeLocation(location: string): string {
 }
 
 function classify(method: string, segments: string[]): RequestClass {
-  const isPoll =
-    segments.some((segment) => sameText(segment, OPERATION_STATUS_SEGMENT) || sameText(segment, OPERATION_RESULTS_SEGMENT)) &&
-    method === "GET";
+  const isPoll = segments.some((segment) => sameText(segment, OPERATION_STATUS_SEGMENT) || sameText(segment, OPERATION_RESULTS_SEGMENT)) && method === "GET";
   if (isPoll) return "poll";
   if (method === "GET" || method === "HEAD") return "read";
   if (method === "POST") return "action";
@@ -270,16 +261,31 @@ export class ArmEmulator {
     url.pathname = url.pathname.replace(/\/{2,}/g, "/");
     let segments: string[];
     try {
-      segments = url.pathname.split("/").filter(Boolean).map((segment) => decodeURIComponent(segment));
+      segments = url.pathname
+        .split("/")
+        .filter(Boolean)
+        .map((segment) => decodeURIComponent(segment));
     } catch {
       segments = url.pathname.split("/").filter(Boolean);
     }
     const { text: rawBody, tooLarge } = await readBody(req, MAX_REQUEST_BODY_BYTES);
     if (tooLarge) {
       const requestClass = classify(method, segments);
-      const logEntry: RequestLogEntry = { time: new Date().toISOString(), method, path: url.pathname, apiVersion: url.searchParams.get("api-version") ?? undefined, status: 413, class: requestClass, errorCode: "RequestEntityTooLarge" };
+      const logEntry: RequestLogEntry = {
+        time: new Date().toISOString(),
+        method,
+        path: url.pathname,
+        apiVersion: url.searchParams.get("api-version") ?? undefined,
+        status: 413,
+        class: requestClass,
+        errorCode: "RequestEntityTooLarge",
+      };
       this.appendLog(logEntry);
-      send(res, this.errorReply(new ArmError(413, "RequestEntityTooLarge", `The request content was too large and exceeded the allowed limit of ${MAX_REQUEST_BODY_BYTES} bytes.`)), method);
+      send(
+        res,
+        this.errorReply(new ArmError(413, "RequestEntityTooLarge", `The request content was too large and exceeded the allowed limit of ${MAX_REQUEST_BODY_BYTES} bytes.`)),
+        method,
+      );
       return;
     }
     if (sameText(segments[0], "_emulator")) {
@@ -436,11 +442,7 @@ export class ArmEmulator {
   /** ARM's own routes (Microsoft.Resources) answer InvalidApiVersionParameter. */
   private requireApiVersion(apiVersion: string | undefined, supported: readonly string[], _what: string): void {
     if (apiVersion !== undefined && supported.includes(apiVersion)) return;
-    throw new ArmError(
-      400,
-      "InvalidApiVersionParameter",
-      `The api-version '${apiVersion ?? ""}' is invalid. The supported versions are '${apiVersionsList(supported)}'.`,
-    );
+    throw new ArmError(400, "InvalidApiVersionParameter", `The api-version '${apiVersion ?? ""}' is invalid. The supported versions are '${apiVersionsList(supported)}'.`);
   }
 
   /** Resource-provider types answer NoRegisteredProviderFound, listing the supported versions. */
@@ -505,7 +507,10 @@ export class ArmEmulator {
     if (!provider) return; // routing answers InvalidResourceNamespace
     const world = this.subscriptionWorld;
     world.assertRegistered(provider.namespace);
-    const type = segments.slice(at + 2).filter((_, index) => index % 2 === 0).join("/");
+    const type = segments
+      .slice(at + 2)
+      .filter((_, index) => index % 2 === 0)
+      .join("/");
     if (method === "PUT" && sameText(namespace, "Microsoft.Authorization") && sameText(type, "roleAssignments")) {
       world.assertMayAssignRoles(`/${segments.join("/")}`);
     }
@@ -652,9 +657,7 @@ export class ArmEmulator {
       case "DELETE": {
         if (!existing) throw resourceGroupNotFound(groupName);
         const running = existing.pendingOperation?.kind === "delete" ? this.world.operations.get(existing.pendingOperation.id) : undefined;
-        const operation =
-          running ??
-          this.startOperation(state, "delete", existing, resourceGroupHandler, resourceGroupHandler.latency.delete, "Deleting");
+        const operation = running ?? this.startOperation(state, "delete", existing, resourceGroupHandler, resourceGroupHandler.latency.delete, "Deleting");
         const headers: Record<string, string> = {
           Location: this.operationUrl(operation, "resourceGroup"),
         };
@@ -715,10 +718,7 @@ export class ArmEmulator {
     return this.resourceRoute(state, subscriptionId, resourcePath);
   }
 
-  private matchProviderRoute(
-    method: string,
-    after: string[],
-  ): { provider: EmulatorProvider; route: ProviderRoute; params: Record<string, string> } | undefined {
+  private matchProviderRoute(method: string, after: string[]): { provider: EmulatorProvider; route: ProviderRoute; params: Record<string, string> } | undefined {
     for (const candidate of this.routes) {
       if (candidate.route.method !== method || candidate.parts.length !== after.length) continue;
       const params: Record<string, string> = {};
@@ -782,11 +782,7 @@ export class ArmEmulator {
     if (types.length > 1 && !parent) {
       if (method === "GET" || method === "HEAD") throw resourceNotFound(parentId ?? requestedId);
       if (method === "DELETE") return { status: 204 };
-      throw new ArmError(
-        404,
-        "ParentResourceNotFound",
-        `Can not perform requested operation on nested resource. Parent resource '${names.slice(0, -1).join("/")}' not found.`,
-      );
+      throw new ArmError(404, "ParentResourceNotFound", `Can not perform requested operation on nested resource. Parent resource '${names.slice(0, -1).join("/")}' not found.`);
     }
     const existing = this.world.get(requestedId);
     // A new resource's ID keeps the casing its parent (or scope) was created with.
@@ -1081,14 +1077,7 @@ export class ArmEmulator {
     return { status: 202, headers };
   }
 
-  private async action(
-    state: RequestState,
-    subscriptionId: string,
-    handler: ResourceTypeHandler,
-    scopeId: string,
-    ownerId: string,
-    actionName: string,
-  ): Promise<Reply> {
+  private async action(state: RequestState, subscriptionId: string, handler: ResourceTypeHandler, scopeId: string, ownerId: string, actionName: string): Promise<Reply> {
     const apiVersion = state.apiVersion ?? "";
     this.requireTypeApiVersion(apiVersion, handler);
     await this.requireScope(scopeId);
@@ -1293,7 +1282,10 @@ export class ArmEmulator {
     const handler = this.handlerFor(record.type);
     if (operation.failAtEnd) {
       operation.status = "Failed";
-      operation.error = operation.failure ?? { code: "InternalServerError", message: "An unexpected error occurred while processing the operation (fault injected by the emulator)." };
+      operation.error = operation.failure ?? {
+        code: "InternalServerError",
+        message: "An unexpected error occurred while processing the operation (fault injected by the emulator).",
+      };
       const failed = this.setProvisioningState(record, "Failed");
       this.world.upsert({ ...failed, pendingOperation: undefined });
       return;
@@ -1311,8 +1303,7 @@ export class ArmEmulator {
         this.runSucceeded(handler, succeeded);
       } catch (error) {
         operation.status = "Failed";
-        operation.error =
-          error instanceof ArmError ? { code: error.code, message: error.message } : { code: "InternalServerError", message: String(error) };
+        operation.error = error instanceof ArmError ? { code: error.code, message: error.message } : { code: "InternalServerError", message: String(error) };
         this.setProvisioningState(this.world.get(succeeded.id) ?? succeeded, "Failed");
       }
     }

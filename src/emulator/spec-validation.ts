@@ -219,7 +219,10 @@ export class OavSpecValidator implements SpecValidator {
       const matches = found.matches.filter((m) => hasLiteralSegment(m.operation._path._pathTemplate));
       if (matches.length > 0) candidates.push({ apiVersion, matches, request });
     }
-    const chosen = chooseApiVersion(requestedApiVersion, candidates.map((c) => c.apiVersion));
+    const chosen = chooseApiVersion(
+      requestedApiVersion,
+      candidates.map((c) => c.apiVersion),
+    );
     const candidate = candidates.find((c) => c.apiVersion === chosen);
     if (chosen === undefined || candidate === undefined) {
       return unresolved(`No spec describes ${where} at any api-version.`);
@@ -289,14 +292,16 @@ function toPayload(body: unknown): Record<string, unknown> | undefined {
 function toFindings(result: LiveValidationResult, resolved: ResolvedOperation): SpecFinding[] {
   const operationId = resolved.context.operationId;
   const specApiVersion = resolved.specApiVersion;
-  const findings = result.errors.map((issue): SpecFinding => ({
-    severity: !resolved.exact && CODES_UNVERIFIED_WHEN_SPEC_IS_OLDER.has(issue.code) ? "unverified" : "error",
-    code: issue.code,
-    message: issue.message,
-    path: payloadPath(issue),
-    operationId,
-    specApiVersion,
-  }));
+  const findings = result.errors.map(
+    (issue): SpecFinding => ({
+      severity: !resolved.exact && CODES_UNVERIFIED_WHEN_SPEC_IS_OLDER.has(issue.code) ? "unverified" : "error",
+      code: issue.code,
+      message: issue.message,
+      path: payloadPath(issue),
+      operationId,
+      specApiVersion,
+    }),
+  );
   if (result.runtimeException !== undefined) {
     // oav itself failed (not a finding on the payload): nothing was verified.
     findings.push({
@@ -332,7 +337,11 @@ function missingLroHeader(resolved: ResolvedOperation, status: number, headers: 
   if (operation["x-ms-long-running-operation"] !== true || status !== 202) return undefined;
   const response = operation.responses["202"];
   if (response === undefined || response.schema !== undefined) return undefined; // oav covers those
-  const names = new Set(Object.entries(headers).filter(([, value]) => value !== "").map(([name]) => name.toLowerCase()));
+  const names = new Set(
+    Object.entries(headers)
+      .filter(([, value]) => value !== "")
+      .map(([name]) => name.toLowerCase()),
+  );
   if (names.has("location") || names.has("azure-asyncoperation")) return undefined;
   return {
     severity: "error",

@@ -127,9 +127,7 @@ export class World implements ResourceStore {
       .sort((a, b) => b.id.split("/").length - a.id.split("/").length);
   }
 
-  upsert(
-    record: Omit<ResourceRecord, "createdAt" | "updatedAt"> & Partial<Pick<ResourceRecord, "createdAt" | "updatedAt">>,
-  ): ResourceRecord {
+  upsert(record: Omit<ResourceRecord, "createdAt" | "updatedAt"> & Partial<Pick<ResourceRecord, "createdAt" | "updatedAt">>): ResourceRecord {
     const existing = this.get(record.id);
     const now = new Date().toISOString();
     const stored: ResourceRecord = {

@@ -87,10 +87,7 @@ const WORLD_SCHEMA = {
     $schema: { type: "string" },
     description: { type: "string" },
     registeredProviders: {
-      oneOf: [
-        { enum: ["default", "all"] },
-        { type: "array", uniqueItems: true, items: { type: "string", pattern: "^[A-Za-z][A-Za-z0-9]*(\\.[A-Za-z0-9]+)+$" } },
-      ],
+      oneOf: [{ enum: ["default", "all"] }, { type: "array", uniqueItems: true, items: { type: "string", pattern: "^[A-Za-z][A-Za-z0-9]*(\\.[A-Za-z0-9]+)+$" } }],
     },
     quotas: {
       type: "object",
@@ -133,7 +130,8 @@ let compiledValidator: ReturnType<Ajv["compile"]> | undefined;
 function describeAjvError(error: ErrorObject): string {
   const where = error.instancePath === "" ? "the file" : error.instancePath.slice(1).replace(/\//g, ".");
   if (error.keyword === "additionalProperties") return `${where}: unknown key "${String((error.params as { additionalProperty?: unknown }).additionalProperty)}"`;
-  if (error.keyword === "propertyNames") return `${where}: key "${String((error.params as { propertyName?: unknown }).propertyName)}" must be "cores" or a VM family such as "standardDSv2Family"`;
+  if (error.keyword === "propertyNames")
+    return `${where}: key "${String((error.params as { propertyName?: unknown }).propertyName)}" must be "cores" or a VM family such as "standardDSv2Family"`;
   return `${where}: ${error.message ?? error.keyword}`;
 }
 
@@ -308,7 +306,11 @@ export class SubscriptionWorld {
   /** Names the world file says someone else holds: (kind as the store spells it, name). */
   takenNames(): Array<[string, string]> {
     const { storage, keyVault, registry } = this.settings.takenNames;
-    return [...storage.map((n): [string, string] => ["storage", n]), ...keyVault.map((n): [string, string] => ["keyvault", n]), ...registry.map((n): [string, string] => ["registry", n])];
+    return [
+      ...storage.map((n): [string, string] => ["storage", n]),
+      ...keyVault.map((n): [string, string] => ["keyvault", n]),
+      ...registry.map((n): [string, string] => ["registry", n]),
+    ];
   }
 
   // ----- registration

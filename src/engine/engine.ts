@@ -63,11 +63,7 @@ function selectSteps<C>(steps: readonly Step<C>[], only: string[] | undefined): 
   const known = new Set(steps.map((s) => s.id));
   const unknown = only.filter((id) => !known.has(id));
   if (unknown.length > 0) {
-    throw new SecureAmlError(
-      "UNKNOWN_STEP",
-      `Unknown step${unknown.length === 1 ? "" : "s"}: ${unknown.join(", ")} (known: ${[...known].join(", ")}).`,
-      ExitCode.badInput,
-    );
+    throw new SecureAmlError("UNKNOWN_STEP", `Unknown step${unknown.length === 1 ? "" : "s"}: ${unknown.join(", ")} (known: ${[...known].join(", ")}).`, ExitCode.badInput);
   }
   const wanted = new Set(only);
   return steps.filter((s) => wanted.has(s.id));
@@ -137,10 +133,7 @@ export async function runSteps<C>(steps: Step<C>[], ctx: C, opts: RunStepsOption
         const recorded = records.doneOutputs(stepId);
         if (recorded) return recorded;
       }
-      throw new SecureAmlError(
-        "STEP_OUTPUTS_UNAVAILABLE",
-        `Step "${requester}" asked for the outputs of step "${stepId}", which has not finished (is it in dependsOn?).`,
-      );
+      throw new SecureAmlError("STEP_OUTPUTS_UNAVAILABLE", `Step "${requester}" asked for the outputs of step "${stepId}", which has not finished (is it in dependsOn?).`);
     },
   };
 

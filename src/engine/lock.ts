@@ -48,9 +48,7 @@ export function lockPathFor(statePath: string): string {
 }
 
 function errnoCode(err: unknown): string | undefined {
-  return typeof err === "object" && err !== null && typeof (err as { code?: unknown }).code === "string"
-    ? (err as { code: string }).code
-    : undefined;
+  return typeof err === "object" && err !== null && typeof (err as { code?: unknown }).code === "string" ? (err as { code: string }).code : undefined;
 }
 
 /** The kernel's start tick of a process (Linux), or undefined where /proc is not available. */
@@ -125,13 +123,10 @@ function isLockHeld(existing: { owner?: LockOwner; mtimeMs: number }, staleMs = 
 }
 
 function lockedError(statePath: string, lockPath: string, owner: LockOwner | undefined): SecureAmlError {
-  const who = owner
-    ? `pid ${owner.pid} on ${owner.hostname}, since ${owner.startedAt}`
-    : "a process whose lock file is unreadable";
+  const who = owner ? `pid ${owner.pid} on ${owner.hostname}, since ${owner.startedAt}` : "a process whose lock file is unreadable";
   return new SecureAmlError(
     "STATE_LOCKED",
-    `The state file ${statePath} is in use by another secure-aml run (${who}). ` +
-      `Wait for it to finish or stop it; if no such run exists, delete ${lockPath}.`,
+    `The state file ${statePath} is in use by another secure-aml run (${who}). ` + `Wait for it to finish or stop it; if no such run exists, delete ${lockPath}.`,
     ExitCode.locked,
   );
 }
@@ -230,9 +225,7 @@ function onTerminatingSignal(signal: NodeJS.Signals): void {
   // is alone. Count it out so that "nobody else handles this signal" is judged correctly.
   const signalExit = (globalThis as Record<symbol, unknown>)[Symbol.for("signal-exit emitter")];
   const signalExitCount =
-    typeof signalExit === "object" && signalExit !== null && typeof (signalExit as { count?: unknown }).count === "number"
-      ? (signalExit as { count: number }).count
-      : 0;
+    typeof signalExit === "object" && signalExit !== null && typeof (signalExit as { count?: unknown }).count === "number" ? (signalExit as { count: number }).count : 0;
   const others = process.listenerCount(signal) - 1 - signalExitCount;
   if (others > 0) return; // the CLI handles it and releases the locks once its run has saved state
   releaseAllSync();
@@ -266,10 +259,13 @@ class HeldLock implements StateLock {
     staleMs: number,
   ) {
     // Refresh mtime so a run on another host (shared disk) can tell a live lock from a stale one.
-    this.#heartbeat = setInterval(() => {
-      const now = new Date();
-      utimes(this.path, now, now).catch(() => undefined);
-    }, Math.max(1_000, Math.floor(staleMs / 3)));
+    this.#heartbeat = setInterval(
+      () => {
+        const now = new Date();
+        utimes(this.path, now, now).catch(() => undefined);
+      },
+      Math.max(1_000, Math.floor(staleMs / 3)),
+    );
     this.#heartbeat.unref();
     heldLocks.add(this);
     attachProcessListeners();

@@ -281,10 +281,12 @@ export class StateHandle {
   save(): Promise<void> {
     if (this.#closed) return Promise.reject(new SecureAmlError("STATE_CLOSED", "The state handle was closed."));
     if (this.#queued) return this.#queued;
-    const queued = this.#writing.catch(() => undefined).then(() => {
-      this.#queued = undefined;
-      return this.#writeNow();
-    });
+    const queued = this.#writing
+      .catch(() => undefined)
+      .then(() => {
+        this.#queued = undefined;
+        return this.#writeNow();
+      });
     this.#queued = queued;
     this.#writing = queued;
     return queued;

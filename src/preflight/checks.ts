@@ -149,7 +149,13 @@ function vmNeeds(input: PreflightInput): Array<{ what: string; flag: string; siz
   }
   const computes = "Microsoft.MachineLearningServices/workspaces/computes";
   if (willCreate(input, computes, config.computeCluster)) {
-    needs.push({ what: `compute cluster ${config.computeCluster} (${config.clusterMaxNodes} nodes at most)`, flag: "--cluster-vm-size", size: config.clusterVmSize, nodes: config.clusterMaxNodes, quota: "machineLearning" });
+    needs.push({
+      what: `compute cluster ${config.computeCluster} (${config.clusterMaxNodes} nodes at most)`,
+      flag: "--cluster-vm-size",
+      size: config.clusterVmSize,
+      nodes: config.clusterMaxNodes,
+      quota: "machineLearning",
+    });
   }
   if (willCreate(input, computes, config.computeInstance)) {
     needs.push({ what: `compute instance ${config.computeInstance}`, flag: "--instance-vm-size", size: config.instanceVmSize, nodes: 1, quota: "machineLearning" });
@@ -165,9 +171,7 @@ async function readSkus(input: PreflightInput): Promise<Map<string, SkuInfo>> {
     if (sku.resourceType !== "virtualMachines" || !sku.name) continue;
     if (sku.locations && !sku.locations.some((l) => lower(l) === location)) continue;
     const vCPUs = Number(sku.capabilities?.find((c) => c.name === "vCPUs")?.value ?? "0");
-    const restricted = (sku.restrictions ?? []).some(
-      (r) => r.type === "Location" && (r.values ?? []).some((v) => lower(v) === location),
-    );
+    const restricted = (sku.restrictions ?? []).some((r) => r.type === "Location" && (r.values ?? []).some((v) => lower(v) === location));
     skus.set(lower(sku.name), { name: sku.name, family: sku.family ?? "", vCPUs, restricted });
   }
   return skus;
@@ -221,7 +225,9 @@ async function checkSizesAndQuotas(input: PreflightInput, report: PreflightRepor
   for (const need of needs) {
     const sku = skus.get(lower(need.size));
     if (!sku) {
-      const offered = alternatives(skus, undefined, 2).concat(alternatives(skus, undefined, 4)).slice(0, 5);
+      const offered = alternatives(skus, undefined, 2)
+        .concat(alternatives(skus, undefined, 4))
+        .slice(0, 5);
       report.problems.push({
         code: PreflightCode.vmSizeUnknown,
         message: `The ${need.what} asks for ${need.size}, which ${location} does not offer.`,
@@ -263,7 +269,9 @@ async function checkSizesAndQuotas(input: PreflightInput, report: PreflightRepor
         message: `${which} quota: the ${need.for.join(" and the ")} need${need.for.length === 1 ? "s" : ""} ${need.needed} ${familyText} in ${location}; ${Math.max(0, available)} left.`,
         fix:
           `request ${which} quota for ${familyText} in ${location} of at least ${need.needed - available} more (Azure portal → Quotas → ${quota === "compute" ? "Compute" : "Machine learning"}; \`az quota\` or a support request)` +
-          (quota === "machineLearning" ? ", or choose a size of another family (--cluster-vm-size, --instance-vm-size) or fewer --cluster-max-nodes" : ", or choose a size of another family (--jumpbox-size) or --no-jumpbox"),
+          (quota === "machineLearning"
+            ? ", or choose a size of another family (--cluster-vm-size, --instance-vm-size) or fewer --cluster-max-nodes"
+            : ", or choose a size of another family (--jumpbox-size) or --no-jumpbox"),
       });
     }
   }
@@ -274,15 +282,19 @@ async function checkSizesAndQuotas(input: PreflightInput, report: PreflightRepor
 
 /** Whether an action pattern (with `*` wildcards, case-insensitive) matches an operation. */
 function actionMatches(pattern: string, operation: string): boolean {
-  const regex = new RegExp(`^${pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\/]/g, "\\$&")).join(".*")}$`, "i");
+  const regex = new RegExp(
+    `^${pattern
+      .split("*")
+      .map((part) => part.replace(/[.+?^${}()|[\]\\/]/g, "\\$&"))
+      .join(".*")}$`,
+    "i",
+  );
   return regex.test(operation);
 }
 
 /** Azure's rule: allowed when some permission's actions match and that permission's notActions do not. */
 export function permitsAction(permissions: Array<{ actions?: string[]; notActions?: string[] }>, operation: string): boolean {
-  return permissions.some(
-    (p) => (p.actions ?? []).some((a) => actionMatches(a, operation)) && !(p.notActions ?? []).some((n) => actionMatches(n, operation)),
-  );
+  return permissions.some((p) => (p.actions ?? []).some((a) => actionMatches(a, operation)) && !(p.notActions ?? []).some((n) => actionMatches(n, operation)));
 }
 
 async function subscriptionPermissions(input: PreflightInput): Promise<Array<{ actions?: string[]; notActions?: string[] }>> {

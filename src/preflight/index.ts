@@ -97,7 +97,12 @@ export async function preflightForInit(options: InitPreflightOptions): Promise<P
   const list = needs.map((p) => `${p.namespace} (${p.neededBy.join(", ")})`).join(", ");
   const message = `This subscription has not registered ${needs.length} resource provider${needs.length === 1 ? "" : "s"} the deployment needs: ${list}.`;
   if (!options.yes && ui.interactive) {
-    const go = await ui.request({ kind: "confirm", id: "register-providers", message: `${message} Register ${needs.length === 1 ? "it" : "them"} now (about a minute)?`, default: true });
+    const go = await ui.request({
+      kind: "confirm",
+      id: "register-providers",
+      message: `${message} Register ${needs.length === 1 ? "it" : "them"} now (about a minute)?`,
+      default: true,
+    });
     if (go !== true) {
       throw new PreflightError(report, [
         {

@@ -174,7 +174,13 @@ export function estimateCost(
     priceDate: table.date,
     prices: mode,
     resources: costs,
-    total: { hourly: round(sum((c) => c.hourly)), estimatedMonthlyCost: round(sum((c) => c.estimatedMonthlyCost), 2) },
+    total: {
+      hourly: round(sum((c) => c.hourly)),
+      estimatedMonthlyCost: round(
+        sum((c) => c.estimatedMonthlyCost),
+        2,
+      ),
+    },
     stopSaves: { hourly: round(stoppable), estimatedMonthlyCost: round(stoppable * HOURS_PER_MONTH, 2) },
     notes: [...new Set(notes)],
   };
@@ -193,7 +199,9 @@ export function renderCost(estimate: CostEstimate, options: { perResource?: bool
   const m = (n: number | null) => formatMoney(n, estimate.currency);
   const lines: string[] = [];
   const paid = estimate.resources.filter((r) => (r.estimatedMonthlyCost ?? 1) > 0);
-  lines.push(`Estimated cost (${estimate.currency}, ${estimate.prices === "live" ? "live" : "list"} prices of ${estimate.priceDate} for ${estimate.priceRegion}; ${estimate.source}):`);
+  lines.push(
+    `Estimated cost (${estimate.currency}, ${estimate.prices === "live" ? "live" : "list"} prices of ${estimate.priceDate} for ${estimate.priceRegion}; ${estimate.source}):`,
+  );
   // Resources of one kind at one price (private endpoints, DNS zones) share a line.
   const rows: Array<{ label: string; hourly: number | null; monthly: number | null; basis: string }> = [];
   for (const r of paid) {
@@ -201,7 +209,12 @@ export function renderCost(estimate: CostEstimate, options: { perResource?: bool
     if (same.length === 1) rows.push({ label: r.name, hourly: r.hourly, monthly: r.estimatedMonthlyCost, basis: r.basis });
     else if (same[0] === r) {
       const kind = r.kind.split("/").pop() ?? r.kind;
-      rows.push({ label: `${same.length} × ${kind}`, hourly: (r.hourly ?? 0) * same.length, monthly: (r.estimatedMonthlyCost ?? 0) * same.length, basis: `${r.basis}, each ${m(r.estimatedMonthlyCost)}/month` });
+      rows.push({
+        label: `${same.length} × ${kind}`,
+        hourly: (r.hourly ?? 0) * same.length,
+        monthly: (r.estimatedMonthlyCost ?? 0) * same.length,
+        basis: `${r.basis}, each ${m(r.estimatedMonthlyCost)}/month`,
+      });
     }
   }
   const width = Math.min(40, Math.max(8, ...rows.map((r) => r.label.length)));
@@ -210,7 +223,9 @@ export function renderCost(estimate: CostEstimate, options: { perResource?: bool
   }
   lines.push(`  ${"Total".padEnd(width)}  ${m(estimate.total.hourly).padStart(8)}/h  ${m(estimate.total.estimatedMonthlyCost).padStart(9)}/month  while everything runs`);
   if (estimate.stopSaves.hourly > 0) {
-    lines.push(`  \`secure-aml stop\` saves ${m(estimate.stopSaves.hourly)}/h (${m(estimate.stopSaves.estimatedMonthlyCost)}/month if stopped all the time): it deallocates the jump box and the compute instance.`);
+    lines.push(
+      `  \`secure-aml stop\` saves ${m(estimate.stopSaves.hourly)}/h (${m(estimate.stopSaves.estimatedMonthlyCost)}/month if stopped all the time): it deallocates the jump box and the compute instance.`,
+    );
   }
   for (const note of estimate.notes) lines.push(`  ${note}`);
   return lines.join("\n") + "\n";

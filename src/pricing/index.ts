@@ -20,7 +20,9 @@ export function priceSourceOf(flags: Record<string, unknown>, env: NodeJS.Proces
   const raw = flags.prices ?? env[PRICES_ENV];
   if (raw === undefined || raw === "") return "offline";
   if (raw === "offline" || raw === "live") return raw;
-  throw new InputError([{ field: "prices", flag: "--prices", env: PRICES_ENV, value: String(raw), rule: "must be offline (the bundled price table) or live (the Azure Retail Prices API)" }]);
+  throw new InputError([
+    { field: "prices", flag: "--prices", env: PRICES_ENV, value: String(raw), rule: "must be offline (the bundled price table) or live (the Azure Retail Prices API)" },
+  ]);
 }
 
 export interface PricesForOptions {
@@ -51,11 +53,7 @@ export async function priceTableFor(config: DeploymentConfig, options: PricesFor
 }
 
 /** The estimate for planned resources (those that will exist after init). */
-export async function costFor(
-  resources: ReadonlyArray<{ id: string; kind: string; name: string }>,
-  config: DeploymentConfig,
-  options: PricesForOptions,
-): Promise<CostEstimate> {
+export async function costFor(resources: ReadonlyArray<{ id: string; kind: string; name: string }>, config: DeploymentConfig, options: PricesForOptions): Promise<CostEstimate> {
   const { table, mode } = await priceTableFor(config, options);
   return estimateCost(resources, config, table, mode);
 }

@@ -60,9 +60,25 @@ export const OFFLINE_PRICES: PriceTable = {
     // https://azure.microsoft.com/pricing/details/dns/ — private zones: $0.50 per zone per month (first 25 zones).
     { key: "private-dns-zone", serviceName: "Azure DNS", skuName: "Private", meterName: "Private Zone", unitOfMeasure: "1/Month", retailPrice: 0.5 },
     // https://azure.microsoft.com/pricing/details/virtual-machines/windows/ — D2s v3 Windows: $0.188 per hour.
-    { key: "vm-windows:standard_d2s_v3", serviceName: "Virtual Machines", armSkuName: "Standard_D2s_v3", meterName: "D2s v3", productIncludes: "Windows", unitOfMeasure: "1 Hour", retailPrice: 0.188 },
+    {
+      key: "vm-windows:standard_d2s_v3",
+      serviceName: "Virtual Machines",
+      armSkuName: "Standard_D2s_v3",
+      meterName: "D2s v3",
+      productIncludes: "Windows",
+      unitOfMeasure: "1 Hour",
+      retailPrice: 0.188,
+    },
     // https://azure.microsoft.com/pricing/details/virtual-machines/linux/ — DS3 v2 Linux: $0.293 per hour (AML compute is priced as Linux VMs).
-    { key: "vm-linux:standard_ds3_v2", serviceName: "Virtual Machines", armSkuName: "Standard_DS3_v2", meterName: "DS3 v2", productExcludes: "Windows", unitOfMeasure: "1 Hour", retailPrice: 0.293 },
+    {
+      key: "vm-linux:standard_ds3_v2",
+      serviceName: "Virtual Machines",
+      armSkuName: "Standard_DS3_v2",
+      meterName: "DS3 v2",
+      productExcludes: "Windows",
+      unitOfMeasure: "1 Hour",
+      retailPrice: 0.293,
+    },
     // https://azure.microsoft.com/pricing/details/managed-disks/ — Standard SSD E10 (128 GiB, the jump box's OS disk): $9.60 per month.
     { key: "disk-standardssd-e10", serviceName: "Storage", skuName: "E10 LRS", meterName: "E10 LRS Disk", unitOfMeasure: "1/Month", retailPrice: 9.6 },
   ],

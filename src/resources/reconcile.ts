@@ -9,11 +9,7 @@ import { ArmOperationError, armCall } from "../azure/arm-errors.js";
 import { SecureAmlError } from "../errors.js";
 import { flatten, isParallel, type AnySpec, type ResourceSpec, type Sequence } from "./spec.js";
 
-export type Decision =
-  | { action: "create" }
-  | { action: "recreate"; changes: Change[] }
-  | { action: "update"; changes: Change[] }
-  | { action: "none" };
+export type Decision = { action: "create" } | { action: "recreate"; changes: Change[] } | { action: "update"; changes: Change[] } | { action: "none" };
 
 const TERMINAL = new Set(["succeeded", "failed", "canceled", "cancelled"]);
 
@@ -116,9 +112,7 @@ export async function converge<T>(spec: ResourceSpec<T>, azure: AzureContext, io
       const immutable = decision.changes.filter((c) => c.immutable);
       if (immutable.length > 0) throw immutableError(spec as AnySpec, immutable);
       io.progress(`updating ${spec.name}: ${decision.changes.map((c) => c.field).join(", ")}`);
-      await armCall({ resource: spec.id, operation: `update ${kindLabel(spec.kind)}` }, () =>
-        spec.update ? spec.update(current, decision.changes) : spec.create(),
-      );
+      await armCall({ resource: spec.id, operation: `update ${kindLabel(spec.kind)}` }, () => (spec.update ? spec.update(current, decision.changes) : spec.create()));
       return { ...base, action: "updated" };
     }
   }
@@ -189,9 +183,7 @@ export async function planAll(layout: Sequence): Promise<PlannedResource[]> {
   await walk(layout, async (spec) => {
     const parent = spec.parentId ? byId.get(spec.parentId.toLowerCase()) : undefined;
     const p =
-      parent?.action === "create" && !spec.ownedBy
-        ? { id: spec.id, kind: spec.kind, name: spec.name, group: spec.group, action: "create" as const }
-        : await planResource(spec);
+      parent?.action === "create" && !spec.ownedBy ? { id: spec.id, kind: spec.kind, name: spec.name, group: spec.group, action: "create" as const } : await planResource(spec);
     planned.set(spec, p);
     byId.set(spec.id.toLowerCase(), p);
   });

@@ -84,7 +84,13 @@ export function flatten(layout: Sequence): AnySpec[] {
  * The identity and the read of a resource from its kind: `{ ...arm(kinds.x, azure, id, name, group), diff, create }`.
  * One reader per ARM type, shared with `status`.
  */
-export function arm<T>(kind: Kind<T>, azure: AzureContext, id: string, name: string, group: string): Pick<ResourceSpec<T>, "id" | "kind" | "name" | "group" | "read" | "provisioningState"> {
+export function arm<T>(
+  kind: Kind<T>,
+  azure: AzureContext,
+  id: string,
+  name: string,
+  group: string,
+): Pick<ResourceSpec<T>, "id" | "kind" | "name" | "group" | "read" | "provisioningState"> {
   return {
     id,
     kind: kind.type,

@@ -56,7 +56,7 @@ function restError(err: unknown): { status?: number; code?: string } {
 /** What went wrong, from status and code only (an SDK message may quote a URL with a SAS). */
 function storageDetail(err: unknown): string {
   const { status, code } = restError(err);
-  const detail = status !== undefined ? `HTTP ${status}${code ? ` ${code}` : ""}` : code ?? (err instanceof Error ? err.name : "unknown error");
+  const detail = status !== undefined ? `HTTP ${status}${code ? ` ${code}` : ""}` : (code ?? (err instanceof Error ? err.name : "unknown error"));
   const hint =
     status === 403 || status === 401
       ? ` The identity needs the "Storage Blob Data Contributor" role on the account (or set ${STATE_CONNECTION_STRING_ENV}).`
@@ -213,7 +213,8 @@ export class BlobStateStore implements StateStore {
   }
 
   #lockedError(holder: Holder): SecureAmlError {
-    const who = holder.pid !== undefined ? `pid ${holder.pid} on ${holder.host ?? "an unknown host"}${holder.since ? `, since ${holder.since}` : ""}` : "a run that did not say who it is";
+    const who =
+      holder.pid !== undefined ? `pid ${holder.pid} on ${holder.host ?? "an unknown host"}${holder.since ? `, since ${holder.since}` : ""}` : "a run that did not say who it is";
     return new SecureAmlError(
       "STATE_LOCKED",
       `The state blob ${this.#where.url} is in use by another secure-aml run (${who}); it holds the blob's lease and keeps renewing it. ` +
@@ -255,7 +256,10 @@ export class BlobStateStore implements StateStore {
           continue;
         }
         if (status !== 409) throw storageError("lease", this.#where, err);
-        const holder = await blob.getProperties().then((p) => holderFromMetadata(p.metadata), () => ({}) as Holder);
+        const holder = await blob.getProperties().then(
+          (p) => holderFromMetadata(p.metadata),
+          () => ({}) as Holder,
+        );
         if (this.#holderSurelyAlive(holder) || Date.now() >= deadline) throw this.#lockedError(holder);
         if (!toldWaiting) {
           toldWaiting = true;
@@ -299,8 +303,7 @@ export class BlobStateStore implements StateStore {
     const where = this.#where;
     return {
       text,
-      write: () =>
-        Promise.reject(new SecureAmlError("STATE_READ_ONLY", `The state blob ${where.url} was opened without its lease; it cannot be written.`, ExitCode.failed)),
+      write: () => Promise.reject(new SecureAmlError("STATE_READ_ONLY", `The state blob ${where.url} was opened without its lease; it cannot be written.`, ExitCode.failed)),
       release: async () => undefined,
     };
   }

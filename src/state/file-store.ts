@@ -143,11 +143,7 @@ async function removeLeftoverTempFiles(path: string): Promise<void> {
   const dir = dirname(path);
   const prefix = `${basename(path)}.`;
   const names = await readdir(dir).catch(() => [] as string[]);
-  await Promise.all(
-    names
-      .filter((n) => n.startsWith(prefix) && /^(\d+|tmp-\d+-[0-9a-f]+)$/.test(n.slice(prefix.length)))
-      .map((n) => unlink(join(dir, n)).catch(() => undefined)),
-  );
+  await Promise.all(names.filter((n) => n.startsWith(prefix) && /^(\d+|tmp-\d+-[0-9a-f]+)$/.test(n.slice(prefix.length))).map((n) => unlink(join(dir, n)).catch(() => undefined)));
 }
 
 async function fsyncDir(dir: string): Promise<void> {
@@ -294,10 +290,6 @@ export class FileStateStore implements StateStore {
   }
 
   #missing(path: string): never {
-    throw new SecureAmlError(
-      "STATE_NOT_FOUND",
-      `No state file at ${path}: nothing has been deployed from here (pass --state to point at another file).`,
-      ExitCode.badInput,
-    );
+    throw new SecureAmlError("STATE_NOT_FOUND", `No state file at ${path}: nothing has been deployed from here (pass --state to point at another file).`, ExitCode.badInput);
   }
 }

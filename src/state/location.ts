@@ -65,8 +65,7 @@ export function isStateUrl(text: string): boolean {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(text);
 }
 
-const URL_FORMS =
-  "https://ACCOUNT.blob.core.windows.net/CONTAINER/PATH.json (or, for a local storage emulator, http://127.0.0.1:PORT/ACCOUNT/CONTAINER/PATH.json)";
+const URL_FORMS = "https://ACCOUNT.blob.core.windows.net/CONTAINER/PATH.json (or, for a local storage emulator, http://127.0.0.1:PORT/ACCOUNT/CONTAINER/PATH.json)";
 
 /** Parses `--state`; returns the rule it breaks instead when it is not a usable location. */
 export function parseStateLocation(text: string): StateLocation | { problem: string } {
@@ -92,7 +91,10 @@ export function parseStateLocation(text: string): StateLocation | { problem: str
   }
   let segments: string[];
   try {
-    segments = url.pathname.split("/").slice(1).map((s) => decodeURIComponent(s));
+    segments = url.pathname
+      .split("/")
+      .slice(1)
+      .map((s) => decodeURIComponent(s));
   } catch {
     return { problem: "has a malformed percent-encoding in its path" };
   }

@@ -111,7 +111,12 @@ function keyOrFail(path: string): string {
     return readSshKeyPair(path).privateKey;
   } catch (error) {
     if (error instanceof SshKeyProblem) {
-      throw new SecureAmlError("ATTACH_SSH_KEY_INVALID", `The SSH private key file ${path} ${error.message}.`, ExitCode.badInput, "secure-aml init --attached-vm-ssh-key <path of a private key>");
+      throw new SecureAmlError(
+        "ATTACH_SSH_KEY_INVALID",
+        `The SSH private key file ${path} ${error.message}.`,
+        ExitCode.badInput,
+        "secure-aml init --attached-vm-ssh-key <path of a private key>",
+      );
     }
     throw error;
   }
@@ -119,7 +124,9 @@ function keyOrFail(path: string): string {
 
 /** The inner properties of an attached compute (address, sshPort, username; never a key: ARM returns none). */
 export function attachedView(c: ComputeResource): { computeType?: string; resourceId?: string; address?: string; sshPort?: number; username?: string } {
-  const outer = c.properties as { computeType?: string; resourceId?: string; properties?: { address?: string; sshPort?: number; administratorAccount?: { username?: string } } } | undefined;
+  const outer = c.properties as
+    | { computeType?: string; resourceId?: string; properties?: { address?: string; sshPort?: number; administratorAccount?: { username?: string } } }
+    | undefined;
   return {
     computeType: outer?.computeType,
     resourceId: outer?.resourceId,

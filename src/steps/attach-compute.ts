@@ -38,7 +38,9 @@ async function nsgById(azure: AzureContext, id: string | undefined): Promise<Net
 async function subnetNsg(azure: AzureContext, subnetId: string | undefined): Promise<NetworkSecurityGroup | undefined> {
   if (!subnetId) return undefined;
   const parsed = parseResourceId(subnetId);
-  const subnet = await getOrUndefined({ resource: subnetId }, async () => (await azure.network()).subnets.get(parsed.resourceGroup ?? "", parsed.names[0] ?? "", parsed.names[1] ?? ""));
+  const subnet = await getOrUndefined({ resource: subnetId }, async () =>
+    (await azure.network()).subnets.get(parsed.resourceGroup ?? "", parsed.names[0] ?? "", parsed.names[1] ?? ""),
+  );
   return nsgById(azure, subnet?.networkSecurityGroup?.id);
 }
 
@@ -60,7 +62,7 @@ async function vmTarget(azure: AzureContext, resourceId: string): Promise<{ addr
 async function hdInsightTarget(azure: AzureContext, resourceId: string): Promise<{ address: string; nsg: NetworkSecurityGroup | undefined }> {
   const cluster = await getOrUndefined({ resource: resourceId }, async () => (await azure.resources()).resources.getById(resourceId, HDINSIGHT_API_VERSION));
   if (!cluster) throw missing(resourceId);
-  const roles = ((cluster.properties as { computeProfile?: { roles?: Array<{ virtualNetworkProfile?: { subnet?: string } }> } } | undefined)?.computeProfile?.roles ?? []);
+  const roles = (cluster.properties as { computeProfile?: { roles?: Array<{ virtualNetworkProfile?: { subnet?: string } }> } } | undefined)?.computeProfile?.roles ?? [];
   const subnet = roles.map((r) => r.virtualNetworkProfile?.subnet).find((s): s is string => typeof s === "string");
   return { address: `${parseResourceId(resourceId).names[0] ?? ""}-ssh.azurehdinsight.net`, nsg: await subnetNsg(azure, subnet) };
 }
@@ -81,7 +83,14 @@ export const attachComputeStep = declareStep<AzureStepContext>({
     layout.push(
       attachSpec(
         ctx,
-        { name: attachedComputeName(resourceId), computeType, resourceId, address: target.address, sshUser: config.attachedVmAdmin ?? "azureuser", sshKeyPath: config.attachedVmSshKeyPath ?? "" },
+        {
+          name: attachedComputeName(resourceId),
+          computeType,
+          resourceId,
+          address: target.address,
+          sshUser: config.attachedVmAdmin ?? "azureuser",
+          sshKeyPath: config.attachedVmSshKeyPath ?? "",
+        },
         "training-subnet",
       ),
     );
@@ -111,7 +120,9 @@ export async function detachExistingCompute(
     const ml = await azure.machineLearning();
     const exists = await getOrUndefined({ resource: compute }, () => ml.computeOperations.get(config.resourceGroup, config.workspace, name));
     if (exists) {
-      await armCall({ resource: compute, operation: "detach compute" }, () => ml.computeOperations.beginDeleteAndWait(config.resourceGroup, config.workspace, name, "Detach", azure.lro()));
+      await armCall({ resource: compute, operation: "detach compute" }, () =>
+        ml.computeOperations.beginDeleteAndWait(config.resourceGroup, config.workspace, name, "Detach", azure.lro()),
+      );
       removed.push(compute);
     }
   }
@@ -121,7 +132,9 @@ export async function detachExistingCompute(
     const network = await azure.network();
     const exists = await getOrUndefined({ resource: id }, () => network.securityRules.get(parsed.resourceGroup ?? "", parsed.names[0] ?? "", parsed.names[1] ?? ""));
     if (!exists) continue;
-    await armCall({ resource: id, operation: "delete security rule" }, () => network.securityRules.beginDeleteAndWait(parsed.resourceGroup ?? "", parsed.names[0] ?? "", parsed.names[1] ?? "", azure.lro()));
+    await armCall({ resource: id, operation: "delete security rule" }, () =>
+      network.securityRules.beginDeleteAndWait(parsed.resourceGroup ?? "", parsed.names[0] ?? "", parsed.names[1] ?? "", azure.lro()),
+    );
     removed.push(id);
   }
   return removed;

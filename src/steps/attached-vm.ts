@@ -49,7 +49,11 @@ export const attachedVmStep = declareStep<AzureStepContext>({
   // Only the network: the VM is built while the workspace and its endpoint are (attached-vm-attach waits for both).
   dependsOn: ["network"],
   // its NSG, the NIC, then the VM
-  expectedSeconds: chained(writeSeconds("Microsoft.Network/networkSecurityGroups"), writeSeconds("Microsoft.Network/networkInterfaces"), writeSeconds("Microsoft.Compute/virtualMachines")),
+  expectedSeconds: chained(
+    writeSeconds("Microsoft.Network/networkSecurityGroups"),
+    writeSeconds("Microsoft.Network/networkInterfaces"),
+    writeSeconds("Microsoft.Compute/virtualMachines"),
+  ),
   resources: (ctx) => {
     const { config, azure } = ctx;
     const at = placement(config);

@@ -20,11 +20,7 @@ function bastionId(config: AzureStepContext["config"]): string {
 function publicIpSpec({ config, azure }: AzureStepContext): ResourceSpec<PublicIPAddress> {
   return {
     ...arm(kinds.publicIpAddress, azure, publicIpId(config), config.bastionPublicIp, "network"),
-    diff: (p) =>
-      changesOf(
-        differs("sku", p.sku?.name, "Standard"),
-        differs("publicIPAllocationMethod", p.publicIPAllocationMethod, "Static"),
-      ),
+    diff: (p) => changesOf(differs("sku", p.sku?.name, "Standard"), differs("publicIPAllocationMethod", p.publicIPAllocationMethod, "Static")),
     create: async () =>
       (await azure.network()).publicIPAddresses.beginCreateOrUpdateAndWait(
         config.resourceGroup,
@@ -47,10 +43,7 @@ function bastionSpec({ config, azure }: AzureStepContext): ResourceSpec<BastionH
     ...arm(kinds.bastionHost, azure, bastionId(config), config.bastionName, "network"),
     diff: (b) => {
       const ipc = b.ipConfigurations?.[0];
-      return changesOf(
-        differsId("ipConfigurations.subnet", ipc?.subnet?.id, wantedSubnet),
-        differsId("ipConfigurations.publicIPAddress", ipc?.publicIPAddress?.id, wantedIp),
-      );
+      return changesOf(differsId("ipConfigurations.subnet", ipc?.subnet?.id, wantedSubnet), differsId("ipConfigurations.publicIPAddress", ipc?.publicIPAddress?.id, wantedIp));
     },
     create: async () => (await azure.network()).bastionHosts.beginCreateOrUpdateAndWait(config.resourceGroup, config.bastionName, host, azure.lro()),
   };

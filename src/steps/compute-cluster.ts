@@ -51,7 +51,13 @@ function clusterSpec(ctx: AzureStepContext): ResourceSpec<ComputeResource> {
       ),
     // Only the scale settings change in place.
     update: async () =>
-      (await azure.machineLearning()).computeOperations.beginUpdateAndWait(config.resourceGroup, config.workspace, config.computeCluster, { properties: { scaleSettings } }, azure.lro()),
+      (await azure.machineLearning()).computeOperations.beginUpdateAndWait(
+        config.resourceGroup,
+        config.workspace,
+        config.computeCluster,
+        { properties: { scaleSettings } },
+        azure.lro(),
+      ),
   };
 }
 

@@ -42,7 +42,9 @@ const fixed = { immutable: true };
 export function computeSpecBase(
   { config, azure }: AzureStepContext,
   wanted: ComputeWanted,
-): Pick<ResourceSpec<ComputeResource>, "id" | "kind" | "name" | "group" | "read" | "provisioningState" | "deleteFailed" | "create"> & { fixedChanges(c: ComputeResource): Change[] } {
+): Pick<ResourceSpec<ComputeResource>, "id" | "kind" | "name" | "group" | "read" | "provisioningState" | "deleteFailed" | "create"> & {
+  fixedChanges(c: ComputeResource): Change[];
+} {
   const ml = async () => (await azure.machineLearning()).computeOperations;
   return {
     ...arm(kinds.mlCompute, azure, computeId(config, wanted.name), wanted.name, "training-subnet"),

@@ -67,7 +67,9 @@ function instanceSpec(ctx: AzureStepContext): ResourceSpec<ComputeResource> {
       const assigned = computeView(c).props?.personalComputeInstanceSettings?.assignedUser?.objectId;
       return [
         ...base.fixedChanges(c),
-        ...(assigned !== undefined && user !== undefined ? changesOf(differs("personalComputeInstanceSettings.assignedUser.objectId", assigned.toLowerCase(), user.toLowerCase(), { immutable: true })) : []),
+        ...(assigned !== undefined && user !== undefined
+          ? changesOf(differs("personalComputeInstanceSettings.assignedUser.objectId", assigned.toLowerCase(), user.toLowerCase(), { immutable: true }))
+          : []),
       ];
     },
     immutableDrift: drift,

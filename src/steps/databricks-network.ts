@@ -15,16 +15,7 @@ import type { AzureStepContext } from "./context.js";
 import { declareStep } from "../resources/reconcile.js";
 import { arm, changesOf, differs, differsId, putOver, change, type ResourceSpec } from "../resources/spec.js";
 import * as kinds from "../resources/kinds/index.js";
-import {
-  DATABRICKS_DELEGATION,
-  SUBNET_DATABRICKS_PRIVATE,
-  SUBNET_DATABRICKS_PUBLIC,
-  SUBNET_DEFAULT,
-  databricksNsgName,
-  placed,
-  resourceId,
-  subnetId,
-} from "./common.js";
+import { DATABRICKS_DELEGATION, SUBNET_DATABRICKS_PRIVATE, SUBNET_DATABRICKS_PUBLIC, SUBNET_DEFAULT, databricksNsgName, placed, resourceId, subnetId } from "./common.js";
 import { chained, writeSeconds } from "../durations.js";
 import { writeSubnet } from "./network.js";
 
@@ -84,7 +75,13 @@ function subnetSpec(ctx: AzureStepContext, wanted: DatabricksSubnet): ResourceSp
     diff: (s) =>
       changesOf(
         differs("addressPrefix", prefixOf(s), wanted.prefix),
-        wanted.databricks && !hasDatabricksDelegation(s) ? change("delegations", (s.delegations ?? []).map((d) => d.serviceName), [DATABRICKS_DELEGATION]) : undefined,
+        wanted.databricks && !hasDatabricksDelegation(s)
+          ? change(
+              "delegations",
+              (s.delegations ?? []).map((d) => d.serviceName),
+              [DATABRICKS_DELEGATION],
+            )
+          : undefined,
         wanted.databricks ? differsId("networkSecurityGroup.id", s.networkSecurityGroup?.id, nsgId) : undefined,
       ),
     ...putOver(put),

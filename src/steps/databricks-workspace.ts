@@ -48,8 +48,7 @@ export function wantedWorkspace(config: AzureStepContext["config"]): Workspace {
 
 function workspaceSpec({ config, azure }: AzureStepContext): ResourceSpec<Workspace> {
   const name = workspaceName(config);
-  const write = async () =>
-    (await azure.databricks()).workspaces.beginCreateOrUpdateAndWait(config.resourceGroup, name, wantedWorkspace(config), azure.lro());
+  const write = async () => (await azure.databricks()).workspaces.beginCreateOrUpdateAndWait(config.resourceGroup, name, wantedWorkspace(config), azure.lro());
   return {
     ...arm(kinds.databricksWorkspace, azure, databricksWorkspaceId(config, name), name, "services"),
     diff: (w) =>

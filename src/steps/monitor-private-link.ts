@@ -46,8 +46,7 @@ function scopeSpec({ config, azure }: AzureStepContext): ResourceSpec<GenericRes
 
 function scopedResourceSpec({ config, azure }: AzureStepContext, name: string, linkedResourceId: string): ResourceSpec<GenericResource> {
   const id = `${privateLinkScopeId(config)}/scopedResources/${name}`;
-  const put = async () =>
-    (await azure.resources()).resources.beginCreateOrUpdateByIdAndWait(id, PRIVATE_LINK_SCOPE_API_VERSION, { properties: { linkedResourceId } }, azure.lro());
+  const put = async () => (await azure.resources()).resources.beginCreateOrUpdateByIdAndWait(id, PRIVATE_LINK_SCOPE_API_VERSION, { properties: { linkedResourceId } }, azure.lro());
   return {
     ...arm(kinds.privateLinkScopedResource, azure, id, `${config.privateLinkScope}/${name}`, "monitoring"),
     parentId: privateLinkScopeId(config),

@@ -43,11 +43,7 @@ function appInsightsSpec({ config, azure }: AzureStepContext): ResourceSpec<Appl
     });
   return {
     ...arm(kinds.appInsightsComponent, azure, appInsightsId(config), config.appInsights, "monitoring"),
-    diff: (c) =>
-      changesOf(
-        differsId("workspaceResourceId", c.workspaceResourceId, logAnalyticsId(config)),
-        differs("applicationType", c.applicationType, "web"),
-      ),
+    diff: (c) => changesOf(differsId("workspaceResourceId", c.workspaceResourceId, logAnalyticsId(config)), differs("applicationType", c.applicationType, "web")),
     ...putOver(put),
   };
 }

@@ -31,7 +31,8 @@ function publicIpSpec({ config, azure }: AzureStepContext): ResourceSpec<PublicI
   const name = natPublicIpName(config);
   return {
     ...arm(kinds.publicIpAddress, azure, natPublicIpId(config), name, "network"),
-    diff: (p) => changesOf(differs("sku", p.sku?.name, "Standard", { immutable: true }), differs("publicIPAllocationMethod", p.publicIPAllocationMethod, "Static", { immutable: true })),
+    diff: (p) =>
+      changesOf(differs("sku", p.sku?.name, "Standard", { immutable: true }), differs("publicIPAllocationMethod", p.publicIPAllocationMethod, "Static", { immutable: true })),
     create: async () =>
       (await azure.network()).publicIPAddresses.beginCreateOrUpdateAndWait(
         config.resourceGroup,
@@ -49,12 +50,25 @@ function natGatewaySpec({ config, azure }: AzureStepContext): ResourceSpec<NatGa
     (await azure.network()).natGateways.beginCreateOrUpdateAndWait(
       config.resourceGroup,
       name,
-      { ...(existing ?? placed(config)), sku: { name: "Standard" }, publicIpAddresses: [...(existing?.publicIpAddresses ?? []).filter((p) => (p.id ?? "").toLowerCase() !== ip.toLowerCase()), { id: ip }] },
+      {
+        ...(existing ?? placed(config)),
+        sku: { name: "Standard" },
+        publicIpAddresses: [...(existing?.publicIpAddresses ?? []).filter((p) => (p.id ?? "").toLowerCase() !== ip.toLowerCase()), { id: ip }],
+      },
       azure.lro(),
     );
   return {
     ...arm(kinds.natGateway, azure, natGatewayId(config), name, "network"),
-    diff: (n) => ((n.publicIpAddresses ?? []).some((p) => (p.id ?? "").toLowerCase() === ip.toLowerCase()) ? [] : [change("publicIpAddresses", (n.publicIpAddresses ?? []).map((p) => p.id), [ip])]),
+    diff: (n) =>
+      (n.publicIpAddresses ?? []).some((p) => (p.id ?? "").toLowerCase() === ip.toLowerCase())
+        ? []
+        : [
+            change(
+              "publicIpAddresses",
+              (n.publicIpAddresses ?? []).map((p) => p.id),
+              [ip],
+            ),
+          ],
     ...putOver(put),
   };
 }
@@ -67,7 +81,8 @@ function associationSpec({ config, azure }: AzureStepContext, subnet: string): R
     ownedBy: { step: "network", changes: [change("natGateway.id", undefined, gateway)] },
     diff: (s) => changesOf(differsId("natGateway.id", s.natGateway?.id, gateway)),
     create: () => Promise.reject(new Error(`subnet ${subnet} is the network step's`)),
-    update: async (s) => (await azure.network()).subnets.beginCreateOrUpdateAndWait(config.resourceGroup, config.vnetName, subnet, { ...s, natGateway: { id: gateway } }, azure.lro()),
+    update: async (s) =>
+      (await azure.network()).subnets.beginCreateOrUpdateAndWait(config.resourceGroup, config.vnetName, subnet, { ...s, natGateway: { id: gateway } }, azure.lro()),
   };
 }
 

@@ -32,11 +32,7 @@ function linkSpec({ config, azure }: AzureStepContext, zone: string): ResourceSp
   return {
     ...arm(kinds.virtualNetworkLink, azure, `${privateDnsZoneId(config, zone)}/virtualNetworkLinks/${name}`, `${zone}/${name}`, "private-dns"),
     parentId: privateDnsZoneId(config, zone),
-    diff: (l) =>
-      changesOf(
-        differsId("virtualNetwork.id", l.virtualNetwork?.id, vnetId(config)),
-        differs("registrationEnabled", l.registrationEnabled ?? false, false),
-      ),
+    diff: (l) => changesOf(differsId("virtualNetwork.id", l.virtualNetwork?.id, vnetId(config)), differs("registrationEnabled", l.registrationEnabled ?? false, false)),
     create: put,
     update: put,
   };

@@ -31,13 +31,7 @@ function registrySpec({ config, azure }: AzureStepContext): ResourceSpec<Registr
         { ...placed(config), ...owned, networkRuleBypassOptions: "AzureServices" },
         azure.lro(),
       ),
-    update: async () =>
-      (await azure.containerRegistry()).registries.update(
-        config.resourceGroup,
-        config.registry,
-        owned,
-        azure.lro(),
-      ),
+    update: async () => (await azure.containerRegistry()).registries.update(config.resourceGroup, config.registry, owned, azure.lro()),
   };
 }
 

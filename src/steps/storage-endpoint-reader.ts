@@ -23,7 +23,9 @@ async function principalOf(ctx: AzureStepContext, deps: StepDeps): Promise<strin
   const fromOutputs = deps.outputs("workspace").workspacePrincipalId;
   if (fromOutputs) return fromOutputs;
   const id = workspaceId(ctx.config);
-  const ws = await getOrUndefined({ resource: id }, () => kinds.mlWorkspace.read(ctx.azure, { resourceGroup: ctx.config.resourceGroup, types: ["workspaces"], names: [ctx.config.workspace] }, id));
+  const ws = await getOrUndefined({ resource: id }, () =>
+    kinds.mlWorkspace.read(ctx.azure, { resourceGroup: ctx.config.resourceGroup, types: ["workspaces"], names: [ctx.config.workspace] }, id),
+  );
   return ws?.identity?.principalId;
 }
 

@@ -30,5 +30,9 @@ export const storageEndpointsStep = declareStep<AzureStepContext>({
   // blob and file (the default); with --batch-endpoints four, still one at a time
   expectedSeconds: storageEndpointsSeconds(2),
   resources: (ctx) => endpointsOneAfterAnother(ctx.azure, placement(ctx.config), storageEndpoints(ctx)),
-  outputs: (ctx) => ({ storagePrivateEndpointIds: storageEndpoints(ctx).map((w) => privateEndpointId(ctx.config, w.name)).join(",") }),
+  outputs: (ctx) => ({
+    storagePrivateEndpointIds: storageEndpoints(ctx)
+      .map((w) => privateEndpointId(ctx.config, w.name))
+      .join(","),
+  }),
 });

@@ -39,13 +39,13 @@ export function renderDiagram(config: DeploymentConfig): string {
   out.push(`    subgraph training["Training ${label(config.trainingSubnet)}"]`);
   for (const e of endpoints) out.push(`      ${e.id}["private endpoint: ${e.group}"]`);
   if (config.jumpbox) out.push(`      jumpbox["jump box VM ${label(config.jumpboxName)}<br/>${label(config.jumpboxSize)}, no public IP"]`);
-  out.push(
-    `      cluster["compute cluster ${label(config.computeCluster)}<br/>${label(config.clusterVmSize)}, ${config.clusterMinNodes}-${config.clusterMaxNodes} nodes"]`,
-  );
+  out.push(`      cluster["compute cluster ${label(config.computeCluster)}<br/>${label(config.clusterVmSize)}, ${config.clusterMinNodes}-${config.clusterMaxNodes} nodes"]`);
   out.push(`      instance["compute instance ${label(config.computeInstance)}<br/>${label(config.instanceVmSize)}"]`);
   // Training page: an attached Ubuntu VM behind its own NSG (inbound AzureMachineLearning → 22).
   if (config.attachedVm) {
-    out.push(`      attachedvm["attached Ubuntu VM ${label(config.attachedVm)}<br/>${label(config.attachedVmSize ?? "Standard_DS3_v2")}, SSH key, no public IP<br/>NSG: AzureMachineLearning → 22"]`);
+    out.push(
+      `      attachedvm["attached Ubuntu VM ${label(config.attachedVm)}<br/>${label(config.attachedVmSize ?? "Standard_DS3_v2")}, SSH key, no public IP<br/>NSG: AzureMachineLearning → 22"]`,
+    );
   }
   out.push("    end");
   out.push(`    subgraph scoring["Scoring ${label(config.scoringSubnet)}"]`);
@@ -86,9 +86,7 @@ export function renderDiagram(config: DeploymentConfig): string {
     out.push("  databricks -.owns.-> databricks_mrg");
   }
   if (config.trainingNsg) {
-    out.push(
-      `  training_nsg{{"NSG ${label(config.vnetName)}-training-nsg${config.restrictOutbound ? "<br/>outbound: training service tags only, Internet denied" : ""}"}}`,
-    );
+    out.push(`  training_nsg{{"NSG ${label(config.vnetName)}-training-nsg${config.restrictOutbound ? "<br/>outbound: training service tags only, Internet denied" : ""}"}}`);
     out.push("  training_nsg -.on.-> training");
   }
 

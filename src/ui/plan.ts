@@ -123,11 +123,7 @@ export function renderPlan(planned: readonly PlannedResource[], estimate?: PlanE
   const creates = count("create");
   const updates = count("update") + count("recreate");
   const unchanged = count("none");
-  lines.push(
-    planned.length === 0
-      ? "Nothing to do."
-      : `${plural(creates, "resource")} to create, ${updates} to update, ${unchanged} already as wanted.`,
-  );
+  lines.push(planned.length === 0 ? "Nothing to do." : `${plural(creates, "resource")} to create, ${updates} to update, ${unchanged} already as wanted.`);
   if (estimate && (creates > 0 || updates > 0)) {
     lines.push(
       `Expected time on Azure: ${formatEstimate(estimate.criticalPathSeconds)} ` +

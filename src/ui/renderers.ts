@@ -44,7 +44,10 @@ class Recorder {
     skipped: [],
     retries: 0,
   };
-  constructor(private readonly startedAt: number, private readonly now: () => number) {}
+  constructor(
+    private readonly startedAt: number,
+    private readonly now: () => number,
+  ) {}
 
   handle(event: EngineEvent): void {
     switch (event.type) {
@@ -321,7 +324,9 @@ class TtyRenderer implements Renderer {
         const e = event.error;
         if (isInterrupted(e)) {
           // Not a failure: the step stopped because the person asked; the next run picks it up.
-          this.write(`${c.yellow("■")} ${event.title} ${c.yellow("interrupted")}${event.durationMs > 0 ? c.dim(` after ${formatDuration(event.durationMs)}`) : ""} ${c.dim("— the next run picks it up")}`);
+          this.write(
+            `${c.yellow("■")} ${event.title} ${c.yellow("interrupted")}${event.durationMs > 0 ? c.dim(` after ${formatDuration(event.durationMs)}`) : ""} ${c.dim("— the next run picks it up")}`,
+          );
           break;
         }
         const lines = [`${c.red("✖")} ${c.bold(event.title)} ${c.red(`failed after ${formatDuration(event.durationMs)}`)}`];
@@ -436,4 +441,3 @@ export async function createIoHost(options: IoHostOptions): Promise<UiHost> {
 }
 
 export { buildResult } from "./result-document.js";
-

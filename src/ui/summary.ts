@@ -59,7 +59,8 @@ export function renderSummary(input: SummaryInput): string {
   lines.push("");
 
   const rgId = `/subscriptions/${config.subscriptionId}/resourceGroups/${config.resourceGroup}`;
-  const workspaceId = findId(resources, "Microsoft.MachineLearningServices/workspaces", config.workspace) ?? `${rgId}/providers/Microsoft.MachineLearningServices/workspaces/${config.workspace}`;
+  const workspaceId =
+    findId(resources, "Microsoft.MachineLearningServices/workspaces", config.workspace) ?? `${rgId}/providers/Microsoft.MachineLearningServices/workspaces/${config.workspace}`;
   const jumpboxId = config.jumpbox
     ? (findId(resources, "Microsoft.Compute/virtualMachines", config.jumpboxName) ?? `${rgId}/providers/Microsoft.Compute/virtualMachines/${config.jumpboxName}`)
     : undefined;
@@ -85,7 +86,9 @@ export function renderSummary(input: SummaryInput): string {
   lines.push("Reach Azure Machine Learning studio (the workspace accepts no traffic from the internet):");
   if (config.jumpbox && config.bastion) {
     lines.push(`  1. Open the jump box "${config.jumpboxName}" in the portal${jumpboxId && !input.local ? ` (${portalLink(jumpboxId)})` : ""}, select Connect, then Bastion.`);
-    lines.push(`  2. Sign in as "${config.jumpboxAdmin}" with ${input.passwordGenerated ? "its password (generated for this run and deliberately not kept; set SECURE_AML_JUMPBOX_PASSWORD to choose one)" : "the password you chose"}; a remote desktop opens in your browser.`);
+    lines.push(
+      `  2. Sign in as "${config.jumpboxAdmin}" with ${input.passwordGenerated ? "its password (generated for this run and deliberately not kept; set SECURE_AML_JUMPBOX_PASSWORD to choose one)" : "the password you chose"}; a remote desktop opens in your browser.`,
+    );
     lines.push(`  3. In the jump box, open Microsoft Edge, go to https://ml.azure.com and choose the workspace "${config.workspace}".`);
   } else if (config.jumpbox) {
     lines.push(`  The jump box "${config.jumpboxName}" has no public address and Bastion is off: connect to it over a VPN or`);
@@ -103,7 +106,9 @@ export function renderSummary(input: SummaryInput): string {
   lines.push("Costs while idle:");
   if (input.cost && !input.local) {
     const money = (n: number) => (input.cost?.currency === "USD" ? `$${n.toFixed(2)}` : `${n.toFixed(2)} ${input.cost?.currency}`);
-    lines.push(`  About ${money(input.cost.monthly)}/month with everything running; stopping saves about ${money(input.cost.stopSavesMonthly)}/month (secure-aml plan shows the details).`);
+    lines.push(
+      `  About ${money(input.cost.monthly)}/month with everything running; stopping saves about ${money(input.cost.stopSavesMonthly)}/month (secure-aml plan shows the details).`,
+    );
   }
   lines.push(`  secure-aml stop${suffix}      stops the compute instance${config.jumpbox ? " and the jump box" : ""} (start them again with secure-aml start${suffix})`);
   if (config.jumpbox) {

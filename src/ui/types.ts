@@ -10,18 +10,10 @@ import type { ErrorInfo, IoHost, PlannedResource, ResourceAction } from "../engi
  * code "INTERRUPTED" (exit 130) when the person presses Ctrl-C.
  */
 export interface PromptBackend {
-  input(q: {
-    message: string;
-    default?: string;
-    validate?: (value: string) => string | true | Promise<string | true>;
-  }): Promise<string>;
+  input(q: { message: string; default?: string; validate?: (value: string) => string | true | Promise<string | true> }): Promise<string>;
   password(q: { message: string; validate?: (value: string) => string | true | Promise<string | true> }): Promise<string>;
   confirm(q: { message: string; default?: boolean }): Promise<boolean>;
-  select(q: {
-    message: string;
-    choices: ReadonlyArray<{ value: string; name: string; description?: string }>;
-    default?: string;
-  }): Promise<string>;
+  select(q: { message: string; choices: ReadonlyArray<{ value: string; name: string; description?: string }>; default?: string }): Promise<string>;
 }
 
 /** Calls `redraw` every `intervalMs` until the returned stop() is called. */

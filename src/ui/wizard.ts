@@ -181,13 +181,50 @@ const REVIEW_SECTIONS: ReadonlyArray<{ title: string; keys: ReadonlyArray<keyof 
   { title: "Names", keys: ["storageAccount", "keyVault", "registry", "workspace", "logAnalyticsWorkspace", "appInsights", "privateLinkScope"] },
   {
     title: "Remote access",
-    keys: ["bastion", "bastionName", "bastionPublicIp", "jumpbox", "jumpboxName", "jumpboxAdmin", "jumpboxSize", "jumpboxSecurityType", "windowsClientLicense", "jumpboxShutdownTime", "jumpboxShutdownTimeZone"],
+    keys: [
+      "bastion",
+      "bastionName",
+      "bastionPublicIp",
+      "jumpbox",
+      "jumpboxName",
+      "jumpboxAdmin",
+      "jumpboxSize",
+      "jumpboxSecurityType",
+      "windowsClientLicense",
+      "jumpboxShutdownTime",
+      "jumpboxShutdownTimeZone",
+    ],
   },
-  { title: "Compute", keys: ["computeCluster", "clusterVmSize", "clusterMinNodes", "clusterMaxNodes", "computeInstance", "instanceVmSize", "computeInstanceUser", "computeInstanceIdleShutdown", "outbound"] },
+  {
+    title: "Compute",
+    keys: [
+      "computeCluster",
+      "clusterVmSize",
+      "clusterMinNodes",
+      "clusterMaxNodes",
+      "computeInstance",
+      "instanceVmSize",
+      "computeInstanceUser",
+      "computeInstanceIdleShutdown",
+      "outbound",
+    ],
+  },
   {
     title: "Training page",
-    keys: ["restrictOutbound", "databricks", "databricksWorkspace", "databricksManagedResourceGroup", "defaultSubnet", "databricksPublicSubnet", "databricksPrivateSubnet",
-      "attachedVm", "attachCompute", "attachedVmSshKeyPath", "attachedVmAdmin", "attachedVmSize"],
+    keys: [
+      "restrictOutbound",
+      "databricks",
+      "databricksWorkspace",
+      "databricksManagedResourceGroup",
+      "defaultSubnet",
+      "databricksPublicSubnet",
+      "databricksPrivateSubnet",
+      "attachedVm",
+      "attachCompute",
+      "attachedVmSshKeyPath",
+      "attachedVmAdmin",
+      "attachedVmSize",
+    ],
   },
   { title: "Features", keys: ["batchEndpoints", "trainingNsg", "keyVaultSoftDeleted", "cloud", "retryTimeout"] },
 ];
@@ -298,12 +335,23 @@ export async function runWizard(deps: WizardDeps): Promise<WizardResult> {
     fixed.add("location");
   }
   if (answers.prefix === undefined) {
-    answers.prefix = (await prompt.input({ message: "Name prefix (every resource name is made from it)", default: DEFAULT_PREFIX, validate: validatorFor("prefix", answers) })).trim();
+    answers.prefix = (
+      await prompt.input({ message: "Name prefix (every resource name is made from it)", default: DEFAULT_PREFIX, validate: validatorFor("prefix", answers) })
+    ).trim();
     fixed.add("prefix");
   }
   if (answers.jumpbox !== false && secrets.jumpboxPassword === undefined) await askPassword();
   let editFirst = false;
-  const optionKeys: ReadonlyArray<keyof DeploymentConfig> = ["vnetAddressSpace", "jumpbox", "bastion", "jumpboxSize", "clusterVmSize", "instanceVmSize", "clusterMaxNodes", "batchEndpoints"];
+  const optionKeys: ReadonlyArray<keyof DeploymentConfig> = [
+    "vnetAddressSpace",
+    "jumpbox",
+    "bastion",
+    "jumpboxSize",
+    "clusterVmSize",
+    "instanceVmSize",
+    "clusterMaxNodes",
+    "batchEndpoints",
+  ];
   if (optionKeys.some((k) => !fixed.has(k))) {
     editFirst = !(await prompt.confirm({
       message: `Use the tutorial's settings for the rest (VNet 172.16.0.0/16, jump box and Bastion on, ${String(field("clusterVmSize").derive?.({}))} compute)? You can still change any value in the review`,
@@ -313,24 +361,26 @@ export async function runWizard(deps: WizardDeps): Promise<WizardResult> {
   rederive(answers, fixed);
 
   // --- global names: taken ones replaced by a free suggestion, a soft-deleted vault handled --------
-  const availabilityCheck = (key: GlobalNameKind) => async (raw: string): Promise<string | true> => {
-    const value = raw.trim();
-    const ruled = validatorFor(key, answers)(value);
-    if (ruled !== true) return ruled;
-    if (key === "keyVault" && deps.findDeletedKeyVault && answers.subscriptionId) {
-      const deleted = await deps.findDeletedKeyVault(answers.subscriptionId, value).catch(() => undefined);
-      if (deleted && !deleted.owned) return `"${value}" is held by a soft-deleted key vault that this deployment did not create; choose another name`;
-      if (deleted) return true; // handled right after: recover or purge
-    }
-    let verdict: NameAvailability;
-    try {
-      verdict = await deps.checkName(key, value, answers.subscriptionId);
-    } catch {
-      return true; // The check is a courtesy; the deployment reports a taken name precisely anyway.
-    }
-    if (verdict.available) return true;
-    return `"${value}" is not available${verdict.reason ? ` (${verdict.reason})` : ""}${verdict.suggestion ? `; "${verdict.suggestion}" is free` : ""}`;
-  };
+  const availabilityCheck =
+    (key: GlobalNameKind) =>
+    async (raw: string): Promise<string | true> => {
+      const value = raw.trim();
+      const ruled = validatorFor(key, answers)(value);
+      if (ruled !== true) return ruled;
+      if (key === "keyVault" && deps.findDeletedKeyVault && answers.subscriptionId) {
+        const deleted = await deps.findDeletedKeyVault(answers.subscriptionId, value).catch(() => undefined);
+        if (deleted && !deleted.owned) return `"${value}" is held by a soft-deleted key vault that this deployment did not create; choose another name`;
+        if (deleted) return true; // handled right after: recover or purge
+      }
+      let verdict: NameAvailability;
+      try {
+        verdict = await deps.checkName(key, value, answers.subscriptionId);
+      } catch {
+        return true; // The check is a courtesy; the deployment reports a taken name precisely anyway.
+      }
+      if (verdict.available) return true;
+      return `"${value}" is not available${verdict.reason ? ` (${verdict.reason})` : ""}${verdict.suggestion ? `; "${verdict.suggestion}" is free` : ""}`;
+    };
 
   const settleSoftDeletedVault = async (): Promise<void> => {
     if (!deps.findDeletedKeyVault || !answers.subscriptionId || !answers.keyVault) return;
@@ -400,7 +450,11 @@ export async function runWizard(deps: WizardDeps): Promise<WizardResult> {
     else if (key === "location") value = await chooseRegion(answers.location);
     else if (spec.type === "boolean") value = await prompt.confirm({ message: `${label}?`, default: current === true });
     else if (spec.type === "enum") {
-      value = await prompt.select({ message: label, choices: (spec.choices ?? []).map((c) => ({ value: c, name: c })), default: typeof current === "string" ? current : undefined });
+      value = await prompt.select({
+        message: label,
+        choices: (spec.choices ?? []).map((c) => ({ value: c, name: c })),
+        default: typeof current === "string" ? current : undefined,
+      });
     } else if (spec.type === "number") {
       value = Number((await prompt.input({ message: label, default: shownValue(current), validate: validatorFor(key, answers, parseWholeNumber) })).trim());
     } else {
@@ -431,7 +485,8 @@ export async function runWizard(deps: WizardDeps): Promise<WizardResult> {
           choices.push({ value: key, name: `${FIELD_LABELS[key]}: ${shownValue(answers[key])}`, description: section.title });
         }
       }
-      if (answers.jumpbox !== false) choices.push({ value: PASSWORD_KEY, name: `Jump box password: ${secrets.jumpboxPassword ? "set (hidden)" : "not set"}`, description: "Remote access" });
+      if (answers.jumpbox !== false)
+        choices.push({ value: PASSWORD_KEY, name: `Jump box password: ${secrets.jumpboxPassword ? "set (hidden)" : "not set"}`, description: "Remote access" });
       choices.unshift({ value: DONE_KEY, name: "← Back to the review" });
       const key = await prompt.select({ message: "Change which value? (type its first letters to jump to it)", choices, default: DONE_KEY });
       if (key === DONE_KEY) return;
@@ -462,7 +517,9 @@ export async function runWizard(deps: WizardDeps): Promise<WizardResult> {
         say(`    ${FIELD_LABELS[key].padEnd(50)} ${shownValue(answers[key])}${note ? `  (${note})` : ""}`);
       }
       if (section.title === "Remote access" && answers.jumpbox !== false) {
-        say(`    ${"Jump box password".padEnd(50)} ${secrets.jumpboxPassword === undefined ? "not set" : passwordSource === "given" ? "from SECURE_AML_JUMPBOX_PASSWORD" : "typed (hidden, never saved)"}`);
+        say(
+          `    ${"Jump box password".padEnd(50)} ${secrets.jumpboxPassword === undefined ? "not set" : passwordSource === "given" ? "from SECURE_AML_JUMPBOX_PASSWORD" : "typed (hidden, never saved)"}`,
+        );
       }
     }
     for (const p of problems) say(`  ! ${FIELD_LABELS[p.field as keyof DeploymentConfig] ?? p.field}: ${p.rule}`);
@@ -472,8 +529,10 @@ export async function runWizard(deps: WizardDeps): Promise<WizardResult> {
       const { planned, estimate, cost } = await deps.plan(answers as DeploymentConfig, secrets);
       const creates = planned.filter((p) => p.action === "create").length;
       const updates = planned.filter((p) => p.action === "update").length;
-      say(`Plan: ${plural(creates, "resource")} to create, ${updates} to update, ${planned.length - creates - updates} already as wanted` +
-        (estimate && creates + updates > 0 ? `; ${formatEstimate(estimate.criticalPathSeconds)} on Azure.` : "."));
+      say(
+        `Plan: ${plural(creates, "resource")} to create, ${updates} to update, ${planned.length - creates - updates} already as wanted` +
+          (estimate && creates + updates > 0 ? `; ${formatEstimate(estimate.criticalPathSeconds)} on Azure.` : "."),
+      );
       if (cost) deps.output.write(renderCost(cost));
     }
     say();
@@ -486,7 +545,9 @@ export async function runWizard(deps: WizardDeps): Promise<WizardResult> {
     const problems = await review();
     const choices = [
       ...(problems.length === 0 ? [{ value: CREATE, name: "Create it" }] : []),
-      ...(problems.length === 0 && deps.saveConfig ? [{ value: CREATE_AND_SAVE, name: `Create it, and save these answers to ${deps.defaultConfigPath ?? "secure-aml.json"} (no password)` }] : []),
+      ...(problems.length === 0 && deps.saveConfig
+        ? [{ value: CREATE_AND_SAVE, name: `Create it, and save these answers to ${deps.defaultConfigPath ?? "secure-aml.json"} (no password)` }]
+        : []),
       { value: EDIT, name: "Change a value" },
       { value: CANCEL, name: "Cancel (nothing is created)" },
     ];

@@ -99,9 +99,17 @@ test("--attached-vm: an Ubuntu VM with SSH key login, its port-22 rule, attached
     "the training page's inbound rule",
   );
   assert.deepEqual(nsg.securityRules?.filter((r) => r.direction === "Outbound") ?? [], [], "no outbound rule: the default outbound rules stay");
-  assert.ok((nsg.defaultSecurityRules ?? []).some((r) => r.name === "AllowInternetOutBound"), "the default outbound rules are there");
+  assert.ok(
+    (nsg.defaultSecurityRules ?? []).some((r) => r.name === "AllowInternetOutBound"),
+    "the default outbound rules are there",
+  );
   const compute = await (await azure.machineLearning()).computeOperations.get(rg, config.workspace, vmName);
-  const props = compute.properties as { computeType?: string; resourceId?: string; isAttachedCompute?: boolean; properties?: { address?: string; sshPort?: number; administratorAccount?: Record<string, unknown> } };
+  const props = compute.properties as {
+    computeType?: string;
+    resourceId?: string;
+    isAttachedCompute?: boolean;
+    properties?: { address?: string; sshPort?: number; administratorAccount?: Record<string, unknown> };
+  };
   assert.equal(props.computeType, "VirtualMachine");
   assert.equal(props.resourceId?.toLowerCase(), vm.id?.toLowerCase());
   assert.equal(props.isAttachedCompute, true);
@@ -115,10 +123,14 @@ test("--attached-vm: an Ubuntu VM with SSH key login, its port-22 rule, attached
   const second = await runCli(args, { cwd: dir });
   assert.equal(second.code, 0, second.stderr);
   assert.equal((oneJsonDocument(second.stdout) as ResultDoc).counts.writes, 0);
-  assert.deepEqual((await emulator().requestLog()).filter((e) => WRITE_METHODS.has(e.method)).map((e) => `${e.method} ${e.path}`), []);
+  assert.deepEqual(
+    (await emulator().requestLog()).filter((e) => WRITE_METHODS.has(e.method)).map((e) => `${e.method} ${e.path}`),
+    [],
+  );
 
   // verify --from-inside: every private name resolves to its endpoint and connects.
-  const verify = (extra: string[] = []) => runCli(["verify", "--from-inside", "--output", "json", "--endpoint", emulator().endpoint, "--ca-cert", emulator().caCertPath, "--state", state, ...extra], { cwd: dir });
+  const verify = (extra: string[] = []) =>
+    runCli(["verify", "--from-inside", "--output", "json", "--endpoint", emulator().endpoint, "--ca-cert", emulator().caCertPath, "--state", state, ...extra], { cwd: dir });
   const clean = await verify();
   assert.equal(clean.code, 0, `${clean.stdout}\n${clean.stderr}`);
   const cleanDoc = oneJsonDocument(clean.stdout);
@@ -133,12 +145,28 @@ test("--attached-vm: an Ubuntu VM with SSH key login, its port-22 rule, attached
   ]) {
     assert.ok(probed.includes(expected.toLowerCase()), `probed ${expected} (got ${probed.join(", ")})`);
   }
-  assert.ok(probed.some((n) => n.endsWith(".api.azureml.ms")), "probed the workspace API");
-  assert.ok(probed.some((n) => n.endsWith(".notebooks.azure.net")), "probed the notebooks");
-  assert.ok(probed.some((n) => n.endsWith(".monitor.azure.com")), "probed Azure Monitor");
-  assert.deepEqual(names.names.filter((n) => !n.ok), [], "every name resolves privately and connects");
+  assert.ok(
+    probed.some((n) => n.endsWith(".api.azureml.ms")),
+    "probed the workspace API",
+  );
+  assert.ok(
+    probed.some((n) => n.endsWith(".notebooks.azure.net")),
+    "probed the notebooks",
+  );
+  assert.ok(
+    probed.some((n) => n.endsWith(".monitor.azure.com")),
+    "probed Azure Monitor",
+  );
+  assert.deepEqual(
+    names.names.filter((n) => !n.ok),
+    [],
+    "every name resolves privately and connects",
+  );
   const checks = (cleanDoc.details as { checks: Array<{ id: string; examined: number; passed: boolean }> }).checks;
-  assert.deepEqual(checks.find((c) => c.id === "attached-compute-ssh"), { id: "attached-compute-ssh", title: "Every attached VM lets Azure Machine Learning in on port 22", examined: 1, passed: true, findings: 0 });
+  assert.deepEqual(
+    checks.find((c) => c.id === "attached-compute-ssh"),
+    { id: "attached-compute-ssh", title: "Every attached VM lets Azure Machine Learning in on port 22", examined: 1, passed: true, findings: 0 },
+  );
   assertNoKey("verify's output", clean.stdout + clean.stderr, key.needles);
 
   // Behind its back: the vault zone's VNet link and the blob A record deleted through the SDK.
@@ -147,7 +175,9 @@ test("--attached-vm: an Ubuntu VM with SSH key login, its port-22 rule, attached
   await dns.recordSets.delete(rg, "privatelink.blob.core.windows.net", "A", config.storageAccount);
   const tampered = await verify();
   assert.equal(tampered.code, 1, tampered.stderr);
-  const findings = (oneJsonDocument(tampered.stdout).details as { findings: Array<{ check: string; name: string; problem: string }> }).findings.filter((f) => f.check === "from-inside");
+  const findings = (oneJsonDocument(tampered.stdout).details as { findings: Array<{ check: string; name: string; problem: string }> }).findings.filter(
+    (f) => f.check === "from-inside",
+  );
   const byName = new Map(findings.map((f) => [f.name, f.problem]));
   assert.match(byName.get(`${config.keyVault}.vault.azure.net`.toLowerCase()) ?? "", /public address/, "the unlinked vault zone: its name resolves publicly");
   assert.match(byName.get(`${config.storageAccount}.blob.core.windows.net`.toLowerCase()) ?? "", /NXDOMAIN/, "the missing blob record: NXDOMAIN");
@@ -156,7 +186,9 @@ test("--attached-vm: an Ubuntu VM with SSH key login, its port-22 rule, attached
   await network.securityRules.beginDeleteAndWait(rg, `${vmName}-nsg`, "AllowAzureMachineLearningSsh", azure.lro());
   const denied = await runCli(["verify", "--output", "json", "--endpoint", emulator().endpoint, "--ca-cert", emulator().caCertPath, "--state", state], { cwd: dir });
   assert.equal(denied.code, 1);
-  const sshFindings = (oneJsonDocument(denied.stdout).details as { findings: Array<{ check: string; name: string; problem: string }> }).findings.filter((f) => f.check === "attached-compute-ssh");
+  const sshFindings = (oneJsonDocument(denied.stdout).details as { findings: Array<{ check: string; name: string; problem: string }> }).findings.filter(
+    (f) => f.check === "attached-compute-ssh",
+  );
   assert.equal(sshFindings.length, 1, JSON.stringify(sshFindings));
   assert.equal(sshFindings[0]!.name, `${vmName}-nsg`);
   assert.match(sshFindings[0]!.problem, /blocks inbound from AzureMachineLearning port 22 .* by rule DenyAllInBound \(priority 65500\)/);
@@ -178,8 +210,16 @@ test("bad attached-compute input exits 2 naming the field, before any request", 
     { extra: ["--attached-vm", "vm1", "--attached-vm-ssh-key", path.join(dir, "id_rsa.pub.only")], field: "attachedVmSshKeyPath", rule: /public key/ },
     { extra: ["--attached-vm", "vm1"], field: "attachedVm", rule: /--attached-vm-ssh-key/ },
     { extra: ["--attached-vm", "1_bad.name", "--attached-vm-ssh-key", key.path], field: "attachedVm", rule: /starting with a letter/ },
-    { extra: ["--attach-compute", `/subscriptions/${other}/resourceGroups/x/providers/Microsoft.Compute/virtualMachines/vm`, "--attached-vm-ssh-key", key.path], field: "attachCompute", rule: /subscription/ },
-    { extra: ["--attach-compute", `/subscriptions/${emulator().subscriptionId}/resourceGroups/x/providers/Microsoft.Storage/storageAccounts/st`, "--attached-vm-ssh-key", key.path], field: "attachCompute", rule: /virtual machine .* or an HDInsight cluster/ },
+    {
+      extra: ["--attach-compute", `/subscriptions/${other}/resourceGroups/x/providers/Microsoft.Compute/virtualMachines/vm`, "--attached-vm-ssh-key", key.path],
+      field: "attachCompute",
+      rule: /subscription/,
+    },
+    {
+      extra: ["--attach-compute", `/subscriptions/${emulator().subscriptionId}/resourceGroups/x/providers/Microsoft.Storage/storageAccounts/st`, "--attached-vm-ssh-key", key.path],
+      field: "attachCompute",
+      rule: /virtual machine .* or an HDInsight cluster/,
+    },
   ];
   for (const c of cases) {
     await emulator().clearRequestLog();
@@ -220,8 +260,18 @@ test("--attach-compute attaches an existing Ubuntu VM and adds the rule to the N
     {
       location: base.location,
       hardwareProfile: { vmSize: "Standard_D2s_v3" },
-      storageProfile: { imageReference: { publisher: "Canonical", offer: "0001-com-ubuntu-server-jammy", sku: "22_04-lts-gen2", version: "latest" }, osDisk: { createOption: "FromImage" } },
-      osProfile: { computerName: "theirs", adminUsername: "azureuser", linuxConfiguration: { disablePasswordAuthentication: true, ssh: { publicKeys: [{ path: "/home/azureuser/.ssh/authorized_keys", keyData: readSshKeyPair(key.path).publicKey }] } } },
+      storageProfile: {
+        imageReference: { publisher: "Canonical", offer: "0001-com-ubuntu-server-jammy", sku: "22_04-lts-gen2", version: "latest" },
+        osDisk: { createOption: "FromImage" },
+      },
+      osProfile: {
+        computerName: "theirs",
+        adminUsername: "azureuser",
+        linuxConfiguration: {
+          disablePasswordAuthentication: true,
+          ssh: { publicKeys: [{ path: "/home/azureuser/.ssh/authorized_keys", keyData: readSshKeyPair(key.path).publicKey }] },
+        },
+      },
       networkProfile: { networkInterfaces: [{ id: nic.id }] },
     },
     azure.lro(),
@@ -231,7 +281,19 @@ test("--attach-compute attaches an existing Ubuntu VM and adds the rule to the N
   const ml = await azure.machineLearning();
   const address = nic.ipConfigurations?.[0]?.privateIPAddress ?? "";
   await assert.rejects(
-    ml.computeOperations.beginCreateOrUpdateAndWait(base.resourceGroup, base.workspace, "probe", { properties: { computeType: "VirtualMachine", resourceId: vm.id, properties: { address, sshPort: 22, administratorAccount: { username: "azureuser", privateKeyData: key.text } } } }, azure.lro()),
+    ml.computeOperations.beginCreateOrUpdateAndWait(
+      base.resourceGroup,
+      base.workspace,
+      "probe",
+      {
+        properties: {
+          computeType: "VirtualMachine",
+          resourceId: vm.id,
+          properties: { address, sshPort: 22, administratorAccount: { username: "azureuser", privateKeyData: key.text } },
+        },
+      },
+      azure.lro(),
+    ),
     (e: Error & { code?: string }) => /DenyAllInBound/.test(e.message) && !e.message.includes(key.needles[0]!),
   );
 
@@ -246,11 +308,19 @@ test("--attach-compute attaches an existing Ubuntu VM and adds the rule to the N
   );
   const rule = await network.securityRules.get(other, "theirs-nsg", "AllowAzureMachineLearningSsh");
   assert.deepEqual([rule.sourceAddressPrefix, rule.destinationPortRange, rule.protocol, rule.access], ["AzureMachineLearning", "22", "*", "Allow"]);
-  const attached = (await ml.computeOperations.get(base.resourceGroup, base.workspace, "theirs")).properties as { computeType?: string; resourceId?: string; properties?: { address?: string } };
+  const attached = (await ml.computeOperations.get(base.resourceGroup, base.workspace, "theirs")).properties as {
+    computeType?: string;
+    resourceId?: string;
+    properties?: { address?: string };
+  };
   assert.equal(attached.computeType, "VirtualMachine");
   assert.equal(attached.properties?.address, address);
   const again = await deploy({ config, secrets: testSecrets, azure }, ["attach-compute"]);
-  assert.deepEqual(again.resources.map((r) => r.action), ["unchanged", "unchanged"], "a rerun changes nothing");
+  assert.deepEqual(
+    again.resources.map((r) => r.action),
+    ["unchanged", "unchanged"],
+    "a rerun changes nothing",
+  );
 
   // destroy's part: detach (never delete) the VM, remove the rule this deployment created, keep the rest.
   const { detachExistingCompute } = await import("../../src/steps/attach-compute.js");
@@ -265,7 +335,19 @@ test("--attach-compute attaches an existing Ubuntu VM and adds the rule to the N
 
   // A VM that does not exist cannot be attached.
   await assert.rejects(
-    ml.computeOperations.beginCreateOrUpdateAndWait(base.resourceGroup, base.workspace, "win", { properties: { computeType: "VirtualMachine", resourceId: `/subscriptions/${emulator().subscriptionId}/resourceGroups/${other}/providers/Microsoft.Compute/virtualMachines/missing`, properties: { address, administratorAccount: { username: "azureuser", privateKeyData: key.text } } } }, azure.lro()),
+    ml.computeOperations.beginCreateOrUpdateAndWait(
+      base.resourceGroup,
+      base.workspace,
+      "win",
+      {
+        properties: {
+          computeType: "VirtualMachine",
+          resourceId: `/subscriptions/${emulator().subscriptionId}/resourceGroups/${other}/providers/Microsoft.Compute/virtualMachines/missing`,
+          properties: { address, administratorAccount: { username: "azureuser", privateKeyData: key.text } },
+        },
+      },
+      azure.lro(),
+    ),
     /was not found/,
   );
 });

@@ -87,12 +87,18 @@ export async function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.
 /** Flags that aim a run at the emulator, for a deployment named by `prefix` (its own resource group). */
 export function emulatorArgs(emulator: TestEmulator, prefix: string, statePath: string): string[] {
   return [
-    "--endpoint", emulator.endpoint,
-    "--ca-cert", emulator.caCertPath,
-    "--subscription", emulator.subscriptionId,
-    "--location", "eastus",
-    "--prefix", prefix,
-    "--state", statePath,
+    "--endpoint",
+    emulator.endpoint,
+    "--ca-cert",
+    emulator.caCertPath,
+    "--subscription",
+    emulator.subscriptionId,
+    "--location",
+    "eastus",
+    "--prefix",
+    prefix,
+    "--state",
+    statePath,
   ];
 }
 

@@ -20,7 +20,10 @@ async function duplicationCounts(resourceGroup: string): Promise<{ privateEndpoi
   const resources = await resourcesIn(emulator(), resourceGroup);
   return {
     // Names carry a per-deployment suffix; the private-link group ends each name ("pe-...-blob").
-    privateEndpoints: resources.filter((r) => r.type === "microsoft.network/privateendpoints").map((r) => (r.id.split("/").pop() ?? "").split("-").pop() ?? "").sort(),
+    privateEndpoints: resources
+      .filter((r) => r.type === "microsoft.network/privateendpoints")
+      .map((r) => (r.id.split("/").pop() ?? "").split("-").pop() ?? "")
+      .sort(),
     roleAssignments: resources.filter((r) => r.type === "microsoft.authorization/roleassignments").length,
   };
 }
@@ -56,7 +59,10 @@ test("a second init on the same state exits 3 while the first runs; Ctrl-C then 
   assert.equal(ended.code, 130, ended.stderr);
   assert.match(ended.stderr, /next: secure-aml init --state \S+state\.json/);
   const steps = Object.values(await stateSteps(state));
-  assert.ok(steps.every((s) => s.status !== "running"), "no step is left recorded as running");
+  assert.ok(
+    steps.every((s) => s.status !== "running"),
+    "no step is left recorded as running",
+  );
 
   const resumed = await runCli([...args, "--output", "json"], { cwd: dir });
   assert.equal(resumed.code, 0, resumed.stderr);
@@ -83,7 +89,10 @@ test("init killed with SIGKILL mid-run resumes to the same end state with nothin
   assert.equal(resumed.code, 0, resumed.stderr);
   const doc = oneJsonDocument(resumed.stdout) as ResultDoc;
   assert.equal(doc.ok, true);
-  assert.ok(doc.resources.some((r) => r.action === "unchanged"), "what the killed run made is found, not made again");
+  assert.ok(
+    doc.resources.some((r) => r.action === "unchanged"),
+    "what the killed run made is found, not made again",
+  );
 
   const again = await runCli([...args, "--output", "json"], { cwd: dir });
   assert.equal(again.code, 0, again.stderr);

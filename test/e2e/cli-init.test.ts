@@ -63,7 +63,11 @@ test("init --yes --output json creates every resource, then a re-run writes noth
   for (const r of again.resources) assert.equal(r.action, "unchanged", `${r.kind} ${r.name}`);
   const log = await emulator().requestLog();
   const writes = log.filter((e) => WRITE_METHODS.has(e.method));
-  assert.deepEqual(writes.map((e) => `${e.method} ${e.path}`), [], "the emulator saw no write request");
+  assert.deepEqual(
+    writes.map((e) => `${e.method} ${e.path}`),
+    [],
+    "the emulator saw no write request",
+  );
   assert.ok(log.length > 0, "the re-run did read");
 });
 
@@ -106,7 +110,20 @@ test("the static test token is refused for a non-loopback endpoint, before any r
     endpoint = `https://${address}:${(server.address() as net.AddressInfo).port}`;
   }
   const result = await runCli(
-    ["init", "--yes", "--endpoint", endpoint, "--ca-cert", emulator().caCertPath, "--subscription", emulator().subscriptionId, "--location", "eastus", "--state", path.join(dir, "s.json")],
+    [
+      "init",
+      "--yes",
+      "--endpoint",
+      endpoint,
+      "--ca-cert",
+      emulator().caCertPath,
+      "--subscription",
+      emulator().subscriptionId,
+      "--location",
+      "eastus",
+      "--state",
+      path.join(dir, "s.json"),
+    ],
     { cwd: dir, env: cleanEnv({ SECURE_AML_CREDENTIAL: "static" }) },
   );
   assert.equal(result.code, 2, result.stderr);
@@ -125,7 +142,10 @@ test("a failing step exits 1 with ARM's code and the resume command; the state i
   assert.equal(doc.ok, false);
   assert.equal(doc.exitCode, 1);
   assert.ok(doc.errors.length > 0);
-  assert.ok(doc.errors.some((e) => e.code === "NAME_TAKEN"), JSON.stringify(doc.errors));
+  assert.ok(
+    doc.errors.some((e) => e.code === "NAME_TAKEN"),
+    JSON.stringify(doc.errors),
+  );
   const resume = String(doc.details?.resumeCommand ?? "");
   assert.match(resume, /^secure-aml init --state \S+/);
   assert.ok(resume.includes("--storage-account clitakenstor1"), resume);

@@ -13,9 +13,16 @@ const emulator = emulatorForFile({ validateSpecs: true });
 async function assertNoWrites(): Promise<void> {
   const log = await emulator().requestLog();
   // Plan's promise: reads only (GET, HEAD, checkNameAvailability), and it did read.
-  assert.ok(log.some((e) => e.method === "GET"), "plan read what exists");
+  assert.ok(
+    log.some((e) => e.method === "GET"),
+    "plan read what exists",
+  );
   const writes = log.filter((e) => WRITE_METHODS.has(e.method) || (e.method === "POST" && !/checkNameAvailability/i.test(e.path)));
-  assert.deepEqual(writes.map((e) => `${e.method} ${e.path}`), [], "plan sent no write");
+  assert.deepEqual(
+    writes.map((e) => `${e.method} ${e.path}`),
+    [],
+    "plan sent no write",
+  );
 }
 
 test("plan on an empty world: every resource to create, zero writes, estimate and NSG guidance", async (t) => {
@@ -51,7 +58,10 @@ test("plan --output json: one document in init's shape; after init every resourc
   assert.ok(empty.planned);
   const creates = empty.planned.filter((p) => p.action === "create").length;
   assert.ok(creates >= empty.planned.length - 1, `all but the image-build update are creates (${creates}/${empty.planned.length})`);
-  assert.ok(empty.resources.every((r) => r.action === "absent"), "nothing exists yet");
+  assert.ok(
+    empty.resources.every((r) => r.action === "absent"),
+    "nothing exists yet",
+  );
   assert.ok(empty.estimate && empty.estimate.criticalPathSeconds > 0 && empty.estimate.criticalPathSeconds < empty.estimate.sequentialSeconds);
   await assertNoWrites();
 
@@ -72,7 +82,12 @@ test("plan --output json: one document in init's shape; after init every resourc
   for (const p of done.planned) assert.equal(p.action, "none", `${p.kind} ${p.name}`);
   assert.ok(done.resources.every((r) => r.action === "unchanged"));
   // Same shape as init's document.
-  assert.deepEqual(Object.keys(done).filter((k) => k in initDoc).sort(), Object.keys(initDoc).sort());
+  assert.deepEqual(
+    Object.keys(done)
+      .filter((k) => k in initDoc)
+      .sort(),
+    Object.keys(initDoc).sort(),
+  );
   await assertNoWrites();
 
   const text = await runCli(["plan", ...args], { cwd: dir });

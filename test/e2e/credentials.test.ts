@@ -39,11 +39,7 @@ describe("credentials and endpoints", () => {
     await fs.mkdir(fakeBin);
     await fs.mkdir(azCalls);
     // The fake Azure CLI: one file per call holding the environment it was given; then "not logged in".
-    await fs.writeFile(
-      path.join(fakeBin, "az"),
-      `#!/bin/sh\nenv > "${azCalls}/call-$$.env"\necho "ERROR: Please run 'az login' to setup account." >&2\nexit 1\n`,
-      { mode: 0o755 },
-    );
+    await fs.writeFile(path.join(fakeBin, "az"), `#!/bin/sh\nenv > "${azCalls}/call-$$.env"\necho "ERROR: Please run 'az login' to setup account." >&2\nexit 1\n`, { mode: 0o755 });
   });
   after(async () => {
     await emulator?.stop();
@@ -67,7 +63,21 @@ describe("credentials and endpoints", () => {
     for (const f of await fs.readdir(azCalls)) await fs.rm(path.join(azCalls, f));
   };
   const port = () => new URL(emulator.endpoint).port;
-  const dayTwo = (endpoint: string) => ["status", "--output", "json", "--subscription", emulator.subscriptionId, "--resource-group", "rg-credentials", "--endpoint", endpoint, "--ca-cert", emulator.caCertPath, "--state", path.join(dir, "none.json")];
+  const dayTwo = (endpoint: string) => [
+    "status",
+    "--output",
+    "json",
+    "--subscription",
+    emulator.subscriptionId,
+    "--resource-group",
+    "rg-credentials",
+    "--endpoint",
+    endpoint,
+    "--ca-cert",
+    emulator.caCertPath,
+    "--state",
+    path.join(dir, "none.json"),
+  ];
 
   it("the fake az is reachable: the cloud's own endpoint asks it for a real token (the control case)", async () => {
     await clearAzCalls();
@@ -84,9 +94,17 @@ describe("credentials and endpoints", () => {
     assert.notEqual(run.code, 2, `not refused as a remote endpoint: ${run.stderr}`);
     // Where the system resolver knows "localhost." (systemd-resolved does; a bare hosts file does
     // not), the emulator is reached, with the static token.
-    if (await lookup("localhost.").then(() => true, () => false)) {
+    if (
+      await lookup("localhost.").then(
+        () => true,
+        () => false,
+      )
+    ) {
       const requests = await emulator.requestLog();
-      assert.ok(requests.some((r) => /rg-credentials/i.test(r.path)), "the emulator was reached with the static token");
+      assert.ok(
+        requests.some((r) => /rg-credentials/i.test(r.path)),
+        "the emulator was reached with the static token",
+      );
     }
   });
 
@@ -109,7 +127,9 @@ describe("credentials and endpoints", () => {
     assert.equal(run.code, 2, run.stderr);
     assert.match(run.stderr, /--trust-endpoint/);
     assert.deepEqual(await azCallEnvs(), []);
-    const viaEnv = await cli(["status", "--subscription", SUBSCRIPTION, "--resource-group", "rg-credentials", "--state", path.join(dir, "none.json")], { SECURE_AML_ARM_ENDPOINT: "https://192.0.2.10:8443" });
+    const viaEnv = await cli(["status", "--subscription", SUBSCRIPTION, "--resource-group", "rg-credentials", "--state", path.join(dir, "none.json")], {
+      SECURE_AML_ARM_ENDPOINT: "https://192.0.2.10:8443",
+    });
     assert.equal(viaEnv.code, 2, viaEnv.stderr);
     assert.deepEqual(await azCallEnvs(), []);
   });
@@ -169,7 +189,11 @@ describe("credentials and endpoints", () => {
     assert.equal((await decideEndpointTrust({ endpoint: "https://management.azure.com/", cloud })).kind, "cloud");
     await assert.rejects(decideEndpointTrust({ endpoint: "https://localhost.example.com", cloud, lookup: toRemote }), InputError);
     await assert.rejects(decideEndpointTrust({ endpoint: "https://management.azure.com:8443", cloud, lookup: toRemote }), InputError);
-    await assert.rejects(decideEndpointTrust({ endpoint: "https://management.usgovcloudapi.net", cloud, lookup: toRemote }), InputError, "another cloud's endpoint is not this cloud's");
+    await assert.rejects(
+      decideEndpointTrust({ endpoint: "https://management.usgovcloudapi.net", cloud, lookup: toRemote }),
+      InputError,
+      "another cloud's endpoint is not this cloud's",
+    );
     assert.equal((await decideEndpointTrust({ endpoint: "https://arm.corp.example", cloud, lookup: toRemote, trustedEndpoints: ["https://ARM.corp.example/"] })).kind, "trusted");
     // A name that merely looks local is judged by where it resolves: the static token is not for it.
     await assert.rejects(decideEndpointTrust({ endpoint: "https://arm.localhost", cloud, lookup: toRemote }), InputError);

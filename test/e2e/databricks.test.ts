@@ -30,11 +30,30 @@ describe("init --databricks --databricks-workspace --restrict-outbound", () => {
   let databricks: AzureDatabricksManagementClient;
   let resources: ResourceManagementClient;
   const initArgs = (): string[] => [
-    "init", "--yes", "--output", "json", "--no-bastion", "--no-jumpbox",
-    "--databricks", "--databricks-workspace", WORKSPACE, "--restrict-outbound",
+    "init",
+    "--yes",
+    "--output",
+    "json",
+    "--no-bastion",
+    "--no-jumpbox",
+    "--databricks",
+    "--databricks-workspace",
+    WORKSPACE,
+    "--restrict-outbound",
     ...emulatorArgs(emulator(), PREFIX, state),
   ];
-  const dayTwo = (command: string, extra: string[] = []): string[] => [command, ...extra, "--output", "json", "--endpoint", emulator().endpoint, "--ca-cert", emulator().caCertPath, "--state", state];
+  const dayTwo = (command: string, extra: string[] = []): string[] => [
+    command,
+    ...extra,
+    "--output",
+    "json",
+    "--endpoint",
+    emulator().endpoint,
+    "--ca-cert",
+    emulator().caCertPath,
+    "--state",
+    state,
+  ];
 
   before(async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), "secure-aml-dbx-"));
@@ -58,10 +77,17 @@ describe("init --databricks --databricks-workspace --restrict-outbound", () => {
     assert.ok(nsgId);
     const plain = await network.subnets.get(RG, VNET, "default");
     assert.equal(plain.addressPrefix, "172.16.8.0/24");
-    for (const [name, prefix] of [["databricks-public", "172.16.9.0/24"], ["databricks-private", "172.16.10.0/24"]] as const) {
+    for (const [name, prefix] of [
+      ["databricks-public", "172.16.9.0/24"],
+      ["databricks-private", "172.16.10.0/24"],
+    ] as const) {
       const subnet = await network.subnets.get(RG, VNET, name);
       assert.equal(subnet.addressPrefix, prefix, name);
-      assert.deepEqual(subnet.delegations?.map((d) => d.serviceName), ["Microsoft.Databricks/workspaces"], `${name} is delegated`);
+      assert.deepEqual(
+        subnet.delegations?.map((d) => d.serviceName),
+        ["Microsoft.Databricks/workspaces"],
+        `${name} is delegated`,
+      );
       assert.equal(subnet.networkSecurityGroup?.id?.toLowerCase(), nsgId.toLowerCase(), `${name} has the Databricks NSG`);
     }
 
@@ -82,7 +108,11 @@ describe("init --databricks --databricks-workspace --restrict-outbound", () => {
     assert.ok(!endpoints.some((pe) => (pe.privateLinkServiceConnections ?? []).some((c) => /Microsoft\.Databricks/i.test(c.privateLinkServiceId ?? ""))));
     // Azure Databricks added its rules to the NSG.
     const dbxNsg = await network.networkSecurityGroups.get(RG, `${VNET}-databricks-nsg`);
-    for (const rule of DATABRICKS_NSG_RULES) assert.ok(dbxNsg.securityRules?.some((r) => r.name === rule.name), rule.name);
+    for (const rule of DATABRICKS_NSG_RULES)
+      assert.ok(
+        dbxNsg.securityRules?.some((r) => r.name === rule.name),
+        rule.name,
+      );
 
     // Restricted outbound on the Training NSG: each allowed service tag, and the Deny to Internet last.
     const training = await network.subnets.get(RG, VNET, "Training");
@@ -95,17 +125,32 @@ describe("init --databricks --databricks-workspace --restrict-outbound", () => {
       assert.equal(rule.destinationAddressPrefix, wanted.destination);
       assert.equal(rule.access, wanted.access ?? "Allow");
     }
-    const tags = outbound.filter((r) => r.access === "Allow").map((r) => r.destinationAddressPrefix).sort();
+    const tags = outbound
+      .filter((r) => r.access === "Allow")
+      .map((r) => r.destinationAddressPrefix)
+      .sort();
     assert.deepEqual(tags, [
-      "AzureActiveDirectory", "AzureContainerRegistry.eastus", "AzureFrontDoor.FirstParty", "AzureFrontDoor.FrontEnd", "AzureKeyVault.eastus",
-      "AzureMachineLearning", "AzureMachineLearning", "AzureMonitor", "AzureResourceManager", "BatchNodeManagement.eastus",
-      "MicrosoftContainerRegistry.eastus", "Storage.eastus",
+      "AzureActiveDirectory",
+      "AzureContainerRegistry.eastus",
+      "AzureFrontDoor.FirstParty",
+      "AzureFrontDoor.FrontEnd",
+      "AzureKeyVault.eastus",
+      "AzureMachineLearning",
+      "AzureMachineLearning",
+      "AzureMonitor",
+      "AzureResourceManager",
+      "BatchNodeManagement.eastus",
+      "MicrosoftContainerRegistry.eastus",
+      "Storage.eastus",
     ]);
     const deny = outbound.find((r) => r.name === DENY_INTERNET_RULE);
     assert.equal(deny?.access, "Deny");
     assert.equal(deny?.destinationAddressPrefix, "Internet");
     assert.equal(deny?.priority, DENY_INTERNET_PRIORITY);
-    assert.ok(outbound.every((r) => r === deny || (r.priority ?? 0) < DENY_INTERNET_PRIORITY), "the Deny is the last outbound rule");
+    assert.ok(
+      outbound.every((r) => r === deny || (r.priority ?? 0) < DENY_INTERNET_PRIORITY),
+      "the Deny is the last outbound rule",
+    );
   });
 
   it("a re-run writes nothing (the NSG does not fight Databricks' rules)", async () => {
@@ -116,20 +161,53 @@ describe("init --databricks --databricks-workspace --restrict-outbound", () => {
     assert.equal(doc.counts.writes, 0);
     for (const r of doc.resources) assert.equal(r.action, "unchanged", `${r.kind} ${r.name}`);
     const writes = (await emulator().requestLog()).filter((e) => WRITE_METHODS.has(e.method));
-    assert.deepEqual(writes.map((e) => `${e.method} ${e.path}`), []);
+    assert.deepEqual(
+      writes.map((e) => `${e.method} ${e.path}`),
+      [],
+    );
   });
 
   it("plan and plan --diagram know every new resource", async () => {
-    const planned = await runCli(["plan", "--output", "json", "--no-bastion", "--no-jumpbox", "--databricks", "--databricks-workspace", WORKSPACE, "--restrict-outbound", ...emulatorArgs(emulator(), PREFIX, state)], { cwd: dir, env: cleanEnv() });
+    const planned = await runCli(
+      [
+        "plan",
+        "--output",
+        "json",
+        "--no-bastion",
+        "--no-jumpbox",
+        "--databricks",
+        "--databricks-workspace",
+        WORKSPACE,
+        "--restrict-outbound",
+        ...emulatorArgs(emulator(), PREFIX, state),
+      ],
+      { cwd: dir, env: cleanEnv() },
+    );
     assert.equal(planned.code, 0, planned.stderr);
     const doc = oneJsonDocument(planned.stdout) as ResultDoc;
     const names = new Set((doc.planned ?? doc.resources).map((r) => r.name));
-    for (const name of [WORKSPACE, "default", "databricks-public", "databricks-private", `${VNET}-databricks-nsg`, `${VNET}-training-nsg`]) assert.ok(names.has(name), `plan lists ${name}`);
+    for (const name of [WORKSPACE, "default", "databricks-public", "databricks-private", `${VNET}-databricks-nsg`, `${VNET}-training-nsg`])
+      assert.ok(names.has(name), `plan lists ${name}`);
     const diagramFile = path.join(dir, "architecture.mmd");
-    const diagram = await runCli(["plan", "--diagram", diagramFile, "--no-bastion", "--no-jumpbox", "--databricks", "--databricks-workspace", WORKSPACE, "--restrict-outbound", ...emulatorArgs(emulator(), PREFIX, state)], { cwd: dir, env: cleanEnv() });
+    const diagram = await runCli(
+      [
+        "plan",
+        "--diagram",
+        diagramFile,
+        "--no-bastion",
+        "--no-jumpbox",
+        "--databricks",
+        "--databricks-workspace",
+        WORKSPACE,
+        "--restrict-outbound",
+        ...emulatorArgs(emulator(), PREFIX, state),
+      ],
+      { cwd: dir, env: cleanEnv() },
+    );
     assert.equal(diagram.code, 0, diagram.stderr);
     const mermaid = await fs.readFile(diagramFile, "utf8");
-    for (const text of ["databricks-public 172.16.9.0/24", "databricks-private 172.16.10.0/24", "default 172.16.8.0/24", `Azure Databricks ${WORKSPACE}`, "Internet denied"]) assert.ok(mermaid.includes(text), `diagram shows ${text}`);
+    for (const text of ["databricks-public 172.16.9.0/24", "databricks-private 172.16.10.0/24", "default 172.16.8.0/24", `Azure Databricks ${WORKSPACE}`, "Internet denied"])
+      assert.ok(mermaid.includes(text), `diagram shows ${text}`);
   });
 
   it("verify passes, then reports each tamper; init puts everything back", async () => {
@@ -143,7 +221,12 @@ describe("init --databricks --databricks-workspace --restrict-outbound", () => {
 
     // 1. public IPs on the Databricks clusters (first: Azure refuses a workspace write once a subnet is not delegated).
     const ws = await databricks.workspaces.get(RG, WORKSPACE);
-    await databricks.workspaces.beginCreateOrUpdateAndWait(RG, WORKSPACE, { ...ws, parameters: { ...ws.parameters, enableNoPublicIp: { value: false } } }, { updateIntervalInMs: 5 });
+    await databricks.workspaces.beginCreateOrUpdateAndWait(
+      RG,
+      WORKSPACE,
+      { ...ws, parameters: { ...ws.parameters, enableNoPublicIp: { value: false } } },
+      { updateIntervalInMs: 5 },
+    );
     // 2. the Deny to Internet removed;
     await network.securityRules.beginDeleteAndWait(RG, `${VNET}-training-nsg`, DENY_INTERNET_RULE, { updateIntervalInMs: 5 });
     // 3. the NSG taken off databricks-private; 4. the delegation removed from databricks-public.
@@ -155,7 +238,11 @@ describe("init --databricks --databricks-workspace --restrict-outbound", () => {
     const tampered = await runCli(dayTwo("verify"), { cwd: dir, env: cleanEnv() });
     assert.equal(tampered.code, 1, tampered.stderr);
     const findings = (oneJsonDocument(tampered.stdout) as ResultDoc).details?.findings as Array<{ check: string; name: string; problem: string }>;
-    const said = (check: string, pattern: RegExp) => assert.ok(findings.some((f) => f.check === check && pattern.test(f.problem)), `${check} ${pattern}: ${JSON.stringify(findings)}`);
+    const said = (check: string, pattern: RegExp) =>
+      assert.ok(
+        findings.some((f) => f.check === check && pattern.test(f.problem)),
+        `${check} ${pattern}: ${JSON.stringify(findings)}`,
+      );
     said("restricted-outbound", /no outbound Deny to Internet/);
     said("databricks-subnets", /databricks-private has no network security group/);
     said("databricks-subnets", /databricks-public is not delegated/);
@@ -169,14 +256,28 @@ describe("init --databricks --databricks-workspace --restrict-outbound", () => {
 
   it("an Allow after the Deny is reported: the Deny must be last", async () => {
     await network.securityRules.beginCreateOrUpdateAndWait(
-      RG, `${VNET}-training-nsg`, "AllowLateOutbound",
-      { direction: "Outbound", access: "Allow", protocol: "Tcp", priority: 4050, sourceAddressPrefix: "VirtualNetwork", sourcePortRange: "*", destinationAddressPrefix: "Sql", destinationPortRange: "1433" },
+      RG,
+      `${VNET}-training-nsg`,
+      "AllowLateOutbound",
+      {
+        direction: "Outbound",
+        access: "Allow",
+        protocol: "Tcp",
+        priority: 4050,
+        sourceAddressPrefix: "VirtualNetwork",
+        sourcePortRange: "*",
+        destinationAddressPrefix: "Sql",
+        destinationPortRange: "1433",
+      },
       { updateIntervalInMs: 5 },
     );
     const result = await runCli(dayTwo("verify"), { cwd: dir, env: cleanEnv() });
     assert.equal(result.code, 1);
     const findings = (oneJsonDocument(result.stdout) as ResultDoc).details?.findings as Array<{ check: string; problem: string }>;
-    assert.ok(findings.some((f) => f.check === "restricted-outbound" && /is not the last outbound rule: AllowLateOutbound/.test(f.problem)), JSON.stringify(findings));
+    assert.ok(
+      findings.some((f) => f.check === "restricted-outbound" && /is not the last outbound rule: AllowLateOutbound/.test(f.problem)),
+      JSON.stringify(findings),
+    );
     await network.securityRules.beginDeleteAndWait(RG, `${VNET}-training-nsg`, "AllowLateOutbound", { updateIntervalInMs: 5 });
   });
 
@@ -197,12 +298,37 @@ describe("init --databricks --databricks-workspace --restrict-outbound", () => {
 
 describe("pre-write rules: exit 2 and no request", () => {
   const cases: Array<{ name: string; args: string[]; field: RegExp; rule: RegExp }> = [
-    { name: "Databricks subnet smaller than /26", args: ["--databricks", "--databricks-public-subnet", "172.16.9.0/27"], field: /databricksPublicSubnet|--databricks-public-subnet/, rule: /\/26 or larger/ },
-    { name: "Databricks subnet outside the VNet", args: ["--databricks", "--databricks-private-subnet", "10.9.0.0/24"], field: /--databricks-private-subnet/, rule: /not inside the address space/ },
+    {
+      name: "Databricks subnet smaller than /26",
+      args: ["--databricks", "--databricks-public-subnet", "172.16.9.0/27"],
+      field: /databricksPublicSubnet|--databricks-public-subnet/,
+      rule: /\/26 or larger/,
+    },
+    {
+      name: "Databricks subnet outside the VNet",
+      args: ["--databricks", "--databricks-private-subnet", "10.9.0.0/24"],
+      field: /--databricks-private-subnet/,
+      rule: /not inside the address space/,
+    },
     { name: "default subnet overlapping Training", args: ["--databricks", "--default-subnet", "172.16.0.0/25"], field: /--default-subnet/, rule: /overlaps the Training subnet/ },
-    { name: "Databricks subnets overlapping each other", args: ["--databricks", "--databricks-private-subnet", "172.16.9.0/26"], field: /--databricks-private-subnet/, rule: /overlaps the databricks-public subnet/ },
-    { name: "managed resource group = the deployment's group", args: ["--databricks-workspace", "dbx1", "--databricks-managed-resource-group", "pw-rg"], field: /--databricks-managed-resource-group/, rule: /must differ from --resource-group/ },
-    { name: "workspace without the Databricks subnets", args: ["--no-databricks", "--databricks-workspace", "dbx1"], field: /--databricks-workspace/, rule: /needs the Databricks subnets/ },
+    {
+      name: "Databricks subnets overlapping each other",
+      args: ["--databricks", "--databricks-private-subnet", "172.16.9.0/26"],
+      field: /--databricks-private-subnet/,
+      rule: /overlaps the databricks-public subnet/,
+    },
+    {
+      name: "managed resource group = the deployment's group",
+      args: ["--databricks-workspace", "dbx1", "--databricks-managed-resource-group", "pw-rg"],
+      field: /--databricks-managed-resource-group/,
+      rule: /must differ from --resource-group/,
+    },
+    {
+      name: "workspace without the Databricks subnets",
+      args: ["--no-databricks", "--databricks-workspace", "dbx1"],
+      field: /--databricks-workspace/,
+      rule: /needs the Databricks subnets/,
+    },
     { name: "bad Databricks workspace name", args: ["--databricks-workspace", "db.x"], field: /--databricks-workspace/, rule: /Azure Databricks workspace name/ },
     { name: "restricted outbound without the Training NSG", args: ["--restrict-outbound", "--no-training-nsg"], field: /--restrict-outbound/, rule: /Training subnet's NSG/ },
   ];

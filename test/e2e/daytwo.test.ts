@@ -107,17 +107,27 @@ describe("day-two commands against the emulator", () => {
     const doc = json(run);
     const resources = field(doc, "details", "resources") as Array<{ id: string; exists: unknown; provisioningState?: string }>;
     const ids = new Set(resources.map((r) => r.id.toLowerCase()));
-    for (const id of [`/subscriptions/${config.subscriptionId}/resourceGroups/${config.resourceGroup}`, privateEndpointId(config, privateEndpointName(config.storageAccount, "blob"))]) {
+    for (const id of [
+      `/subscriptions/${config.subscriptionId}/resourceGroups/${config.resourceGroup}`,
+      privateEndpointId(config, privateEndpointName(config.storageAccount, "blob")),
+    ]) {
       assert.ok(ids.has(id.toLowerCase()), `status lists ${id}`);
     }
     // Exactly the deployment, plus the NIC Azure makes for each private endpoint ("<endpoint>.nic.<guid>").
     const endpointNic = /\/networkinterfaces\/pe-[^/]+\.nic\.[0-9a-f-]{36}$/;
     assert.deepEqual([...ids].filter((id) => !endpointNic.test(id)).sort(), deployedIds, "status lists exactly the resources of the deployment");
-    assert.deepEqual(resources.filter((r) => r.exists !== true), [], "every recorded resource exists");
+    assert.deepEqual(
+      resources.filter((r) => r.exists !== true),
+      [],
+      "every recorded resource exists",
+    );
     assert.equal(field(doc, "details", "missing"), 0);
     assert.deepEqual(field(doc, "details", "jumpboxes"), [{ name: config.jumpboxName, power: "running", running: true }]);
     const instances = field(doc, "details", "computeInstances") as Array<{ name: string; running: boolean }>;
-    assert.deepEqual(instances.map((i) => [i.name, i.running]), [[config.computeInstance, true]]);
+    assert.deepEqual(
+      instances.map((i) => [i.name, i.running]),
+      [[config.computeInstance, true]],
+    );
     const text = await cli(["status"]);
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, new RegExp(`Jump box ${config.jumpboxName}: running`));
@@ -130,7 +140,16 @@ describe("day-two commands against the emulator", () => {
     assert.deepEqual(field(doc, "details", "findings"), []);
     const checks = field(doc, "details", "checks") as Array<{ id: string; examined: number }>;
     assert.deepEqual(checks.map((c) => c.id).sort(), Object.keys(EVERY_CHECK).sort(), "verify ran every check");
-    for (const id of ["public-network-access", "private-endpoint-approved", "private-dns-records", "private-dns-zone-link", "jumpbox-no-public-ip", "storage-endpoint-reader", "training-nsg-rules", "monitor-access-modes"]) {
+    for (const id of [
+      "public-network-access",
+      "private-endpoint-approved",
+      "private-dns-records",
+      "private-dns-zone-link",
+      "jumpbox-no-public-ip",
+      "storage-endpoint-reader",
+      "training-nsg-rules",
+      "monitor-access-modes",
+    ]) {
       assert.ok((checks.find((c) => c.id === id)?.examined ?? 0) > 0, `check ${id} looked at something`);
     }
   });
@@ -146,7 +165,12 @@ describe("day-two commands against the emulator", () => {
     const registryPe = privateEndpointName(config.registry, "registry");
     await network.privateDnsZoneGroups.beginDeleteAndWait(rg, registryPe, "default", azure.lro());
     // 4. a public IP on the jump box's NIC
-    const pip = await network.publicIPAddresses.beginCreateOrUpdateAndWait(rg, "tamper-pip", { location: config.location, sku: { name: "Standard" }, publicIPAllocationMethod: "Static" }, azure.lro());
+    const pip = await network.publicIPAddresses.beginCreateOrUpdateAndWait(
+      rg,
+      "tamper-pip",
+      { location: config.location, sku: { name: "Standard" }, publicIPAllocationMethod: "Static" },
+      azure.lro(),
+    );
     const nic = await network.networkInterfaces.get(rg, jumpboxNicName(config));
     nic.ipConfigurations![0]!.publicIPAddress = { id: pip.id };
     await network.networkInterfaces.beginCreateOrUpdateAndWait(rg, jumpboxNicName(config), nic, azure.lro());
@@ -167,7 +191,16 @@ describe("day-two commands against the emulator", () => {
       rg,
       trainingNsgName(config),
       "DenyAml44224",
-      { priority: 105, direction: "Inbound", access: "Deny", protocol: "Tcp", sourceAddressPrefix: "*", sourcePortRange: "*", destinationAddressPrefix: "*", destinationPortRange: "44224" },
+      {
+        priority: 105,
+        direction: "Inbound",
+        access: "Deny",
+        protocol: "Tcp",
+        sourceAddressPrefix: "*",
+        sourcePortRange: "*",
+        destinationAddressPrefix: "*",
+        destinationPortRange: "44224",
+      },
       azure.lro(),
     );
 
@@ -203,7 +236,8 @@ describe("day-two commands against the emulator", () => {
     assert.match(JSON.stringify(field(json(stop), "details", "notes")), /scales to zero/);
     const compute = await azure.compute();
     const power = async () => (await compute.virtualMachines.instanceView(rg, config.jumpboxName)).statuses?.map((s) => s.code).find((c) => c?.startsWith("PowerState/"));
-    const instanceState = async () => field((await (await azure.machineLearning()).computeOperations.get(rg, config.workspace, config.computeInstance)).properties, "properties", "state");
+    const instanceState = async () =>
+      field((await (await azure.machineLearning()).computeOperations.get(rg, config.workspace, config.computeInstance)).properties, "properties", "state");
     assert.equal(await power(), "PowerState/deallocated");
     assert.equal(await instanceState(), "Stopped");
     const again = await cli(["stop"]);

@@ -20,7 +20,21 @@ test("init --local --record writes a sanitized cassette of every ARM exchange, m
   const dir = await tempDir(t, "record");
   const cassette = path.join(dir, "run.yaml");
   const result = await runCli(
-    ["init", "--local", "--yes", "--state", path.join(dir, "state.json"), "--record", cassette, "--jumpbox-security-type", "TrustedLaunch", "--compute-instance-idle-shutdown", "90", "--output", "json"],
+    [
+      "init",
+      "--local",
+      "--yes",
+      "--state",
+      path.join(dir, "state.json"),
+      "--record",
+      cassette,
+      "--jumpbox-security-type",
+      "TrustedLaunch",
+      "--compute-instance-idle-shutdown",
+      "90",
+      "--output",
+      "json",
+    ],
     { cwd: dir, env: cleanEnv(), timeoutMs: 600_000 },
   );
   assert.equal(result.code, 0, result.stderr);
@@ -56,8 +70,8 @@ test("init --local --record writes a sanitized cassette of every ARM exchange, m
   // The compute instance: assigned to the --local run's person, in the subscription's tenant.
   const ciPut = writes.find((i) => /\/computes\/[^/?]+\?/.test(i.request.uri) && i.request.body?.includes("ComputeInstance"));
   assert.ok(ciPut, "the compute instance was recorded");
-  const assigned = (bodyOf(ciPut) as { properties?: { properties?: { personalComputeInstanceSettings?: { assignedUser?: { objectId?: string; tenantId?: string } } } } }).properties?.properties
-    ?.personalComputeInstanceSettings?.assignedUser;
+  const assigned = (bodyOf(ciPut) as { properties?: { properties?: { personalComputeInstanceSettings?: { assignedUser?: { objectId?: string; tenantId?: string } } } } }).properties
+    ?.properties?.personalComputeInstanceSettings?.assignedUser;
   assert.equal(assigned?.objectId, LOCAL_USER_OBJECT_ID);
   assert.match(assigned?.tenantId ?? "", /^[0-9a-f-]{36}$/);
   // Idle shutdown, at an api-version that has it.
@@ -70,7 +84,10 @@ test("bad --compute-instance-user, --compute-instance-idle-shutdown and --record
   const user = await runCli(["init", "--local", "--yes", "--state", path.join(dir, "s.json"), "--compute-instance-user", "alice"], { cwd: dir, env: cleanEnv() });
   assert.equal(user.code, 2, user.stderr);
   assert.match(user.stderr, /--compute-instance-user/);
-  const sub = await runCli(["plan", "--local", "--state", path.join(dir, "s.json"), "--record", path.join(dir, "r.yaml"), "--record-subscription", "nope"], { cwd: dir, env: cleanEnv() });
+  const sub = await runCli(["plan", "--local", "--state", path.join(dir, "s.json"), "--record", path.join(dir, "r.yaml"), "--record-subscription", "nope"], {
+    cwd: dir,
+    env: cleanEnv(),
+  });
   assert.equal(sub.code, 2, sub.stderr);
   assert.match(sub.stderr, /--record-subscription/);
   await assert.rejects(fs.stat(path.join(dir, "r.yaml")), "nothing was recorded");

@@ -23,8 +23,15 @@ describe("private DNS zone groups hold at most 5 zones in every cloud", () => {
   it("splits a sub-resource with more zones over endpoints to the same target", () => {
     const zoneIds = ["a", "b", "c", "d", "e", "f"].map((z) => `/zones/${z}`);
     const parts = splitOverZoneGroups({ name: "pe-x-azuremonitor", targetId: "/t", groupId: "azuremonitor", subnetId: "/s", zoneIds });
-    assert.deepEqual(parts.map((p) => p.name), ["pe-x-azuremonitor", "pe-x-azuremonitor-2"]);
-    assert.deepEqual(parts.flatMap((p) => p.zoneIds), zoneIds, "every zone is registered exactly once");
+    assert.deepEqual(
+      parts.map((p) => p.name),
+      ["pe-x-azuremonitor", "pe-x-azuremonitor-2"],
+    );
+    assert.deepEqual(
+      parts.flatMap((p) => p.zoneIds),
+      zoneIds,
+      "every zone is registered exactly once",
+    );
     assert.ok(parts.every((p) => p.zoneIds.length <= MAX_ZONES_PER_ZONE_GROUP && p.targetId === "/t"));
     const one = splitOverZoneGroups({ name: "pe-y-blob", targetId: "/t", groupId: "blob", subnetId: "/s", zoneIds: ["/zones/a"] });
     assert.equal(one.length, 1);
@@ -120,10 +127,21 @@ describe("--record sanitizing", () => {
   it("drops credentials and redacts secrets in bodies, URLs and headers", () => {
     const sub = "12345678-1234-4234-8234-123456789012";
     const recorder = new ArmRecorder({ subscriptionId: sub, endpoint: "https://127.0.0.1:9999", cloudEndpoint: "https://management.azure.com" });
-    recorder.addSecret("Pa$$word\"1");
-    const body = JSON.stringify({ properties: { osProfile: { adminPassword: "Pa$$word\"1", adminUsername: "azureuser" }, keys: [{ value: "k" }], primaryConnectionString: "AccountKey=abc", note: "Pa$$word\"1" } });
-    const headers = new Map([["Authorization", "Bearer eyJ.a.b"], ["Content-Type", "application/json"], ["x-ms-async", "https://127.0.0.1:9999/x?sig=SECRETSIG&se=2030"]]);
-    const request = { method: "PUT", url: `https://127.0.0.1:9999/subscriptions/${sub}/resourceGroups/rg?api-version=1`, body, headers: { [Symbol.iterator]: () => headers.entries() } };
+    recorder.addSecret('Pa$$word"1');
+    const body = JSON.stringify({
+      properties: { osProfile: { adminPassword: 'Pa$$word"1', adminUsername: "azureuser" }, keys: [{ value: "k" }], primaryConnectionString: "AccountKey=abc", note: 'Pa$$word"1' },
+    });
+    const headers = new Map([
+      ["Authorization", "Bearer eyJ.a.b"],
+      ["Content-Type", "application/json"],
+      ["x-ms-async", "https://127.0.0.1:9999/x?sig=SECRETSIG&se=2030"],
+    ]);
+    const request = {
+      method: "PUT",
+      url: `https://127.0.0.1:9999/subscriptions/${sub}/resourceGroups/rg?api-version=1`,
+      body,
+      headers: { [Symbol.iterator]: () => headers.entries() },
+    };
     const response = { status: 200, headers: { [Symbol.iterator]: () => headers.entries() }, bodyAsText: JSON.stringify({ access_token: "t", connectionString: "c", name: "ok" }) };
     recorder.record(request as never, response as never);
     const [i] = recorder.interactions;
@@ -178,7 +196,10 @@ describe("outbound made explicit for the no-public-IP compute", () => {
     }
     assert.deepEqual((gateway.subnets ?? []).map((s) => s.id?.split("/").pop()).sort(), ["Scoring", "Training"]);
     // The gateway cannot go while a subnet uses it (as Azure answers).
-    await assert.rejects(network.natGateways.beginDeleteAndWait(config.resourceGroup, natGatewayName(config), { updateIntervalInMs: 5 }), (e: unknown) => (e as { code?: string }).code === "InUseNatGatewayCannotBeDeleted");
+    await assert.rejects(
+      network.natGateways.beginDeleteAndWait(config.resourceGroup, natGatewayName(config), { updateIntervalInMs: 5 }),
+      (e: unknown) => (e as { code?: string }).code === "InUseNatGatewayCannotBeDeleted",
+    );
     azure.counter.reset();
     await deploy({ config, secrets: testSecrets, azure }, ["network", "nat-gateway"]);
     assert.equal(azure.counter.snapshot().writes, 0);

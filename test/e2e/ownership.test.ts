@@ -36,7 +36,10 @@ describe("ownership: only what carries this deployment's id is deleted, purged, 
     await state.close();
   };
   const writesSince = async (mark: number): Promise<string[]> =>
-    (await emulator.requestLog()).slice(mark).filter((e) => WRITES.has(e.method) && !/checkNameAvailability/i.test(e.path)).map((e) => `${e.method} ${e.path}`);
+    (await emulator.requestLog())
+      .slice(mark)
+      .filter((e) => WRITES.has(e.method) && !/checkNameAvailability/i.test(e.path))
+      .map((e) => `${e.method} ${e.path}`);
   const groupExists = async (azure: AzureContext, name: string): Promise<boolean> => (await (await azure.resources()).resourceGroups.checkExistence(name)).body;
   const deletedVaultNames = async (azure: AzureContext): Promise<string[]> => {
     const names: string[] = [];
@@ -58,7 +61,12 @@ describe("ownership: only what carries this deployment's id is deleted, purged, 
     const azure = azureFor(emulator, config);
     const resources = await azure.resources();
     await resources.resourceGroups.createOrUpdate("rg-foreign-tagged", { location: "eastus", tags: { ...MANAGED_TAGS } });
-    await (await azure.network()).virtualNetworks.beginCreateOrUpdateAndWait("rg-foreign-tagged", "their-vnet", { location: "eastus", addressSpace: { addressPrefixes: ["10.9.0.0/16"] } }, azure.lro());
+    await (await azure.network()).virtualNetworks.beginCreateOrUpdateAndWait(
+      "rg-foreign-tagged",
+      "their-vnet",
+      { location: "eastus", addressSpace: { addressPrefixes: ["10.9.0.0/16"] } },
+      azure.lro(),
+    );
     const statePath = path.join(dir, "no-state.json");
     const mark = (await emulator.requestLog()).length;
     const refused = await cli(["destroy", "--yes", "--subscription", emulator.subscriptionId, "--resource-group", "rg-foreign-tagged"], statePath);
@@ -80,9 +88,19 @@ describe("ownership: only what carries this deployment's id is deleted, purged, 
     const azure = azureFor(emulator, config);
     await (await azure.resources()).resourceGroups.createOrUpdate(config.resourceGroup, { location: "eastus", tags: managedTags(config) });
     const network = await azure.network();
-    await network.virtualNetworks.beginCreateOrUpdateAndWait(config.resourceGroup, config.vnetName, { location: "eastus", tags: managedTags(config), addressSpace: { addressPrefixes: ["172.16.0.0/16"] } }, azure.lro());
+    await network.virtualNetworks.beginCreateOrUpdateAndWait(
+      config.resourceGroup,
+      config.vnetName,
+      { location: "eastus", tags: managedTags(config), addressSpace: { addressPrefixes: ["172.16.0.0/16"] } },
+      azure.lro(),
+    );
     // Someone else's resource, tagged with the generic tag only.
-    await network.virtualNetworks.beginCreateOrUpdateAndWait(config.resourceGroup, "intruder-vnet", { location: "eastus", tags: { ...MANAGED_TAGS }, addressSpace: { addressPrefixes: ["10.1.0.0/16"] } }, azure.lro());
+    await network.virtualNetworks.beginCreateOrUpdateAndWait(
+      config.resourceGroup,
+      "intruder-vnet",
+      { location: "eastus", tags: { ...MANAGED_TAGS }, addressSpace: { addressPrefixes: ["10.1.0.0/16"] } },
+      azure.lro(),
+    );
     const statePath = path.join(dir, "mixed.json");
     await writeState(statePath, config, config.deploymentId);
     const mark = (await emulator.requestLog()).length;
@@ -97,8 +115,14 @@ describe("ownership: only what carries this deployment's id is deleted, purged, 
     assert.equal(forced.code, 0, forced.stderr);
     const doc = JSON.parse(forced.stdout) as { details: { resourcesDeleted: string[]; deploymentId: string } };
     assert.equal(doc.details.deploymentId, config.deploymentId);
-    assert.ok(doc.details.resourcesDeleted.some((l) => /intruder-vnet \(not created by this deployment\)/.test(l)), JSON.stringify(doc.details));
-    assert.ok(doc.details.resourcesDeleted.some((l) => l === `Microsoft.Network/virtualNetworks ${config.vnetName}`), JSON.stringify(doc.details));
+    assert.ok(
+      doc.details.resourcesDeleted.some((l) => /intruder-vnet \(not created by this deployment\)/.test(l)),
+      JSON.stringify(doc.details),
+    );
+    assert.ok(
+      doc.details.resourcesDeleted.some((l) => l === `Microsoft.Network/virtualNetworks ${config.vnetName}`),
+      JSON.stringify(doc.details),
+    );
     assert.equal(await groupExists(azure, config.resourceGroup), false);
   });
 
@@ -110,7 +134,12 @@ describe("ownership: only what carries this deployment's id is deleted, purged, 
     const kv = await azure.keyVault();
     const tenantId = "00000000-0000-0000-0000-000000000000";
     const vault = async (name: string, tags: Record<string, string>) => {
-      await kv.vaults.beginCreateOrUpdateAndWait(config.resourceGroup, name, { location: "eastus", tags, properties: { tenantId, sku: { family: "A", name: "standard" } } }, azure.lro());
+      await kv.vaults.beginCreateOrUpdateAndWait(
+        config.resourceGroup,
+        name,
+        { location: "eastus", tags, properties: { tenantId, sku: { family: "A", name: "standard" } } },
+        azure.lro(),
+      );
     };
     // Another team's group of the same name, earlier: its vault is soft-deleted with its group.
     await resources.resourceGroups.createOrUpdate(config.resourceGroup, { location: "eastus", tags: { ...MANAGED_TAGS } });
@@ -195,7 +224,10 @@ describe("ownership: only what carries this deployment's id is deleted, purged, 
     assert.ok(tracked.length >= 20, `found the deployment's tracked resources (${tracked.length})`);
     const unstamped = tracked.filter((r) => (r.body.tags as Record<string, string>)[DEPLOYMENT_TAG] !== id).map((r) => `${r.type} ${r.name}`);
     // Azure's own untagged NICs of private endpoints are ours through their endpoint (ownership.ts).
-    assert.deepEqual(unstamped.filter((l) => !/networkInterfaces pe-.*\.nic\./.test(l)), []);
+    assert.deepEqual(
+      unstamped.filter((l) => !/networkInterfaces pe-.*\.nic\./.test(l)),
+      [],
+    );
     // A re-run keeps the same id.
     const again = JSON.parse(await fs.readFile(statePath, "utf8")) as { meta?: Record<string, string> };
     assert.equal(again.meta?.deploymentId, id);

@@ -47,13 +47,20 @@ describe("preflight asks before registering at a terminal", () => {
     );
     assert.ok(error instanceof PreflightError);
     assert.equal(error.exitCode, ExitCode.cannotDeploy);
-    assert.deepEqual(error.errorInfos().map((e) => e.code), ["PREFLIGHT_PROVIDERS_NOT_REGISTERED"]);
+    assert.deepEqual(
+      error.errorInfos().map((e) => e.code),
+      ["PREFLIGHT_PROVIDERS_NOT_REGISTERED"],
+    );
     assert.match(error.errorInfos()[0]?.next ?? "", /az provider register --namespace Microsoft\.MachineLearningServices/);
     assert.equal(ui.questions.length, 1);
     assert.equal(ui.questions[0]?.id, "register-providers");
     assert.match(ui.questions[0]?.message ?? "", /has not registered \d+ resource providers the deployment needs: .*Microsoft\.Network \(/);
     const log = await emulator().requestLog();
-    assert.deepEqual(log.filter((e) => e.method !== "GET"), [], "only reads");
+    assert.deepEqual(
+      log.filter((e) => e.method !== "GET"),
+      [],
+      "only reads",
+    );
   });
 
   it("a 'yes' registers each provider and returns once all are Registered", async () => {
@@ -68,6 +75,9 @@ describe("preflight asks before registering at a terminal", () => {
       assert.equal((await resources.providers.get(namespace)).registrationState, "Registered", namespace);
     }
     const lines = ui.events.flatMap((e) => (e.type === "log" ? [e.message] : []));
-    assert.ok(lines.some((line) => /Resource provider Microsoft\.KeyVault: Registered/.test(line)), lines.join("\n"));
+    assert.ok(
+      lines.some((line) => /Resource provider Microsoft\.KeyVault: Registered/.test(line)),
+      lines.join("\n"),
+    );
   });
 });

@@ -47,7 +47,17 @@ describe("init on a brand-new subscription (--fresh-subscription)", () => {
 
     const log = await emulator().requestLog();
     const registered = log.filter(isRegister).map((e) => e.path.split("/").slice(-2)[0]);
-    for (const namespace of ["Microsoft.Network", "Microsoft.Storage", "Microsoft.KeyVault", "Microsoft.ContainerRegistry", "Microsoft.MachineLearningServices", "Microsoft.OperationalInsights", "Microsoft.Insights", "Microsoft.Compute", "Microsoft.DevTestLab"]) {
+    for (const namespace of [
+      "Microsoft.Network",
+      "Microsoft.Storage",
+      "Microsoft.KeyVault",
+      "Microsoft.ContainerRegistry",
+      "Microsoft.MachineLearningServices",
+      "Microsoft.OperationalInsights",
+      "Microsoft.Insights",
+      "Microsoft.Compute",
+      "Microsoft.DevTestLab",
+    ]) {
       assert.ok(registered.includes(namespace), `${namespace} registered (got ${registered.join(", ")})`);
     }
     assert.ok(!registered.includes("Microsoft.Resources") && !registered.includes("Microsoft.Authorization"), "registered by default: not registered again");
@@ -62,10 +72,13 @@ describe("init on a brand-new subscription (--fresh-subscription)", () => {
     const again = oneJsonDocument(second.stdout) as ResultDoc;
     assert.equal(again.counts.writes, 0);
     const secondLog = await emulator().requestLog();
-    assert.deepEqual(secondLog.filter(isWrite).map((e) => `${e.method} ${e.path}`), [], "the converged re-run sends no write");
+    assert.deepEqual(
+      secondLog.filter(isWrite).map((e) => `${e.method} ${e.path}`),
+      [],
+      "the converged re-run sends no write",
+    );
     assert.ok(secondLog.length > 0, "it reads");
   });
-
 });
 
 describe("a subscription that cannot take the deployment", () => {
@@ -110,8 +123,15 @@ describe("a subscription that cannot take the deployment", () => {
     assert.equal((text.stderr.match(/\n {4}fix: /g) ?? []).length, 3, text.stderr);
 
     const log = await emulator().requestLog();
-    assert.deepEqual(log.filter(isWrite).map((e) => `${e.method} ${e.path}`), [], "nothing written, nothing registered");
-    assert.ok(log.some((e) => /Microsoft\.Compute\/skus$/i.test(e.path)) && log.some((e) => /MachineLearningServices\/locations\/eastus\/usages$/i.test(e.path)), "read through the SKU and usage APIs");
+    assert.deepEqual(
+      log.filter(isWrite).map((e) => `${e.method} ${e.path}`),
+      [],
+      "nothing written, nothing registered",
+    );
+    assert.ok(
+      log.some((e) => /Microsoft\.Compute\/skus$/i.test(e.path)) && log.some((e) => /MachineLearningServices\/locations\/eastus\/usages$/i.test(e.path)),
+      "read through the SKU and usage APIs",
+    );
   });
 
   it("plan reports the same problems and exits 4; with sizes of other families only the role problem remains", async (t) => {
@@ -122,9 +142,15 @@ describe("a subscription that cannot take the deployment", () => {
     assert.match(result.stdout, /\[PREFLIGHT_QUOTA\]/);
     assert.match(result.stdout, /Role assignments at \/subscriptions\/[^:]+: NOT allowed/);
 
-    const fits = await runCli(["plan", "--output", "json", "--jumpbox-size", "Standard_D2s_v5", "--cluster-vm-size", "Standard_D4s_v5", "--instance-vm-size", "Standard_D4s_v5", ...base], { cwd: dir });
+    const fits = await runCli(
+      ["plan", "--output", "json", "--jumpbox-size", "Standard_D2s_v5", "--cluster-vm-size", "Standard_D4s_v5", "--instance-vm-size", "Standard_D4s_v5", ...base],
+      { cwd: dir },
+    );
     const doc = oneJsonDocument(fits.stdout) as ResultDoc;
-    assert.deepEqual(doc.errors.map((e) => e.code), ["PREFLIGHT_ROLE_ASSIGNMENT_DENIED"]);
+    assert.deepEqual(
+      doc.errors.map((e) => e.code),
+      ["PREFLIGHT_ROLE_ASSIGNMENT_DENIED"],
+    );
     assert.equal(fits.code, 4);
   });
 });
@@ -138,16 +164,24 @@ describe("a soft-deleted key vault in the way", () => {
     const [{ ResourceManagementClient }, { KeyVaultManagementClient }] = await Promise.all([import("@azure/arm-resources"), import("@azure/arm-keyvault")]);
     await new ResourceManagementClient(credential, subscriptionId, clientOptions).resourceGroups.createOrUpdate("rg-old", { location: "eastus" });
     const vaults = new KeyVaultManagementClient(credential, subscriptionId, clientOptions);
-    await vaults.vaults.createOrUpdate("rg-old", "kv-preflight-old", {
-      location: "eastus",
-      properties: { tenantId: "72f988bf-0000-4000-8000-00000000e111", sku: { family: "A", name: "standard" }, accessPolicies: [] },
-    }, { updateIntervalInMs: 5 });
+    await vaults.vaults.createOrUpdate(
+      "rg-old",
+      "kv-preflight-old",
+      {
+        location: "eastus",
+        properties: { tenantId: "72f988bf-0000-4000-8000-00000000e111", sku: { family: "A", name: "standard" }, accessPolicies: [] },
+      },
+      { updateIntervalInMs: 5 },
+    );
     await vaults.vaults.delete("rg-old", "kv-preflight-old");
     const base = ["plan", "--output", "json", "--key-vault", "kv-preflight-old", ...emulatorArgs(emulator(), "vault1", path.join(dir, "state.json"))];
     const blocked = await runCli(base, { cwd: dir });
     assert.equal(blocked.code, 4, blocked.stderr);
     const doc = oneJsonDocument(blocked.stdout) as ResultDoc;
-    assert.deepEqual(doc.errors.map((e) => e.code), ["PREFLIGHT_SOFT_DELETED_KEY_VAULT"]);
+    assert.deepEqual(
+      doc.errors.map((e) => e.code),
+      ["PREFLIGHT_SOFT_DELETED_KEY_VAULT"],
+    );
     assert.match(doc.errors[0]?.next ?? "", /--key-vault-soft-deleted recover/);
     const recover = await runCli([...base, "--key-vault-soft-deleted", "recover"], { cwd: dir });
     assert.equal(recover.code, 0, recover.stderr);

@@ -61,7 +61,9 @@ test("init completes in one run with 429 (Retry-After) and 503 injected at about
   for (const line of retryLines) assert.match(line, /attempt \d+ in \d[^;]*; gives up after \d+m \d\ds more/);
 
   const steps = await stateSteps(state);
-  const notDone = Object.entries(steps).filter(([, s]) => s.status !== "done").map(([id]) => id);
+  const notDone = Object.entries(steps)
+    .filter(([, s]) => s.status !== "done")
+    .map(([id]) => id);
   assert.deepEqual(notDone, [], "every step is done after one run");
 });
 
@@ -165,7 +167,10 @@ test("a permanent error (an invalid storage account name) is not retried", async
   assert.equal(summary.error?.code, "ARM_ERROR");
   assert.equal(summary.error?.armCode, "AccountNameInvalid");
   assert.equal(summary.steps[0]?.attempts, 1);
-  assert.deepEqual(io.events.filter((e) => e.type === "step-retry"), []);
+  assert.deepEqual(
+    io.events.filter((e) => e.type === "step-retry"),
+    [],
+  );
   const puts = (await emulator.requestLog()).filter((e) => e.method === "PUT");
   assert.equal(puts.length, 1, "one request, never sent again");
   assert.equal(puts[0]?.status, 400);

@@ -10,20 +10,10 @@ import { startTestEmulator, type TestEmulator } from "../helpers/emulator.js";
 import type { DeploymentConfig } from "../../src/config/types.js";
 import { allZoneNames, cloudProfile } from "../../src/azure/clouds.js";
 import { allSteps, stepsFor } from "../../src/steps/index.js";
-import {
-  REALISTIC_SECONDS,
-  mlComputeWriteSeconds,
-  writeSeconds,
-  type DurationType,
-  type MlComputeKind,
-  type WriteKind,
-} from "../../src/durations.js";
+import { REALISTIC_SECONDS, mlComputeWriteSeconds, writeSeconds, type DurationType, type MlComputeKind, type WriteKind } from "../../src/durations.js";
 import { azureFor, deploy, testConfig, testSecrets } from "./steps-fixture.js";
 
-type Writes =
-  | { write: DurationType; kind: WriteKind; computeKind?: MlComputeKind }
-  | { chain: Writes[] }
-  | { parallel: Writes[] };
+type Writes = { write: DurationType; kind: WriteKind; computeKind?: MlComputeKind } | { chain: Writes[] } | { parallel: Writes[] };
 
 const write = (type: DurationType, kind: WriteKind = "create"): Writes => ({ write: type, kind });
 const compute = (computeKind: MlComputeKind): Writes => ({ write: "Microsoft.MachineLearningServices/workspaces/computes", kind: "create", computeKind });
@@ -60,7 +50,11 @@ const STEP_WRITES: Record<string, (config: DeploymentConfig) => Writes> = {
       write("Microsoft.Network/virtualNetworks/subnets", "update"),
     ),
   "private-dns": (config) =>
-    parallel(...allZoneNames(cloudProfile(config.cloud), config.batchEndpoints).map(() => chain(write("Microsoft.Network/privateDnsZones"), write("Microsoft.Network/privateDnsZones/virtualNetworkLinks")))),
+    parallel(
+      ...allZoneNames(cloudProfile(config.cloud), config.batchEndpoints).map(() =>
+        chain(write("Microsoft.Network/privateDnsZones"), write("Microsoft.Network/privateDnsZones/virtualNetworkLinks")),
+      ),
+    ),
   storage: () => write("Microsoft.Storage/storageAccounts"),
   "key-vault": () => write("Microsoft.KeyVault/vaults"),
   registry: () => write("Microsoft.ContainerRegistry/registries"),
@@ -131,7 +125,8 @@ describe("steps' expectedSeconds come from src/durations.ts", () => {
     for (const step of allSteps) {
       const writes = STEP_WRITES[step.id];
       if (!writes) problems.push(`${step.id}: no entry in STEP_WRITES (what does it write?)`);
-      else if (step.expectedSeconds !== seconds(writes(config))) problems.push(`${step.id}: expectedSeconds ${String(step.expectedSeconds)}, the table implies ${seconds(writes(config))}`);
+      else if (step.expectedSeconds !== seconds(writes(config)))
+        problems.push(`${step.id}: expectedSeconds ${String(step.expectedSeconds)}, the table implies ${seconds(writes(config))}`);
     }
     for (const id of Object.keys(STEP_WRITES)) if (!allSteps.some((step) => step.id === id)) problems.push(`STEP_WRITES has ${id}, which is not a step`);
     assert.deepEqual(problems, [], problems.join("\n"));
@@ -154,7 +149,12 @@ describe("the writes each step sends to the emulator", () => {
   });
 
   it("are the writes its expectedSeconds counts, step by step on a fresh deployment", async () => {
-    const config = testConfig(emulator.subscriptionId, { prefix: "dur", databricks: true, databricksWorkspace: "dur-dbx", databricksManagedResourceGroup: "databricks-rg-dur-dbx" });
+    const config = testConfig(emulator.subscriptionId, {
+      prefix: "dur",
+      databricks: true,
+      databricksWorkspace: "dur-dbx",
+      databricksManagedResourceGroup: "databricks-rg-dur-dbx",
+    });
     const azure = azureFor(emulator, config);
     const ctx = { config, secrets: testSecrets, azure };
     const problems: string[] = [];

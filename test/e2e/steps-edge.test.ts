@@ -24,7 +24,10 @@ describe("client layer rules", () => {
     const token = await createStaticTestCredential("https://127.0.0.1:8443").getToken("https://management.azure.com/.default");
     assert.equal(token?.token, STATIC_TEST_TOKEN);
     assert.ok((token?.expiresOnTimestamp ?? 0) > Date.now(), "the token is not already expired");
-    assert.throws(() => createStaticTestCredential("https://management.azure.com"), (e: unknown) => e instanceof SecureAmlError && e.code === "TEST_CREDENTIAL_NOT_LOOPBACK");
+    assert.throws(
+      () => createStaticTestCredential("https://management.azure.com"),
+      (e: unknown) => e instanceof SecureAmlError && e.code === "TEST_CREDENTIAL_NOT_LOOPBACK",
+    );
     assert.throws(() => createStaticTestCredential(undefined), SecureAmlError);
   });
 
@@ -86,7 +89,8 @@ describe("global names against the emulator", () => {
     azure.counter.reset();
     await assert.rejects(
       storageStep.run({ config, azure }, io()),
-      (e: unknown) => e instanceof SecureAmlError && e.code === "NAME_TAKEN" && /storage account name "takenstor1" is taken/.test(e.message) && /--storage-account \w+/.test(e.message),
+      (e: unknown) =>
+        e instanceof SecureAmlError && e.code === "NAME_TAKEN" && /storage account name "takenstor1" is taken/.test(e.message) && /--storage-account \w+/.test(e.message),
     );
     assert.equal(azure.counter.snapshot().writes, 0, "nothing was written");
   });
@@ -100,7 +104,11 @@ describe("global names against the emulator", () => {
 
     await assert.rejects(
       keyVaultStep.run({ config, azure }, io()),
-      (e: unknown) => e instanceof SecureAmlError && e.code === "KEY_VAULT_SOFT_DELETED" && /--key-vault-soft-deleted recover/.test(e.message) && /--key-vault-soft-deleted purge/.test(e.message),
+      (e: unknown) =>
+        e instanceof SecureAmlError &&
+        e.code === "KEY_VAULT_SOFT_DELETED" &&
+        /--key-vault-soft-deleted recover/.test(e.message) &&
+        /--key-vault-soft-deleted purge/.test(e.message),
     );
     const recovered = await keyVaultStep.run({ config: { ...config, keyVaultSoftDeleted: "recover" }, azure }, io());
     assert.equal(recovered.resources[0]?.action, "created");

@@ -41,9 +41,19 @@ describe("the step graph against the emulator", () => {
   it("builds every resource of the tutorial with its security properties", async () => {
     const run = await deploy({ config, secrets: testSecrets, azure });
     deployedIds = [...new Set(run.resources.map((r) => r.id.toLowerCase()))].sort();
-    assert.deepEqual(run.resources.filter((r) => r.action === "unchanged"), [], "a first run finds nothing in place");
+    assert.deepEqual(
+      run.resources.filter((r) => r.action === "unchanged"),
+      [],
+      "a first run finds nothing in place",
+    );
     // Only two writes go to something this run created earlier: the NSG onto Training, image builds onto the workspace.
-    assert.deepEqual(run.resources.filter((r) => r.action === "updated").map((r) => r.name).sort(), ["Training", config.workspace].sort());
+    assert.deepEqual(
+      run.resources
+        .filter((r) => r.action === "updated")
+        .map((r) => r.name)
+        .sort(),
+      ["Training", config.workspace].sort(),
+    );
     assert.equal(azure.counter.snapshot().writes > 0, true);
     const rg = config.resourceGroup;
 
@@ -54,7 +64,10 @@ describe("the step graph against the emulator", () => {
     const filePath = `/privateEndpoints/${privateEndpointName(config.storageAccount, "file")}`;
     const lastBlobEndpointRequest = log.map((e) => e.path.endsWith(blobPath)).lastIndexOf(true);
     const firstFileRequest = log.findIndex((e) => e.path.includes(filePath));
-    assert.ok(log.some((e) => e.method === "PUT" && e.path.endsWith(blobPath)), "the blob endpoint was created");
+    assert.ok(
+      log.some((e) => e.method === "PUT" && e.path.endsWith(blobPath)),
+      "the blob endpoint was created",
+    );
     assert.ok(firstFileRequest > lastBlobEndpointRequest, `the file endpoint waits for the blob endpoint (${firstFileRequest} > ${lastBlobEndpointRequest})`);
 
     const group = await (await azure.resources()).resourceGroups.get(rg);
@@ -68,7 +81,10 @@ describe("the step graph against the emulator", () => {
     assert.equal(subnets.get("Scoring")?.addressPrefix, "172.16.1.0/24");
     assert.equal(subnets.get("AzureBastionSubnet")?.addressPrefix, "172.16.2.0/26");
     assert.equal(subnets.get("Training")?.privateEndpointNetworkPolicies, "Disabled");
-    assert.equal(lc(subnets.get("Training")?.networkSecurityGroup?.id), lc(`/subscriptions/${config.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.Network/networkSecurityGroups/${trainingNsgName(config)}`));
+    assert.equal(
+      lc(subnets.get("Training")?.networkSecurityGroup?.id),
+      lc(`/subscriptions/${config.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.Network/networkSecurityGroups/${trainingNsgName(config)}`),
+    );
 
     const nsg = await network.networkSecurityGroups.get(rg, trainingNsgName(config));
     const ssh = nsg.securityRules?.find((r) => r.name === "AllowAzureMachineLearningSsh");
@@ -155,13 +171,18 @@ describe("the step graph against the emulator", () => {
     const scope = await resources.resources.getById(scopeId, PRIVATE_LINK_SCOPE_API_VERSION);
     assert.equal(field(scope, "properties", "accessModeSettings", "ingestionAccessMode"), "PrivateOnly");
     assert.equal(field(scope, "properties", "accessModeSettings", "queryAccessMode"), "PrivateOnly");
-    for (const [name, linked] of [[`${config.appInsights}-scoped`, appi.id], [`${config.logAnalyticsWorkspace}-scoped`, logs.id]] as const) {
+    for (const [name, linked] of [
+      [`${config.appInsights}-scoped`, appi.id],
+      [`${config.logAnalyticsWorkspace}-scoped`, logs.id],
+    ] as const) {
       const sr = await resources.resources.getById(`${scopeId}/scopedResources/${name}`, PRIVATE_LINK_SCOPE_API_VERSION);
       assert.equal(lc(String(field(sr, "properties", "linkedResourceId"))), lc(linked));
     }
     const monitorPe = await network.privateEndpoints.get(rg, privateEndpointName(config.privateLinkScope, "azuremonitor"));
     assert.deepEqual(monitorPe.privateLinkServiceConnections?.[0]?.groupIds, ["azuremonitor"]);
-    const monitorZones = (await network.privateDnsZoneGroups.get(rg, monitorPe.name ?? "", "default")).privateDnsZoneConfigs?.map((c) => (c.privateDnsZoneId ?? "").split("/").pop());
+    const monitorZones = (await network.privateDnsZoneGroups.get(rg, monitorPe.name ?? "", "default")).privateDnsZoneConfigs?.map((c) =>
+      (c.privateDnsZoneId ?? "").split("/").pop(),
+    );
     assert.ok(monitorZones?.includes("privatelink.monitor.azure.com") && monitorZones.includes("privatelink.oms.opinsights.azure.com"));
 
     const nic = await network.networkInterfaces.get(rg, `${config.jumpboxName}-nic`);
@@ -192,17 +213,30 @@ describe("the step graph against the emulator", () => {
     await emulator.clearRequestLog();
     const run = await deploy({ config, secrets: {}, azure });
     assert.equal(azure.counter.snapshot().writes, 0);
-    assert.deepEqual(run.resources.map((r) => r.id.toLowerCase()).filter((id, i, all) => all.indexOf(id) === i).sort(), deployedIds, "the re-run read every resource");
+    assert.deepEqual(
+      run.resources
+        .map((r) => r.id.toLowerCase())
+        .filter((id, i, all) => all.indexOf(id) === i)
+        .sort(),
+      deployedIds,
+      "the re-run read every resource",
+    );
     const writes = (await emulator.requestLog()).filter((e) => !["GET", "HEAD"].includes(e.method) && !/checkNameAvailability/i.test(e.path));
     assert.deepEqual(writes, [], "the emulator saw no write either");
-    assert.deepEqual(run.resources.filter((r) => r.action !== "unchanged"), []);
+    assert.deepEqual(
+      run.resources.filter((r) => r.action !== "unchanged"),
+      [],
+    );
   });
 
   it("plan on the finished deployment has nothing to do", async () => {
     const ctx = { config, secrets: {}, azure };
     const planned = (await Promise.all(stepsFor(config).map((s) => s.plan?.(ctx, { signal: new AbortController().signal, progress: () => {}, outputs: () => ({}) }) ?? []))).flat();
     assert.deepEqual([...new Set(planned.map((p) => p.id.toLowerCase()))].sort(), deployedIds, "plan reads exactly what init made");
-    assert.deepEqual(planned.filter((p) => p.action !== "none"), []);
+    assert.deepEqual(
+      planned.filter((p) => p.action !== "none"),
+      [],
+    );
   });
 
   it("recreates a deleted resource and leaves the rest alone", async () => {
@@ -211,7 +245,10 @@ describe("the step graph against the emulator", () => {
     await network.privateEndpoints.beginDeleteAndWait(config.resourceGroup, peName, { updateIntervalInMs: 5 });
     await (await azure.devTestLabs()).globalSchedules.delete(config.resourceGroup, shutdownScheduleName(config.jumpboxName));
     const run = await deploy({ config, secrets: {}, azure });
-    const changed = run.resources.filter((r) => r.action !== "unchanged").map((r) => `${r.action} ${r.name}`).sort();
+    const changed = run.resources
+      .filter((r) => r.action !== "unchanged")
+      .map((r) => `${r.action} ${r.name}`)
+      .sort();
     assert.deepEqual(changed, [`created ${peName}`, `created ${peName}/default`, `created ${shutdownScheduleName(config.jumpboxName)}`].sort());
     const pe = await network.privateEndpoints.get(config.resourceGroup, peName);
     assert.deepEqual(pe.privateLinkServiceConnections?.[0]?.groupIds, ["registry"]);
@@ -239,9 +276,18 @@ describe("the step graph against the emulator", () => {
     await network.subnets.beginCreateOrUpdateAndWait(config.resourceGroup, config.vnetName, "Extra", { addressPrefix: "172.16.3.0/24" }, { updateIntervalInMs: 5 });
     // Drift one of ours so that the network step has to write.
     const scoring = await network.subnets.get(config.resourceGroup, config.vnetName, "Scoring");
-    await network.subnets.beginCreateOrUpdateAndWait(config.resourceGroup, config.vnetName, "Scoring", { ...scoring, privateEndpointNetworkPolicies: "Enabled" }, { updateIntervalInMs: 5 });
+    await network.subnets.beginCreateOrUpdateAndWait(
+      config.resourceGroup,
+      config.vnetName,
+      "Scoring",
+      { ...scoring, privateEndpointNetworkPolicies: "Enabled" },
+      { updateIntervalInMs: 5 },
+    );
     const run = await deploy({ config, secrets: {}, azure }, ["network"]);
-    assert.deepEqual(run.resources.filter((r) => r.action === "updated").map((r) => r.name), ["Scoring"]);
+    assert.deepEqual(
+      run.resources.filter((r) => r.action === "updated").map((r) => r.name),
+      ["Scoring"],
+    );
     const names = ((await network.virtualNetworks.get(config.resourceGroup, config.vnetName)).subnets ?? []).map((s) => s.name).sort();
     assert.deepEqual(names, ["AzureBastionSubnet", "Extra", "Scoring", "Training"]);
     const training = await network.subnets.get(config.resourceGroup, config.vnetName, "Training");

@@ -31,7 +31,14 @@ test("plan --output json: estimatedMonthlyCost per resource and in total, with t
   const doc = oneJsonDocument(result.stdout) as {
     estimatedMonthlyCost?: unknown;
     resources: Array<{ kind: string; name: string; estimatedMonthlyCost?: unknown }>;
-    cost?: { currency: string; priceDate: string; source: string; prices: string; total: { hourly: number; estimatedMonthlyCost: number }; stopSaves: { estimatedMonthlyCost: number } };
+    cost?: {
+      currency: string;
+      priceDate: string;
+      source: string;
+      prices: string;
+      total: { hourly: number; estimatedMonthlyCost: number };
+      stopSaves: { estimatedMonthlyCost: number };
+    };
   };
   assert.equal(typeof doc.estimatedMonthlyCost, "number");
   assert.ok(doc.resources.length > 40);
@@ -57,7 +64,20 @@ test("plan --prices live: prices from the Retail Prices API's address in SECURE_
     filters.push(filter);
     // Bastion only; every other meter unanswered (they keep the bundled price).
     const items = /meterName eq 'Standard Gateway'/.test(filter)
-      ? [{ currencyCode: "USD", retailPrice: 1, unitPrice: 1, armRegionName: "eastus", meterName: "Standard Gateway", productName: "Azure Bastion", skuName: "Standard", serviceName: "Azure Bastion", type: "Consumption", unitOfMeasure: "1 Hour" }]
+      ? [
+          {
+            currencyCode: "USD",
+            retailPrice: 1,
+            unitPrice: 1,
+            armRegionName: "eastus",
+            meterName: "Standard Gateway",
+            productName: "Azure Bastion",
+            skuName: "Standard",
+            serviceName: "Azure Bastion",
+            type: "Consumption",
+            unitOfMeasure: "1 Hour",
+          },
+        ]
       : [];
     res.writeHead(200, { "content-type": "application/json" });
     res.end(JSON.stringify({ BillingCurrency: "USD", CustomerEntityId: "Default", CustomerEntityType: "Retail", Items: items, NextPageLink: null, Count: items.length }));
@@ -87,7 +107,11 @@ test("init --output json: the deployment's estimated monthly cost per resource a
   const dir = await tempDir(t, "costinit");
   const result = await runCli(["init", "--yes", "--output", "json", ...emulatorArgs(emulator(), "costinit", path.join(dir, "state.json"))], { cwd: dir });
   assert.equal(result.code, 0, result.stderr);
-  const doc = oneJsonDocument(result.stdout) as { estimatedMonthlyCost?: unknown; cost?: { stopSaves: { hourly: number } }; resources: Array<{ kind: string; estimatedMonthlyCost?: unknown }> };
+  const doc = oneJsonDocument(result.stdout) as {
+    estimatedMonthlyCost?: unknown;
+    cost?: { stopSaves: { hourly: number } };
+    resources: Array<{ kind: string; estimatedMonthlyCost?: unknown }>;
+  };
   assert.equal(typeof doc.estimatedMonthlyCost, "number");
   assert.ok(Number(doc.estimatedMonthlyCost) > 100);
   const bastion = doc.resources.find((r) => r.kind === "Microsoft.Network/bastionHosts");

@@ -81,7 +81,10 @@ test("checkGlobalName asks each provider; a taken name comes back with a free, v
     assert.deepEqual(checkFieldValue(spec, taken.suggestion, {}), [], `${taken.suggestion} follows the ${c.kind} rules`);
     assert.equal((await checkGlobalName(azure, c.kind, taken.suggestion)).available, true, "the suggestion really is free");
     const log = await emulator.requestLog();
-    assert.ok(log.some((e) => e.method === "POST" && e.path.toLowerCase().includes(c.type.toLowerCase())), `${c.kind} went to ${c.type}`);
+    assert.ok(
+      log.some((e) => e.method === "POST" && e.path.toLowerCase().includes(c.type.toLowerCase())),
+      `${c.kind} went to ${c.type}`,
+    );
   }
   // Suffixed names keep within the length limits.
   assert.equal(nameWithSuffix("storageAccount", "a".repeat(24)).length, 24);

@@ -48,7 +48,10 @@ test("init --yes under the tty, plain and json renderers: the same deployment, e
   const lines = plain.stderr.trimEnd().split("\n");
   assert.ok(lines.length >= 19, plain.stderr);
   for (const line of lines) assert.match(line, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \S+\s/, `timestamped: ${line}`);
-  assert.ok(lines.some((l) => /\bdone\b.*Resource group/i.test(l) || /Resource group.*\bdone\b/i.test(l)), plain.stderr);
+  assert.ok(
+    lines.some((l) => /\bdone\b.*Resource group/i.test(l) || /Resource group.*\bdone\b/i.test(l)),
+    plain.stderr,
+  );
   assert.match(plain.stdout, /"modeplain-ws" is ready/);
   // The headline may add the workspace's second touch (image build) as "1 updated"; creations must agree.
   assert.equal(headlineCounts(plain.stdout).created, expected.created, plain.stdout.split("\n")[0]);

@@ -103,7 +103,11 @@ test("the wizard in a terminal: five questions to the review, values edited from
 
   // At most five questions before the review, all of them the short path's.
   const asked = questionsBefore(text, /Review \(nothing has been created yet\)/);
-  assert.deepEqual(asked.map((q) => q.split(" ").slice(0, 2).join(" ")), ["Subscription", "Region", "Name prefix", "Jump box", "Use the"], asked.join(" | "));
+  assert.deepEqual(
+    asked.map((q) => q.split(" ").slice(0, 2).join(" ")),
+    ["Subscription", "Region", "Name prefix", "Jump box", "Use the"],
+    asked.join(" | "),
+  );
   assert.ok(asked.length <= 5, `${asked.length} questions before the review: ${asked.join(" | ")}`);
 
   // What the screen showed.
@@ -126,7 +130,10 @@ test("the wizard in a terminal: five questions to the review, values edited from
 
   // What was built and kept.
   const built = await resourcesIn(emulator, "ptywiz-rg");
-  assert.ok(built.some((r) => r.type === "microsoft.storage/storageaccounts" && r.id.endsWith(`/${suggestion}`)), `storage account ${suggestion} exists`);
+  assert.ok(
+    built.some((r) => r.type === "microsoft.storage/storageaccounts" && r.id.endsWith(`/${suggestion}`)),
+    `storage account ${suggestion} exists`,
+  );
   assert.ok(built.some((r) => r.type === "microsoft.network/virtualnetworks"));
   const savedPath = path.join(dir, "secure-aml.json");
   const savedText = await fs.readFile(savedPath, "utf8");
@@ -150,7 +157,11 @@ test("the wizard in a terminal: five questions to the review, values edited from
   assert.equal(replay.code, 0, replay.stderr);
   assert.match(replay.stdout, /"ptywiz-ws" is ready/);
   const writes = (await emulator.requestLog()).filter((e) => ["PUT", "PATCH", "DELETE"].includes(e.method));
-  assert.deepEqual(writes.map((e) => `${e.method} ${e.path}`), [], "the replay found everything as the wizard built it");
+  assert.deepEqual(
+    writes.map((e) => `${e.method} ${e.path}`),
+    [],
+    "the replay found everything as the wizard built it",
+  );
 });
 
 test("Ctrl-C during the run, then `secure-aml init` again: the first screen offers to resume, accepting finishes the same deployment", { timeout: 600_000 }, async (t) => {
@@ -197,12 +208,19 @@ test("Ctrl-C during the run, then `secure-aml init` again: the first screen offe
   assert.equal(again.error, null, screenTail(again));
   assert.equal(again.exitCode, 0, screenTail(again));
   const asked = questionsBefore(again.text, /is ready/);
-  assert.deepEqual(asked.map((q) => q.split(" ").slice(0, 2).join(" ")), ["What now", "Jump box"], `only the resume choice and the password: ${asked.join(" | ")}`);
+  assert.deepEqual(
+    asked.map((q) => q.split(" ").slice(0, 2).join(" ")),
+    ["What now", "Jump box"],
+    `only the resume choice and the password: ${asked.join(" | ")}`,
+  );
   assert.doesNotMatch(again.text, /\? (Name prefix|Region|VNet address space|Training subnet|Change which value)/, "no question about names or ranges");
   assert.match(again.text, /Secure Azure Machine Learning workspace "ptyint-ws" is ready/);
   assert.ok(!again.screen.includes(PASSWORD));
   const built = await resourcesIn(emulator, "ptyint-rg");
-  assert.ok(built.some((r) => r.type === "microsoft.machinelearningservices/workspaces"), "the resumed run finished the same deployment");
+  assert.ok(
+    built.some((r) => r.type === "microsoft.machinelearningservices/workspaces"),
+    "the resumed run finished the same deployment",
+  );
 
   // A script resumes it silently: --yes, nothing but the state and the endpoint.
   await emulator.clearRequestLog();
@@ -211,5 +229,8 @@ test("Ctrl-C during the run, then `secure-aml init` again: the first screen offe
   assert.match(silent.stdout, /"ptyint-ws" is ready/);
   assert.match(silent.stdout, /Nothing changed/);
   const writes = (await emulator.requestLog()).filter((e) => ["PUT", "PATCH", "DELETE"].includes(e.method));
-  assert.deepEqual(writes.map((e) => `${e.method} ${e.path}`), []);
+  assert.deepEqual(
+    writes.map((e) => `${e.method} ${e.path}`),
+    [],
+  );
 });

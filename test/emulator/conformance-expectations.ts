@@ -52,8 +52,7 @@ export const ACCEPTED: readonly AcceptedDifference[] = [
   {
     file: /^role__/,
     request: /roleDefinitions$/,
-    reason:
-      "Role definitions listed at a resource group's scope: the emulator serves the built-in definitions at the subscription's scope only (where secure-aml reads them).",
+    reason: "Role definitions listed at a resource group's scope: the emulator serves the built-in definitions at the subscription's scope only (where secure-aml reads them).",
   },
   {
     file: /^vm__test_vm_create_existing_nic/,
@@ -80,8 +79,7 @@ export const ACCEPTED: readonly AcceptedDifference[] = [
     metric: "status",
     recorded: /^201$/,
     emulator: /^200$/,
-    reason:
-      "ACR answered the approval of an existing connection 201 Created; the emulator answers 200 as for every update (both are in the spec and the SDKs accept both).",
+    reason: "ACR answered the approval of an existing connection 201 Created; the emulator answers 200 as for every update (both are in the spec and the SDKs accept both).",
   },
   {
     request: /registries\/[^/]+\/privateEndpointConnections\/[^/]+$/,
@@ -105,7 +103,8 @@ export const ACCEPTED: readonly AcceptedDifference[] = [
     request: /networkInterfaces\/[^/]+$/,
     metric: "provisioningState",
     recorded: /^Succeeded$/,
-    reason: "Azure had finished this NIC update before answering (it still sent Azure-AsyncOperation); the emulator answers every network write Updating and completes it at the next request.",
+    reason:
+      "Azure had finished this NIC update before answering (it still sent Azure-AsyncOperation); the emulator answers every network write Updating and completes it at the next request.",
   },
   {
     request: /privateEndpoints$/,
@@ -133,7 +132,8 @@ export const ACCEPTED: readonly AcceptedDifference[] = [
     request: /storageAccounts\/[^/]+$/,
     metric: "bodyKeys",
     emulator: /secondaryLocation/,
-    reason: "The recorded account was updated to geo-redundant storage (Standard_GRS); the emulator has no table of paired regions, so it shows no secondaryLocation / statusOfSecondary.",
+    reason:
+      "The recorded account was updated to geo-redundant storage (Standard_GRS); the emulator has no table of paired regions, so it shows no secondaryLocation / statusOfSecondary.",
   },
 ];
 

@@ -74,7 +74,14 @@ function groupDifferences(list: readonly Difference[]): DifferenceGroup[] {
   for (const difference of list) {
     const reason = acceptedReason(difference);
     const key = [difference.resourceType, difference.metric, difference.recorded, difference.emulator, reason ?? ""].join("\u0000");
-    const group = groups.get(key) ?? { resourceType: difference.resourceType, metric: difference.metric, recorded: difference.recorded, emulator: difference.emulator, reason, where: [] };
+    const group = groups.get(key) ?? {
+      resourceType: difference.resourceType,
+      metric: difference.metric,
+      recorded: difference.recorded,
+      emulator: difference.emulator,
+      reason,
+      where: [],
+    };
     group.where.push(`${difference.file.replace(/\.yaml$/, "")}#${difference.index} ${difference.method}`);
     groups.set(key, group);
   }
@@ -110,14 +117,17 @@ export function renderReport(result: ReplayResult, files: readonly string[], pre
   lines.push("");
   lines.push("- the recorded subscription is replaced by the replay's; canary regions (`centraluseuap`, `eastus2euap`) by the region they shadow;");
   lines.push("- a recorded api-version the emulator refuses is moved to the nearest (in date) one it accepts;");
-  lines.push("- resource groups the test made outside the recording are created first; a resource whose first appearance is a GET that Azure answered 200 (made by the test's preparers, outside the recording) is created from that answer's body;");
+  lines.push(
+    "- resource groups the test made outside the recording are created first; a resource whose first appearance is a GET that Azure answered 200 (made by the test's preparers, outside the recording) is created from that answer's body;",
+  );
   lines.push("- polls of Azure's operation URLs are not replayed: the emulator's own `Azure-AsyncOperation` / `Location` are polled until the operation ends.");
   lines.push("");
   lines.push("## Figures");
   lines.push("");
   lines.push("| Measure | Matching | Baseline |");
   lines.push("|---|---|---|");
-  for (const metric of METRICS) lines.push(`| ${METRIC_TITLES[metric]} | ${cell(summary.overall, metric)} | ${previous?.overall[metric] !== undefined ? `${previous.overall[metric]}%` : "–"} |`);
+  for (const metric of METRICS)
+    lines.push(`| ${METRIC_TITLES[metric]} | ${cell(summary.overall, metric)} | ${previous?.overall[metric] !== undefined ? `${previous.overall[metric]}%` : "–"} |`);
   lines.push("");
   lines.push("### Per resource type");
   lines.push("");

@@ -35,7 +35,8 @@ export async function runConformance(files: readonly string[] = recordingFiles()
     for (const [index, file] of files.entries()) {
       const dataDir = path.join(root, String(index));
       fs.mkdirSync(dataDir);
-      if (index > 0) for (const pem of fs.readdirSync(path.join(root, "0")).filter((name) => name.endsWith(".pem"))) fs.copyFileSync(path.join(root, "0", pem), path.join(dataDir, pem));
+      if (index > 0)
+        for (const pem of fs.readdirSync(path.join(root, "0")).filter((name) => name.endsWith(".pem"))) fs.copyFileSync(path.join(root, "0", pem), path.join(dataDir, pem));
       const emulator = await startEmulator({ dataDir, latency: "none", log: () => undefined });
       try {
         const subscriptionId = `00000000-0000-4000-8000-${String(index + 1).padStart(12, "0")}`;

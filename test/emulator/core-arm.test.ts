@@ -82,16 +82,8 @@ describe("emulator core: ARM semantics", () => {
       400,
     );
     assert.match(message, /2024-01-01/, "ARM lists the supported api-versions");
-    await rejectsWithCode(
-      client.resources.getById(`/subscriptions/${sub}/resourceGroups/api-rg/providers/Microsoft.EmulatorTest/nothings/x`, API),
-      "InvalidResourceType",
-      400,
-    );
-    await rejectsWithCode(
-      client.resources.getById(`/subscriptions/${sub}/resourceGroups/api-rg/providers/Microsoft.Nowhere/things/x`, API),
-      "InvalidResourceNamespace",
-      400,
-    );
+    await rejectsWithCode(client.resources.getById(`/subscriptions/${sub}/resourceGroups/api-rg/providers/Microsoft.EmulatorTest/nothings/x`, API), "InvalidResourceType", 400);
+    await rejectsWithCode(client.resources.getById(`/subscriptions/${sub}/resourceGroups/api-rg/providers/Microsoft.Nowhere/things/x`, API), "InvalidResourceNamespace", 400);
     await rejectsWithCode(
       new (await import("@azure/arm-resources")).ResourceManagementClient(emulator.credential, sub, {
         ...emulator.clientOptions,
@@ -113,29 +105,17 @@ describe("emulator core: ARM semantics", () => {
       "ParentResourceNotFound",
       404,
     );
-    await rejectsWithCode(
-      client.resources.beginCreateOrUpdateByIdAndWait(widgetId("no-such-rg", "w"), API, { location: "eastus" }, POLL),
-      "ResourceGroupNotFound",
-      404,
-    );
+    await rejectsWithCode(client.resources.beginCreateOrUpdateByIdAndWait(widgetId("no-such-rg", "w"), API, { location: "eastus" }, POLL), "ResourceGroupNotFound", 404);
     assert.equal(await client.resources.checkExistenceById(widgetId("nf-rg", "missing"), API).then((r) => r.body), false);
   });
 
   it("enforces the location rules", async () => {
     await client.resourceGroups.createOrUpdate("loc-rg", { location: "eastus" });
     await rejectsWithCode(client.resources.beginCreateOrUpdateByIdAndWait(widgetId("loc-rg", "w"), API, {}, POLL), "LocationRequired", 400);
-    await rejectsWithCode(
-      client.resources.beginCreateOrUpdateByIdAndWait(widgetId("loc-rg", "w"), API, { location: "moon" }, POLL),
-      "LocationNotAvailableForResourceType",
-      400,
-    );
+    await rejectsWithCode(client.resources.beginCreateOrUpdateByIdAndWait(widgetId("loc-rg", "w"), API, { location: "moon" }, POLL), "LocationNotAvailableForResourceType", 400);
     const created = await client.resources.beginCreateOrUpdateByIdAndWait(widgetId("loc-rg", "w"), API, { location: "East US" }, POLL);
     assert.equal(created.location, "eastus", "ARM normalises region names");
-    await rejectsWithCode(
-      client.resources.beginCreateOrUpdateByIdAndWait(widgetId("loc-rg", "w"), API, { location: "westus" }, POLL),
-      "InvalidResourceLocation",
-      400,
-    );
+    await rejectsWithCode(client.resources.beginCreateOrUpdateByIdAndWait(widgetId("loc-rg", "w"), API, { location: "westus" }, POLL), "InvalidResourceLocation", 400);
     const globalId = `/subscriptions/${sub}/resourceGroups/loc-rg/providers/Microsoft.EmulatorTest/globalThings/g`;
     await rejectsWithCode(client.resources.beginCreateOrUpdateByIdAndWait(globalId, API, { location: "eastus" }, POLL), "LocationNotAvailableForResourceType", 400);
     const global = await client.resources.beginCreateOrUpdateByIdAndWait(globalId, API, { location: "global" }, POLL);
@@ -150,7 +130,10 @@ describe("emulator core: ARM semantics", () => {
     const part = await client.resources.beginCreateOrUpdateByIdAndWait(`${widgetId("tree-rg", "widget-a")}/parts/Part-1`, API, { properties: { n: 1 } }, POLL);
     assert.equal(part.id, `${widgetId("tree-rg", "Widget-A")}/parts/Part-1`, "the parent keeps its casing, the child gets its own");
     assert.equal(part.properties?.provisioningState, "Succeeded");
-    const upper = await client.resources.getById(`${widgetId("TREE-RG", "WIDGET-A")}/PARTS/PART-1`.replace("/providers/Microsoft.EmulatorTest/", "/providers/microsoft.emulatortest/"), API);
+    const upper = await client.resources.getById(
+      `${widgetId("TREE-RG", "WIDGET-A")}/PARTS/PART-1`.replace("/providers/Microsoft.EmulatorTest/", "/providers/microsoft.emulatortest/"),
+      API,
+    );
     assert.equal(upper.name, "Part-1");
     const noteId = `${widgetId("tree-rg", "Widget-A")}/providers/Microsoft.EmulatorTest/notes/n1`;
     const note = await client.resources.beginCreateOrUpdateByIdAndWait(noteId, API, { properties: { text: "hello" } }, POLL);
@@ -172,12 +155,18 @@ describe("emulator core: ARM semantics", () => {
     const listed = await emulator.raw("GET", `/subscriptions/${sub}/resourceGroups/tree-rg/providers/Microsoft.EmulatorTest/widgets?api-version=${API}`);
     assert.equal(listed.status, 200);
     const listBody = listed.body as { value: Array<{ name: string }>; nextLink?: string };
-    assert.deepEqual(listBody.value.map((item) => item.name), ["Widget-A"]);
+    assert.deepEqual(
+      listBody.value.map((item) => item.name),
+      ["Widget-A"],
+    );
     assert.equal("nextLink" in listBody, false);
     const subscriptionList = await emulator.raw("GET", `/subscriptions/${sub}/providers/Microsoft.EmulatorTest/widgets?api-version=${API}`);
     assert.ok((subscriptionList.body as { value: Array<{ name: string }> }).value.some((item) => item.name === "Widget-A"));
     const children = await emulator.raw("GET", `${widgetId("tree-rg", "widget-a")}/parts?api-version=${API}`);
-    assert.deepEqual((children.body as { value: Array<{ name: string }> }).value.map((item) => item.name), ["Part-1"]);
+    assert.deepEqual(
+      (children.body as { value: Array<{ name: string }> }).value.map((item) => item.name),
+      ["Part-1"],
+    );
 
     const generic: string[] = [];
     for await (const resource of client.resources.listByResourceGroup("tree-rg")) generic.push(resource.name ?? "");
@@ -228,7 +217,10 @@ describe("emulator core: ARM semantics", () => {
     const put = log.find((entry) => entry.method === "PUT" && entry.path.endsWith("/widgets/w"));
     assert.equal(put?.status, 201);
     assert.equal(put?.apiVersion, API);
-    assert.ok(log.every((entry) => !entry.path.startsWith("/_emulator")), "introspection is not logged");
+    assert.ok(
+      log.every((entry) => !entry.path.startsWith("/_emulator")),
+      "introspection is not logged",
+    );
   });
 
   it("sends responses that Microsoft's specs accept (zero spec errors)", async () => {

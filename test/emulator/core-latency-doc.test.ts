@@ -71,11 +71,18 @@ function latencyTable(markdown: string): string[][] {
   assert.ok(start >= 0, 'docs/emulator.md has a "## Latency profile" section');
   const section = markdown.slice(start).split(/\n## /)[0]!;
   const lines = section.split("\n").filter((line) => line.startsWith("|"));
-  const header = lines[0]?.split("|").slice(1, -1).map((cell) => cell.trim()) ?? [];
+  const header =
+    lines[0]
+      ?.split("|")
+      .slice(1, -1)
+      .map((cell) => cell.trim()) ?? [];
   assert.deepEqual(header, ["Type", "Create", "Update", "Delete", "LRO shape", "Source"], "the first table of the section");
   const rows: string[][] = [];
   for (const line of lines.slice(2)) {
-    const cells = line.split("|").slice(1, -1).map((cell) => cell.trim());
+    const cells = line
+      .split("|")
+      .slice(1, -1)
+      .map((cell) => cell.trim());
     if (cells.length !== header.length) break; // the next table
     rows.push(cells);
   }

@@ -131,7 +131,10 @@ describe("emulator core: long-running operations (latency none)", () => {
     const log = await emulator.requestLog();
     assert.equal(log[0]!.method, "DELETE");
     assert.equal(log[0]!.status, 202);
-    assert.ok(log.some((entry) => entry.class === "poll" && /\/operationresults\//.test(entry.path)), JSON.stringify(log));
+    assert.ok(
+      log.some((entry) => entry.class === "poll" && /\/operationresults\//.test(entry.path)),
+      JSON.stringify(log),
+    );
     assert.equal((await client.resourceGroups.checkExistence("cascade-rg")).body, false);
     const dump = await emulator.resources();
     assert.equal(dump.value.filter((record) => record.id.toLowerCase().includes("/cascade-rg")).length, 0);

@@ -22,9 +22,7 @@ function lenientStorageProvider(): EmulatorProvider {
   return {
     ...storageProvider,
     types: storageProvider.types.map((handler) =>
-      handler.type === "Microsoft.Storage/storageAccounts"
-        ? { ...handler, put: (ctx, req) => handler.put({ ...ctx, name: "stlenient000" }, req) }
-        : handler,
+      handler.type === "Microsoft.Storage/storageAccounts" ? { ...handler, put: (ctx, req) => handler.put({ ...ctx, name: "stlenient000" }, req) } : handler,
     ),
     routes: (storageProvider.routes ?? []).map((route) =>
       /checkNameAvailability/i.test(route.path) ? { ...route, handle: () => ({ status: 200, body: { nameAvailable: true } }) } : route,
@@ -87,7 +85,10 @@ describe("name rules: the provider decides, a lenient provider is caught", () =>
     assert.equal(check.nameAvailable, false);
     const entries = await strict.specFindings();
     const requestEntry = entries.find((entry) => entry.direction === "request" && entry.method === "PUT" && entry.path.endsWith("/ab"));
-    assert.ok(requestEntry?.findings.some((finding) => finding.path === ".path.accountName"), "the spec finding on the name is still recorded");
+    assert.ok(
+      requestEntry?.findings.some((finding) => finding.path === ".path.accountName"),
+      "the spec finding on the name is still recorded",
+    );
     assert.deepEqual(responseErrors(entries), [], "a provider that refuses the name leaves no leniency finding");
   });
 

@@ -142,7 +142,10 @@ describe("a client outside the project against `secure-aml emulator --data DIR`"
 
     const created = await run(process.execPath, ["client.mjs", "create", first.endpoint, first.caCert, first.subscriptionId], clientDir);
     assert.equal(created.code, 0, created.stderr);
-    const seen = JSON.parse(created.stdout) as { group: { name: string; location: string; tags: Record<string, string> }; vnet: { id: string; provisioningState: string; prefixes: string[]; subnets: string[] } };
+    const seen = JSON.parse(created.stdout) as {
+      group: { name: string; location: string; tags: Record<string, string> };
+      vnet: { id: string; provisioningState: string; prefixes: string[]; subnets: string[] };
+    };
     assert.deepEqual(seen.group, { name: "rg-external", location: "westeurope", tags: { from: "outside" } });
     assert.equal(seen.vnet.provisioningState, "Succeeded");
     assert.deepEqual(seen.vnet.prefixes, ["10.42.0.0/16"]);

@@ -22,9 +22,21 @@ before(async () => {
   compute = new ComputeManagementClient(fixture.emulator.credential, fixture.subscriptionId, fixture.emulator.clientOptions);
   const network = new NetworkManagementClient(fixture.emulator.credential, fixture.subscriptionId, fixture.emulator.clientOptions);
   await fixture.resourceGroup(RG);
-  const vnet = await network.virtualNetworks.beginCreateOrUpdateAndWait(RG, "vnet", { location: REGION, addressSpace: { addressPrefixes: ["172.16.0.0/16"] }, subnets: [{ name: "Training", addressPrefix: "172.16.0.0/24" }] }, POLL);
+  const vnet = await network.virtualNetworks.beginCreateOrUpdateAndWait(
+    RG,
+    "vnet",
+    { location: REGION, addressSpace: { addressPrefixes: ["172.16.0.0/16"] }, subnets: [{ name: "Training", addressPrefix: "172.16.0.0/24" }] },
+    POLL,
+  );
   const nic = async (name: string) =>
-    (await network.networkInterfaces.beginCreateOrUpdateAndWait(RG, name, { location: REGION, ipConfigurations: [{ name: "ipconfig1", subnet: { id: vnet.subnets?.[0]?.id }, privateIPAllocationMethod: "Dynamic" }] }, POLL)).id ?? "";
+    (
+      await network.networkInterfaces.beginCreateOrUpdateAndWait(
+        RG,
+        name,
+        { location: REGION, ipConfigurations: [{ name: "ipconfig1", subnet: { id: vnet.subnets?.[0]?.id }, privateIPAllocationMethod: "Dynamic" }] },
+        POLL,
+      )
+    ).id ?? "";
   nicId = await nic("nic-a");
   spareNicId = await nic("nic-b");
 });
@@ -66,9 +78,14 @@ describe("emulator limits ARM has", () => {
     await rejectsWithCode(resources.resourceGroups.createOrUpdate("rg-huge", huge), "RequestEntityTooLarge", 413);
     assert.equal((await resources.resourceGroups.checkExistence("rg-huge")).body, false);
     const log = await fixture.emulator.requestLog();
-    assert.ok(log.some((e) => e.status === 413 && /rg-huge/.test(e.path)), "the refusal is in the request log");
+    assert.ok(
+      log.some((e) => e.status === 413 && /rg-huge/.test(e.path)),
+      "the refusal is in the request log",
+    );
     // Just under the limit is fine for the cap (ARM's own per-value rules aside).
-    const raw = await fixture.emulator.raw("PUT", `/subscriptions/${fixture.subscriptionId}/resourcegroups/rg-huge?api-version=2021-04-01`, { body: { location: REGION, tags: { small: "y" } } });
+    const raw = await fixture.emulator.raw("PUT", `/subscriptions/${fixture.subscriptionId}/resourcegroups/rg-huge?api-version=2021-04-01`, {
+      body: { location: REGION, tags: { small: "y" } },
+    });
     assert.equal(raw.status, 201);
   });
 });

@@ -98,7 +98,14 @@ describe("private endpoints", () => {
       fixture.network.virtualNetworks.beginCreateOrUpdateAndWait(
         rg,
         "vnet",
-        { location: REGION, addressSpace: { addressPrefixes: ["172.16.0.0/16"] }, subnets: [{ name: "Scoring", addressPrefix: "172.16.1.0/24" }, { name: "AzureBastionSubnet", addressPrefix: "172.16.2.0/26" }] },
+        {
+          location: REGION,
+          addressSpace: { addressPrefixes: ["172.16.0.0/16"] },
+          subnets: [
+            { name: "Scoring", addressPrefix: "172.16.1.0/24" },
+            { name: "AzureBastionSubnet", addressPrefix: "172.16.2.0/26" },
+          ],
+        },
         POLL,
       ),
       "InUseSubnetCannotBeDeleted",
@@ -109,7 +116,10 @@ describe("private endpoints", () => {
     await fixture.network.privateEndpoints.beginDeleteAndWait(rg, "pe-blob", POLL);
     await rejectsWithCode(fixture.network.networkInterfaces.get(rg, nicName), "ResourceNotFound", 404);
     const afterDelete = await storage.storageAccounts.getProperties(rg, "stblobpe01");
-    assert.deepEqual(afterDelete.privateEndpointConnections?.map((connection) => connection.privateEndpoint?.id), [file.id]);
+    assert.deepEqual(
+      afterDelete.privateEndpointConnections?.map((connection) => connection.privateEndpoint?.id),
+      [file.id],
+    );
   });
 
   it("refuses a subnet in another region, a missing target and wrong group IDs", async () => {
@@ -161,13 +171,7 @@ describe("private endpoints", () => {
       ["crpremiumpe01.azurecr.io", `crpremiumpe01.${REGION}.data.azurecr.io`],
     );
     const zoneId = await zoneWithLink(rg, "privatelink.azurecr.io");
-    await fixture.network.privateDnsZoneGroups.beginCreateOrUpdateAndWait(
-      rg,
-      "pe-acr",
-      "default",
-      { privateDnsZoneConfigs: [{ name: "acr", privateDnsZoneId: zoneId }] },
-      POLL,
-    );
+    await fixture.network.privateDnsZoneGroups.beginCreateOrUpdateAndWait(rg, "pe-acr", "default", { privateDnsZoneConfigs: [{ name: "acr", privateDnsZoneId: zoneId }] }, POLL);
     const login = await fixture.dns.recordSets.get(rg, "privatelink.azurecr.io", "A", "crpremiumpe01");
     const data = await fixture.dns.recordSets.get(rg, "privatelink.azurecr.io", "A", `crpremiumpe01.${REGION}.data`);
     assert.deepEqual(login.aRecords, [{ ipv4Address: endpoint.customDnsConfigs?.[0]?.ipAddresses?.[0] }]);
@@ -224,7 +228,12 @@ describe("private DNS zone groups", () => {
     const rg = await fixture.resourceGroup("rg-zonegroup-missing");
     await createTutorialVnet(fixture, rg);
     const accountId = await storageAccount(rg, "stzonemiss01");
-    await fixture.network.privateEndpoints.beginCreateOrUpdateAndWait(rg, "pe", endpointBody(subnetIdOf(fixture.subscriptionId, rg, "vnet", "Training"), accountId, ["blob"]), POLL);
+    await fixture.network.privateEndpoints.beginCreateOrUpdateAndWait(
+      rg,
+      "pe",
+      endpointBody(subnetIdOf(fixture.subscriptionId, rg, "vnet", "Training"), accountId, ["blob"]),
+      POLL,
+    );
     const missingZone = `/subscriptions/${fixture.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.Network/privateDnsZones/privatelink.blob.core.windows.net`;
     await rejectsWithCode(
       fixture.network.privateDnsZoneGroups.beginCreateOrUpdateAndWait(rg, "pe", "default", { privateDnsZoneConfigs: [{ name: "blob", privateDnsZoneId: missingZone }] }, POLL),

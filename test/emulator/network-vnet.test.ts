@@ -69,11 +69,7 @@ describe("virtual networks and subnets", () => {
   it("refuses a subnet outside the address space: NetcfgSubnetRangeOutsideVnet", async () => {
     const rg = await fixture.resourceGroup("rg-vnet-outside");
     await createTutorialVnet(fixture, rg);
-    await rejectsWithCode(
-      fixture.network.subnets.beginCreateOrUpdateAndWait(rg, "vnet", "Outside", { addressPrefix: "10.9.0.0/24" }, POLL),
-      "NetcfgSubnetRangeOutsideVnet",
-      400,
-    );
+    await rejectsWithCode(fixture.network.subnets.beginCreateOrUpdateAndWait(rg, "vnet", "Outside", { addressPrefix: "10.9.0.0/24" }, POLL), "NetcfgSubnetRangeOutsideVnet", 400);
     await rejectsWithCode(
       fixture.network.virtualNetworks.beginCreateOrUpdateAndWait(
         rg,
@@ -88,11 +84,7 @@ describe("virtual networks and subnets", () => {
   it("refuses overlapping subnets: NetcfgSubnetRangesOverlap", async () => {
     const rg = await fixture.resourceGroup("rg-vnet-overlap");
     await createTutorialVnet(fixture, rg);
-    await rejectsWithCode(
-      fixture.network.subnets.beginCreateOrUpdateAndWait(rg, "vnet", "Overlap", { addressPrefix: "172.16.0.128/25" }, POLL),
-      "NetcfgSubnetRangesOverlap",
-      400,
-    );
+    await rejectsWithCode(fixture.network.subnets.beginCreateOrUpdateAndWait(rg, "vnet", "Overlap", { addressPrefix: "172.16.0.128/25" }, POLL), "NetcfgSubnetRangesOverlap", 400);
     await rejectsWithCode(
       fixture.network.virtualNetworks.beginCreateOrUpdateAndWait(
         rg,
@@ -144,11 +136,7 @@ describe("virtual networks and subnets", () => {
     const training = await fixture.network.subnets.get(rg, "vnet", "Training");
     assert.ok(training.ipConfigurations?.some((configuration) => configuration.id?.includes("/networkInterfaces/nic1/")));
     // Changing the prefix of a subnet in use is refused too.
-    await rejectsWithCode(
-      fixture.network.subnets.beginCreateOrUpdateAndWait(rg, "vnet", "Training", { addressPrefix: "172.16.0.0/25" }, POLL),
-      "InUseSubnetCannotBeUpdated",
-      400,
-    );
+    await rejectsWithCode(fixture.network.subnets.beginCreateOrUpdateAndWait(rg, "vnet", "Training", { addressPrefix: "172.16.0.0/25" }, POLL), "InUseSubnetCannotBeUpdated", 400);
 
     // Dropping the unused Scoring subnet works.
     const withoutScoring = { ...withoutTraining, subnets: TUTORIAL_SUBNETS.filter((subnet) => subnet.name !== "Scoring").map((subnet) => ({ ...subnet })) };
@@ -158,9 +146,17 @@ describe("virtual networks and subnets", () => {
 
     // Once the NIC is gone, Training can be dropped as well.
     await fixture.network.networkInterfaces.beginDeleteAndWait(rg, "nic1", POLL);
-    await fixture.network.virtualNetworks.beginCreateOrUpdateAndWait(rg, "vnet", { ...withoutTraining, subnets: [{ name: "AzureBastionSubnet", addressPrefix: "172.16.2.0/26" }] }, POLL);
+    await fixture.network.virtualNetworks.beginCreateOrUpdateAndWait(
+      rg,
+      "vnet",
+      { ...withoutTraining, subnets: [{ name: "AzureBastionSubnet", addressPrefix: "172.16.2.0/26" }] },
+      POLL,
+    );
     const after = await fixture.network.virtualNetworks.get(rg, "vnet");
-    assert.deepEqual(after.subnets?.map((subnet) => subnet.name), ["AzureBastionSubnet"]);
+    assert.deepEqual(
+      after.subnets?.map((subnet) => subnet.name),
+      ["AzureBastionSubnet"],
+    );
   });
 });
 
@@ -334,13 +330,7 @@ describe("network security groups", () => {
     const rule = await fixture.network.securityRules.get(rg, "nsg", "AzureMachineLearning");
     assert.equal(rule.priority, 130);
 
-    await fixture.network.subnets.beginCreateOrUpdateAndWait(
-      rg,
-      "vnet",
-      "Training",
-      { addressPrefix: "172.16.0.0/24", networkSecurityGroup: { id: nsg.id } },
-      POLL,
-    );
+    await fixture.network.subnets.beginCreateOrUpdateAndWait(rg, "vnet", "Training", { addressPrefix: "172.16.0.0/24", networkSecurityGroup: { id: nsg.id } }, POLL);
     assert.equal((await fixture.network.subnets.get(rg, "vnet", "Training")).networkSecurityGroup?.id, nsg.id);
     const withSubnet = await fixture.network.networkSecurityGroups.get(rg, "nsg");
     assert.equal(withSubnet.subnets?.[0]?.id, subnetIdOf(fixture.subscriptionId, rg, "vnet", "Training"));
@@ -349,7 +339,17 @@ describe("network security groups", () => {
 
   it("refuses two rules with the same priority and direction: SecurityRuleConflict", async () => {
     const rg = await fixture.resourceGroup("rg-nsg-conflict");
-    const rule = (name: string) => ({ name, protocol: "Tcp" as const, access: "Allow" as const, direction: "Inbound" as const, priority: 200, sourcePortRange: "*", destinationPortRange: "22", sourceAddressPrefix: "*", destinationAddressPrefix: "*" });
+    const rule = (name: string) => ({
+      name,
+      protocol: "Tcp" as const,
+      access: "Allow" as const,
+      direction: "Inbound" as const,
+      priority: 200,
+      sourcePortRange: "*",
+      destinationPortRange: "22",
+      sourceAddressPrefix: "*",
+      destinationAddressPrefix: "*",
+    });
     await rejectsWithCode(
       fixture.network.networkSecurityGroups.beginCreateOrUpdateAndWait(rg, "nsg", { location: REGION, securityRules: [rule("a"), rule("b")] }, POLL),
       "SecurityRuleConflict",

@@ -37,9 +37,13 @@ async function endpointTo(rg: string, name: string, targetId: string, groupId: s
 describe("private DNS writes (recorded: 202, no body, Azure-AsyncOperation and Location)", () => {
   it("answers a zone PUT 202 with both headers and no body; the SDK still gets the zone", async () => {
     const rg = await fixture.resourceGroup("rg-dns-202");
-    const raw = await fixture.emulator.raw("PUT", `/subscriptions/${fixture.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.Network/privateDnsZones/privatelink.vaultcore.azure.net?api-version=2024-06-01`, {
-      body: { location: "global" },
-    });
+    const raw = await fixture.emulator.raw(
+      "PUT",
+      `/subscriptions/${fixture.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.Network/privateDnsZones/privatelink.vaultcore.azure.net?api-version=2024-06-01`,
+      {
+        body: { location: "global" },
+      },
+    );
     assert.equal(raw.status, 202);
     assert.ok(raw.headers["azure-asyncoperation"], "Azure-AsyncOperation header");
     assert.ok(raw.headers["location"], "Location header");
@@ -102,7 +106,11 @@ describe("private endpoint connections on the target", () => {
     assert.deepEqual(blob?.requiredZoneNames, ["privatelink.blob.core.windows.net"]);
     const endpoint = await endpointTo(rg, "pe-st", account.id ?? "", "blob");
     const recordedVersion = await fixture.emulator.raw("GET", `${endpoint.id ?? ""}?api-version=2020-07-01`);
-    assert.match(String((recordedVersion.body as { properties?: { resourceGuid?: string } }).properties?.resourceGuid), /^[0-9a-f-]{36}$/, "private endpoints carry a resourceGuid");
+    assert.match(
+      String((recordedVersion.body as { properties?: { resourceGuid?: string } }).properties?.resourceGuid),
+      /^[0-9a-f-]{36}$/,
+      "private endpoints carry a resourceGuid",
+    );
 
     const connections = [];
     for await (const connection of storage.privateEndpointConnections.list(rg, "sttargetpe01")) connections.push(connection);
@@ -138,9 +146,13 @@ describe("private endpoint connections on the target", () => {
     await createTutorialVnet(fixture, rg);
     const { ContainerRegistryManagementClient } = await import("@azure/arm-containerregistry");
     const acr = new ContainerRegistryManagementClient(fixture.emulator.credential, fixture.subscriptionId, fixture.emulator.clientOptions);
-    const raw = await fixture.emulator.raw("PUT", `/subscriptions/${fixture.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.ContainerRegistry/registries/crtargetpe01?api-version=2025-11-01`, {
-      body: { location: REGION, sku: { name: "Premium" } },
-    });
+    const raw = await fixture.emulator.raw(
+      "PUT",
+      `/subscriptions/${fixture.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.ContainerRegistry/registries/crtargetpe01?api-version=2025-11-01`,
+      {
+        body: { location: REGION, sku: { name: "Premium" } },
+      },
+    );
     assert.equal(raw.status, 200);
     assert.equal((raw.body as { properties?: { provisioningState?: string } }).properties?.provisioningState, "Succeeded");
     assert.equal(raw.headers["azure-asyncoperation"], undefined);
@@ -173,7 +185,12 @@ describe("private endpoint connections on the target", () => {
     await createTutorialVnet(fixture, rg);
     const { KeyVaultManagementClient } = await import("@azure/arm-keyvault");
     const kv = new KeyVaultManagementClient(fixture.emulator.credential, fixture.subscriptionId, fixture.emulator.clientOptions);
-    const vault = await kv.vaults.createOrUpdate(rg, "kv-target-pe01", { location: REGION, properties: { tenantId: TENANT, sku: { family: "A", name: "standard" }, accessPolicies: [] } }, POLL);
+    const vault = await kv.vaults.createOrUpdate(
+      rg,
+      "kv-target-pe01",
+      { location: REGION, properties: { tenantId: TENANT, sku: { family: "A", name: "standard" }, accessPolicies: [] } },
+      POLL,
+    );
     const resources = await kv.privateLinkResources.listByVault(rg, "kv-target-pe01");
     assert.deepEqual(resources.value?.[0]?.requiredZoneNames, ["privatelink.vaultcore.azure.net"]);
     await endpointTo(rg, "pe-kv", vault.id ?? "", "vault");
@@ -194,7 +211,11 @@ describe("public IP addresses", () => {
       "IPv4BasicSkuPublicIpCountLimitReached",
       400,
     );
-    await rejectsWithCode(fixture.network.publicIPAddresses.beginCreateOrUpdateAndWait(rg, "pip-default", { location: REGION }, POLL), "IPv4BasicSkuPublicIpCountLimitReached", 400);
+    await rejectsWithCode(
+      fixture.network.publicIPAddresses.beginCreateOrUpdateAndWait(rg, "pip-default", { location: REGION }, POLL),
+      "IPv4BasicSkuPublicIpCountLimitReached",
+      400,
+    );
     const standard = await fixture.network.publicIPAddresses.beginCreateOrUpdateAndWait(
       rg,
       "pip-standard",
@@ -206,9 +227,13 @@ describe("public IP addresses", () => {
 
   it("a network create answers provisioningState Updating (recorded), then Succeeded", async () => {
     const rg = await fixture.resourceGroup("rg-updating");
-    const raw = await fixture.emulator.raw("PUT", `/subscriptions/${fixture.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.Network/networkSecurityGroups/nsg?api-version=2024-05-01`, {
-      body: { location: REGION },
-    });
+    const raw = await fixture.emulator.raw(
+      "PUT",
+      `/subscriptions/${fixture.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.Network/networkSecurityGroups/nsg?api-version=2024-05-01`,
+      {
+        body: { location: REGION },
+      },
+    );
     assert.equal(raw.status, 201);
     assert.equal((raw.body as { properties?: { provisioningState?: string } }).properties?.provisioningState, "Updating");
     const nsg = await fixture.network.networkSecurityGroups.get(rg, "nsg");

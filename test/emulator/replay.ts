@@ -143,18 +143,15 @@ function send(target: ReplayTarget, method: string, pathAndQuery: string, body: 
     headers["content-length"] = String(Buffer.byteLength(body));
   }
   return new Promise((resolve, reject) => {
-    const request = https.request(
-      { method, hostname: url.hostname, port: url.port, path: url.pathname + url.search, headers, ca: target.caCert, agent: false },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on("data", (chunk: Buffer) => chunks.push(chunk));
-        response.on("end", () => {
-          const answerHeaders: Record<string, string> = {};
-          for (const [name, value] of Object.entries(response.headers)) if (typeof value === "string") answerHeaders[name.toLowerCase()] = value;
-          resolve({ status: response.statusCode ?? 0, headers: answerHeaders, text: Buffer.concat(chunks).toString("utf8") });
-        });
-      },
-    );
+    const request = https.request({ method, hostname: url.hostname, port: url.port, path: url.pathname + url.search, headers, ca: target.caCert, agent: false }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on("data", (chunk: Buffer) => chunks.push(chunk));
+      response.on("end", () => {
+        const answerHeaders: Record<string, string> = {};
+        for (const [name, value] of Object.entries(response.headers)) if (typeof value === "string") answerHeaders[name.toLowerCase()] = value;
+        resolve({ status: response.statusCode ?? 0, headers: answerHeaders, text: Buffer.concat(chunks).toString("utf8") });
+      });
+    });
     request.on("error", reject);
     if (body !== null) request.write(body);
     request.end();
@@ -464,14 +461,22 @@ export async function replayCassette(
       const createdHere = isGroupItself && interaction.method === "PUT";
       if (!createdHere && !(interaction.status === 404 && /ResourceGroupNotFound/.test(interaction.responseBody))) {
         // The group as Azure showed it (location and the test framework's tags), else a location the recording uses.
-        const shown = interactions.find((candidate) => candidate.method === "GET" && candidate.status === 200 && resourceGroupPathOf(candidate.uri)?.toLowerCase() === group.toLowerCase());
+        const shown = interactions.find(
+          (candidate) => candidate.method === "GET" && candidate.status === 200 && resourceGroupPathOf(candidate.uri)?.toLowerCase() === group.toLowerCase(),
+        );
         const shownBody = shown ? parseJson(shown.responseBody) : undefined;
         const location =
           (isRecord(shownBody) && typeof shownBody.location === "string" ? shownBody.location : undefined) ??
           interactions.map((candidate) => locationIn(candidate.requestBody)).find((found) => found !== undefined) ??
           "westus";
         const tags = isRecord(shownBody) && isRecord(shownBody.tags) ? shownBody.tags : undefined;
-        const created = await send(target, "PUT", `/subscriptions/${subscriptionId}/resourcegroups/${encodeURIComponent(group)}?api-version=2021-04-01`, JSON.stringify({ location: withoutCanaryRegions(location), tags }), {});
+        const created = await send(
+          target,
+          "PUT",
+          `/subscriptions/${subscriptionId}/resourcegroups/${encodeURIComponent(group)}?api-version=2021-04-01`,
+          JSON.stringify({ location: withoutCanaryRegions(location), tags }),
+          {},
+        );
         if (created.status >= 300) throw new Error(`${name}: could not create resource group ${group} (${location}): ${created.status} ${created.text}`);
         result.preparedResourceGroups.push(`${name}: ${group}`);
       }

@@ -81,7 +81,11 @@ describe("Microsoft.Databricks/workspaces (emulator)", () => {
   });
 
   it("refuses a VNet in another region or subscription, the same subnet twice, and the workspace's own group as managed group", async () => {
-    await rejectsWithCode(databricks.workspaces.beginCreateOrUpdateAndWait(RG, "dbx1", body({ vnetId: vnetId.replace("vnet-dbx", "vnet-west") }), POLL), "InvalidVirtualNetworkLocation", 400);
+    await rejectsWithCode(
+      databricks.workspaces.beginCreateOrUpdateAndWait(RG, "dbx1", body({ vnetId: vnetId.replace("vnet-dbx", "vnet-west") }), POLL),
+      "InvalidVirtualNetworkLocation",
+      400,
+    );
     const otherSubscription = vnetId.replace(fixture.subscriptionId, "11111111-2222-3333-4444-555555555555");
     await rejectsWithCode(databricks.workspaces.beginCreateOrUpdateAndWait(RG, "dbx1", body({ vnetId: otherSubscription }), POLL), "InvalidVirtualNetworkSubscription", 400);
     await rejectsWithCode(databricks.workspaces.beginCreateOrUpdateAndWait(RG, "dbx1", body({ privateName: "databricks-public" }), POLL), "InvalidSubnetConfiguration", 400);
@@ -102,7 +106,11 @@ describe("Microsoft.Databricks/workspaces (emulator)", () => {
 
   it("refuses to move an existing workspace to another VNet or subnet", async () => {
     await network.virtualNetworks.beginCreateOrUpdateAndWait(RG, "vnet-two", { location: REGION, addressSpace: { addressPrefixes: ["10.2.0.0/16"] } }, POLL);
-    await rejectsWithCode(databricks.workspaces.beginCreateOrUpdateAndWait(RG, "dbx1", body({ vnetId: vnetId.replace("vnet-dbx", "vnet-two") }), POLL), "VirtualNetworkIdChangeNotAllowed", 400);
+    await rejectsWithCode(
+      databricks.workspaces.beginCreateOrUpdateAndWait(RG, "dbx1", body({ vnetId: vnetId.replace("vnet-dbx", "vnet-two") }), POLL),
+      "VirtualNetworkIdChangeNotAllowed",
+      400,
+    );
     await rejectsWithCode(databricks.workspaces.beginCreateOrUpdateAndWait(RG, "dbx1", body({ privateName: "other" }), POLL), "SubnetNameChangeNotAllowed", 400);
   });
 

@@ -51,7 +51,12 @@ describe("storage accounts", () => {
     const account = await storage.storageAccounts.create(
       "rg-names",
       "stsecureaml01",
-      storageParams({ minimumTlsVersion: "TLS1_2", allowBlobPublicAccess: false, publicNetworkAccess: "Disabled", networkRuleSet: { defaultAction: "Deny", bypass: "AzureServices" } }),
+      storageParams({
+        minimumTlsVersion: "TLS1_2",
+        allowBlobPublicAccess: false,
+        publicNetworkAccess: "Disabled",
+        networkRuleSet: { defaultAction: "Deny", bypass: "AzureServices" },
+      }),
       POLL,
     );
     assert.equal(account.provisioningState, "Succeeded");

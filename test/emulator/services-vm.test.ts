@@ -94,7 +94,11 @@ describe("virtual machines", () => {
     for (const weak of ["short1A!", "alllowercaseletters", "NoDigitsOrSymbolsHere", "P@ssw0rd"]) {
       await rejectsWithCode(compute.virtualMachines.createOrUpdate(RG, "vm-weak", vmParams(nicIds[1]!, { adminPassword: weak }), POLL), "InvalidParameter", 400);
     }
-    await rejectsWithCode(compute.virtualMachines.createOrUpdate(RG, "vm-longname", vmParams(nicIds[1]!, { computerName: "a-very-long-computer-name" }), POLL), "InvalidParameter", 400);
+    await rejectsWithCode(
+      compute.virtualMachines.createOrUpdate(RG, "vm-longname", vmParams(nicIds[1]!, { computerName: "a-very-long-computer-name" }), POLL),
+      "InvalidParameter",
+      400,
+    );
     await rejectsWithCode(compute.virtualMachines.createOrUpdate(RG, "vm-image", vmParams(nicIds[1]!, { sku: "win11-99h9-ent" }), POLL), "PlatformImageNotFound", 404);
   });
 });
@@ -120,7 +124,11 @@ describe("auto-shutdown schedule", () => {
 
   it("refuses a bad name, a missing target, a bad time and an unknown time zone", async () => {
     await rejectsWithCode(schedules.globalSchedules.createOrUpdate(RG, "shutdown-jumpbox", schedule()), "InvalidScheduleName", 400);
-    await rejectsWithCode(schedules.globalSchedules.createOrUpdate(RG, "shutdown-computevm-ghost", schedule({ targetResourceId: vmId().replace("jumpbox", "ghost") })), "InvalidTargetResource", 400);
+    await rejectsWithCode(
+      schedules.globalSchedules.createOrUpdate(RG, "shutdown-computevm-ghost", schedule({ targetResourceId: vmId().replace("jumpbox", "ghost") })),
+      "InvalidTargetResource",
+      400,
+    );
     await rejectsWithCode(schedules.globalSchedules.createOrUpdate(RG, "shutdown-computevm-jumpbox", schedule({ dailyRecurrence: { time: "2500" } })), "InvalidScheduleTime", 400);
     await rejectsWithCode(schedules.globalSchedules.createOrUpdate(RG, "shutdown-computevm-jumpbox", schedule({ timeZoneId: "Mars/Olympus" })), "InvalidTimeZoneId", 400);
   });
@@ -141,7 +149,12 @@ describe("principal replication delay (realistic latency, time scale 0.01)", () 
   it("a workspace identity is PrincipalNotFound without principalType until it has replicated", async () => {
     realistic = await startServicesFixture({ latency: "realistic", timeScale: 0.01 });
     const { credential, subscriptionId, clientOptions } = realistic.emulator;
-    const [st, kv, aml, az] = await Promise.all([import("@azure/arm-storage"), import("@azure/arm-keyvault"), import("@azure/arm-machinelearning"), import("@azure/arm-authorization")]);
+    const [st, kv, aml, az] = await Promise.all([
+      import("@azure/arm-storage"),
+      import("@azure/arm-keyvault"),
+      import("@azure/arm-machinelearning"),
+      import("@azure/arm-authorization"),
+    ]);
     await realistic.resourceGroup("rg-delay");
     const storage = await new st.StorageManagementClient(credential, subscriptionId, clientOptions).storageAccounts.create(
       "rg-delay",

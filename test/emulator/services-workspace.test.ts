@@ -51,7 +51,8 @@ before(async () => {
   const storage = new st.StorageManagementClient(credential, subscriptionId, clientOptions);
   ids.storage = (await storage.storageAccounts.create(RG, "stwsdeps01", { location: REGION, kind: "StorageV2", sku: { name: "Standard_LRS" } }, POLL)).id ?? "";
   const vaults = new kv.KeyVaultManagementClient(credential, subscriptionId, clientOptions);
-  ids.vault = (await vaults.vaults.createOrUpdate(RG, "kv-ws-deps-01", { location: REGION, properties: { tenantId: TENANT, sku: { family: "A", name: "standard" } } }, POLL)).id ?? "";
+  ids.vault =
+    (await vaults.vaults.createOrUpdate(RG, "kv-ws-deps-01", { location: REGION, properties: { tenantId: TENANT, sku: { family: "A", name: "standard" } } }, POLL)).id ?? "";
   const registries = new cr.ContainerRegistryManagementClient(credential, subscriptionId, clientOptions);
   ids.registry = (await registries.registries.create(RG, "crwsdeps01", { location: REGION, sku: { name: "Premium" }, adminUserEnabled: true }, POLL)).id ?? "";
   const vnet = await network.virtualNetworks.beginCreateOrUpdateAndWait(
@@ -82,7 +83,11 @@ describe("Log Analytics and Application Insights", () => {
     const patched = await logs.workspaces.update(RG, "log-secure-aml", { retentionInDays: 60 });
     assert.equal(patched.retentionInDays, 60);
     assert.equal(patched.customerId, workspace.customerId);
-    await rejectsWithCode(logs.workspaces.beginCreateOrUpdateAndWait(RG, "log-bad-retention", { location: REGION, sku: { name: "PerGB2018" }, retentionInDays: 5 }, POLL), "InvalidParameter", 400);
+    await rejectsWithCode(
+      logs.workspaces.beginCreateOrUpdateAndWait(RG, "log-bad-retention", { location: REGION, sku: { name: "PerGB2018" }, retentionInDays: 5 }, POLL),
+      "InvalidParameter",
+      400,
+    );
   });
 
   it("creates workspace-based Application Insights and refuses a missing workspace", async () => {
@@ -97,12 +102,20 @@ describe("Log Analytics and Application Insights", () => {
     });
     ids.insights = component.id ?? "";
     const creates = (await fixture.emulator.requestLog()).filter((entry) => entry.method === "PUT" && entry.path.endsWith("/components/appi-secure-aml"));
-    assert.deepEqual(creates.map((entry) => entry.status), [200], "Components_CreateOrUpdate answers 200 on create (its spec lists only 200)");
+    assert.deepEqual(
+      creates.map((entry) => entry.status),
+      [200],
+      "Components_CreateOrUpdate answers 200 on create (its spec lists only 200)",
+    );
     assert.match(component.instrumentationKey ?? "", /^[0-9a-f-]{36}$/);
     assert.ok(component.connectionString?.startsWith("InstrumentationKey="));
     assert.equal(component.workspaceResourceId, ids.logs);
     const missing = ids.logs.replace("log-secure-aml", "log-does-not-exist");
-    await rejectsWithCode(insights.components.createOrUpdate(RG, "appi-orphan", { location: REGION, kind: "web", applicationType: "web", workspaceResourceId: missing }), "BadRequest", 400);
+    await rejectsWithCode(
+      insights.components.createOrUpdate(RG, "appi-orphan", { location: REGION, kind: "web", applicationType: "web", workspaceResourceId: missing }),
+      "BadRequest",
+      400,
+    );
     await rejectsWithCode(insights.components.createOrUpdate(RG, "appi-classic", { location: REGION, kind: "web", applicationType: "web" }), "BadRequest", 400);
   });
 });
@@ -123,7 +136,12 @@ describe("Azure Monitor Private Link Scope", () => {
     const legacy = await monitor.privateLinkScopes.get(RG, "ampls-secure-aml");
     assert.equal(legacy.location, "global");
     await rejectsWithCode(
-      resources.resources.beginCreateOrUpdateById(scopeId().replace("ampls-secure-aml", "ampls-bad"), "2021-07-01-preview", { location: "global", properties: { accessModeSettings: { ingestionAccessMode: "Closed", queryAccessMode: "Open" } } }, POLL),
+      resources.resources.beginCreateOrUpdateById(
+        scopeId().replace("ampls-secure-aml", "ampls-bad"),
+        "2021-07-01-preview",
+        { location: "global", properties: { accessModeSettings: { ingestionAccessMode: "Closed", queryAccessMode: "Open" } } },
+        POLL,
+      ),
       "InvalidAccessMode",
       400,
     );
@@ -144,7 +162,11 @@ describe("Azure Monitor Private Link Scope", () => {
     assert.ok(listed.length >= 1);
     await monitor.privateLinkScopes.updateTags(RG, "ampls-secure-aml", { tags: { env: "test" } });
     const stillThere = await fixture.emulator.raw("GET", `${path}2023-06-01-preview`);
-    assert.equal((stillThere.body as { properties?: { accessModeSettings?: { queryAccessMode?: string } } }).properties?.accessModeSettings?.queryAccessMode, "PrivateOnly", "a legacy write keeps the settings");
+    assert.equal(
+      (stillThere.body as { properties?: { accessModeSettings?: { queryAccessMode?: string } } }).properties?.accessModeSettings?.queryAccessMode,
+      "PrivateOnly",
+      "a legacy write keeps the settings",
+    );
     // An Application Insights component written at 2020-02-02, read at 2018-05-01-preview (which predates WorkspaceResourceId).
     const old = await resources.resources.getById(ids.insights, "2018-05-01-preview");
     assert.equal((old.properties as Record<string, unknown>).WorkspaceResourceId, undefined);
@@ -212,7 +234,13 @@ describe("Machine Learning workspace", () => {
       {
         properties: {
           computeType: "AmlCompute",
-          properties: { vmSize: "STANDARD_DS3_V2", scaleSettings: { minNodeCount: 0, maxNodeCount: 2 }, subnet: { id: ids.subnet }, enableNodePublicIp: false, remoteLoginPortPublicAccess: "Disabled" },
+          properties: {
+            vmSize: "STANDARD_DS3_V2",
+            scaleSettings: { minNodeCount: 0, maxNodeCount: 2 },
+            subnet: { id: ids.subnet },
+            enableNodePublicIp: false,
+            remoteLoginPortPublicAccess: "Disabled",
+          },
         },
       },
       POLL,
@@ -229,12 +257,24 @@ describe("Machine Learning workspace", () => {
     );
     const missingSubnet = `${ids.subnet}-missing`;
     await rejectsWithCode(
-      ml.computeOperations.beginCreateOrUpdateAndWait(RG, "mlw-secure", "ci-nosubnet", { properties: { computeType: "ComputeInstance", properties: { vmSize: "STANDARD_DS3_V2", subnet: { id: missingSubnet }, enableNodePublicIp: false } } }, POLL),
+      ml.computeOperations.beginCreateOrUpdateAndWait(
+        RG,
+        "mlw-secure",
+        "ci-nosubnet",
+        { properties: { computeType: "ComputeInstance", properties: { vmSize: "STANDARD_DS3_V2", subnet: { id: missingSubnet }, enableNodePublicIp: false } } },
+        POLL,
+      ),
       "BadRequest",
       400,
     );
     await rejectsWithCode(
-      ml.computeOperations.beginCreateOrUpdateAndWait(RG, "mlw-absent", "ci-orphan", { properties: { computeType: "ComputeInstance", properties: { vmSize: "STANDARD_DS3_V2", subnet: { id: ids.subnet } } } }, POLL),
+      ml.computeOperations.beginCreateOrUpdateAndWait(
+        RG,
+        "mlw-absent",
+        "ci-orphan",
+        { properties: { computeType: "ComputeInstance", properties: { vmSize: "STANDARD_DS3_V2", subnet: { id: ids.subnet } } } },
+        POLL,
+      ),
       "ParentResourceNotFound",
       404,
     );
@@ -274,15 +314,27 @@ describe("role assignments", () => {
     assert.equal(again.name, GUID_A);
     await rejectsWithCode(auth.roleAssignments.create(scope, GUID_B, { roleDefinitionId: roleId(), principalId, principalType: "ServicePrincipal" }), "RoleAssignmentExists", 409);
     const contributor = roleId().replace(READER, "b24988ac-6180-42a0-ab88-20f7382dd24c");
-    await rejectsWithCode(auth.roleAssignments.create(scope, GUID_A, { roleDefinitionId: contributor, principalId, principalType: "ServicePrincipal" }), "RoleAssignmentUpdateNotPermitted", 409);
+    await rejectsWithCode(
+      auth.roleAssignments.create(scope, GUID_A, { roleDefinitionId: contributor, principalId, principalType: "ServicePrincipal" }),
+      "RoleAssignmentUpdateNotPermitted",
+      409,
+    );
     const definition = await auth.roleDefinitions.get(scope, READER).catch(() => undefined);
     void definition;
   });
 
   it("refuses unknown principals, unknown roles, non-GUID names and mismatched principal types", async () => {
     const principalId = (await ml.workspaces.get(RG, "mlw-secure")).identity?.principalId ?? "";
-    await rejectsWithCode(auth.roleAssignments.create(ids.vault, GUID_B, { roleDefinitionId: roleId(), principalId: "00000000-1111-2222-3333-444444444444", principalType: "ServicePrincipal" }), "PrincipalNotFound", 400);
-    await rejectsWithCode(auth.roleAssignments.create(ids.vault, GUID_B, { roleDefinitionId: roleId().replace(READER, "11111111-2222-3333-4444-555555555555"), principalId }), "RoleDefinitionDoesNotExist", 400);
+    await rejectsWithCode(
+      auth.roleAssignments.create(ids.vault, GUID_B, { roleDefinitionId: roleId(), principalId: "00000000-1111-2222-3333-444444444444", principalType: "ServicePrincipal" }),
+      "PrincipalNotFound",
+      400,
+    );
+    await rejectsWithCode(
+      auth.roleAssignments.create(ids.vault, GUID_B, { roleDefinitionId: roleId().replace(READER, "11111111-2222-3333-4444-555555555555"), principalId }),
+      "RoleDefinitionDoesNotExist",
+      400,
+    );
     await rejectsWithCode(auth.roleAssignments.create(ids.vault, "not-a-guid", { roleDefinitionId: roleId(), principalId }), "InvalidRoleAssignmentId", 400);
     await rejectsWithCode(auth.roleAssignments.create(ids.vault, GUID_B, { roleDefinitionId: roleId(), principalId, principalType: "User" }), "UnmatchedPrincipalType", 400);
     const ok = await auth.roleAssignments.create(ids.vault, GUID_B, { roleDefinitionId: roleId(), principalId });
@@ -298,7 +350,10 @@ describe("soft delete (recorded: deletes answer at once; Microsoft Learn: kept 1
     await logs.workspaces.beginDeleteAndWait(RG, "log-soft", POLL);
     const deleted = [];
     for await (const workspace of logs.deletedWorkspaces.list()) deleted.push(workspace);
-    assert.deepEqual(deleted.map((workspace) => workspace.name), ["log-soft"]);
+    assert.deepEqual(
+      deleted.map((workspace) => workspace.name),
+      ["log-soft"],
+    );
     const recovered = await logs.workspaces.beginCreateOrUpdateAndWait(RG, "log-soft", { location: REGION, sku: { name: "PerGB2018" } }, POLL);
     assert.equal(recovered.customerId, customerId, "recovery keeps the workspace's customer ID");
     const afterRecovery = [];
@@ -313,7 +368,12 @@ describe("soft delete (recorded: deletes answer at once; Microsoft Learn: kept 1
   });
 
   it("Machine Learning: the name of a soft-deleted workspace is blocked until it is purged", async () => {
-    await ml.workspaces.beginCreateOrUpdateAndWait(RG, "mlw-soft", { location: REGION, identity: { type: "SystemAssigned" }, storageAccount: ids.storage, keyVault: ids.vault }, POLL);
+    await ml.workspaces.beginCreateOrUpdateAndWait(
+      RG,
+      "mlw-soft",
+      { location: REGION, identity: { type: "SystemAssigned" }, storageAccount: ids.storage, keyVault: ids.vault },
+      POLL,
+    );
     await ml.workspaces.beginDeleteAndWait(RG, "mlw-soft", POLL);
     await rejectsWithCode(
       ml.workspaces.beginCreateOrUpdateAndWait(RG, "mlw-soft", { location: REGION, identity: { type: "SystemAssigned" }, storageAccount: ids.storage, keyVault: ids.vault }, POLL),
@@ -322,11 +382,21 @@ describe("soft delete (recorded: deletes answer at once; Microsoft Learn: kept 1
     );
     // Azure purges with `forceToPurge=true` on the delete (the SDK of 2022-10-01 has no such option): a
     // workspace deleted that way leaves its name free at once.
-    await ml.workspaces.beginCreateOrUpdateAndWait(RG, "mlw-purged", { location: REGION, identity: { type: "SystemAssigned" }, storageAccount: ids.storage, keyVault: ids.vault }, POLL);
+    await ml.workspaces.beginCreateOrUpdateAndWait(
+      RG,
+      "mlw-purged",
+      { location: REGION, identity: { type: "SystemAssigned" }, storageAccount: ids.storage, keyVault: ids.vault },
+      POLL,
+    );
     const purge = await fixture.emulator.raw("DELETE", `${ids.workspace.replace("mlw-secure", "mlw-purged")}?api-version=2022-10-01&forceToPurge=true`);
     assert.equal(purge.status, 202);
     await ml.workspaces.get(RG, "mlw-secure"); // any request completes the emulator's finished operations
-    const again = await ml.workspaces.beginCreateOrUpdateAndWait(RG, "mlw-purged", { location: REGION, identity: { type: "SystemAssigned" }, storageAccount: ids.storage, keyVault: ids.vault }, POLL);
+    const again = await ml.workspaces.beginCreateOrUpdateAndWait(
+      RG,
+      "mlw-purged",
+      { location: REGION, identity: { type: "SystemAssigned" }, storageAccount: ids.storage, keyVault: ids.vault },
+      POLL,
+    );
     assert.equal(again.provisioningState, "Succeeded");
   });
 });

@@ -8,14 +8,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import {
-  NO_SPEC,
-  SPEC_ROOT_IN_REPO,
-  chooseApiVersion,
-  compareApiVersions,
-  findSpecRoot,
-  loadSpecValidator,
-} from "../../src/emulator/spec-validation.js";
+import { NO_SPEC, SPEC_ROOT_IN_REPO, chooseApiVersion, compareApiVersions, findSpecRoot, loadSpecValidator } from "../../src/emulator/spec-validation.js";
 import type { SpecFinding, SpecValidator } from "../../src/emulator/types.js";
 
 const specRoot = findSpecRoot();
@@ -185,15 +178,24 @@ describe("spec validation against Microsoft's ARM specs", { skip: skipWithoutSpe
 
   it("checks error responses against the spec's CloudError", async () => {
     const good = await validator.validateResponse({
-      method: "GET", url: vnetUrl(exactVersion), status: 404, headers: jsonHeaders,
+      method: "GET",
+      url: vnetUrl(exactVersion),
+      status: 404,
+      headers: jsonHeaders,
       body: { error: { code: "ResourceNotFound", message: "The Resource 'Microsoft.Network/virtualNetworks/vnet-aml' was not found." } },
     });
     assert.deepEqual(good, []);
     const unwrapped = await validator.validateResponse({
-      method: "GET", url: vnetUrl(exactVersion), status: 404, headers: jsonHeaders,
+      method: "GET",
+      url: vnetUrl(exactVersion),
+      status: 404,
+      headers: jsonHeaders,
       body: { code: "ResourceNotFound", message: "not found" },
     });
-    assert.ok(unwrapped.some((f) => f.severity === "error" && f.code === "OBJECT_ADDITIONAL_PROPERTIES"), JSON.stringify(unwrapped));
+    assert.ok(
+      unwrapped.some((f) => f.severity === "error" && f.code === "OBJECT_ADDITIONAL_PROPERTIES"),
+      JSON.stringify(unwrapped),
+    );
   });
 
   it("returns one unverified NO_SPEC finding for paths no spec describes", async () => {
@@ -205,16 +207,26 @@ describe("spec validation against Microsoft's ARM specs", { skip: skipWithoutSpe
     ];
     for (const p of paths) {
       const findings = await validator.validateRequest({ method: "GET", url: `${endpoint}${p}`, headers: {}, body: undefined });
-      assert.deepEqual(findings.map((f) => `${f.severity}:${f.code}`), [`unverified:${NO_SPEC}`], p);
+      assert.deepEqual(
+        findings.map((f) => `${f.severity}:${f.code}`),
+        [`unverified:${NO_SPEC}`],
+        p,
+      );
       const responseFindings = await validator.validateResponse({ method: "GET", url: `${endpoint}${p}`, status: 200, headers: jsonHeaders, body: {} });
-      assert.deepEqual(responseFindings.map((f) => `${f.severity}:${f.code}`), [`unverified:${NO_SPEC}`], p);
+      assert.deepEqual(
+        responseFindings.map((f) => `${f.severity}:${f.code}`),
+        [`unverified:${NO_SPEC}`],
+        p,
+      );
     }
   });
 
   it("prefers the literal path over a parameter segment (private DNS virtualNetworkLinks vs {recordType})", async () => {
     const url = `${endpoint}/subscriptions/${subscriptionId}/resourceGroups/rg-aml/providers/Microsoft.Network/privateDnsZones/privatelink.api.azureml.ms/virtualNetworkLinks/link?api-version=2020-06-01`;
     const findings = await validator.validateRequest({
-      method: "PUT", url, headers: jsonHeaders,
+      method: "PUT",
+      url,
+      headers: jsonHeaders,
       body: { location: "global", properties: { virtualNetwork: { id: vnetId }, registrationEnabled: false }, extra: 1 },
     });
     assert.deepEqual(codes(findings), ["error:OBJECT_ADDITIONAL_PROPERTIES:$.extra"]);
@@ -271,7 +283,11 @@ describe("loading", () => {
 // oav's defaults kept a process alive ~27 s (a setTimeout(0) loop building validators in the background)
 // and printed warnings on stdout. A child process shows neither happens any more. Started at load time
 // so that it runs while the suites above load their own validator.
-interface ChildResult { stdout: string; stderr: string; code: number | null }
+interface ChildResult {
+  stdout: string;
+  stderr: string;
+  code: number | null;
+}
 const hygieneChild: Promise<ChildResult> | undefined = skipWithoutSpecs === false ? runHygieneChild() : undefined;
 
 function runHygieneChild(): Promise<ChildResult> {

@@ -178,7 +178,12 @@ describe("contention: one storage account, one private-endpoint operation at a t
       { location: REGION, addressSpace: { addressPrefixes: ["172.16.0.0/16"] }, subnets: [{ name: "Training", addressPrefix: "172.16.0.0/24" }] },
       { updateIntervalInMs: 50 },
     );
-    const account = await storage.storageAccounts.beginCreateAndWait("rg-pe", "stcontention01", { location: REGION, kind: "StorageV2", sku: { name: "Standard_LRS" } }, { updateIntervalInMs: 50 });
+    const account = await storage.storageAccounts.beginCreateAndWait(
+      "rg-pe",
+      "stcontention01",
+      { location: REGION, kind: "StorageV2", sku: { name: "Standard_LRS" } },
+      { updateIntervalInMs: 50 },
+    );
     const subnet = `/subscriptions/${subscriptionId}/resourceGroups/rg-pe/providers/Microsoft.Network/virtualNetworks/vnet/subnets/Training`;
     const endpoint = (group: string) => ({
       location: REGION,

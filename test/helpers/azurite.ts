@@ -32,17 +32,7 @@ export async function startAzurite(): Promise<RunningAzurite> {
   const accountKey = randomBytes(64).toString("base64");
   const child: ChildProcess = spawn(
     process.execPath,
-    [
-      AZURITE_BLOB_MAIN,
-      "--blobHost",
-      "127.0.0.1",
-      "--blobPort",
-      "0",
-      "--inMemoryPersistence",
-      "--disableTelemetry",
-      "--skipApiVersionCheck",
-      "--silent",
-    ],
+    [AZURITE_BLOB_MAIN, "--blobHost", "127.0.0.1", "--blobPort", "0", "--inMemoryPersistence", "--disableTelemetry", "--skipApiVersionCheck", "--silent"],
     { cwd: location, env: { ...process.env, AZURITE_ACCOUNTS: `${account}:${accountKey}` }, stdio: ["ignore", "pipe", "pipe"] },
   );
   let output = "";

@@ -126,7 +126,7 @@ function rawRequest(endpoint: string, ca: string, method: string, pathAndQuery: 
         response.on("data", (chunk: Buffer) => chunks.push(chunk));
         response.on("end", () => {
           const text = Buffer.concat(chunks).toString("utf8");
-          let parsed: unknown ;
+          let parsed: unknown;
           if (text.length > 0) {
             try {
               parsed = JSON.parse(text);

@@ -61,8 +61,14 @@ describe("reliability (CI subset)", { concurrency: false }, () => {
 
   test(`every case of the bad-input corpus (${BAD_INPUTS.length}) exits 2, names field and rule, sends nothing, leaves the state`, async () => {
     const results = await badInputScenario(options);
-    assert.deepEqual(results.map((r) => r.name), BAD_INPUTS.map((c) => c.name), "every case of the corpus ran, in order");
-    const failures = results.filter((r) => !r.ok).map((r) => `${r.name}: exit ${String(r.exit)}, field ${r.namesField}, rule ${r.namesRule}, requests ${r.requests}, state ${r.stateUntouched} — ${r.message}`);
+    assert.deepEqual(
+      results.map((r) => r.name),
+      BAD_INPUTS.map((c) => c.name),
+      "every case of the corpus ran, in order",
+    );
+    const failures = results
+      .filter((r) => !r.ok)
+      .map((r) => `${r.name}: exit ${String(r.exit)}, field ${r.namesField}, rule ${r.namesRule}, requests ${r.requests}, state ${r.stateUntouched} — ${r.message}`);
     assert.deepEqual(failures, []);
   });
 
@@ -83,7 +89,10 @@ describe("reliability (CI subset)", { concurrency: false }, () => {
   test("a real token goes only to the cloud or a declared endpoint; loopback by resolved address; the password is not inherited", async () => {
     const cases = await tokenScenario(options);
     assert.ok(cases.length >= 7, `${cases.length} cases`);
-    assert.deepEqual(cases.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`), []);
+    assert.deepEqual(
+      cases.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`),
+      [],
+    );
   });
 
   test("no secret in state, stdout, stderr or JSON output; state 0600 in a 0700 directory", async () => {

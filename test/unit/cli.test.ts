@@ -77,19 +77,32 @@ describe("secure-aml init with bad values", () => {
       [
         "init",
         "--yes",
-        "--vnet-address-space", "172.17.0.0/16",
-        "--training-subnet", "172.17.0.0/24",
-        "--scoring-subnet", "172.17.0.128/25",
-        "--bastion-subnet", "172.17.2.0/27",
-        "--storage-account", "Bad_Storage",
-        "--key-vault", "9vault",
-        "--registry", "acr",
-        "--jumpbox-name", "a-very-long-jumpbox-name",
-        "--jumpbox-admin", "administrator",
-        "--cluster-max-nodes", "0",
-        "--location", "atlantis",
-        "--subscription", "not-a-guid",
-        "--jumpbox-shutdown-time", "25:00",
+        "--vnet-address-space",
+        "172.17.0.0/16",
+        "--training-subnet",
+        "172.17.0.0/24",
+        "--scoring-subnet",
+        "172.17.0.128/25",
+        "--bastion-subnet",
+        "172.17.2.0/27",
+        "--storage-account",
+        "Bad_Storage",
+        "--key-vault",
+        "9vault",
+        "--registry",
+        "acr",
+        "--jumpbox-name",
+        "a-very-long-jumpbox-name",
+        "--jumpbox-admin",
+        "administrator",
+        "--cluster-max-nodes",
+        "0",
+        "--location",
+        "atlantis",
+        "--subscription",
+        "not-a-guid",
+        "--jumpbox-shutdown-time",
+        "25:00",
       ],
       {
         SECURE_AML_ARM_ENDPOINT: `https://127.0.0.1:${endpointPort}`,
@@ -161,25 +174,41 @@ describe("secure-aml init with bad values", () => {
 
   it("bad input gets the same result document whether the CLI or the command finds it", async () => {
     // Found by the CLI before any command module loads (a bad flag value) ...
-    const early = await cli(["init", "--output", "json", "--yes", "--vnet-address-space", "10.0.0.0/33", "--subscription", "6d9c9a1e-1111-4222-8333-123456789abc", "--location", "eastus"], {
-      SECURE_AML_JUMPBOX_PASSWORD: "Correct-Horse-Battery-9",
-    });
+    const early = await cli(
+      ["init", "--output", "json", "--yes", "--vnet-address-space", "10.0.0.0/33", "--subscription", "6d9c9a1e-1111-4222-8333-123456789abc", "--location", "eastus"],
+      {
+        SECURE_AML_JUMPBOX_PASSWORD: "Correct-Horse-Battery-9",
+      },
+    );
     // ... and by the init command itself (an unreadable --ca-cert, checked before the lock and any request).
-    const late = await cli(["init", "--output", "json", "--yes", "--ca-cert", "/nonexistent/ca.pem", "--subscription", "6d9c9a1e-1111-4222-8333-123456789abc", "--location", "eastus"], {
-      SECURE_AML_JUMPBOX_PASSWORD: "Correct-Horse-Battery-9",
-      SECURE_AML_STATE: "/nonexistent-dir/state.json",
-    });
+    const late = await cli(
+      ["init", "--output", "json", "--yes", "--ca-cert", "/nonexistent/ca.pem", "--subscription", "6d9c9a1e-1111-4222-8333-123456789abc", "--location", "eastus"],
+      {
+        SECURE_AML_JUMPBOX_PASSWORD: "Correct-Horse-Battery-9",
+        SECURE_AML_STATE: "/nonexistent-dir/state.json",
+      },
+    );
     // ... and by commander (an unknown option): every path writes one schema-1 document.
     const usage = await cli(["plan", "--output", "json", "--vnet-adress-space", "10.0.0.0/16"]);
-    for (const [run, field] of [[early, "vnetAddressSpace"], [late, "caCert"], [usage, "arguments"]] as const) {
+    for (const [run, field] of [
+      [early, "vnetAddressSpace"],
+      [late, "caCert"],
+      [usage, "arguments"],
+    ] as const) {
       assert.equal(run.code, 2, run.stderr);
       const doc = JSON.parse(run.stdout) as ResultDocument;
       assert.deepEqual(Object.keys(doc).sort(), ["command", "counts", "durations", "errors", "exitCode", "ok", "resources", "schema"]);
       assert.equal(doc.schema, 1);
       assert.equal(doc.ok, false);
       assert.equal(doc.exitCode, 2);
-      assert.deepEqual(doc.errors.map((e) => [e.code, e.exitCode]), [["BAD_INPUT", 2]]);
-      assert.deepEqual(doc.errors[0]?.problems?.map((p) => p.field), [field]);
+      assert.deepEqual(
+        doc.errors.map((e) => [e.code, e.exitCode]),
+        [["BAD_INPUT", 2]],
+      );
+      assert.deepEqual(
+        doc.errors[0]?.problems?.map((p) => p.field),
+        [field],
+      );
     }
     assert.equal(usage.stdout.trim().split("\n")[0], "{", "nothing but the document on stdout");
     assert.match((JSON.parse(usage.stdout) as ResultDocument).errors[0]?.problems?.[0]?.rule ?? "", /unknown option/);

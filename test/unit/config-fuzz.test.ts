@@ -48,7 +48,10 @@ describe("config file loader under fuzzing", () => {
           const path = join(dir, `u${file++}.json`);
           writeFileSync(path, JSON.stringify({ [key]: "x" }));
           const { problems } = await loadConfigFile(path);
-          assert.ok(problems.some((p) => p.field === key || p.rule.includes(key)), `unknown key ${JSON.stringify(key)} not named`);
+          assert.ok(
+            problems.some((p) => p.field === key || p.rule.includes(key)),
+            `unknown key ${JSON.stringify(key)} not named`,
+          );
         },
       ),
       { numRuns: 100 },
@@ -86,7 +89,10 @@ describe("validators under fuzzing", () => {
         if (problems.length === 0) {
           const chars = [...name];
           assert.ok(chars.length >= rule.min && chars.length <= rule.max, `${kind} accepted ${JSON.stringify(name)} outside ${rule.min}-${rule.max}`);
-          assert.ok(chars.every((c) => rule.allowed.test(c)), `${kind} accepted a character its rule forbids in ${JSON.stringify(name)}`);
+          assert.ok(
+            chars.every((c) => rule.allowed.test(c)),
+            `${kind} accepted a character its rule forbids in ${JSON.stringify(name)}`,
+          );
         } else {
           assert.ok(problems.every((p) => p.length > 0));
         }

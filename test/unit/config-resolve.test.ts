@@ -222,7 +222,10 @@ describe("missing values without a terminal", () => {
   it("interactive precheck returns what is missing instead of failing", async () => {
     const pre = await precheckConfig({ ...base, interactive: true, flags: { location: "eastus" } });
     assert.equal(pre.resolved, undefined);
-    assert.deepEqual(pre.missing.map((f) => f.key), ["subscriptionId"]);
+    assert.deepEqual(
+      pre.missing.map((f) => f.key),
+      ["subscriptionId"],
+    );
     assert.equal(pre.passwordMissing, true);
   });
 
@@ -237,9 +240,7 @@ describe("missing values without a terminal", () => {
 
 describe("the jump-box password", () => {
   it("a --jumpbox-password flag is refused with where to put it, and the value is not echoed", async () => {
-    const problems = await expectInputError(
-      resolveConfig({ ...base, flags: { subscription: SUB, location: "eastus", jumpboxPassword: PASSWORD } }),
-    );
+    const problems = await expectInputError(resolveConfig({ ...base, flags: { subscription: SUB, location: "eastus", jumpboxPassword: PASSWORD } }));
     const p = problems.find((x) => x.flag === "--jumpbox-password");
     assert.ok(p);
     assert.match(p.rule, /SECURE_AML_JUMPBOX_PASSWORD/);
@@ -247,10 +248,11 @@ describe("the jump-box password", () => {
     assert.ok(!JSON.stringify(problems).includes(PASSWORD));
   });
   it("a weak password from the variable is a problem that never shows the password", async () => {
-    const problems = await expectInputError(
-      resolveConfig({ ...base, flags: { subscription: SUB, location: "eastus" }, env: { SECURE_AML_JUMPBOX_PASSWORD: "Password1" } }),
+    const problems = await expectInputError(resolveConfig({ ...base, flags: { subscription: SUB, location: "eastus" }, env: { SECURE_AML_JUMPBOX_PASSWORD: "Password1" } }));
+    assert.deepEqual(
+      problems.map((p) => p.field),
+      ["jumpboxPassword"],
     );
-    assert.deepEqual(problems.map((p) => p.field), ["jumpboxPassword"]);
     assert.ok(!JSON.stringify(problems).includes("Password1"));
   });
 });
@@ -261,18 +263,27 @@ describe("validateConfig cross-field rules", () => {
   }
   it("cluster max ≥ min", async () => {
     const config = { ...(await defaults()), clusterMinNodes: 3, clusterMaxNodes: 2 };
-    assert.deepEqual(validateConfig(config, {}).map((p) => p.field), ["clusterMaxNodes"]);
+    assert.deepEqual(
+      validateConfig(config, {}).map((p) => p.field),
+      ["clusterMaxNodes"],
+    );
     assert.deepEqual(validateConfig({ ...config, clusterMaxNodes: 3 }, {}), []);
   });
   it("region must be known for the cloud", async () => {
     const config = await defaults();
-    assert.deepEqual(validateConfig({ ...config, location: "usgovvirginia" }, {}).map((p) => p.field), ["location"]);
+    assert.deepEqual(
+      validateConfig({ ...config, location: "usgovvirginia" }, {}).map((p) => p.field),
+      ["location"],
+    );
     assert.deepEqual(validateConfig({ ...config, location: "usgovvirginia", cloud: "AzureUSGovernment" }, {}), []);
   });
   it("enum values", async () => {
     const config = await defaults();
     const problems = validateConfig({ ...config, keyVaultSoftDeleted: "delete" as DeploymentConfig["keyVaultSoftDeleted"] }, {});
-    assert.deepEqual(problems.map((p) => [p.field, p.flag]), [["keyVaultSoftDeleted", "--key-vault-soft-deleted"]]);
+    assert.deepEqual(
+      problems.map((p) => [p.field, p.flag]),
+      [["keyVaultSoftDeleted", "--key-vault-soft-deleted"]],
+    );
   });
   it("switched-off features are not validated", async () => {
     const config = { ...(await defaults()), jumpbox: false, jumpboxName: "way-too-long-for-windows" };
@@ -282,10 +293,7 @@ describe("validateConfig cross-field rules", () => {
   it("every problem names the field, flag, variable, value and rule", async () => {
     const problems = validateConfig({ ...(await defaults()), vnetAddressSpace: "172.17.0.0/16" }, {});
     const p = problems.find((x) => x.field === "vnetAddressSpace");
-    assert.deepEqual(
-      { flag: p?.flag, env: p?.env, value: p?.value },
-      { flag: "--vnet-address-space", env: "SECURE_AML_VNET_ADDRESS_SPACE", value: "172.17.0.0/16" },
-    );
+    assert.deepEqual({ flag: p?.flag, env: p?.env, value: p?.value }, { flag: "--vnet-address-space", env: "SECURE_AML_VNET_ADDRESS_SPACE", value: "172.17.0.0/16" });
     assert.match(p?.rule ?? "", /Docker/);
     // The default subnets now lie outside the address space: reported as well.
     assert.ok(problems.some((x) => x.field === "trainingSubnet" && /not inside/.test(x.rule)));
@@ -329,7 +337,10 @@ describe("config file", () => {
     const text = await readFile(file, "utf8");
     assert.ok(!text.includes(PASSWORD));
     // Every field with a value (computeInstanceUser has none until a run reads the signed-in person).
-    assert.deepEqual(Object.keys(JSON.parse(text)), FIELDS.map((f) => f.key).filter((k) => first.config[k] !== undefined));
+    assert.deepEqual(
+      Object.keys(JSON.parse(text)),
+      FIELDS.map((f) => f.key).filter((k) => first.config[k] !== undefined),
+    );
     assert.equal((await stat(file)).isFile(), true);
     const replay = await resolveConfig({ ...base, configFile: file, env: { SECURE_AML_JUMPBOX_PASSWORD: PASSWORD } });
     assert.deepEqual(replay.config, first.config);

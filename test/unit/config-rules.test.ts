@@ -128,10 +128,7 @@ describe("address ranges", () => {
   const vnet = "172.16.0.0/16";
   it("subnet inside the address space", () => {
     assert.deepEqual(checkSubnet("172.16.0.0/24", { name: "Training", maxPrefixLength: 29, vnetAddressSpace: vnet, earlier: [] }), []);
-    assert.match(
-      checkSubnet("10.1.0.0/24", { name: "Training", maxPrefixLength: 29, vnetAddressSpace: vnet, earlier: [] })[0]!,
-      /not inside the address space/,
-    );
+    assert.match(checkSubnet("10.1.0.0/24", { name: "Training", maxPrefixLength: 29, vnetAddressSpace: vnet, earlier: [] })[0]!, /not inside the address space/);
   });
   it("overlapping subnets", () => {
     const earlier = [{ name: "Training", value: "172.16.0.0/24" }];

@@ -94,7 +94,10 @@ describe("the attached compute's SSH key file", () => {
     const sshPub = file("sshpub", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB3d= me@host\n");
     const notKey = file("text", "hello\n");
     const good = file("good", privateKey.export({ type: "pkcs1", format: "pem" }).toString());
-    fs.writeFileSync(`${good}.pub`, `${readSshKeyPair(file("other", generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }).toString())).publicKey} x\n`);
+    fs.writeFileSync(
+      `${good}.pub`,
+      `${readSshKeyPair(file("other", generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }).toString())).publicKey} x\n`,
+    );
     const cases: Array<[string, RegExp]> = [
       [path.join(dir, "missing"), /does not exist/],
       [dir, /is not a file/],
@@ -140,7 +143,10 @@ describe("the attached compute's name and resource ID", () => {
     const field = (key: string) => FIELDS.find((f) => f.key === key)!;
     assert.match(checkFieldValue(field("attachedVm"), "vm1", {}).join(), /--attached-vm-ssh-key/);
     assert.match(checkFieldValue(field("attachedVm"), "vm1", { attachedVmSshKeyPath: "/k", attachCompute: "/x" }).join(), /cannot be combined/);
-    assert.match(checkFieldValue(field("attachCompute"), "/subscriptions/s/resourceGroups/r/providers/Microsoft.Compute/virtualMachines/v", { subscriptionId: "s" }).join(), /--attached-vm-ssh-key/);
+    assert.match(
+      checkFieldValue(field("attachCompute"), "/subscriptions/s/resourceGroups/r/providers/Microsoft.Compute/virtualMachines/v", { subscriptionId: "s" }).join(),
+      /--attached-vm-ssh-key/,
+    );
     assert.equal(field("attachedVmSshKeyPath").flag, "--attached-vm-ssh-key");
     assert.equal(field("attachedVmSshKeyPath").env, "SECURE_AML_ATTACHED_VM_SSH_KEY");
   });

@@ -74,16 +74,22 @@ describe("retries bounded by time", () => {
     // random() = 1: each wait is its ceiling: 2, 4, 8, 16, 16 s (= 46 s), then 14 s up to the budget's end.
     assert.deepEqual(clock.sleeps, [2_000, 4_000, 8_000, 16_000, 16_000, 14_000]);
     assert.equal(calls, 7);
-    assert.deepEqual(retries(io.events).map((e) => [e.attempt, e.delayMs, e.error.armCode]), [
-      [1, 2_000, "AnotherOperationInProgress"],
-      [2, 4_000, "AnotherOperationInProgress"],
-      [3, 8_000, "AnotherOperationInProgress"],
-      [4, 16_000, "AnotherOperationInProgress"],
-      [5, 16_000, "AnotherOperationInProgress"],
-      [6, 14_000, "AnotherOperationInProgress"],
-    ]);
+    assert.deepEqual(
+      retries(io.events).map((e) => [e.attempt, e.delayMs, e.error.armCode]),
+      [
+        [1, 2_000, "AnotherOperationInProgress"],
+        [2, 4_000, "AnotherOperationInProgress"],
+        [3, 8_000, "AnotherOperationInProgress"],
+        [4, 16_000, "AnotherOperationInProgress"],
+        [5, 16_000, "AnotherOperationInProgress"],
+        [6, 14_000, "AnotherOperationInProgress"],
+      ],
+    );
     // What is left of the budget once each wait is over (shown on the progress line).
-    assert.deepEqual(retries(io.events).map((e) => e.budgetLeftMs), [58_000, 54_000, 46_000, 30_000, 14_000, 0]);
+    assert.deepEqual(
+      retries(io.events).map((e) => e.budgetLeftMs),
+      [58_000, 54_000, 46_000, 30_000, 14_000, 0],
+    );
     assert.equal(summary.status, "failed");
     assert.equal(summary.error?.code, "ARM_ERROR");
     assert.equal(summary.error?.armCode, "AnotherOperationInProgress");
@@ -112,7 +118,10 @@ describe("retries bounded by time", () => {
     const summary = await runSteps([throttled], {}, options(state, io, clock, { retry: { budgetMs: 600_000, baseDelayMs: 2_000, maxDelayMs: 60_000 } }));
     assert.equal(summary.status, "succeeded");
     assert.deepEqual(clock.sleeps, [37_000, 37_000]);
-    assert.deepEqual(retries(io.events).map((e) => e.delayMs), [37_000, 37_000]);
+    assert.deepEqual(
+      retries(io.events).map((e) => e.delayMs),
+      [37_000, 37_000],
+    );
   });
 
   it("a Retry-After longer than what is left of the budget ends the retries", async () => {
@@ -205,7 +214,10 @@ describe("retries bounded by time", () => {
     const summary = await runSteps([bastion], {}, options(state, io, clock, { retry: { budgetMs: 60_000, baseDelayMs: 2_000, maxDelayMs: 60_000 } }));
     assert.equal(summary.status, "succeeded");
     assert.equal(calls, 2);
-    assert.deepEqual(retries(io.events).map((e) => [e.delayMs, e.error.armCode]), [[2_000, "InternalServerError"]]);
+    assert.deepEqual(
+      retries(io.events).map((e) => [e.delayMs, e.error.armCode]),
+      [[2_000, "InternalServerError"]],
+    );
   });
 
   it("the default budget is 15 minutes per step; --retry-timeout / SECURE_AML_RETRY_TIMEOUT is a checked field", () => {
@@ -259,7 +271,16 @@ describe("one classification of errors", () => {
     // A refused connection is a wrong endpoint more often than a fault: reported at once, not retried.
     const refused = classifyError(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" }), "STEP_FAILED");
     assert.deepEqual([refused.code, refused.transient], ["NETWORK_ERROR", false]);
-    for (const code of ["AnotherOperationInProgress", "RetryableError", "StorageAccountOperationInProgress", "ConflictError", "PrincipalNotFound", "InUseSubnetCannotBeUpdated", "InvalidPrivateLinkServiceId", "ReferencedResourceNotProvisioned"]) {
+    for (const code of [
+      "AnotherOperationInProgress",
+      "RetryableError",
+      "StorageAccountOperationInProgress",
+      "ConflictError",
+      "PrincipalNotFound",
+      "InUseSubnetCannotBeUpdated",
+      "InvalidPrivateLinkServiceId",
+      "ReferencedResourceNotProvisioned",
+    ]) {
       assert.ok(CONFLICT_CODES.has(code), code);
       const info = classifyError(armRefusal(code === "PrincipalNotFound" ? 400 : 409, code), "STEP_FAILED");
       assert.equal(info.transient, true, code);
@@ -268,7 +289,12 @@ describe("one classification of errors", () => {
     }
     // The same code inside a long-running operation that ended Failed.
     assert.equal(classifyError(new Error("The long-running operation has failed. StorageAccountOperationInProgress. Busy."), "STEP_FAILED").transient, true);
-    for (const [status, code] of [[400, "InvalidParameter"], [409, "StorageAccountAlreadyTaken"], [403, "AuthorizationFailed"], [409, "MissingSubscriptionRegistration"]] as const) {
+    for (const [status, code] of [
+      [400, "InvalidParameter"],
+      [409, "StorageAccountAlreadyTaken"],
+      [403, "AuthorizationFailed"],
+      [409, "MissingSubscriptionRegistration"],
+    ] as const) {
       assert.equal(isRetryable(armRefusal(status, code)), false, code);
     }
   });
@@ -307,6 +333,11 @@ describe("the error-code registry", () => {
       exitCode: 2,
       problems: [{ field: "vnetAddressSpace", flag: "--vnet-address-space", value: "10.0.0.0/33", rule: "must be a CIDR" }],
     });
-    assert.deepEqual(JSON.parse(JSON.stringify(new SecureAmlError("STATE_LOCKED", "held", undefined, "wait"))), { code: "STATE_LOCKED", message: "held", exitCode: 3, next: "wait" });
+    assert.deepEqual(JSON.parse(JSON.stringify(new SecureAmlError("STATE_LOCKED", "held", undefined, "wait"))), {
+      code: "STATE_LOCKED",
+      message: "held",
+      exitCode: 3,
+      next: "wait",
+    });
   });
 });

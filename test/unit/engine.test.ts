@@ -84,7 +84,10 @@ describe("runSteps: order and concurrency", () => {
     const h = new Harness();
     const steps = [h.step("late", ["base"]), h.step("base"), h.step("other")];
     await runSteps(steps, {}, baseOptions(state, recorder(), { concurrency: 1 }));
-    assert.deepEqual(h.log.filter((l) => l.startsWith("start")), ["start base", "start late", "start other"]);
+    assert.deepEqual(
+      h.log.filter((l) => l.startsWith("start")),
+      ["start base", "start late", "start other"],
+    );
   });
 
   it("never runs more than `concurrency` steps at once and never before dependencies", async () => {
@@ -106,7 +109,10 @@ describe("runSteps: order and concurrency", () => {
     gates.d!.resolve();
     const summary = await run;
     assert.equal(summary.status, "succeeded");
-    assert.deepEqual(summary.resources.map((r) => r.name), ["a", "b", "c", "d"]);
+    assert.deepEqual(
+      summary.resources.map((r) => r.name),
+      ["a", "b", "c", "d"],
+    );
   });
 
   it("steps sharing a mutex never overlap; others run beside them", async () => {
@@ -133,7 +139,13 @@ describe("runSteps: order and concurrency", () => {
     await runSteps([h.step("a", [], { expectedSeconds: 30 }), h.step("b", ["a"])], {}, baseOptions(state, io));
     const types = io.events.map((e) => `${e.type}${"id" in e ? ` ${e.id}` : ""}`);
     assert.deepEqual(types, ["plan", "step-start a", "step-done a", "step-start b", "step-done b"]);
-    assert.deepEqual(io.events[0], { type: "plan", steps: [{ id: "a", title: "Step a", expectedSeconds: 30 }, { id: "b", title: "Step b" }] });
+    assert.deepEqual(io.events[0], {
+      type: "plan",
+      steps: [
+        { id: "a", title: "Step a", expectedSeconds: 30 },
+        { id: "b", title: "Step b" },
+      ],
+    });
     const saved = await readState(path);
     assert.equal(saved?.steps.a?.status, "done");
     assert.deepEqual(saved?.steps.b?.outputs, { from: "b" });
@@ -143,9 +155,24 @@ describe("runSteps: order and concurrency", () => {
 
 describe("runSteps: graph validation", () => {
   for (const [name, steps, pattern] of [
-    ["a cycle", [{ id: "a", deps: ["c"] }, { id: "b", deps: ["a"] }, { id: "c", deps: ["b"] }], /dependency cycle: (a|b|c) -> .* -> .*/],
+    [
+      "a cycle",
+      [
+        { id: "a", deps: ["c"] },
+        { id: "b", deps: ["a"] },
+        { id: "c", deps: ["b"] },
+      ],
+      /dependency cycle: (a|b|c) -> .* -> .*/,
+    ],
     ["an unknown dependency", [{ id: "a", deps: ["ghost"] }], /depends on unknown step "ghost"/],
-    ["a duplicate id", [{ id: "a", deps: [] }, { id: "a", deps: [] }], /used twice/],
+    [
+      "a duplicate id",
+      [
+        { id: "a", deps: [] },
+        { id: "a", deps: [] },
+      ],
+      /used twice/,
+    ],
     ["a self-dependency", [{ id: "a", deps: ["a"] }], /depends on itself/],
   ] as const) {
     it(`refuses ${name} before running or saving anything`, async () => {
@@ -167,7 +194,10 @@ describe("runSteps: graph validation", () => {
   it("refuses an unknown id in `only` as bad input (exit 2)", async () => {
     const { state } = await newState();
     const h = new Harness();
-    await assert.rejects(runSteps([h.step("a")], {}, baseOptions(state, recorder(), { only: ["nope"] })), (err: unknown) => err instanceof SecureAmlError && err.exitCode === 2 && /nope/.test(err.message));
+    await assert.rejects(
+      runSteps([h.step("a")], {}, baseOptions(state, recorder(), { only: ["nope"] })),
+      (err: unknown) => err instanceof SecureAmlError && err.exitCode === 2 && /nope/.test(err.message),
+    );
   });
 });
 
@@ -193,9 +223,15 @@ describe("runSteps: failures", () => {
     const retries = io.events.filter((e) => e.type === "step-retry");
     assert.deepEqual(
       retries.map((e) => (e.type === "step-retry" ? [e.attempt, e.delayMs, e.error.message] : [])),
-      [[1, 3, "throttled"], [2, 2, "503"]],
+      [
+        [1, 3, "throttled"],
+        [2, 2, "503"],
+      ],
     );
-    assert.deepEqual(io.events.filter((e) => e.type === "step-start").map((e) => (e.type === "step-start" ? e.attempt : 0)), [1, 2, 3]);
+    assert.deepEqual(
+      io.events.filter((e) => e.type === "step-start").map((e) => (e.type === "step-start" ? e.attempt : 0)),
+      [1, 2, 3],
+    );
     const saved = await readState(path);
     assert.equal(saved?.steps.flaky?.attempts, 3);
     assert.equal(saved?.steps.flaky.status, "done");
@@ -205,7 +241,15 @@ describe("runSteps: failures", () => {
   it("gives up on a transient failure after the last attempt", async () => {
     const { state } = await newState();
     let calls = 0;
-    const always: Step<unknown> = { id: "t", title: "T", dependsOn: [], run: async () => { calls++; throw Object.assign(new Error("busy"), { transient: true }); } };
+    const always: Step<unknown> = {
+      id: "t",
+      title: "T",
+      dependsOn: [],
+      run: async () => {
+        calls++;
+        throw Object.assign(new Error("busy"), { transient: true });
+      },
+    };
     const summary = await runSteps([always], {}, baseOptions(state, recorder()));
     assert.equal(calls, 3);
     assert.equal(summary.status, "failed");
@@ -213,12 +257,30 @@ describe("runSteps: failures", () => {
 
   it("computes exponential delays with jitter, capped", () => {
     const policy = { attempts: 9, baseDelayMs: 100, maxDelayMs: 1_000 };
-    assert.equal(retryDelayMs(1, new Error("x"), policy, () => 0), 50);
-    assert.equal(retryDelayMs(1, new Error("x"), policy, () => 1), 100);
-    assert.equal(retryDelayMs(3, new Error("x"), policy, () => 1), 400);
-    assert.equal(retryDelayMs(8, new Error("x"), policy, () => 1), 1_000);
-    assert.equal(retryDelayMs(8, new Error("x"), policy, () => 0), 500);
-    assert.equal(retryDelayMs(1, { retryAfterMs: 7_000 }, policy, () => 0), 7_000);
+    assert.equal(
+      retryDelayMs(1, new Error("x"), policy, () => 0),
+      50,
+    );
+    assert.equal(
+      retryDelayMs(1, new Error("x"), policy, () => 1),
+      100,
+    );
+    assert.equal(
+      retryDelayMs(3, new Error("x"), policy, () => 1),
+      400,
+    );
+    assert.equal(
+      retryDelayMs(8, new Error("x"), policy, () => 1),
+      1_000,
+    );
+    assert.equal(
+      retryDelayMs(8, new Error("x"), policy, () => 0),
+      500,
+    );
+    assert.equal(
+      retryDelayMs(1, { retryAfterMs: 7_000 }, policy, () => 0),
+      7_000,
+    );
   });
 
   it("a permanent failure stops scheduling, lets running steps finish, skips dependants and saves state", async () => {
@@ -277,7 +339,10 @@ describe("runSteps: failures", () => {
     assert.equal(summary.exitCode, 130);
     assert.equal(summary.error?.code, "INTERRUPTED");
     assert.equal(summary.error?.next, "secure-aml init");
-    assert.deepEqual(summary.steps.map((s) => s.status), ["interrupted", "skipped", "skipped"]);
+    assert.deepEqual(
+      summary.steps.map((s) => s.status),
+      ["interrupted", "skipped", "skipped"],
+    );
     const saved = await readState(path);
     assert.equal(saved?.steps.a?.status, "pending");
     assert.equal(saved?.steps.a.lastError?.code, "INTERRUPTED");
@@ -286,7 +351,15 @@ describe("runSteps: failures", () => {
   it("does not wait forever for a step that ignores its abort signal", async () => {
     const { state, path } = await newState();
     const never = deferred();
-    const stubborn: Step<unknown> = { id: "stubborn", title: "Stubborn", dependsOn: [], run: async () => { await never.promise; return { resources: [] }; } };
+    const stubborn: Step<unknown> = {
+      id: "stubborn",
+      title: "Stubborn",
+      dependsOn: [],
+      run: async () => {
+        await never.promise;
+        return { resources: [] };
+      },
+    };
     const controller = new AbortController();
     const run = runSteps([stubborn], {}, baseOptions(state, recorder(), { signal: controller.signal, abortGraceMs: 5 }));
     controller.abort();
@@ -342,7 +415,13 @@ describe("runSteps: outputs and resume", () => {
     await runSteps(steps, {}, baseOptions(state, recorder()));
     const io = recorder();
     const summary = await runSteps(steps, {}, baseOptions(state, io));
-    assert.deepEqual(h.runs, new Map([["a", 2], ["b", 2]]));
+    assert.deepEqual(
+      h.runs,
+      new Map([
+        ["a", 2],
+        ["b", 2],
+      ]),
+    );
     assert.deepEqual(summary.previouslyDone, ["a", "b"]);
     assert.ok(summary.steps.every((s) => s.wasDoneBefore));
     assert.ok(io.events.some((e) => e.type === "log" && /2 of 2 steps were done before \(a, b\)/.test(e.message)));
@@ -374,8 +453,14 @@ describe("planSteps, criticalPath, sequentialSum", () => {
     });
     const result = await planSteps([mk("late", ["early"]), mk("early", []), { ...mk("noplan", []), plan: undefined }], {}, { io: recorder() });
     assert.deepEqual(order, ["early", "late"]);
-    assert.deepEqual(result.resources.map((r) => r.name), ["early", "late"]);
-    assert.deepEqual(result.steps.map((s) => s.id), ["early", "late", "noplan"]);
+    assert.deepEqual(
+      result.resources.map((r) => r.name),
+      ["early", "late"],
+    );
+    assert.deepEqual(
+      result.steps.map((s) => s.id),
+      ["early", "late", "noplan"],
+    );
   });
 
   it("finds the longest dependency chain", () => {
@@ -386,9 +471,18 @@ describe("planSteps, criticalPath, sequentialSum", () => {
       { id: "pe", dependsOn: ["vnet", "kv"], s: 60 },
       { id: "bastion", dependsOn: ["vnet"], s: 300 },
     ];
-    assert.deepEqual(criticalPath(steps, (s) => s.s), { seconds: 315, path: ["rg", "vnet", "bastion"] });
-    assert.equal(sequentialSum(steps, (s) => s.s), 405);
-    assert.deepEqual(criticalPath([], () => 1), { seconds: 0, path: [] });
+    assert.deepEqual(
+      criticalPath(steps, (s) => s.s),
+      { seconds: 315, path: ["rg", "vnet", "bastion"] },
+    );
+    assert.equal(
+      sequentialSum(steps, (s) => s.s),
+      405,
+    );
+    assert.deepEqual(
+      criticalPath([], () => 1),
+      { seconds: 0, path: [] },
+    );
     assert.throws(() => criticalPath([{ id: "a", dependsOn: ["a"] }], () => 1), /depends on itself/);
   });
 });

@@ -73,7 +73,10 @@ describe("bad input refused before any request (exit 2)", () => {
 
   it('--prefix "" (and other empty flags) instead of silently taking the default', async () => {
     await refused(["init", ...base("")], /prefix = "" .*is empty/);
-    await refused(["status", "--endpoint", `https://127.0.0.1:${port}`, "--subscription", "00000000-0000-4000-8000-000000000001", "--resource-group", ""], /resource-group.*is empty/);
+    await refused(
+      ["status", "--endpoint", `https://127.0.0.1:${port}`, "--subscription", "00000000-0000-4000-8000-000000000001", "--resource-group", ""],
+      /resource-group.*is empty/,
+    );
     await refused(["status", "--state", "", "--endpoint", `https://127.0.0.1:${port}`], /--state.*is empty/);
   });
 
@@ -146,7 +149,19 @@ describe("the rules as functions", () => {
       assert.ok(isKnownVmSizeName(size), size);
       assert.deepEqual(checkVmSize(size), [], size);
     }
-    for (const size of ["Standard_NOPE", "tiny", "Standard_Q4_v2", "Standard_D4s_v9", "Basic_D2", "Standard_D0004", "Standard_E4-8ds_v5", "Standard_D2s_v3 ", "standard_d2s_v3", "Standard_D2s_v3;rm", `Standard_D${"9".repeat(40)}`]) {
+    for (const size of [
+      "Standard_NOPE",
+      "tiny",
+      "Standard_Q4_v2",
+      "Standard_D4s_v9",
+      "Basic_D2",
+      "Standard_D0004",
+      "Standard_E4-8ds_v5",
+      "Standard_D2s_v3 ",
+      "standard_d2s_v3",
+      "Standard_D2s_v3;rm",
+      `Standard_D${"9".repeat(40)}`,
+    ]) {
       assert.equal(isKnownVmSizeName(size), false, size);
       assert.match(checkVmSize(size)[0] ?? "", /family one of/);
     }

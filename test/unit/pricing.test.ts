@@ -32,8 +32,16 @@ function resources(c: DeploymentConfig) {
     { id: `${RG}/Microsoft.Network/privateEndpoints/pe2`, kind: "Microsoft.Network/privateEndpoints", name: "pe2" },
     { id: `${RG}/Microsoft.Network/privateDnsZones/privatelink.azurecr.io`, kind: "Microsoft.Network/privateDnsZones", name: "privatelink.azurecr.io" },
     { id: `${RG}/Microsoft.Compute/virtualMachines/${c.jumpboxName}`, kind: "Microsoft.Compute/virtualMachines", name: c.jumpboxName },
-    { id: `${RG}/Microsoft.MachineLearningServices/workspaces/${c.workspace}/computes/${c.computeInstance}`, kind: "Microsoft.MachineLearningServices/workspaces/computes", name: c.computeInstance },
-    { id: `${RG}/Microsoft.MachineLearningServices/workspaces/${c.workspace}/computes/${c.computeCluster}`, kind: "Microsoft.MachineLearningServices/workspaces/computes", name: c.computeCluster },
+    {
+      id: `${RG}/Microsoft.MachineLearningServices/workspaces/${c.workspace}/computes/${c.computeInstance}`,
+      kind: "Microsoft.MachineLearningServices/workspaces/computes",
+      name: c.computeInstance,
+    },
+    {
+      id: `${RG}/Microsoft.MachineLearningServices/workspaces/${c.workspace}/computes/${c.computeCluster}`,
+      kind: "Microsoft.MachineLearningServices/workspaces/computes",
+      name: c.computeCluster,
+    },
     { id: `${RG}/Microsoft.Storage/storageAccounts/${c.storageAccount}`, kind: "Microsoft.Storage/storageAccounts", name: c.storageAccount },
   ];
 }
@@ -101,7 +109,10 @@ test("--prices: offline or live; anything else is bad input (exit 2)", () => {
   assert.equal(priceSourceOf({}, {}), "offline");
   assert.equal(priceSourceOf({ prices: "live" }, {}), "live");
   assert.equal(priceSourceOf({}, { SECURE_AML_PRICES: "live" }), "live");
-  assert.throws(() => priceSourceOf({ prices: "cheap" }, {}), (e: unknown) => e instanceof SecureAmlError && e.exitCode === 2 && /--prices/.test(e.message));
+  assert.throws(
+    () => priceSourceOf({ prices: "cheap" }, {}),
+    (e: unknown) => e instanceof SecureAmlError && e.exitCode === 2 && /--prices/.test(e.message),
+  );
 });
 
 /** A local server that answers like https://prices.azure.com/api/retail/prices (documented response shape). */
@@ -119,7 +130,18 @@ async function retailPricesServer(prices: Record<string, number>): Promise<{ url
       key in (prices as object)
         ? [
             // A Spot meter first: never taken for a pay-as-you-go price.
-            { currencyCode: "USD", retailPrice: 0.01, unitPrice: 0.01, armRegionName: "westeurope", meterName: `${key} Spot`, skuName: `${key} Spot`, productName: sku ? "Virtual Machines DSv2 Series Windows" : service, serviceName: service, type: "Consumption", unitOfMeasure: "1 Hour" },
+            {
+              currencyCode: "USD",
+              retailPrice: 0.01,
+              unitPrice: 0.01,
+              armRegionName: "westeurope",
+              meterName: `${key} Spot`,
+              skuName: `${key} Spot`,
+              productName: sku ? "Virtual Machines DSv2 Series Windows" : service,
+              serviceName: service,
+              type: "Consumption",
+              unitOfMeasure: "1 Hour",
+            },
             ...[sku ? "Virtual Machines Series" : service, sku ? "Virtual Machines Series Windows" : undefined]
               .filter((p): p is string => p !== undefined)
               .map((productName) => ({
@@ -156,7 +178,12 @@ test("--prices live refreshes the table from the Retail Prices API (a local serv
   const server = await retailPricesServer({ "Standard Gateway": 0.5, Standard_DS3_v2: 0.4, Standard_D2s_v3: 0.1, "Premium Registry Unit": 2.4 });
   t.after(() => server.close());
   const env = { [PRICES_URL_ENV]: server.url };
-  const live = await fetchLivePrices({ region: "westeurope", vmSizes: { windows: ["Standard_D2s_v3"], linux: ["Standard_DS3_v2"] }, env, now: () => new Date("2026-12-01T00:00:00Z") });
+  const live = await fetchLivePrices({
+    region: "westeurope",
+    vmSizes: { windows: ["Standard_D2s_v3"], linux: ["Standard_DS3_v2"] },
+    env,
+    now: () => new Date("2026-12-01T00:00:00Z"),
+  });
   const entry = (key: string) => live.table.entries.find((e) => e.key === key)?.retailPrice;
   assert.equal(entry("bastion-standard"), 0.5, "Bastion from the API");
   assert.equal(entry("vm-linux:standard_ds3_v2"), 0.4, "Linux price for compute, not the Windows or Spot one");
@@ -167,7 +194,10 @@ test("--prices live refreshes the table from the Retail Prices API (a local serv
   assert.equal(live.table.date, "2026-12-01");
   assert.equal(live.table.region, "westeurope");
   assert.match(live.table.source, /Azure Retail Prices API/);
-  assert.ok(server.filters.every((f) => f.includes("armRegionName eq 'westeurope'") && f.includes("priceType eq 'Consumption'")), server.filters.join("\n"));
+  assert.ok(
+    server.filters.every((f) => f.includes("armRegionName eq 'westeurope'") && f.includes("priceType eq 'Consumption'")),
+    server.filters.join("\n"),
+  );
 
   const c = config({ location: "westeurope" });
   const est = await costFor(resources(c), c, { source: "live", env });

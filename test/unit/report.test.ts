@@ -25,7 +25,12 @@ function report(error: unknown, env: NodeJS.ProcessEnv = {}): { code: number; do
 }
 
 test("bad input, a lock, an interrupt, an ARM refusal, a sign-in failure and an unknown error: one document shape", () => {
-  const arm = new ArmOperationError(normalizeArmError(Object.assign(new Error("x"), { name: "RestError", statusCode: 403, code: "AuthorizationFailed", details: { error: { code: "AuthorizationFailed", message: "no" } } }), { resource: "rg", operation: "read" }));
+  const arm = new ArmOperationError(
+    normalizeArmError(
+      Object.assign(new Error("x"), { name: "RestError", statusCode: 403, code: "AuthorizationFailed", details: { error: { code: "AuthorizationFailed", message: "no" } } }),
+      { resource: "rg", operation: "read" },
+    ),
+  );
   const cases: Array<[unknown, number, string, string | undefined]> = [
     [new InputError([{ field: "subscriptionId", flag: "--subscription", rule: "a subscription is required" }]), 2, "BAD_INPUT", undefined],
     [new SecureAmlError("STATE_LOCKED", "held by pid 1", undefined, "wait for it"), 3, "STATE_LOCKED", undefined],
@@ -37,7 +42,13 @@ test("bad input, a lock, an interrupt, an ARM refusal, a sign-in failure and an 
   for (const [error, exitCode, code, armCode] of cases) {
     const { code: exit, doc, stderr } = report(error);
     assert.equal(exit, exitCode, code);
-    assert.deepEqual(Object.keys(doc).filter((k) => k !== "next").sort(), ["command", "counts", "durations", "errors", "exitCode", "ok", "resources", "schema"], code);
+    assert.deepEqual(
+      Object.keys(doc)
+        .filter((k) => k !== "next")
+        .sort(),
+      ["command", "counts", "durations", "errors", "exitCode", "ok", "resources", "schema"],
+      code,
+    );
     assert.deepEqual([doc.schema, doc.command, doc.ok, doc.exitCode], [1, "status", false, exitCode], code);
     assert.equal(doc.errors.length, 1, code);
     assert.deepEqual([doc.errors[0]?.code, doc.errors[0]?.exitCode, doc.errors[0]?.armCode], [code, exitCode, armCode], code);

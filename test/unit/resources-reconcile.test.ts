@@ -39,7 +39,8 @@ const DONE: Record<string, string> = { create: "created", recreate: "created", u
 
 test("plan announces what init does, for every final state, drift and failed-create policy", async () => {
   const cases: Array<[Fake | undefined, boolean]> = [[undefined, false]];
-  for (const state of [undefined, "Succeeded", "Failed", "Canceled"]) for (const drift of [false, true]) for (const del of [false, true]) cases.push([{ ...(state ? { state } : {}), drift }, del]);
+  for (const state of [undefined, "Succeeded", "Failed", "Canceled"])
+    for (const drift of [false, true]) for (const del of [false, true]) cases.push([{ ...(state ? { state } : {}), drift }, del]);
   for (const [actual, deleteFailed] of cases) {
     const label = JSON.stringify({ actual, deleteFailed });
     const planned = await planResource(fakeSpec(actual, { deleteFailed }).spec);
@@ -69,9 +70,18 @@ test("immutable drift is refused with the spec's error and nothing is written; p
 test("a layout plans in declaration order; a child of a resource to create is planned without a read", async () => {
   let childReads = 0;
   const parent = fakeSpec(undefined).spec;
-  const child: ResourceSpec<Fake> = { ...fakeSpec({ state: "Succeeded" }).spec, id: `${parent.id}/children/c`, name: "c", parentId: parent.id, read: async () => (childReads++, { state: "Succeeded" }) };
+  const child: ResourceSpec<Fake> = {
+    ...fakeSpec({ state: "Succeeded" }).spec,
+    id: `${parent.id}/children/c`,
+    name: "c",
+    parentId: parent.id,
+    read: async () => (childReads++, { state: "Succeeded" }),
+  };
   const other = { ...fakeSpec({ state: "Succeeded" }).spec, id: "/x/other", name: "other" };
   const planned = await planAll([parent, parallel(child, [other])]);
-  assert.deepEqual(planned.map((p) => `${p.name}:${p.action}`), ["one:create", "c:create", "other:none"]);
+  assert.deepEqual(
+    planned.map((p) => `${p.name}:${p.action}`),
+    ["one:create", "c:create", "other:none"],
+  );
   assert.equal(childReads, 0);
 });

@@ -197,7 +197,9 @@ describe("team state on a blob (Azurite)", { concurrency: true }, () => {
   });
 
   it("a missing container that this credential may not create: a clear error (exit 4) with the command that creates it", async () => {
-    const { AccountSASPermissions, AccountSASResourceTypes, AccountSASServices, StorageSharedKeyCredential, generateAccountSASQueryParameters } = await import("@azure/storage-blob");
+    const { AccountSASPermissions, AccountSASResourceTypes, AccountSASServices, StorageSharedKeyCredential, generateAccountSASQueryParameters } = await import(
+      "@azure/storage-blob"
+    );
     // An account SAS for blobs only (resource type "o"): it may read and write blobs, not create containers.
     const sas = generateAccountSASQueryParameters(
       {

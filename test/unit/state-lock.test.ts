@@ -117,7 +117,10 @@ describe("state lock", () => {
 
     // A live holder (the parent of this test process) is respected.
     await write({ pid: process.ppid, processStart: processStartOf(process.ppid) });
-    await assert.rejects(openState(path, { create: true }), (err: unknown) => err instanceof SecureAmlError && err.code === "STATE_LOCKED" && err.message.includes(`pid ${process.ppid} `));
+    await assert.rejects(
+      openState(path, { create: true }),
+      (err: unknown) => err instanceof SecureAmlError && err.code === "STATE_LOCKED" && err.message.includes(`pid ${process.ppid} `),
+    );
     assert.match(await readFile(lockPath, "utf8"), new RegExp(`"pid":${process.ppid}`), "a live lock is left alone");
   });
 
@@ -172,6 +175,9 @@ describe("atomic writes", () => {
     const state = await openState(path, { create: false });
     await state.close();
     const names = await readdir(join(path, ".."));
-    assert.deepEqual(names.filter((n) => n !== "state.json"), []);
+    assert.deepEqual(
+      names.filter((n) => n !== "state.json"),
+      [],
+    );
   });
 });

@@ -120,7 +120,10 @@ describe("file store: a failed write loses nothing", () => {
       },
     };
     const state = await openState(path, { create: false, fileOps: flaky });
-    await assert.rejects(state.update((s) => (s.steps.network!.outputs.a = "1")), isCode("STATE_WRITE_FAILED", 5));
+    await assert.rejects(
+      state.update((s) => (s.steps.network!.outputs.a = "1")),
+      isCode("STATE_WRITE_FAILED", 5),
+    );
     await state.update((s) => (s.steps.network!.outputs.b = "2"));
     await state.close();
     const saved = await readState(path);

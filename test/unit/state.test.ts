@@ -73,13 +73,28 @@ describe("state file", () => {
   });
 
   const refusals: Array<{ name: string; content: string; code: string; mention: RegExp }> = [
-    { name: "a newer schema", content: JSON.stringify({ schemaVersion: 2, createdAt: "x", updatedAt: "x", config: {}, steps: {}, newThing: [] }), code: "STATE_FROM_FUTURE", mention: /schema 2/ },
+    {
+      name: "a newer schema",
+      content: JSON.stringify({ schemaVersion: 2, createdAt: "x", updatedAt: "x", config: {}, steps: {}, newThing: [] }),
+      code: "STATE_FROM_FUTURE",
+      mention: /schema 2/,
+    },
     { name: "not JSON", content: "{ this is not json", code: "STATE_INVALID", mention: /not valid JSON/ },
     { name: "an empty file", content: "", code: "STATE_INVALID", mention: /empty/ },
     { name: "a JSON array", content: "[1,2]", code: "STATE_INVALID", mention: /not a JSON object/ },
-    { name: "a wrong shape", content: JSON.stringify({ schemaVersion: 1, createdAt: "x", updatedAt: "x", config: {}, steps: { a: { status: "weird", attempts: -1, outputs: {}, resources: [] } } }), code: "STATE_INVALID", mention: /\/steps\/a\/status/ },
+    {
+      name: "a wrong shape",
+      content: JSON.stringify({ schemaVersion: 1, createdAt: "x", updatedAt: "x", config: {}, steps: { a: { status: "weird", attempts: -1, outputs: {}, resources: [] } } }),
+      code: "STATE_INVALID",
+      mention: /\/steps\/a\/status/,
+    },
     { name: "no schema version", content: JSON.stringify({ config: {}, steps: {} }), code: "STATE_INVALID", mention: /schemaVersion/ },
-    { name: "a secret-looking config field", content: JSON.stringify({ schemaVersion: 1, createdAt: "x", updatedAt: "x", config: { jumpboxPassword: "P@ss" }, steps: {} }), code: "STATE_INVALID", mention: /config\.jumpboxPassword/ },
+    {
+      name: "a secret-looking config field",
+      content: JSON.stringify({ schemaVersion: 1, createdAt: "x", updatedAt: "x", config: { jumpboxPassword: "P@ss" }, steps: {} }),
+      code: "STATE_INVALID",
+      mention: /config\.jumpboxPassword/,
+    },
   ];
   for (const r of refusals) {
     it(`refuses ${r.name} with ${r.code} (exit 2) and leaves the file byte-identical`, async () => {
@@ -113,11 +128,30 @@ describe("state file", () => {
 
   it("names secret-looking fields and never stores them", async () => {
     const table: Array<[string, boolean]> = [
-      ["password", true], ["jumpboxPassword", true], ["JUMPBOX_PASSWORD", true], ["adminPwd", true], ["clientSecret", true],
-      ["secrets", false], ["storageKey", true], ["accessKeys", true], ["primary_key", true], ["apiKey", true], ["key", true],
-      ["sasToken", true], ["token", true], ["connectionString", true], ["primary-connection-string", true], ["credentials", true],
-      ["keyVault", false], ["keyVaultSoftDeleted", false], ["monkey", false], ["keyboardLayout", false], ["registry", false],
-      ["tokenizer", false], ["storageAccount", false], ["prefix", false],
+      ["password", true],
+      ["jumpboxPassword", true],
+      ["JUMPBOX_PASSWORD", true],
+      ["adminPwd", true],
+      ["clientSecret", true],
+      ["secrets", false],
+      ["storageKey", true],
+      ["accessKeys", true],
+      ["primary_key", true],
+      ["apiKey", true],
+      ["key", true],
+      ["sasToken", true],
+      ["token", true],
+      ["connectionString", true],
+      ["primary-connection-string", true],
+      ["credentials", true],
+      ["keyVault", false],
+      ["keyVaultSoftDeleted", false],
+      ["monkey", false],
+      ["keyboardLayout", false],
+      ["registry", false],
+      ["tokenizer", false],
+      ["storageAccount", false],
+      ["prefix", false],
     ];
     for (const [name, secret] of table) assert.equal(isSecretLookingName(name), secret, name);
     assert.deepEqual(findSecretLookingFields({ a: { nested: [{ apiToken: "x" }] }, keyVault: "kv" }), ["a.nested[0].apiToken"]);

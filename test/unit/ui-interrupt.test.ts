@@ -109,7 +109,13 @@ test("the end of a run: what changed and what to do next, not the plan; the pass
 test("the az CLI's current subscription comes from azureProfile.json (AZURE_CONFIG_DIR or ~/.azure), never from running az", async (t) => {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), "secure-aml-az-"));
   t.after(() => fs.rm(dir, { recursive: true, force: true }));
-  const profile = { installationId: "x", subscriptions: [{ id: "11111111-1111-1111-1111-111111111111", isDefault: false }, { id: "22222222-2222-2222-2222-222222222222", isDefault: true }] };
+  const profile = {
+    installationId: "x",
+    subscriptions: [
+      { id: "11111111-1111-1111-1111-111111111111", isDefault: false },
+      { id: "22222222-2222-2222-2222-222222222222", isDefault: true },
+    ],
+  };
   // az writes the file with a byte-order mark.
   await fs.writeFile(path.join(dir, "azureProfile.json"), "\uFEFF" + JSON.stringify(profile));
   assert.equal(azCliDefaultSubscription({ AZURE_CONFIG_DIR: dir }), "22222222-2222-2222-2222-222222222222");

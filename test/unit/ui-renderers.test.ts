@@ -80,7 +80,12 @@ function scriptedRun(): EngineEvent[] {
       durationMs: 8400,
       resources: [
         { id: `${SUB}/providers/Microsoft.Network/virtualNetworks/vnet-aml`, kind: "Microsoft.Network/virtualNetworks", name: "vnet-aml", action: "created" },
-        { id: `${SUB}/providers/Microsoft.Network/virtualNetworks/vnet-aml/subnets/Training`, kind: "Microsoft.Network/virtualNetworks/subnets", name: "Training", action: "unchanged" },
+        {
+          id: `${SUB}/providers/Microsoft.Network/virtualNetworks/vnet-aml/subnets/Training`,
+          kind: "Microsoft.Network/virtualNetworks/subnets",
+          name: "Training",
+          action: "unchanged",
+        },
       ],
     },
     {
@@ -163,7 +168,10 @@ test("tty renderer: finished steps with durations, long steps announced, retries
   assert.match(stderr.text, /\x1b\[/, "tty output is coloured");
   assert.match(plainView, /✔ Resource group\s+1\.2s\s+1 created/);
   assert.match(plainView, /✔ Virtual network and subnets\s+8\.4s\s+1 created, 1 unchanged/);
-  assert.match(plainView, /↻ Virtual network and subnets: AnotherOperationInProgress: Another operation on this VNet is in progress\. — retrying in 2\.0s \(attempt 2\); gives up after 14m 56s more/);
+  assert.match(
+    plainView,
+    /↻ Virtual network and subnets: AnotherOperationInProgress: Another operation on this VNet is in progress\. — retrying in 2\.0s \(attempt 2\); gives up after 14m 56s more/,
+  );
   assert.match(plainView, /✖ Azure Bastion failed after 10m 12s/);
   assert.match(plainView, /Azure error: SubnetIsFull/);
   assert.match(plainView, /next: secure-aml init --config secure-aml\.json/);
@@ -234,8 +242,7 @@ test("request() without a person rejects at once with NON_INTERACTIVE (exit 2) n
   assert.equal(host.interactive, false);
   await assert.rejects(
     host.request({ kind: "confirm", id: "confirm-plan", message: "Create these resources?" }),
-    (e: unknown) =>
-      e instanceof SecureAmlError && e.code === "NON_INTERACTIVE" && e.exitCode === 2 && /confirm-plan/.test(e.message) && /Create these resources\?/.test(e.message),
+    (e: unknown) => e instanceof SecureAmlError && e.code === "NON_INTERACTIVE" && e.exitCode === 2 && /confirm-plan/.test(e.message) && /Create these resources\?/.test(e.message),
   );
   // On a terminal but with --yes (interactive: false), still no prompt.
   const yesHost = await createIoHost({ output: "text", color: true, isTTY: true, ci: false, interactive: false, stderr: new Capture(true), stdout: new Capture() });

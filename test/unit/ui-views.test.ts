@@ -126,7 +126,14 @@ test("renderDiagram draws the VNet, its three subnets, the endpoints in Training
   assert.match(text, /pe_blob --> storage/);
   assert.match(text, /pe_amlworkspace --> workspace/);
   assert.match(text, /pe_azuremonitor --> ampls/);
-  for (const zone of ["privatelink.blob.core.windows.net", "privatelink.api.azureml.ms", "privatelink.notebooks.azure.net", "privatelink.vaultcore.azure.net", "privatelink.azurecr.io", "privatelink.monitor.azure.com"]) {
+  for (const zone of [
+    "privatelink.blob.core.windows.net",
+    "privatelink.api.azureml.ms",
+    "privatelink.notebooks.azure.net",
+    "privatelink.vaultcore.azure.net",
+    "privatelink.azurecr.io",
+    "privatelink.monitor.azure.com",
+  ]) {
     assert.ok(text.includes(`{{"${zone}"}}`), `zone ${zone} missing`);
   }
   // The blob zone is shared by storage and Azure Monitor: drawn once.
@@ -148,7 +155,10 @@ test("renderDiagram draws the VNet, its three subnets, the endpoints in Training
 
   // Training page: the attached VM in Training, or an existing VM/HDInsight attached.
   const attached = renderDiagram(tutorialConfig({ attachedVm: "trainvm" }));
-  assert.match(attached, /subgraph training[\s\S]*attachedvm\["attached Ubuntu VM trainvm<br\/>Standard_DS3_v2, SSH key, no public IP<br\/>NSG: AzureMachineLearning → 22"\][\s\S]*?end/);
+  assert.match(
+    attached,
+    /subgraph training[\s\S]*attachedvm\["attached Ubuntu VM trainvm<br\/>Standard_DS3_v2, SSH key, no public IP<br\/>NSG: AzureMachineLearning → 22"\][\s\S]*?end/,
+  );
   assert.match(attached, /attachedvm -\.attached compute \(SSH 22\)\.-> workspace/);
   const existing = renderDiagram(tutorialConfig({ attachCompute: `${RG}/providers/Microsoft.HDInsight/clusters/spark1` }));
   assert.match(existing, /attached\["existing HDInsight cluster spark1/);

@@ -50,7 +50,13 @@ function fakeDeps(answers: ScriptedAnswer[], extra: Partial<WizardDeps> = {}) {
     },
     plan: async (config) => ({
       planned: [
-        { id: `/subscriptions/${config.subscriptionId}/resourceGroups/${config.resourceGroup}/providers/Microsoft.Network/virtualNetworks/${config.vnetName}`, kind: "Microsoft.Network/virtualNetworks", name: config.vnetName, action: "create", group: "network" } satisfies PlannedResource,
+        {
+          id: `/subscriptions/${config.subscriptionId}/resourceGroups/${config.resourceGroup}/providers/Microsoft.Network/virtualNetworks/${config.vnetName}`,
+          kind: "Microsoft.Network/virtualNetworks",
+          name: config.vnetName,
+          action: "create",
+          group: "network",
+        } satisfies PlannedResource,
       ],
       estimate: { criticalPathSeconds: 1500, sequentialSeconds: 3000 },
     }),
@@ -86,7 +92,15 @@ test("wizard, short path: five questions, everything else derived, a taken name 
     ],
     {
       plan: async (config) => ({
-        planned: [{ id: `/subscriptions/${config.subscriptionId}/resourceGroups/${config.resourceGroup}/providers/Microsoft.Network/virtualNetworks/${config.vnetName}`, kind: "Microsoft.Network/virtualNetworks", name: config.vnetName, action: "create", group: "network" }],
+        planned: [
+          {
+            id: `/subscriptions/${config.subscriptionId}/resourceGroups/${config.resourceGroup}/providers/Microsoft.Network/virtualNetworks/${config.vnetName}`,
+            kind: "Microsoft.Network/virtualNetworks",
+            name: config.vnetName,
+            action: "create",
+            group: "network",
+          },
+        ],
         estimate: { criticalPathSeconds: 600, sequentialSeconds: 1800 },
         cost,
       }),
@@ -96,7 +110,13 @@ test("wizard, short path: five questions, everything else derived, a taken name 
   assert.equal(prompt.remaining(), 0, "every scripted answer was used");
   const asked = beforeReview(prompt.log);
   assert.ok(asked.length <= 5, `at most five questions before the review, asked: ${asked.join(" | ")}`);
-  assert.deepEqual(asked, ["Subscription", "Region (only regions that offer Azure Machine Learning)", "Name prefix (every resource name is made from it)", "Jump box administrator password", asked[4]]);
+  assert.deepEqual(asked, [
+    "Subscription",
+    "Region (only regions that offer Azure Machine Learning)",
+    "Name prefix (every resource name is made from it)",
+    "Jump box administrator password",
+    asked[4],
+  ]);
   assert.match(asked[4] ?? "", /^Use the tutorial's settings/);
 
   const c = result.config;
@@ -115,7 +135,10 @@ test("wizard, short path: five questions, everything else derived, a taken name 
   assert.equal(result.secrets.jumpboxPassword, PASSWORD);
   assert.equal(result.passwordSource, "prompt");
   assert.match(prompt.log.find((q) => q.kind === "password")?.rejected[0] ?? "", /12-123 characters/);
-  assert.ok(checked.some(([k, n]) => k === "keyVault" && n === c.keyVault), "key vault name checked");
+  assert.ok(
+    checked.some(([k, n]) => k === "keyVault" && n === c.keyVault),
+    "key vault name checked",
+  );
 
   // The review: every value, the plan's size, the cost with its source and date and what stop saves.
   assert.match(output.text, /Signed in as ada@example\.com/);
@@ -141,18 +164,36 @@ test("wizard, short path: five questions, everything else derived, a taken name 
 
 test("wizard review: any value (range, name, size, feature, number, prefix, password) edited and back, then confirmed", async () => {
   const { deps, prompt, output } = fakeDeps([
-    "", "", "", PASSWORD, "", // the five questions (region: East US by default)
+    "",
+    "",
+    "",
+    PASSWORD,
+    "", // the five questions (region: East US by default)
     "edit", // review → change a value
-    "vnetAddressSpace", "172.17.0.0/16", "10.10.0.0/16", // Docker's range rejected, then a new space
-    "storageAccount", "takenname1", "mystore123", // a taken name rejected on the spot
-    "jumpboxSize", "Standard_D4s_v3",
-    "batchEndpoints", true,
-    "clusterMaxNodes", "0", "4", // at least 1
-    "prefix", "demo", // the names made from the prefix follow it; the storage name chosen stays
-    "resourceGroup", "existing-rg", // an existing group: the review says so
-    ":password", "An0ther!Passw0rd#2",
+    "vnetAddressSpace",
+    "172.17.0.0/16",
+    "10.10.0.0/16", // Docker's range rejected, then a new space
+    "storageAccount",
+    "takenname1",
+    "mystore123", // a taken name rejected on the spot
+    "jumpboxSize",
+    "Standard_D4s_v3",
+    "batchEndpoints",
+    true,
+    "clusterMaxNodes",
+    "0",
+    "4", // at least 1
+    "prefix",
+    "demo", // the names made from the prefix follow it; the storage name chosen stays
+    "resourceGroup",
+    "existing-rg", // an existing group: the review says so
+    ":password",
+    "An0ther!Passw0rd#2",
     ":back", // back to the review
-    "edit", "trainingNsg", true, ":back", // and once more
+    "edit",
+    "trainingNsg",
+    true,
+    ":back", // and once more
     "create",
   ]);
   const result = await runWizard(deps);
@@ -191,7 +232,8 @@ test("wizard: given values are not asked; no to the tutorial's settings opens th
       "", // region
       "demo", // prefix
       false, // not the tutorial's settings: the edit menu opens
-      "bastion", false,
+      "bastion",
+      false,
       ":back",
       "cancel",
     ],

@@ -18,23 +18,113 @@ const PRINCIPAL_TYPES = ["User", "Group", "ServicePrincipal", "ForeignGroup", "D
 
 /** Built-in role definitions (IDs are the same in every Azure tenant). */
 export const BUILT_IN_ROLES: ReadonlyArray<{ id: string; roleName: string; description: string; actions: string[]; dataActions: string[] }> = [
-  { id: "acdd72a7-3385-48ef-bd42-f606fba81ae7", roleName: "Reader", description: "View all resources, but does not allow you to make any changes.", actions: ["*/read"], dataActions: [] },
-  { id: "b24988ac-6180-42a0-ab88-20f7382dd24c", roleName: "Contributor", description: "Grants full access to manage all resources, but does not allow you to assign roles in Azure RBAC.", actions: ["*"], dataActions: [] },
-  { id: "8e3af657-a8ff-443c-a75c-2fe8c4bcb635", roleName: "Owner", description: "Grants full access to manage all resources, including the ability to assign roles in Azure RBAC.", actions: ["*"], dataActions: [] },
-  { id: "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9", roleName: "User Access Administrator", description: "Lets you manage user access to Azure resources.", actions: ["*/read", "Microsoft.Authorization/*"], dataActions: [] },
-  { id: "4d97b98b-1d4f-4787-a291-c67834d212e7", roleName: "Network Contributor", description: "Lets you manage networks, but not access to them.", actions: ["Microsoft.Network/*"], dataActions: [] },
-  { id: "17d1049b-9a84-46fb-8f53-869881c3d3ab", roleName: "Storage Account Contributor", description: "Lets you manage storage accounts, but not access to them.", actions: ["Microsoft.Storage/storageAccounts/*"], dataActions: [] },
-  { id: "ba92f5b4-2d11-453d-a403-e96b0029c9fe", roleName: "Storage Blob Data Contributor", description: "Allows for read, write and delete access to Azure Storage blob containers and data.", actions: ["Microsoft.Storage/storageAccounts/blobServices/containers/*"], dataActions: ["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/*"] },
-  { id: "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1", roleName: "Storage Blob Data Reader", description: "Allows for read access to Azure Storage blob containers and data.", actions: ["Microsoft.Storage/storageAccounts/blobServices/containers/read"], dataActions: ["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read"] },
-  { id: "69566ab7-960f-475b-8e7c-b3118f30c6bd", roleName: "Storage File Data Privileged Contributor", description: "Customer has read, write, delete and modify NTFS permission access on Azure Storage file shares.", actions: [], dataActions: ["Microsoft.Storage/storageAccounts/fileServices/*"] },
+  {
+    id: "acdd72a7-3385-48ef-bd42-f606fba81ae7",
+    roleName: "Reader",
+    description: "View all resources, but does not allow you to make any changes.",
+    actions: ["*/read"],
+    dataActions: [],
+  },
+  {
+    id: "b24988ac-6180-42a0-ab88-20f7382dd24c",
+    roleName: "Contributor",
+    description: "Grants full access to manage all resources, but does not allow you to assign roles in Azure RBAC.",
+    actions: ["*"],
+    dataActions: [],
+  },
+  {
+    id: "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
+    roleName: "Owner",
+    description: "Grants full access to manage all resources, including the ability to assign roles in Azure RBAC.",
+    actions: ["*"],
+    dataActions: [],
+  },
+  {
+    id: "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
+    roleName: "User Access Administrator",
+    description: "Lets you manage user access to Azure resources.",
+    actions: ["*/read", "Microsoft.Authorization/*"],
+    dataActions: [],
+  },
+  {
+    id: "4d97b98b-1d4f-4787-a291-c67834d212e7",
+    roleName: "Network Contributor",
+    description: "Lets you manage networks, but not access to them.",
+    actions: ["Microsoft.Network/*"],
+    dataActions: [],
+  },
+  {
+    id: "17d1049b-9a84-46fb-8f53-869881c3d3ab",
+    roleName: "Storage Account Contributor",
+    description: "Lets you manage storage accounts, but not access to them.",
+    actions: ["Microsoft.Storage/storageAccounts/*"],
+    dataActions: [],
+  },
+  {
+    id: "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
+    roleName: "Storage Blob Data Contributor",
+    description: "Allows for read, write and delete access to Azure Storage blob containers and data.",
+    actions: ["Microsoft.Storage/storageAccounts/blobServices/containers/*"],
+    dataActions: ["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/*"],
+  },
+  {
+    id: "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
+    roleName: "Storage Blob Data Reader",
+    description: "Allows for read access to Azure Storage blob containers and data.",
+    actions: ["Microsoft.Storage/storageAccounts/blobServices/containers/read"],
+    dataActions: ["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read"],
+  },
+  {
+    id: "69566ab7-960f-475b-8e7c-b3118f30c6bd",
+    roleName: "Storage File Data Privileged Contributor",
+    description: "Customer has read, write, delete and modify NTFS permission access on Azure Storage file shares.",
+    actions: [],
+    dataActions: ["Microsoft.Storage/storageAccounts/fileServices/*"],
+  },
   { id: "7f951dda-4ed3-4680-a7ca-43fe172d538d", roleName: "AcrPull", description: "acr pull", actions: ["Microsoft.ContainerRegistry/registries/pull/read"], dataActions: [] },
-  { id: "8311e382-0749-4cb8-b61a-304f252e45ec", roleName: "AcrPush", description: "acr push", actions: ["Microsoft.ContainerRegistry/registries/pull/read", "Microsoft.ContainerRegistry/registries/push/write"], dataActions: [] },
-  { id: "00482a5a-887f-4fb3-b363-3b7fe8e74483", roleName: "Key Vault Administrator", description: "Perform all data plane operations on a key vault and all objects in it.", actions: ["Microsoft.KeyVault/vaults/*"], dataActions: ["Microsoft.KeyVault/vaults/*"] },
-  { id: "4633458b-17de-408a-b874-0445c86b69e6", roleName: "Key Vault Secrets User", description: "Read secret contents.", actions: [], dataActions: ["Microsoft.KeyVault/vaults/secrets/getSecret/action", "Microsoft.KeyVault/vaults/secrets/readMetadata/action"] },
-  { id: "f6c7c914-8db3-469d-8ca1-694a8f32e121", roleName: "AzureML Data Scientist", description: "Can perform all actions within an Azure Machine Learning workspace, except for creating or deleting compute resources and modifying the workspace itself.", actions: ["Microsoft.MachineLearningServices/workspaces/*/read"], dataActions: [] },
+  {
+    id: "8311e382-0749-4cb8-b61a-304f252e45ec",
+    roleName: "AcrPush",
+    description: "acr push",
+    actions: ["Microsoft.ContainerRegistry/registries/pull/read", "Microsoft.ContainerRegistry/registries/push/write"],
+    dataActions: [],
+  },
+  {
+    id: "00482a5a-887f-4fb3-b363-3b7fe8e74483",
+    roleName: "Key Vault Administrator",
+    description: "Perform all data plane operations on a key vault and all objects in it.",
+    actions: ["Microsoft.KeyVault/vaults/*"],
+    dataActions: ["Microsoft.KeyVault/vaults/*"],
+  },
+  {
+    id: "4633458b-17de-408a-b874-0445c86b69e6",
+    roleName: "Key Vault Secrets User",
+    description: "Read secret contents.",
+    actions: [],
+    dataActions: ["Microsoft.KeyVault/vaults/secrets/getSecret/action", "Microsoft.KeyVault/vaults/secrets/readMetadata/action"],
+  },
+  {
+    id: "f6c7c914-8db3-469d-8ca1-694a8f32e121",
+    roleName: "AzureML Data Scientist",
+    description: "Can perform all actions within an Azure Machine Learning workspace, except for creating or deleting compute resources and modifying the workspace itself.",
+    actions: ["Microsoft.MachineLearningServices/workspaces/*/read"],
+    dataActions: [],
+  },
   { id: "43d0d8ad-25c7-4714-9337-8ba259a9fe05", roleName: "Monitoring Reader", description: "Can read all monitoring data.", actions: ["*/read"], dataActions: [] },
-  { id: "1c0163c0-47e6-4577-8991-ea5c82e286e4", roleName: "Virtual Machine Administrator Login", description: "View Virtual Machines in the portal and login as administrator", actions: ["Microsoft.Compute/virtualMachines/*/read"], dataActions: ["Microsoft.Compute/virtualMachines/login/action", "Microsoft.Compute/virtualMachines/loginAsAdmin/action"] },
-  { id: "fb879df8-f326-4884-b1cf-06f3ad86be52", roleName: "Virtual Machine User Login", description: "View Virtual Machines in the portal and login as a regular user.", actions: ["Microsoft.Compute/virtualMachines/*/read"], dataActions: ["Microsoft.Compute/virtualMachines/login/action"] },
+  {
+    id: "1c0163c0-47e6-4577-8991-ea5c82e286e4",
+    roleName: "Virtual Machine Administrator Login",
+    description: "View Virtual Machines in the portal and login as administrator",
+    actions: ["Microsoft.Compute/virtualMachines/*/read"],
+    dataActions: ["Microsoft.Compute/virtualMachines/login/action", "Microsoft.Compute/virtualMachines/loginAsAdmin/action"],
+  },
+  {
+    id: "fb879df8-f326-4884-b1cf-06f3ad86be52",
+    roleName: "Virtual Machine User Login",
+    description: "View Virtual Machines in the portal and login as a regular user.",
+    actions: ["Microsoft.Compute/virtualMachines/*/read"],
+    dataActions: ["Microsoft.Compute/virtualMachines/login/action"],
+  },
 ];
 
 const ROLE_DEFINITION_ID = /^(?:\/subscriptions\/([^/]+))?\/providers\/Microsoft\.Authorization\/roleDefinitions\/([^/]+)$/i;
@@ -83,8 +173,10 @@ function assignmentBody(ctx: HandlerContext, request: JsonObject, existing: Json
   if (match[1] !== undefined && match[1].toLowerCase() !== ctx.subscriptionId.toLowerCase()) {
     throw new ArmError(400, "RoleDefinitionDoesNotExist", `The specified role definition with ID '${roleGuid}' does not exist.`);
   }
-  const principalType = enumValue(optionalString(requested, "principalType"), PRINCIPAL_TYPES, (v) =>
-    new ArmError(400, "InvalidPrincipalType", `The principal type '${v}' is not valid. Valid values: ${PRINCIPAL_TYPES.join(", ")}.`),
+  const principalType = enumValue(
+    optionalString(requested, "principalType"),
+    PRINCIPAL_TYPES,
+    (v) => new ArmError(400, "InvalidPrincipalType", `The principal type '${v}' is not valid. Valid values: ${PRINCIPAL_TYPES.join(", ")}.`),
   );
 
   if (existing) {
@@ -97,18 +189,19 @@ function assignmentBody(ctx: HandlerContext, request: JsonObject, existing: Json
       throw new ArmError(409, "RoleAssignmentUpdateNotPermitted", "Tenant ID, application ID, principal ID, and scope are not allowed to be updated.");
     }
   } else {
-    const duplicate = ctx.store
-      .listByType(ROLE_ASSIGNMENT_TYPE)
-      .find((record) => {
-        const properties = section(record.body, "properties");
-        return (
-          !sameId(record.id, ctx.id) &&
-          sameId(optionalString(properties, "principalId"), principalId) &&
-          sameId(optionalString(properties, "scope"), scope) &&
-          sameId(optionalString(properties, "roleDefinitionId")?.split("/").pop(), roleGuid)
-        );
-      });
-    if (duplicate) throw new ArmError(409, "RoleAssignmentExists", "The role assignment already exists.", [{ code: "RoleAssignmentExists", message: `The role assignment already exists with ID '${duplicate.name}'.`, target: duplicate.id }]);
+    const duplicate = ctx.store.listByType(ROLE_ASSIGNMENT_TYPE).find((record) => {
+      const properties = section(record.body, "properties");
+      return (
+        !sameId(record.id, ctx.id) &&
+        sameId(optionalString(properties, "principalId"), principalId) &&
+        sameId(optionalString(properties, "scope"), scope) &&
+        sameId(optionalString(properties, "roleDefinitionId")?.split("/").pop(), roleGuid)
+      );
+    });
+    if (duplicate)
+      throw new ArmError(409, "RoleAssignmentExists", "The role assignment already exists.", [
+        { code: "RoleAssignmentExists", message: `The role assignment already exists with ID '${duplicate.name}'.`, target: duplicate.id },
+      ]);
   }
 
   const state = GUID_PATTERN.test(principalId) ? principalState(ctx.store, principalId, ctx.now().getTime()) : "unknown";
@@ -118,7 +211,11 @@ function assignmentBody(ctx: HandlerContext, request: JsonObject, existing: Json
   // POST /_emulator/principals (users or groups made outside ARM).
   const actualType = principalTypeOf(ctx.store, principalId);
   if (principalType !== undefined && principalType !== actualType) {
-    throw new ArmError(400, "UnmatchedPrincipalType", `The PrincipalId '${principalId.replace(/-/g, "")}' has type '${actualType}' , which is different from specified PrincipalType '${principalType}'.`);
+    throw new ArmError(
+      400,
+      "UnmatchedPrincipalType",
+      `The PrincipalId '${principalId.replace(/-/g, "")}' has type '${actualType}' , which is different from specified PrincipalType '${principalType}'.`,
+    );
   }
   const previous = section(existing, "properties");
   const now = nowIso(ctx);
@@ -172,7 +269,9 @@ export const authorizationProvider: EmulatorProvider = {
       handle(ctx, _params, req) {
         // Supports the SDK's `$filter=roleName eq '...'`.
         const filter = /roleName\s+eq\s+'([^']*)'/i.exec(req.query.$filter ?? "")?.[1];
-        const value = BUILT_IN_ROLES.filter((role) => filter === undefined || role.roleName.toLowerCase() === filter.toLowerCase()).map((role) => roleDefinitionBody(ctx.subscriptionId, role));
+        const value = BUILT_IN_ROLES.filter((role) => filter === undefined || role.roleName.toLowerCase() === filter.toLowerCase()).map((role) =>
+          roleDefinitionBody(ctx.subscriptionId, role),
+        );
         return { status: 200, body: { value } };
       },
     },

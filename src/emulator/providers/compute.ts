@@ -36,9 +36,38 @@ export const VM_CREATE_SECONDS = REALISTIC_SECONDS[VIRTUAL_MACHINE_TYPE].create;
 
 /** Azure's reserved admin user names (Virtual Machines FAQ, "What are the username requirements"). */
 export const RESERVED_ADMIN_NAMES = [
-  "administrator", "admin", "user", "user1", "test", "user2", "test1", "user3", "admin1", "1", "123", "a", "actuser", "adm", "admin2",
-  "aspnet", "backup", "console", "david", "guest", "john", "owner", "root", "server", "sql", "support", "support_388945a0", "sys",
-  "test2", "test3", "user4", "user5",
+  "administrator",
+  "admin",
+  "user",
+  "user1",
+  "test",
+  "user2",
+  "test1",
+  "user3",
+  "admin1",
+  "1",
+  "123",
+  "a",
+  "actuser",
+  "adm",
+  "admin2",
+  "aspnet",
+  "backup",
+  "console",
+  "david",
+  "guest",
+  "john",
+  "owner",
+  "root",
+  "server",
+  "sql",
+  "support",
+  "support_388945a0",
+  "sys",
+  "test2",
+  "test3",
+  "user4",
+  "user5",
 ];
 
 /** Passwords Azure refuses outright (Virtual Machines FAQ, "What are the password requirements"). */
@@ -47,13 +76,34 @@ export const DISALLOWED_PASSWORDS = ["abc@123", "iloveyou!", "P@$$w0rd", "P@ssw0
 /** Platform images the emulator knows, by lower-cased `publisher:offer`: their SKUs. */
 const PLATFORM_IMAGES: Record<string, string[]> = {
   "microsoftwindowsdesktop:windows-11": [
-    "win11-21h2-ent", "win11-21h2-pro", "win11-21h2-avd", "win11-22h2-ent", "win11-22h2-pro", "win11-22h2-avd", "win11-23h2-ent", "win11-23h2-pro",
-    "win11-23h2-avd", "win11-24h2-ent", "win11-24h2-pro", "win11-24h2-avd", "win11-25h2-ent", "win11-25h2-pro", "win11-25h2-avd",
+    "win11-21h2-ent",
+    "win11-21h2-pro",
+    "win11-21h2-avd",
+    "win11-22h2-ent",
+    "win11-22h2-pro",
+    "win11-22h2-avd",
+    "win11-23h2-ent",
+    "win11-23h2-pro",
+    "win11-23h2-avd",
+    "win11-24h2-ent",
+    "win11-24h2-pro",
+    "win11-24h2-avd",
+    "win11-25h2-ent",
+    "win11-25h2-pro",
+    "win11-25h2-avd",
   ],
   "microsoftwindowsdesktop:windows-10": ["win10-22h2-ent", "win10-22h2-pro", "win10-22h2-ent-g2", "win10-22h2-pro-g2", "win10-22h2-avd"],
   "microsoftwindowsserver:windowsserver": [
-    "2016-datacenter", "2016-datacenter-gensecond", "2019-datacenter", "2019-datacenter-gensecond", "2022-datacenter", "2022-datacenter-g2",
-    "2022-datacenter-azure-edition", "2025-datacenter", "2025-datacenter-g2", "2025-datacenter-azure-edition",
+    "2016-datacenter",
+    "2016-datacenter-gensecond",
+    "2019-datacenter",
+    "2019-datacenter-gensecond",
+    "2022-datacenter",
+    "2022-datacenter-g2",
+    "2022-datacenter-azure-edition",
+    "2025-datacenter",
+    "2025-datacenter-g2",
+    "2025-datacenter-azure-edition",
   ],
   "canonical:0001-com-ubuntu-server-jammy": ["22_04-lts", "22_04-lts-gen2"],
   "canonical:ubuntu-24_04-lts": ["server", "server-gen1"],
@@ -112,7 +162,9 @@ function checkOsProfile(ctx: HandlerContext, osProfile: JsonObject, windows: boo
     for (const key of ["adminUsername", "computerName"]) {
       const given = optionalString(osProfile, key);
       if (given !== undefined && given !== optionalString(previous, key)) {
-        throw new ArmError(409, "PropertyChangeNotAllowed", `Changing property 'osProfile.${key}' is not allowed.`, [{ code: "PropertyChangeNotAllowed", message: `Changing property 'osProfile.${key}' is not allowed.`, target: `osProfile.${key}` }]);
+        throw new ArmError(409, "PropertyChangeNotAllowed", `Changing property 'osProfile.${key}' is not allowed.`, [
+          { code: "PropertyChangeNotAllowed", message: `Changing property 'osProfile.${key}' is not allowed.`, target: `osProfile.${key}` },
+        ]);
       }
     }
     return clone(previous);
@@ -120,7 +172,12 @@ function checkOsProfile(ctx: HandlerContext, osProfile: JsonObject, windows: boo
   const adminUsername = optionalString(osProfile, "adminUsername");
   if (!adminUsername) throw invalidParameter("Required parameter 'adminUsername' is missing (null).", "adminUsername");
   const maxUser = windows ? 20 : 64;
-  if (RESERVED_ADMIN_NAMES.includes(adminUsername.toLowerCase()) || adminUsername.length > maxUser || adminUsername.endsWith(".") || /[\\/"[\]:|<>+=;,?*@&\s]/.test(adminUsername)) {
+  if (
+    RESERVED_ADMIN_NAMES.includes(adminUsername.toLowerCase()) ||
+    adminUsername.length > maxUser ||
+    adminUsername.endsWith(".") ||
+    /[\\/"[\]:|<>+=;,?*@&\s]/.test(adminUsername)
+  ) {
     throw invalidParameter("The Admin Username specified is not allowed.", "adminUsername");
   }
   const computerName = optionalString(osProfile, "computerName") ?? ctx.name;
@@ -131,7 +188,10 @@ function checkOsProfile(ctx: HandlerContext, osProfile: JsonObject, windows: boo
     );
   }
   if (!windows && (computerName.length > 64 || !/^[A-Za-z0-9][A-Za-z0-9.-]*$/.test(computerName))) {
-    throw invalidParameter("Linux host name cannot exceed 64 characters in length or contain the following characters: ` ~ ! @ # $ % ^ & * ( ) = + _ [ ] { } \\ | ; : ' \" , < > / ?.", "computerName");
+    throw invalidParameter(
+      "Linux host name cannot exceed 64 characters in length or contain the following characters: ` ~ ! @ # $ % ^ & * ( ) = + _ [ ] { } \\ | ; : ' \" , < > / ?.",
+      "computerName",
+    );
   }
   const password = optionalString(osProfile, "adminPassword");
   const linux = section(osProfile, "linuxConfiguration");
@@ -168,20 +228,33 @@ function checkNetworkProfile(ctx: HandlerContext, networkProfile: JsonObject, lo
     const nic = resolveReference(ctx.store, nicId, NIC_TYPE);
     if (!nic) {
       const message = `Resource ${nicId} referenced by resource ${ctx.id} was not found. Please make sure that the referenced resource exists, and that both resources are in the same region.`;
-      throw new ArmError(400, "InvalidResourceReference", message, [{ code: "NotFound", message: `Resource ${nicId} not found.`, target: `networkProfile.networkInterfaces[${index}].id` }]);
+      throw new ArmError(400, "InvalidResourceReference", message, [
+        { code: "NotFound", message: `Resource ${nicId} not found.`, target: `networkProfile.networkInterfaces[${index}].id` },
+      ]);
     }
     const nicLocation = optionalString(nic.body, "location")?.replace(/\s+/g, "").toLowerCase();
     if (nicLocation && nicLocation !== location) {
-      throw new ArmError(400, "InvalidResourceReference", `Resource ${nicId} referenced by resource ${ctx.id} was not found. Please make sure that the referenced resource exists, and that both resources are in the same region.`);
+      throw new ArmError(
+        400,
+        "InvalidResourceReference",
+        `Resource ${nicId} referenced by resource ${ctx.id} was not found. Please make sure that the referenced resource exists, and that both resources are in the same region.`,
+      );
     }
     const user = ctx.store
       .listByType(VIRTUAL_MACHINE_TYPE)
-      .find((vm) => !sameId(vm.id, ctx.id) && (section(section(vm.body, "properties"), "networkProfile").networkInterfaces as JsonObject[] | undefined)?.some?.((ref) => sameId(optionalString(ref, "id"), nicId)));
+      .find(
+        (vm) =>
+          !sameId(vm.id, ctx.id) &&
+          (section(section(vm.body, "properties"), "networkProfile").networkInterfaces as JsonObject[] | undefined)?.some?.((ref) => sameId(optionalString(ref, "id"), nicId)),
+      );
     if (user) {
       throw new ArmError(400, "NicInUse", `Network Interface ${nic.id} is used by existing resource ${user.id}. In order to use it with this resource, it must be detached first.`);
     }
     const properties = section(item, "properties");
-    result.push({ id: nic.id, properties: { primary: optionalBoolean(properties, "primary") ?? index === 0, deleteOption: optionalString(properties, "deleteOption") ?? "Detach" } });
+    result.push({
+      id: nic.id,
+      properties: { primary: optionalBoolean(properties, "primary") ?? index === 0, deleteOption: optionalString(properties, "deleteOption") ?? "Detach" },
+    });
   }
   return { networkInterfaces: result };
 }
@@ -206,7 +279,10 @@ function instanceView(computerName: string, windows: boolean, power: string, tim
     computerName,
     osName: windows ? "Windows 11 Enterprise" : "ubuntu",
     osVersion: windows ? "10.0.26100" : "22.04",
-    vmAgent: { vmAgentVersion: "2.7.41491.1102", statuses: [{ code: "ProvisioningState/succeeded", level: "Info", displayStatus: "Ready", message: "GuestAgent is running and processing the extensions.", time }] },
+    vmAgent: {
+      vmAgentVersion: "2.7.41491.1102",
+      statuses: [{ code: "ProvisioningState/succeeded", level: "Info", displayStatus: "Ready", message: "GuestAgent is running and processing the extensions.", time }],
+    },
     hyperVGeneration: "V2",
     statuses: statusesFor(power, time),
   };
@@ -214,7 +290,12 @@ function instanceView(computerName: string, windows: boolean, power: string, tim
 
 function powerOf(record: ResourceRecord): string {
   const statuses = section(section(record.body, "properties"), "instanceView").statuses;
-  const power = Array.isArray(statuses) ? statuses.filter(isObject).map((status) => optionalString(status, "code") ?? "").find((code) => code.startsWith("PowerState/")) : undefined;
+  const power = Array.isArray(statuses)
+    ? statuses
+        .filter(isObject)
+        .map((status) => optionalString(status, "code") ?? "")
+        .find((code) => code.startsWith("PowerState/"))
+    : undefined;
   return power?.slice("PowerState/".length) ?? "running";
 }
 
@@ -225,13 +306,18 @@ function buildVm(ctx: HandlerContext, request: JsonObject, existing: ResourceRec
     throw new ArmError(409, "PropertyChangeNotAllowed", "Changing property 'location' is not allowed.");
   }
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}[A-Za-z0-9_]$|^[A-Za-z0-9]$/.test(ctx.name)) {
-    throw invalidParameter(`The resource name '${ctx.name}' is invalid: virtual machine names are 1-64 characters of letters, digits, underscores, periods and hyphens, and cannot end with a period or hyphen.`, "name", "InvalidResourceName");
+    throw invalidParameter(
+      `The resource name '${ctx.name}' is invalid: virtual machine names are 1-64 characters of letters, digits, underscores, periods and hyphens, and cannot end with a period or hyphen.`,
+      "name",
+      "InvalidResourceName",
+    );
   }
   const requested = section(request, "properties");
   const previous = section(existing?.body, "properties");
   const hardware = section(requested, "hardwareProfile");
   const vmSize = optionalString(hardware, "vmSize") ?? optionalString(section(previous, "hardwareProfile"), "vmSize") ?? "Standard_D2s_v3";
-  if (!isKnownVmSizeName(vmSize)) throw invalidParameter(`The value ${vmSize} provided for the VM size is not valid. The valid sizes in the current region are listed by GET .../vmSizes.`, "vmSize");
+  if (!isKnownVmSizeName(vmSize))
+    throw invalidParameter(`The value ${vmSize} provided for the VM size is not valid. The valid sizes in the current region are listed by GET .../vmSizes.`, "vmSize");
   const storageProfile = isObject(requested.storageProfile) ? requested.storageProfile : section(previous, "storageProfile");
   const imageReference = creating ? checkImage(storageProfile) : section(previous, "storageProfile").imageReference;
   const osProfileRequested = section(requested, "osProfile");
@@ -265,7 +351,10 @@ function buildVm(ctx: HandlerContext, request: JsonObject, existing: ResourceRec
           name: optionalString(osDisk, "name") ?? optionalString(previousOsDisk, "name") ?? `${ctx.name}_OsDisk_1_${ctx.guid().replace(/-/g, "")}`,
           createOption: optionalString(osDisk, "createOption") ?? "FromImage",
           caching: optionalString(osDisk, "caching") ?? "ReadWrite",
-          managedDisk: { storageAccountType: optionalString(section(osDisk, "managedDisk"), "storageAccountType") ?? optionalString(section(previousOsDisk, "managedDisk"), "storageAccountType") ?? "Premium_LRS" },
+          managedDisk: {
+            storageAccountType:
+              optionalString(section(osDisk, "managedDisk"), "storageAccountType") ?? optionalString(section(previousOsDisk, "managedDisk"), "storageAccountType") ?? "Premium_LRS",
+          },
           deleteOption: optionalString(osDisk, "deleteOption") ?? optionalString(previousOsDisk, "deleteOption") ?? "Detach",
           diskSizeGB: windows ? 127 : 30,
         }),
@@ -274,7 +363,11 @@ function buildVm(ctx: HandlerContext, request: JsonObject, existing: ResourceRec
       osProfile,
       networkProfile,
       securityProfile: isObject(requested.securityProfile) ? clone(requested.securityProfile) : isObject(previous.securityProfile) ? clone(previous.securityProfile) : undefined,
-      diagnosticsProfile: isObject(requested.diagnosticsProfile) ? clone(requested.diagnosticsProfile) : isObject(previous.diagnosticsProfile) ? clone(previous.diagnosticsProfile) : undefined,
+      diagnosticsProfile: isObject(requested.diagnosticsProfile)
+        ? clone(requested.diagnosticsProfile)
+        : isObject(previous.diagnosticsProfile)
+          ? clone(previous.diagnosticsProfile)
+          : undefined,
       licenseType: optionalString(requested, "licenseType") ?? optionalString(previous, "licenseType"),
       timeCreated: optionalString(previous, "timeCreated") ?? now,
       // The instance view is always included (GET ?$expand=instanceView and GET .../instanceView read it).
@@ -329,7 +422,9 @@ export const computeProvider: EmulatorProvider = {
         forgetPrincipal(ctx.store, optionalString(section(record.body, "identity"), "principalId"));
         // Azure deletes a VM's auto-shutdown schedule with the VM.
         if (record.resourceGroup) {
-          ctx.store.remove(`/subscriptions/${record.subscriptionId}/resourceGroups/${record.resourceGroup}/providers/Microsoft.DevTestLab/schedules/shutdown-computevm-${record.name}`);
+          ctx.store.remove(
+            `/subscriptions/${record.subscriptionId}/resourceGroups/${record.resourceGroup}/providers/Microsoft.DevTestLab/schedules/shutdown-computevm-${record.name}`,
+          );
         }
       },
       view(_ctx, record) {

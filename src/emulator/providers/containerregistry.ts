@@ -50,20 +50,37 @@ function checkName(ctx: HandlerContext): void {
 }
 
 function build(ctx: HandlerContext, request: JsonObject, existing: ResourceRecord | undefined): JsonObject {
-  const skuName = enumValue(optionalString(section(request, "sku"), "name"), SKUS, (v) => new ArmError(400, "InvalidSku", `The SKU '${v}' is not valid. Valid values are Basic, Standard and Premium.`));
+  const skuName = enumValue(
+    optionalString(section(request, "sku"), "name"),
+    SKUS,
+    (v) => new ArmError(400, "InvalidSku", `The SKU '${v}' is not valid. Valid values are Basic, Standard and Premium.`),
+  );
   if (!skuName) throw new ArmError(400, "InvalidSku", "The registry SKU is required. Valid values are Basic, Standard and Premium.");
-  if (skuName === "Classic" && !existing) throw new ArmError(400, "ClassicSkuNotSupported", "Creating a registry with the Classic SKU is no longer supported. Use Basic, Standard or Premium.");
+  if (skuName === "Classic" && !existing)
+    throw new ArmError(400, "ClassicSkuNotSupported", "Creating a registry with the Classic SKU is no longer supported. Use Basic, Standard or Premium.");
   const requested = section(request, "properties");
   const previous = section(existing?.body, "properties");
   const publicNetworkAccess =
-    enumValue(optionalString(requested, "publicNetworkAccess"), ["Enabled", "Disabled"], (v) => new ArmError(400, "InvalidPublicNetworkAccess", `The value '${v}' of publicNetworkAccess is not valid. Valid values are Enabled and Disabled.`)) ??
+    enumValue(
+      optionalString(requested, "publicNetworkAccess"),
+      ["Enabled", "Disabled"],
+      (v) => new ArmError(400, "InvalidPublicNetworkAccess", `The value '${v}' of publicNetworkAccess is not valid. Valid values are Enabled and Disabled.`),
+    ) ??
     optionalString(previous, "publicNetworkAccess") ??
     "Enabled";
   if (publicNetworkAccess === "Disabled" && skuName !== "Premium") {
-    throw new ArmError(400, "DisablingPublicNetworkAccessNotSupported", `Disabling public network access is not supported for the SKU ${skuName}. For more information, please visit https://aka.ms/acr/private-link.`);
+    throw new ArmError(
+      400,
+      "DisablingPublicNetworkAccessNotSupported",
+      `Disabling public network access is not supported for the SKU ${skuName}. For more information, please visit https://aka.ms/acr/private-link.`,
+    );
   }
   const networkRuleSet = isObject(requested.networkRuleSet) ? clone(requested.networkRuleSet) : isObject(previous.networkRuleSet) ? clone(previous.networkRuleSet) : undefined;
-  if (networkRuleSet && skuName !== "Premium" && (optionalString(networkRuleSet, "defaultAction") === "Deny" || (Array.isArray(networkRuleSet.ipRules) && networkRuleSet.ipRules.length > 0))) {
+  if (
+    networkRuleSet &&
+    skuName !== "Premium" &&
+    (optionalString(networkRuleSet, "defaultAction") === "Deny" || (Array.isArray(networkRuleSet.ipRules) && networkRuleSet.ipRules.length > 0))
+  ) {
     throw new ArmError(400, "NetworkRuleNotSupported", `Network rules are not supported for the SKU ${skuName}. For more information, please visit https://aka.ms/acr/vnet.`);
   }
   const dataEndpointEnabled = optionalBoolean(requested, "dataEndpointEnabled") ?? optionalBoolean(previous, "dataEndpointEnabled") ?? false;
@@ -98,7 +115,11 @@ function build(ctx: HandlerContext, request: JsonObject, existing: ResourceRecor
       privateEndpointConnections: keptPrivateEndpointConnections(existing),
       publicNetworkAccess,
       networkRuleBypassOptions:
-        enumValue(optionalString(requested, "networkRuleBypassOptions"), ["AzureServices", "None"], (v) => new ArmError(400, "InvalidNetworkRuleBypassOptions", `The value '${v}' of networkRuleBypassOptions is not valid.`)) ??
+        enumValue(
+          optionalString(requested, "networkRuleBypassOptions"),
+          ["AzureServices", "None"],
+          (v) => new ArmError(400, "InvalidNetworkRuleBypassOptions", `The value '${v}' of networkRuleBypassOptions is not valid.`),
+        ) ??
         optionalString(previous, "networkRuleBypassOptions") ??
         "AzureServices",
       zoneRedundancy: optionalString(requested, "zoneRedundancy") ?? optionalString(previous, "zoneRedundancy") ?? "Disabled",
@@ -133,7 +154,11 @@ export const containerRegistryProvider: EmulatorProvider = {
         listcredentials(_ctx, req) {
           if (!req.record) throw new ArmError(404, "ResourceNotFound", "The registry was not found.");
           if (optionalBoolean(section(req.record.body, "properties"), "adminUserEnabled") !== true) {
-            throw new ArmError(400, "AdminUserDisabled", `Admin user is disabled for the registry '${req.record.name}'. Enable the admin user (properties.adminUserEnabled) to list its credentials.`);
+            throw new ArmError(
+              400,
+              "AdminUserDisabled",
+              `Admin user is disabled for the registry '${req.record.name}'. Enable the admin user (properties.adminUserEnabled) to list its credentials.`,
+            );
           }
           // Passwords are secrets: generated per call, never stored, never logged.
           return {

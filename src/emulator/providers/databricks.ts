@@ -28,12 +28,40 @@ const SKUS = ["standard", "premium", "trial"];
  * injection page, "Network security group rules", workspaces created after January 13, 2020).
  */
 export const DATABRICKS_NSG_RULES: ReadonlyArray<{ name: string; direction: "Inbound" | "Outbound"; priority: number; protocol: string; destination: string; ports: string[] }> = [
-  { name: "Microsoft.Databricks-workspaces_UseOnly_databricks-worker-to-worker-inbound", direction: "Inbound", priority: 100, protocol: "*", destination: "VirtualNetwork", ports: ["*"] },
-  { name: "Microsoft.Databricks-workspaces_UseOnly_databricks-worker-to-databricks-webapp", direction: "Outbound", priority: 100, protocol: "Tcp", destination: "AzureDatabricks", ports: ["443", "3306", "8443-8451"] },
+  {
+    name: "Microsoft.Databricks-workspaces_UseOnly_databricks-worker-to-worker-inbound",
+    direction: "Inbound",
+    priority: 100,
+    protocol: "*",
+    destination: "VirtualNetwork",
+    ports: ["*"],
+  },
+  {
+    name: "Microsoft.Databricks-workspaces_UseOnly_databricks-worker-to-databricks-webapp",
+    direction: "Outbound",
+    priority: 100,
+    protocol: "Tcp",
+    destination: "AzureDatabricks",
+    ports: ["443", "3306", "8443-8451"],
+  },
   { name: "Microsoft.Databricks-workspaces_UseOnly_databricks-worker-to-sql", direction: "Outbound", priority: 101, protocol: "Tcp", destination: "Sql", ports: ["3306"] },
   { name: "Microsoft.Databricks-workspaces_UseOnly_databricks-worker-to-storage", direction: "Outbound", priority: 102, protocol: "Tcp", destination: "Storage", ports: ["443"] },
-  { name: "Microsoft.Databricks-workspaces_UseOnly_databricks-worker-to-worker-outbound", direction: "Outbound", priority: 103, protocol: "*", destination: "VirtualNetwork", ports: ["*"] },
-  { name: "Microsoft.Databricks-workspaces_UseOnly_databricks-worker-to-eventhub", direction: "Outbound", priority: 104, protocol: "Tcp", destination: "EventHub", ports: ["9093"] },
+  {
+    name: "Microsoft.Databricks-workspaces_UseOnly_databricks-worker-to-worker-outbound",
+    direction: "Outbound",
+    priority: 103,
+    protocol: "*",
+    destination: "VirtualNetwork",
+    ports: ["*"],
+  },
+  {
+    name: "Microsoft.Databricks-workspaces_UseOnly_databricks-worker-to-eventhub",
+    direction: "Outbound",
+    priority: 104,
+    protocol: "Tcp",
+    destination: "EventHub",
+    ports: ["9093"],
+  },
 ];
 
 function badRequest(code: string, message: string): ArmError {
@@ -69,14 +97,21 @@ function managedGroupOf(ctx: HandlerContext, request: JsonObject, existing: Reso
   }
   const parsed = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)$/i.exec(requested);
   if (!parsed || !same(parsed[1], ctx.subscriptionId)) {
-    throw badRequest("InvalidManagedResourceGroupId", `The managed resource group ID '${requested}' is invalid: it must be a resource group of subscription '${ctx.subscriptionId}'.`);
+    throw badRequest(
+      "InvalidManagedResourceGroupId",
+      `The managed resource group ID '${requested}' is invalid: it must be a resource group of subscription '${ctx.subscriptionId}'.`,
+    );
   }
   if (same(parsed[2], ctx.resourceGroup)) {
     throw badRequest("InvalidManagedResourceGroupId", `The managed resource group '${parsed[2]}' cannot be the workspace's own resource group '${ctx.resourceGroup ?? ""}'.`);
   }
   const group = ctx.store.get(requested);
   if (group && !same(optionalString(group.body, "managedBy"), ctx.id)) {
-    throw new ArmError(409, "ManagedResourceGroupAlreadyExists", `The managed resource group '${parsed[2]}' already exists and is not managed by workspace '${ctx.id}'. Azure Databricks creates it; choose a name no resource group has.`);
+    throw new ArmError(
+      409,
+      "ManagedResourceGroupAlreadyExists",
+      `The managed resource group '${parsed[2]}' already exists and is not managed by workspace '${ctx.id}'. Azure Databricks creates it; choose a name no resource group has.`,
+    );
   }
   return requested;
 }
@@ -105,7 +140,10 @@ function checkInjection(ctx: HandlerContext, parameters: JsonObject, previousPar
   const vnet = ctx.store.get(vnetId);
   if (!vnet || !same(vnet.type, VNET_TYPE)) throw badRequest("VirtualNetworkNotFound", `The virtual network '${vnetId}' was not found.`);
   if (region(optionalString(vnet.body, "location")) !== region(location)) {
-    throw badRequest("InvalidVirtualNetworkLocation", `The virtual network '${vnet.name}' is in '${optionalString(vnet.body, "location") ?? ""}', but the workspace is in '${location}': they must be in the same region.`);
+    throw badRequest(
+      "InvalidVirtualNetworkLocation",
+      `The virtual network '${vnet.name}' is in '${optionalString(vnet.body, "location") ?? ""}', but the workspace is in '${location}': they must be in the same region.`,
+    );
   }
   const publicName = stringParameter(parameters, "customPublicSubnetName");
   const privateName = stringParameter(parameters, "customPrivateSubnetName");

@@ -60,8 +60,10 @@ function componentBody(ctx: HandlerContext, request: JsonObject, existing: Resou
   if (!kind) throw new ArmError(400, "InvalidRequestContent", "The request content was invalid and could not be deserialized: 'Required property 'kind' not found in JSON.'.");
   const requested = section(request, "properties");
   const previous = section(existing?.body, "properties");
-  const applicationType = enumValue(optionalString(requested, "Application_Type"), ["web", "other"], (v) =>
-    new ArmError(400, "BadRequest", `The value '${v}' of Application_Type is invalid. Valid values: web, other.`),
+  const applicationType = enumValue(
+    optionalString(requested, "Application_Type"),
+    ["web", "other"],
+    (v) => new ArmError(400, "BadRequest", `The value '${v}' of Application_Type is invalid. Valid values: web, other.`),
   );
   if (!applicationType) throw new ArmError(400, "BadRequest", "The property 'Application_Type' is required.");
   const workspaceId = optionalString(requested, "WorkspaceResourceId") ?? optionalString(previous, "WorkspaceResourceId");
@@ -74,16 +76,26 @@ function componentBody(ctx: HandlerContext, request: JsonObject, existing: Resou
     );
   }
   if (parseResourceId(workspaceId).type?.toLowerCase() !== LOG_ANALYTICS_TYPE.toLowerCase() || !resolveReference(ctx.store, workspaceId, LOG_ANALYTICS_TYPE)) {
-    throw new ArmError(400, "BadRequest", `Workspace '${workspaceId}' was not found or the caller does not have access to it. WorkspaceResourceId must be the resource ID of an existing Log Analytics workspace.`);
+    throw new ArmError(
+      400,
+      "BadRequest",
+      `Workspace '${workspaceId}' was not found or the caller does not have access to it. WorkspaceResourceId must be the resource ID of an existing Log Analytics workspace.`,
+    );
   }
-  const ingestionMode = enumValue(optionalString(requested, "IngestionMode") ?? "LogAnalytics", ["ApplicationInsights", "ApplicationInsightsWithDiagnosticSettings", "LogAnalytics"], (v) =>
-    new ArmError(400, "BadRequest", `The value '${v}' of IngestionMode is invalid.`),
+  const ingestionMode = enumValue(
+    optionalString(requested, "IngestionMode") ?? "LogAnalytics",
+    ["ApplicationInsights", "ApplicationInsightsWithDiagnosticSettings", "LogAnalytics"],
+    (v) => new ArmError(400, "BadRequest", `The value '${v}' of IngestionMode is invalid.`),
   );
   if (ingestionMode !== "LogAnalytics") {
     throw new ArmError(400, "BadRequest", `IngestionMode '${ingestionMode ?? ""}' is not supported for a workspace-based component; use LogAnalytics.`);
   }
   const access = (key: string): string =>
-    enumValue(optionalString(requested, key), ["Enabled", "Disabled"], (v) => new ArmError(400, "BadRequest", `The value '${v}' of ${key} is invalid. Valid values: Enabled, Disabled.`)) ??
+    enumValue(
+      optionalString(requested, key),
+      ["Enabled", "Disabled"],
+      (v) => new ArmError(400, "BadRequest", `The value '${v}' of ${key} is invalid. Valid values: Enabled, Disabled.`),
+    ) ??
     optionalString(previous, key) ??
     "Enabled";
   const instrumentationKey = optionalString(previous, "InstrumentationKey") ?? ctx.guid();
@@ -134,8 +146,10 @@ function isLegacyScopeVersion(apiVersion: string): boolean {
 
 function accessModeSettings(value: JsonObject): JsonObject {
   const mode = (key: string, source: JsonObject): string => {
-    const result = enumValue(optionalString(source, key), ACCESS_MODES, (v) =>
-      new ArmError(400, "InvalidAccessMode", `The value '${v}' of accessModeSettings.${key} is invalid. Valid values: Open, PrivateOnly.`),
+    const result = enumValue(
+      optionalString(source, key),
+      ACCESS_MODES,
+      (v) => new ArmError(400, "InvalidAccessMode", `The value '${v}' of accessModeSettings.${key} is invalid. Valid values: Open, PrivateOnly.`),
     );
     if (!result) throw new ArmError(400, "InvalidAccessMode", `accessModeSettings.${key} is required. Valid values: Open, PrivateOnly.`);
     return result;
@@ -172,10 +186,18 @@ function scopedResourceBody(ctx: HandlerContext, request: JsonObject): JsonObjec
   if (!linkedResourceId) throw new ArmError(400, "InvalidRequestContent", "The request content was invalid: properties.linkedResourceId is required.");
   const linkedType = parseResourceId(linkedResourceId).type ?? "";
   if (!SCOPABLE_TYPES.some((type) => type.toLowerCase() === linkedType.toLowerCase())) {
-    throw new ArmError(400, "BadRequest", `The resource '${linkedResourceId}' can't be added to an Azure Monitor Private Link Scope. Supported types: Log Analytics workspaces, Application Insights components and data collection endpoints.`);
+    throw new ArmError(
+      400,
+      "BadRequest",
+      `The resource '${linkedResourceId}' can't be added to an Azure Monitor Private Link Scope. Supported types: Log Analytics workspaces, Application Insights components and data collection endpoints.`,
+    );
   }
   if (!resolveReference(ctx.store, linkedResourceId, linkedType)) {
-    throw new ArmError(400, "BadRequest", `The linked resource '${linkedResourceId}' was not found. The resource must exist before it can be added to an Azure Monitor Private Link Scope.`);
+    throw new ArmError(
+      400,
+      "BadRequest",
+      `The linked resource '${linkedResourceId}' was not found. The resource must exist before it can be added to an Azure Monitor Private Link Scope.`,
+    );
   }
   const duplicate = ctx.store
     .children(ctx.parentId(ctx.id) ?? "", SCOPED_RESOURCE_TYPE)
@@ -275,11 +297,17 @@ export const insightsProvider: EmulatorProvider = {
       latency: latencyOf(SCOPE_CONNECTION_TYPE),
       put(_ctx, req) {
         if (!req.existing) {
-          throw new ArmError(404, "PrivateEndpointConnectionNotFound", "A private endpoint connection is created by creating a private endpoint to the scope; it can only be approved or rejected here.");
+          throw new ArmError(
+            404,
+            "PrivateEndpointConnectionNotFound",
+            "A private endpoint connection is created by creating a private endpoint to the scope; it can only be approved or rejected here.",
+          );
         }
         const state = section(section(req.body, "properties"), "privateLinkServiceConnectionState");
-        const status = enumValue(optionalString(state, "status"), ["Approved", "Rejected", "Pending", "Disconnected"], (v) =>
-          new ArmError(400, "BadRequest", `The connection status '${v}' is invalid. Valid values: Approved, Rejected.`),
+        const status = enumValue(
+          optionalString(state, "status"),
+          ["Approved", "Rejected", "Pending", "Disconnected"],
+          (v) => new ArmError(400, "BadRequest", `The connection status '${v}' is invalid. Valid values: Approved, Rejected.`),
         );
         const body = clone(req.existing.body);
         const properties = section(body, "properties");

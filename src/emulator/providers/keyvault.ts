@@ -92,7 +92,11 @@ function checkNameForCreate(ctx: HandlerContext, recovering: boolean): DeletedEn
   }
   if (deleted && !recovering) throw new ArmError(409, "ConflictError", DELETED_STATE_MESSAGE);
   if (!deleted && recovering) {
-    throw new ArmError(404, "NotFound", `The vault '${ctx.name}' could not be found in deleted state. A vault can only be recovered while it is in deleted state within its retention period.`);
+    throw new ArmError(
+      404,
+      "NotFound",
+      `The vault '${ctx.name}' could not be found in deleted state. A vault can only be recovered while it is in deleted state within its retention period.`,
+    );
   }
   return deleted;
 }
@@ -122,10 +126,12 @@ function buildProperties(name: string, requested: JsonObject, previous: JsonObje
   }
   const purgeProtection = optionalBoolean(requested, "enablePurgeProtection") ?? optionalBoolean(previous, "enablePurgeProtection");
   if (purgeProtection === false && optionalBoolean(previous, "enablePurgeProtection") === true) {
-    throw badRequest("The property \"enablePurgeProtection\" cannot be set to false. Enabling the purge protection for a vault is an irreversible action.");
+    throw badRequest('The property "enablePurgeProtection" cannot be set to false. Enabling the purge protection for a vault is an irreversible action.');
   }
   const publicNetworkAccess =
-    enumValue(optionalString(requested, "publicNetworkAccess"), ["Enabled", "Disabled"], (v) => badRequest(`Invalid value '${v}' for publicNetworkAccess. Allowed values: Enabled, Disabled.`)) ??
+    enumValue(optionalString(requested, "publicNetworkAccess"), ["Enabled", "Disabled"], (v) =>
+      badRequest(`Invalid value '${v}' for publicNetworkAccess. Allowed values: Enabled, Disabled.`),
+    ) ??
     optionalString(previous, "publicNetworkAccess") ??
     "Enabled";
   const accessPolicies = Array.isArray(requested.accessPolicies) ? clone(requested.accessPolicies) : Array.isArray(previous.accessPolicies) ? clone(previous.accessPolicies) : [];
@@ -260,9 +266,7 @@ export const keyVaultProvider: EmulatorProvider = {
           return { status: 200, body: { nameAvailable: false, reason: "AccountNameInvalid", message: vaultNameInvalidMessage(name) } };
         }
         const taken =
-          ctx.store.isTakenElsewhere("keyvault", name) ||
-          otherHolderOfName(ctx.store, KEY_VAULT_TYPE, name, "") !== undefined ||
-          readDeleted(ctx.store, name) !== undefined;
+          ctx.store.isTakenElsewhere("keyvault", name) || otherHolderOfName(ctx.store, KEY_VAULT_TYPE, name, "") !== undefined || readDeleted(ctx.store, name) !== undefined;
         if (taken) return { status: 200, body: { nameAvailable: false, reason: "AlreadyExists", message: vaultAlreadyExistsMessage(name) } };
         return { status: 200, body: { nameAvailable: true } };
       },

@@ -62,7 +62,11 @@ function checkDependencies(ctx: HandlerContext, requested: JsonObject, previous:
     }
     const id = given ?? stored;
     if (id === undefined) {
-      if (dependency.required) throw validationError(`The workspace property '${dependency.property}' is required: the ARM resource ID of an existing ${dependency.label}.`, `properties.${dependency.property}`);
+      if (dependency.required)
+        throw validationError(
+          `The workspace property '${dependency.property}' is required: the ARM resource ID of an existing ${dependency.label}.`,
+          `properties.${dependency.property}`,
+        );
       continue;
     }
     const parsedType = parseResourceId(id).type ?? "";
@@ -71,12 +75,18 @@ function checkDependencies(ctx: HandlerContext, requested: JsonObject, previous:
     }
     const record = resolveReference(ctx.store, id, dependency.type);
     if (!record) {
-      throw validationError(`The ${dependency.label} '${id}' referenced by properties.${dependency.property} was not found. Create it before the workspace.`, `properties.${dependency.property}`);
+      throw validationError(
+        `The ${dependency.label} '${id}' referenced by properties.${dependency.property} was not found. Create it before the workspace.`,
+        `properties.${dependency.property}`,
+      );
     }
     if (dependency.property === "storageAccount") {
       const kind = optionalString(record.body, "kind");
       if (kind === "BlobStorage" || kind === "FileStorage" || optionalString(section(record.body, "sku"), "name")?.startsWith("Premium_")) {
-        throw validationError(`The storage account '${id}' of kind ${kind ?? "?"} cannot be used by a workspace: use a general-purpose v2 (StorageV2) account with a Standard SKU.`, "properties.storageAccount");
+        throw validationError(
+          `The storage account '${id}' of kind ${kind ?? "?"} cannot be used by a workspace: use a general-purpose v2 (StorageV2) account with a Standard SKU.`,
+          "properties.storageAccount",
+        );
       }
     }
     resolved[dependency.property] = record.id;
@@ -90,16 +100,24 @@ function identityFor(requested: JsonObject | undefined, previous: JsonObject | u
     if (creating) throw validationError("Make sure to create your workspace using a client which support MSI", "identity");
     throw validationError("A workspace cannot remove its managed identity.", "identity");
   }
-  const canonical = enumValue(type, ["SystemAssigned", "UserAssigned", "SystemAssigned,UserAssigned"], (v) => validationError(`The identity type '${v}' is not supported.`, "identity.type"));
+  const canonical = enumValue(type, ["SystemAssigned", "UserAssigned", "SystemAssigned,UserAssigned"], (v) =>
+    validationError(`The identity type '${v}' is not supported.`, "identity.type"),
+  );
   const result: JsonObject = { type: canonical ?? type };
   // Keep the principal once the workspace has one (it only changes if the identity is removed).
   if (previous && optionalString(previous, "principalId") && canonical?.includes("SystemAssigned")) {
     result.principalId = previous.principalId!;
     result.tenantId = previous.tenantId!;
   }
-  const userAssigned = requested && isObject(requested.userAssignedIdentities) ? requested.userAssignedIdentities : previous && isObject(previous.userAssignedIdentities) ? previous.userAssignedIdentities : undefined;
+  const userAssigned =
+    requested && isObject(requested.userAssignedIdentities)
+      ? requested.userAssignedIdentities
+      : previous && isObject(previous.userAssignedIdentities)
+        ? previous.userAssignedIdentities
+        : undefined;
   if (canonical?.includes("UserAssigned")) {
-    if (!userAssigned || Object.keys(userAssigned).length === 0) throw validationError("identity.userAssignedIdentities is required for a UserAssigned identity.", "identity.userAssignedIdentities");
+    if (!userAssigned || Object.keys(userAssigned).length === 0)
+      throw validationError("identity.userAssignedIdentities is required for a UserAssigned identity.", "identity.userAssignedIdentities");
     result.userAssignedIdentities = clone(userAssigned);
   }
   return result;
@@ -116,7 +134,9 @@ function workspaceBody(ctx: HandlerContext, request: JsonObject, existing: Resou
   const dependencies = checkDependencies(ctx, requested, previous, creating);
   const identity = identityFor(isObject(request.identity) ? request.identity : undefined, isObject(existing?.body.identity) ? existing?.body.identity : undefined, creating);
   const publicNetworkAccess =
-    enumValue(optionalString(requested, "publicNetworkAccess"), ["Enabled", "Disabled"], (v) => validationError(`The value '${v}' of publicNetworkAccess is invalid. Valid values: Enabled, Disabled.`, "properties.publicNetworkAccess")) ??
+    enumValue(optionalString(requested, "publicNetworkAccess"), ["Enabled", "Disabled"], (v) =>
+      validationError(`The value '${v}' of publicNetworkAccess is invalid. Valid values: Enabled, Disabled.`, "properties.publicNetworkAccess"),
+    ) ??
     optionalString(previous, "publicNetworkAccess") ??
     "Enabled";
   const workspaceId = optionalString(previous, "workspaceId") ?? ctx.guid();
@@ -150,14 +170,15 @@ function workspaceBody(ctx: HandlerContext, request: JsonObject, existing: Resou
 
 // ----- computes -----
 
-const SUBNET_MESSAGE = (id: string): string =>
-  `The subnet '${id}' was not found. The subnet must exist in a virtual network in the same subscription and region as the workspace.`;
+const SUBNET_MESSAGE = (id: string): string => `The subnet '${id}' was not found. The subnet must exist in a virtual network in the same subscription and region as the workspace.`;
 
 function computeProperties(ctx: HandlerContext, workspace: ResourceRecord, compute: JsonObject, previous: JsonObject | undefined): JsonObject {
   // Attached computes (VirtualMachine, HDInsight): ml-attached.ts.
   if (isAttachedComputeType(optionalString(compute, "computeType"))) return attachedComputeProperties(ctx, workspace, compute, previous);
-  const computeType = enumValue(optionalString(compute, "computeType"), ["AmlCompute", "ComputeInstance"], (v) =>
-    new ArmError(400, "BadRequest", `Compute type '${v}' is not supported by this emulator (supported: AmlCompute, ComputeInstance).`),
+  const computeType = enumValue(
+    optionalString(compute, "computeType"),
+    ["AmlCompute", "ComputeInstance"],
+    (v) => new ArmError(400, "BadRequest", `Compute type '${v}' is not supported by this emulator (supported: AmlCompute, ComputeInstance).`),
   );
   if (!computeType) throw new ArmError(400, "BadRequest", "properties.computeType is required.");
   if (previous && optionalString(previous, "computeType") !== computeType) {
@@ -169,7 +190,8 @@ function computeProperties(ctx: HandlerContext, workspace: ResourceRecord, compu
   const subnetId = optionalString(section(inner, "subnet"), "id");
   if (subnetId !== undefined) {
     const subnet = resolveReference(ctx.store, subnetId, SUBNET_TYPE);
-    if (!subnet) throw new ArmError(400, "BadRequest", SUBNET_MESSAGE(subnetId), [{ code: "SubnetNotFound", message: SUBNET_MESSAGE(subnetId), target: "properties.properties.subnet.id" }]);
+    if (!subnet)
+      throw new ArmError(400, "BadRequest", SUBNET_MESSAGE(subnetId), [{ code: "SubnetNotFound", message: SUBNET_MESSAGE(subnetId), target: "properties.properties.subnet.id" }]);
   }
   const enableNodePublicIp = optionalBoolean(inner, "enableNodePublicIp") ?? true;
   if (!enableNodePublicIp && subnetId === undefined) {
@@ -191,10 +213,16 @@ function computeProperties(ctx: HandlerContext, workspace: ResourceRecord, compu
     if (maxNodeCount === undefined) throw new ArmError(400, "BadRequest", "properties.properties.scaleSettings.maxNodeCount is required.");
     const minNodeCount = optionalNumber(scale, "minNodeCount") ?? 0;
     if (!Number.isInteger(minNodeCount) || !Number.isInteger(maxNodeCount) || minNodeCount < 0 || maxNodeCount < 1 || minNodeCount > maxNodeCount) {
-      throw new ArmError(400, "BadRequest", `Invalid scale settings: minNodeCount (${minNodeCount}) must be between 0 and maxNodeCount (${maxNodeCount}), and maxNodeCount at least 1.`);
+      throw new ArmError(
+        400,
+        "BadRequest",
+        `Invalid scale settings: minNodeCount (${minNodeCount}) must be between 0 and maxNodeCount (${maxNodeCount}), and maxNodeCount at least 1.`,
+      );
     }
-    const remoteLogin = enumValue(optionalString(inner, "remoteLoginPortPublicAccess") ?? "NotSpecified", ["Enabled", "Disabled", "NotSpecified"], (v) =>
-      new ArmError(400, "BadRequest", `The value '${v}' of remoteLoginPortPublicAccess is invalid.`),
+    const remoteLogin = enumValue(
+      optionalString(inner, "remoteLoginPortPublicAccess") ?? "NotSpecified",
+      ["Enabled", "Disabled", "NotSpecified"],
+      (v) => new ArmError(400, "BadRequest", `The value '${v}' of remoteLoginPortPublicAccess is invalid.`),
     );
     if (!enableNodePublicIp && remoteLogin === "Enabled") {
       throw new ArmError(400, "BadRequest", "remoteLoginPortPublicAccess cannot be Enabled on a cluster without node public IPs (enableNodePublicIp: false).");
@@ -271,7 +299,11 @@ function instancePowerAction(target: "Stopped" | "Running", seconds: number) {
     if (!record) throw new ArmError(404, "ResourceNotFound", "The compute was not found.");
     const properties = section(record.body, "properties");
     if (optionalString(properties, "computeType") !== "ComputeInstance") {
-      throw new ArmError(400, "BadRequest", `Only a compute instance can be ${target === "Stopped" ? "stopped" : "started"}; '${record.name}' is ${optionalString(properties, "computeType") ?? "?"}.`);
+      throw new ArmError(
+        400,
+        "BadRequest",
+        `Only a compute instance can be ${target === "Stopped" ? "stopped" : "started"}; '${record.name}' is ${optionalString(properties, "computeType") ?? "?"}.`,
+      );
     }
     const inner = section(properties, "properties");
     const state = optionalString(inner, "state");
@@ -332,7 +364,16 @@ export const machineLearningProvider: EmulatorProvider = {
         // Workspaces_Update: description, friendlyName, imageBuildCompute, publicNetworkAccess,
         // applicationInsights, containerRegistry, primaryUserAssignedIdentity, serviceManagedResourcesSettings; tags, sku, identity.
         const current = req.existing.body;
-        const allowed = ["description", "friendlyName", "imageBuildCompute", "serviceManagedResourcesSettings", "primaryUserAssignedIdentity", "publicNetworkAccess", "applicationInsights", "containerRegistry"];
+        const allowed = [
+          "description",
+          "friendlyName",
+          "imageBuildCompute",
+          "serviceManagedResourcesSettings",
+          "primaryUserAssignedIdentity",
+          "publicNetworkAccess",
+          "applicationInsights",
+          "containerRegistry",
+        ];
         const patchProperties = section(req.body, "properties");
         for (const key of Object.keys(patchProperties)) {
           if (!allowed.includes(key)) throw validationError(`The property '${key}' cannot be updated with PATCH.`, `properties.${key}`);
@@ -388,9 +429,14 @@ export const machineLearningProvider: EmulatorProvider = {
       put(ctx, req) {
         const workspaceId = ctx.parentId(ctx.id);
         const workspace = workspaceId ? resolveReference(ctx.store, workspaceId, WORKSPACE_TYPE) : undefined;
-        if (!workspace) throw new ArmError(404, "ParentResourceNotFound", `Can not perform requested operation on nested resource. Parent resource '${workspaceId ?? ""}' not found.`);
+        if (!workspace)
+          throw new ArmError(404, "ParentResourceNotFound", `Can not perform requested operation on nested resource. Parent resource '${workspaceId ?? ""}' not found.`);
         if (!/^[a-zA-Z][a-zA-Z0-9-]{1,23}$/.test(ctx.name)) {
-          throw new ArmError(400, "BadRequest", `Compute name '${ctx.name}' is invalid. It can include letters, digits and dashes. It must start with a letter, end with a letter or digit, and be between 2 and 24 characters in length.`);
+          throw new ArmError(
+            400,
+            "BadRequest",
+            `Compute name '${ctx.name}' is invalid. It can include letters, digits and dashes. It must start with a letter, end with a letter or digit, and be between 2 and 24 characters in length.`,
+          );
         }
         if (req.existing && !isObject(req.body.properties)) throw new ArmError(400, "BadRequest", "properties is required.");
         const previous = req.existing ? section(req.existing.body, "properties") : undefined;
@@ -457,4 +503,3 @@ export const machineLearningProvider: EmulatorProvider = {
     },
   ],
 };
-

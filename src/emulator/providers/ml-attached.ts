@@ -29,9 +29,10 @@ function badRequest(message: string, target?: string): ArmError {
 }
 
 function ruleMatchesPort(rule: JsonObject, port: number): boolean {
-  const ranges = [optionalString(rule, "destinationPortRange"), ...(Array.isArray(rule.destinationPortRanges) ? rule.destinationPortRanges.filter((r): r is string => typeof r === "string") : [])].filter(
-    (r): r is string => r !== undefined,
-  );
+  const ranges = [
+    optionalString(rule, "destinationPortRange"),
+    ...(Array.isArray(rule.destinationPortRanges) ? rule.destinationPortRanges.filter((r): r is string => typeof r === "string") : []),
+  ].filter((r): r is string => r !== undefined);
   return ranges.some((range) => {
     if (range === "*") return true;
     const [low, high] = range.split("-").map(Number);
@@ -51,7 +52,10 @@ function nsgAllowsMlSsh(store: ResourceStore, nsgId: string): { allowed: boolean
     .filter(({ p }) => (optionalString(p, "direction") ?? "").toLowerCase() === "inbound")
     .sort((a, b) => (optionalNumber(a.p, "priority") ?? 0) - (optionalNumber(b.p, "priority") ?? 0));
   for (const { name, p } of rules) {
-    const sources = [optionalString(p, "sourceAddressPrefix"), ...(Array.isArray(p.sourceAddressPrefixes) ? p.sourceAddressPrefixes.filter((s): s is string => typeof s === "string") : [])]
+    const sources = [
+      optionalString(p, "sourceAddressPrefix"),
+      ...(Array.isArray(p.sourceAddressPrefixes) ? p.sourceAddressPrefixes.filter((s): s is string => typeof s === "string") : []),
+    ]
       .filter((s): s is string => s !== undefined)
       .map((s) => s.toLowerCase());
     const source = sources.some((s) => s === "*" || s === "azuremachinelearning" || s.startsWith("azuremachinelearning.") || s === "internet");
@@ -63,15 +67,24 @@ function nsgAllowsMlSsh(store: ResourceStore, nsgId: string): { allowed: boolean
 
 function requireSshReachable(store: ResourceStore, vm: ResourceRecord, address: string): void {
   const nicRefs = section(section(vm.body, "properties"), "networkProfile").networkInterfaces;
-  const nics = (Array.isArray(nicRefs) ? nicRefs : []).filter(isObject).map((ref) => resolveReference(store, optionalString(ref, "id") ?? "", NIC_TYPE)).filter((n): n is ResourceRecord => n !== undefined);
+  const nics = (Array.isArray(nicRefs) ? nicRefs : [])
+    .filter(isObject)
+    .map((ref) => resolveReference(store, optionalString(ref, "id") ?? "", NIC_TYPE))
+    .filter((n): n is ResourceRecord => n !== undefined);
   const configurations = nics.flatMap((nic) => {
     const ipcs = section(nic.body, "properties").ipConfigurations;
     return (Array.isArray(ipcs) ? ipcs : []).filter(isObject).map((ipc) => ({ nic, p: section(ipc, "properties") }));
   });
   const match = configurations.find(({ p }) => optionalString(p, "privateIPAddress") === address);
   if (!match) {
-    const known = configurations.map(({ p }) => optionalString(p, "privateIPAddress")).filter(Boolean).join(", ");
-    throw badRequest(`Unable to connect to ${address} over SSH: it is not an address of virtual machine ${vm.name} (its private addresses: ${known || "none"}).`, "properties.properties.address");
+    const known = configurations
+      .map(({ p }) => optionalString(p, "privateIPAddress"))
+      .filter(Boolean)
+      .join(", ");
+    throw badRequest(
+      `Unable to connect to ${address} over SSH: it is not an address of virtual machine ${vm.name} (its private addresses: ${known || "none"}).`,
+      "properties.properties.address",
+    );
   }
   const nicNsg = optionalString(section(section(match.nic.body, "properties"), "networkSecurityGroup"), "id");
   const subnet = resolveReference(store, optionalString(section(match.p, "subnet"), "id") ?? "", SUBNET_TYPE);
@@ -94,7 +107,10 @@ function requireUbuntu(vm: ResourceRecord): void {
   const image = section(storage, "imageReference");
   const ubuntu = (optionalString(image, "publisher") ?? "").toLowerCase() === "canonical" || /ubuntu/i.test(optionalString(image, "offer") ?? "");
   if ((osType ?? "").toLowerCase() !== "linux" || !ubuntu) {
-    throw badRequest(`Virtual machine ${vm.name} cannot be attached: Azure Machine Learning supports only Ubuntu virtual machines (found ${osType ?? "unknown OS"}, image ${optionalString(image, "publisher") ?? "?"}:${optionalString(image, "offer") ?? "?"}).`, "properties.resourceId");
+    throw badRequest(
+      `Virtual machine ${vm.name} cannot be attached: Azure Machine Learning supports only Ubuntu virtual machines (found ${osType ?? "unknown OS"}, image ${optionalString(image, "publisher") ?? "?"}:${optionalString(image, "offer") ?? "?"}).`,
+      "properties.resourceId",
+    );
   }
 }
 
@@ -108,7 +124,8 @@ export function attachedComputeProperties(ctx: HandlerContext, workspace: Resour
   const resourceId = optionalString(compute, "resourceId");
   if (!resourceId) throw badRequest(`properties.resourceId is required to attach a ${computeType}.`, "properties.resourceId");
   const target = resolveReference(ctx.store, resourceId, computeType === "HDInsight" ? HDINSIGHT_TYPE : VM_TYPE);
-  if (!target) throw badRequest(`The resource '${resourceId}' to attach was not found (expected a ${computeType === "HDInsight" ? HDINSIGHT_TYPE : VM_TYPE}).`, "properties.resourceId");
+  if (!target)
+    throw badRequest(`The resource '${resourceId}' to attach was not found (expected a ${computeType === "HDInsight" ? HDINSIGHT_TYPE : VM_TYPE}).`, "properties.resourceId");
   const inner = section(compute, "properties");
   const address = optionalString(inner, "address");
   if (!address) throw badRequest("properties.properties.address is required: the address Azure Machine Learning connects to over SSH.", "properties.properties.address");

@@ -21,9 +21,7 @@ export function writeTargetConnection(ctx: HandlerContext, targetId: string, end
   const type = target.type.toLowerCase();
   // Each RP spells its connection state slightly differently (storage: actionRequired).
   const connectionState: JsonObject =
-    type === "microsoft.storage/storageaccounts"
-      ? { status, description, actionRequired: "None" }
-      : { status, description, actionsRequired: "None" };
+    type === "microsoft.storage/storageaccounts" ? { status, description, actionRequired: "None" } : { status, description, actionsRequired: "None" };
   const entryProperties: JsonObject = {
     privateEndpoint: { id: endpoint.id },
     privateLinkServiceConnectionState: connectionState,

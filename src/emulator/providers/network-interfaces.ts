@@ -61,7 +61,10 @@ export const nicHandler: ResourceTypeHandler = {
       const properties = propertiesOf(configuration);
       const subnet = subnetOf(ctx.store, refId(properties.subnet), ctx.id, location);
       if (subnet.name === BASTION_SUBNET_NAME) {
-        throw badRequest("AzureBastionSubnetCannotBeUsedByOtherResources", `Subnet with name '${BASTION_SUBNET_NAME}' can be used only for the Azure Bastion resource (${ctx.id}).`);
+        throw badRequest(
+          "AzureBastionSubnetCannotBeUsedByOtherResources",
+          `Subnet with name '${BASTION_SUBNET_NAME}' can be used only for the Azure Bastion resource (${ctx.id}).`,
+        );
       }
       const allocation = matchEnum(asString(properties.privateIPAllocationMethod) ?? "Dynamic", ["Static", "Dynamic"], "privateIPAllocationMethod");
       let address = asString(properties.privateIPAddress);
@@ -72,10 +75,16 @@ export const nicHandler: ResourceTypeHandler = {
         const value = /^\d+\.\d+\.\d+\.\d+$/.test(address) ? ipv4ToNumber(address) : NaN;
         const ranges = subnetRanges(subnet.id, propertiesOf(subnet.body));
         if (!ranges.some((range) => value >= range.start && value <= range.end)) {
-          throw badRequest("PrivateIPAddressNotInSubnet", `IP configuration ${ctx.id}/ipConfigurations/${name} references the private IP address ${address} which is not in the subnet ${subnet.id}.`);
+          throw badRequest(
+            "PrivateIPAddressNotInSubnet",
+            `IP configuration ${ctx.id}/ipConfigurations/${name} references the private IP address ${address} which is not in the subnet ${subnet.id}.`,
+          );
         }
         if (usedAddresses(ctx.store, subnet.id, [ctx.id]).has(value) || taken.includes(address)) {
-          throw badRequest("PrivateIPAddressInUse", `IP configuration ${ctx.id}/ipConfigurations/${name} is using the private IP address ${address} which is already allocated to another resource.`);
+          throw badRequest(
+            "PrivateIPAddressInUse",
+            `IP configuration ${ctx.id}/ipConfigurations/${name} is using the private IP address ${address} which is already allocated to another resource.`,
+          );
         }
       } else {
         address = previousAddress ?? allocateAddresses(ctx.store, subnet, 1, [ctx.id], taken)[0];
@@ -158,7 +167,7 @@ export const nicHandler: ResourceTypeHandler = {
 
 export function virtualMachineUsing(store: ResourceStore, nicId: string): ResourceRecord | undefined {
   const needle = nicId.toLowerCase();
-  return store.listByType(VIRTUAL_MACHINE).find((vm) =>
-    asArray(asObject(propertiesOf(vm.body).networkProfile).networkInterfaces).some((item) => refId(item)?.toLowerCase() === needle),
-  );
+  return store
+    .listByType(VIRTUAL_MACHINE)
+    .find((vm) => asArray(asObject(propertiesOf(vm.body).networkProfile).networkInterfaces).some((item) => refId(item)?.toLowerCase() === needle));
 }

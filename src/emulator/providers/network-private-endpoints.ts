@@ -115,7 +115,10 @@ export interface ConnectionPlan {
 
 export function planConnections(ctx: HandlerContext, input: JsonObject): ConnectionPlan[] {
   const plans: ConnectionPlan[] = [];
-  for (const [key, manual] of [["privateLinkServiceConnections", false], ["manualPrivateLinkServiceConnections", true]] as const) {
+  for (const [key, manual] of [
+    ["privateLinkServiceConnections", false],
+    ["manualPrivateLinkServiceConnections", true],
+  ] as const) {
     for (const item of asArray(input[key])) {
       const connection = asObject(item);
       const properties = propertiesOf(connection);
@@ -132,7 +135,10 @@ export function planConnections(ctx: HandlerContext, input: JsonObject): Connect
     throw badRequest("PrivateEndpointMustHaveOnePrivateLinkServiceConnection", `Private endpoint ${ctx.id} must have exactly one private link service connection.`);
   }
   if (plans.length > 1) {
-    throw badRequest("PrivateEndpointMustHaveOnePrivateLinkServiceConnection", `Private endpoint ${ctx.id} must have exactly one private link service connection; it has ${plans.length}.`);
+    throw badRequest(
+      "PrivateEndpointMustHaveOnePrivateLinkServiceConnection",
+      `Private endpoint ${ctx.id} must have exactly one private link service connection; it has ${plans.length}.`,
+    );
   }
   return plans;
 }
@@ -141,7 +147,10 @@ export function checkTarget(ctx: HandlerContext, plan: ConnectionPlan): Resource
   const connectionId = `${ctx.id}/privateLinkServiceConnections/${plan.name}`;
   const targetType = topLevelTypeOf(plan.targetId);
   if (!plan.targetId || !targetType) {
-    throw badRequest("LinkedInvalidPropertyId", `Property id '${plan.targetId}' at path 'properties.privateLinkServiceConnections[0].properties.privateLinkServiceId' is invalid. Expect fully qualified resource Id that start with '/subscriptions/{subscriptionId}' or '/providers/{resourceProviderNamespace}/'.`);
+    throw badRequest(
+      "LinkedInvalidPropertyId",
+      `Property id '${plan.targetId}' at path 'properties.privateLinkServiceConnections[0].properties.privateLinkServiceId' is invalid. Expect fully qualified resource Id that start with '/subscriptions/{subscriptionId}' or '/providers/{resourceProviderNamespace}/'.`,
+    );
   }
   const target = ctx.store.get(plan.targetId);
   if (!target) {
@@ -216,7 +225,10 @@ export const privateEndpointHandler: ResourceTypeHandler = {
     const groupId = plan.groupIds[0] ?? "";
     const existingProperties = propertiesOf(req.existing?.body);
     if (req.existing && !sameText(refId(existingProperties.subnet), subnet.id)) {
-      throw badRequest("PrivateEndpointSubnetCannotBeChanged", `The subnet of private endpoint ${ctx.id} cannot be changed from ${refId(existingProperties.subnet) ?? ""} to ${subnet.id}.`);
+      throw badRequest(
+        "PrivateEndpointSubnetCannotBeChanged",
+        `The subnet of private endpoint ${ctx.id} cannot be changed from ${refId(existingProperties.subnet) ?? ""} to ${subnet.id}.`,
+      );
     }
 
     // One private IP per name the target serves; a re-PUT keeps the addresses it already has.
@@ -247,9 +259,7 @@ export const privateEndpointHandler: ResourceTypeHandler = {
         provisioningState: "Succeeded",
         privateLinkServiceId: target.id,
         groupIds: [groupId],
-        privateLinkServiceConnectionState: plan.manual
-          ? { status: "Pending", description: plan.requestMessage ?? "", actionsRequired: "None" }
-          : { ...APPROVED_STATE },
+        privateLinkServiceConnectionState: plan.manual ? { status: "Pending", description: plan.requestMessage ?? "", actionsRequired: "None" } : { ...APPROVED_STATE },
         ...(plan.requestMessage !== undefined ? { requestMessage: plan.requestMessage } : {}),
       },
     };

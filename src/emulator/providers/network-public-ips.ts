@@ -114,7 +114,6 @@ export const publicIpHandler: ResourceTypeHandler = {
   },
 };
 
-
 // ---------------------------------------------------------------------------------------------
 // Bastion hosts
 

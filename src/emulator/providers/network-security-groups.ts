@@ -117,8 +117,16 @@ export function nsgView(store: ResourceStore, record: ResourceRecord): JsonObjec
   const body = clone(record.body);
   const properties = asObject(body.properties);
   properties.securityRules = store.children(record.id, SECURITY_RULE).map((rule) => clone(rule.body));
-  setReferences(properties, "subnets", referringRecords(store, SUBNET, "networkSecurityGroup", record.id).map((subnet) => ({ id: subnet.id })));
-  setReferences(properties, "networkInterfaces", referringRecords(store, NIC, "networkSecurityGroup", record.id).map((nic) => ({ id: nic.id })));
+  setReferences(
+    properties,
+    "subnets",
+    referringRecords(store, SUBNET, "networkSecurityGroup", record.id).map((subnet) => ({ id: subnet.id })),
+  );
+  setReferences(
+    properties,
+    "networkInterfaces",
+    referringRecords(store, NIC, "networkSecurityGroup", record.id).map((nic) => ({ id: nic.id })),
+  );
   body.properties = properties;
   return body;
 }

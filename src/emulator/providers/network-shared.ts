@@ -103,7 +103,6 @@ export function sortKeys(value: Json): Json {
   return value;
 }
 
-
 export function matchEnum(value: string, allowed: readonly string[], field: string): string {
   const match = allowed.find((candidate) => candidate.toLowerCase() === value.toLowerCase());
   if (!match) throw badRequest("InvalidRequestFormat", `Cannot parse the request: ${field} '${value}' is not one of ${allowed.join(", ")}.`);
@@ -154,7 +153,10 @@ export function allocateAddresses(store: ResourceStore, subnet: ResourceRecord, 
     }
   }
   if (result.length < count) {
-    throw badRequest("SubnetIsFull", `Subnet ${subnet.name} with address prefix ${subnetPrefixes(propertiesOf(subnet.body)).join(", ")} does not have enough capacity for ${count} IP addresses.`);
+    throw badRequest(
+      "SubnetIsFull",
+      `Subnet ${subnet.name} with address prefix ${subnetPrefixes(propertiesOf(subnet.body)).join(", ")} does not have enough capacity for ${count} IP addresses.`,
+    );
   }
   return result;
 }

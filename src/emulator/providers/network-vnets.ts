@@ -1,14 +1,6 @@
 // Virtual networks and their subnets (address space, overlaps, delegations, subnets in use).
 // Part of the Microsoft.Network provider (network.ts); rules and sources: docs/emulator-network.md.
-import type {
-  ArmError,
-  HandlerContext,
-  Json,
-  JsonObject,
-  ResourceRecord,
-  ResourceStore,
-  ResourceTypeHandler,
-} from "../types.js";
+import type { ArmError, HandlerContext, Json, JsonObject, ResourceRecord, ResourceStore, ResourceTypeHandler } from "../types.js";
 import {
   ASYNC_LRO,
   type Ipv4Range,
@@ -175,7 +167,11 @@ export function subnetView(store: ResourceStore, record: ResourceRecord): JsonOb
     id: asString(configuration.id) ?? `${nic.id}/ipConfigurations/${asString(configuration.name) ?? ""}`,
   }));
   setReferences(properties, "ipConfigurations", ipConfigurations);
-  setReferences(properties, "privateEndpoints", referringRecords(store, PRIVATE_ENDPOINT, "subnet", record.id).map((endpoint) => ({ id: endpoint.id })));
+  setReferences(
+    properties,
+    "privateEndpoints",
+    referringRecords(store, PRIVATE_ENDPOINT, "subnet", record.id).map((endpoint) => ({ id: endpoint.id })),
+  );
   body.properties = properties;
   return body;
 }

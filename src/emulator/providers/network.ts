@@ -13,15 +13,5 @@ import { virtualNetworkHandler, subnetHandler } from "./network-vnets.js";
 export { recordNameFor } from "./network-dns-zone-groups.js";
 export const networkProvider: EmulatorProvider = {
   namespace: "Microsoft.Network",
-  types: [
-    virtualNetworkHandler,
-    subnetHandler,
-    publicIpHandler,
-    bastionHandler,
-    nicHandler,
-    nsgHandler,
-    securityRuleHandler,
-    privateEndpointHandler,
-    zoneGroupHandler,
-  ],
+  types: [virtualNetworkHandler, subnetHandler, publicIpHandler, bastionHandler, nicHandler, nsgHandler, securityRuleHandler, privateEndpointHandler, zoneGroupHandler],
 };

@@ -3,7 +3,21 @@
 // customerId GUID. Rules and messages: docs/emulator-services.md.
 
 import { ArmError, type ActionResponse, type EmulatorProvider, type HandlerContext, type JsonObject, type ResourceRecord } from "../types.js";
-import { clone, compact, enumValue, isObject, mergePatch, nowIso, optionalBoolean, optionalNumber, optionalString, patchedBody, requireLocation, section, tagsOf } from "./service-common.js";
+import {
+  clone,
+  compact,
+  enumValue,
+  isObject,
+  mergePatch,
+  nowIso,
+  optionalBoolean,
+  optionalNumber,
+  optionalString,
+  patchedBody,
+  requireLocation,
+  section,
+  tagsOf,
+} from "./service-common.js";
 import { scopedResourcesLinking } from "./insights.js";
 import { latencyOf } from "../../durations.js";
 
@@ -72,16 +86,15 @@ function build(ctx: HandlerContext, request: JsonObject, existing: ResourceRecor
     throw invalid(`The retention period ${retentionInDays} is invalid. For the ${skuName} pricing tier it must be between 30 and 730 days.`);
   }
   const access = (key: string): string =>
-    enumValue(optionalString(requested, key), ["Enabled", "Disabled", "SecuredByPerimeter"], (v) => invalid(`The value '${v}' of ${key} is not valid. Valid values: Enabled, Disabled.`)) ??
+    enumValue(optionalString(requested, key), ["Enabled", "Disabled", "SecuredByPerimeter"], (v) =>
+      invalid(`The value '${v}' of ${key} is not valid. Valid values: Enabled, Disabled.`),
+    ) ??
     optionalString(previous, key) ??
     "Enabled";
   const now = nowIso(ctx);
   const previousSku = section(previous, "sku");
   const capping = mergePatch(section(previous, "workspaceCapping"), section(requested, "workspaceCapping"));
-  const features = mergePatch(
-    isObject(previous.features) ? previous.features : { enableLogAccessUsingOnlyResourcePermissions: true },
-    section(requested, "features"),
-  );
+  const features = mergePatch(isObject(previous.features) ? previous.features : { enableLogAccessUsingOnlyResourcePermissions: true }, section(requested, "features"));
   return compact({
     location: requireLocation(request),
     tags: tagsOf(request, existing) ?? {},

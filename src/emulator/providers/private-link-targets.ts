@@ -64,7 +64,9 @@ function mirrorState(ctx: HandlerContext, connection: ResourceRecord, state: Jso
       const itemProperties = isObject(item) ? section(item, "properties") : undefined;
       if (!itemProperties || optionalString(itemProperties, "privateLinkServiceId")?.toLowerCase() !== targetId.toLowerCase()) continue;
       // A deleted connection leaves the endpoint Disconnected (it stays, without traffic).
-      itemProperties.privateLinkServiceConnectionState = state ? clone(state) : { status: "Disconnected", description: "Connection deleted by the resource owner.", actionsRequired: "None" };
+      itemProperties.privateLinkServiceConnectionState = state
+        ? clone(state)
+        : { status: "Disconnected", description: "Connection deleted by the resource owner.", actionsRequired: "None" };
       if (isObject(item)) item.properties = itemProperties;
     }
   }

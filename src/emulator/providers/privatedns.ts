@@ -2,7 +2,21 @@
 // network links and A record sets. Zones and links are global resources.
 import { ArmError, type EmulatorProvider, type HandlerContext, type JsonObject, type ResourceRecord, type ResourceTypeHandler } from "../types.js";
 import ipaddr from "ipaddr.js";
-import { PRIVATE_DNS_LRO, PRIVATE_DNS_API_VERSIONS, asArray, asObject, asString, badRequest, clone, isObject, locationAndTags, patchBase, propertiesOf, refId, sameText } from "./network-common.js";
+import {
+  PRIVATE_DNS_LRO,
+  PRIVATE_DNS_API_VERSIONS,
+  asArray,
+  asObject,
+  asString,
+  badRequest,
+  clone,
+  isObject,
+  locationAndTags,
+  patchBase,
+  propertiesOf,
+  refId,
+  sameText,
+} from "./network-common.js";
 import { latencyOf } from "../../durations.js";
 
 const ZONE = "Microsoft.Network/privateDnsZones";
@@ -24,13 +38,12 @@ function trackedBase(ctx: HandlerContext, body: JsonObject, existing: ResourceRe
 /** A DNS name as Azure DNS accepts it: 2 to 34 labels of 1-63 letters, digits, hyphens or underscores; 253 characters at most. */
 function checkZoneName(name: string): void {
   const labels = name.replace(/\.$/, "").split(".");
-  const valid =
-    name.length <= 253 &&
-    labels.length >= 2 &&
-    labels.length <= 34 &&
-    labels.every((label) => /^[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$/.test(label));
+  const valid = name.length <= 253 && labels.length >= 2 && labels.length <= 34 && labels.every((label) => /^[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$/.test(label));
   if (!valid) {
-    throw badRequest("BadRequest", `The zone name '${name}' is invalid. A private DNS zone name must have at least two labels, each of 1-63 letters, digits, hyphens or underscores.`);
+    throw badRequest(
+      "BadRequest",
+      `The zone name '${name}' is invalid. A private DNS zone name must have at least two labels, each of 1-63 letters, digits, hyphens or underscores.`,
+    );
   }
 }
 
@@ -103,9 +116,7 @@ const linkHandler: ResourceTypeHandler = {
     }
     const zoneId = ctx.parentId(ctx.id) ?? "";
     const needle = vnet.id.toLowerCase();
-    const duplicate = ctx.store
-      .children(zoneId, LINK)
-      .find((link) => !sameText(link.id, ctx.id) && refId(propertiesOf(link.body).virtualNetwork)?.toLowerCase() === needle);
+    const duplicate = ctx.store.children(zoneId, LINK).find((link) => !sameText(link.id, ctx.id) && refId(propertiesOf(link.body).virtualNetwork)?.toLowerCase() === needle);
     if (duplicate) {
       throw new ArmError(
         409,
@@ -118,9 +129,15 @@ const linkHandler: ResourceTypeHandler = {
       // A virtual network can auto-register its VMs in one private zone only.
       const other = ctx.store
         .listByType(LINK)
-        .find((link) => !sameText(link.id, ctx.id) && propertiesOf(link.body).registrationEnabled === true && refId(propertiesOf(link.body).virtualNetwork)?.toLowerCase() === needle);
+        .find(
+          (link) => !sameText(link.id, ctx.id) && propertiesOf(link.body).registrationEnabled === true && refId(propertiesOf(link.body).virtualNetwork)?.toLowerCase() === needle,
+        );
       if (other) {
-        throw new ArmError(409, "Conflict", `Virtual network ${vnet.id} already has auto-registration enabled through link ${other.id}; only one registration zone is allowed per virtual network.`);
+        throw new ArmError(
+          409,
+          "Conflict",
+          `Virtual network ${vnet.id} already has auto-registration enabled through link ${other.id}; only one registration zone is allowed per virtual network.`,
+        );
       }
     }
     const body = trackedBase(ctx, req.body, req.existing);
@@ -160,7 +177,7 @@ function recordProperties(ctx: HandlerContext, input: JsonObject, existing: Reso
     }
     return { ipv4Address: address };
   });
-  const ttl = input.ttl === undefined ? asObject(existing?.body.properties).ttl ?? 3600 : input.ttl;
+  const ttl = input.ttl === undefined ? (asObject(existing?.body.properties).ttl ?? 3600) : input.ttl;
   if (typeof ttl !== "number" || !Number.isInteger(ttl) || ttl < 0 || ttl > 2147483647) {
     throw badRequest("BadRequest", `The TTL of record set ${ctx.name} must be an integer between 0 and 2147483647.`);
   }

@@ -12,15 +12,28 @@ export const EMULATOR_TENANT_ID = "72f988bf-0000-4000-8000-00000000e111";
 
 /** api-versions ARM accepts for resource groups and the other Microsoft.Resources routes used here. */
 export const RESOURCES_API_VERSIONS = [
-  "2019-05-01", "2019-05-10", "2019-07-01", "2019-08-01", "2019-10-01", "2020-06-01", "2020-08-01", "2020-10-01",
-  "2021-01-01", "2021-04-01", "2022-09-01", "2023-07-01", "2024-03-01", "2024-07-01", "2024-11-01", "2025-01-01",
-  "2025-03-01", "2025-04-01",
+  "2019-05-01",
+  "2019-05-10",
+  "2019-07-01",
+  "2019-08-01",
+  "2019-10-01",
+  "2020-06-01",
+  "2020-08-01",
+  "2020-10-01",
+  "2021-01-01",
+  "2021-04-01",
+  "2022-09-01",
+  "2023-07-01",
+  "2024-03-01",
+  "2024-07-01",
+  "2024-11-01",
+  "2025-01-01",
+  "2025-03-01",
+  "2025-04-01",
 ];
 
 /** api-versions of Microsoft.Resources' subscription routes (GET /subscriptions, /locations). */
-export const SUBSCRIPTIONS_API_VERSIONS = [
-  "2016-06-01", "2018-06-01", "2019-06-01", "2019-11-01", "2020-01-01", "2021-01-01", "2022-01-01", "2022-12-01",
-];
+export const SUBSCRIPTIONS_API_VERSIONS = ["2016-06-01", "2018-06-01", "2019-06-01", "2019-11-01", "2020-01-01", "2021-01-01", "2022-01-01", "2022-12-01"];
 
 // ARM's rule: 1-90 characters, letters (Unicode), digits, underscores, parentheses, hyphens and periods,
 // not ending in a period.

@@ -148,7 +148,10 @@ export function probeName(store: ResourceStore, vnet: { vnetId: string; prefixes
       if (!zoneRecord) continue;
       const record = store.children(zoneRecord.id, A_RECORD_TYPE).find((r) => r.name.toLowerCase() === recordName);
       const entries = section(record?.body, "properties").aRecords;
-      const addresses = (Array.isArray(entries) ? entries : []).filter(isObject).map((a) => optionalString(a, "ipv4Address") ?? "").filter((a) => a !== "");
+      const addresses = (Array.isArray(entries) ? entries : [])
+        .filter(isObject)
+        .map((a) => optionalString(a, "ipv4Address") ?? "")
+        .filter((a) => a !== "");
       // A linked zone without the record: NXDOMAIN (Azure DNS does not fall back to public DNS).
       return { name, addresses, tcp443: addresses.some((a) => reachable.has(a) && vnet.prefixes.some((p) => inPrefix(a, p))) };
     }
@@ -159,7 +162,10 @@ export function probeName(store: ResourceStore, vnet: { vnetId: string; prefixes
 
 function powerState(record: ResourceRecord): string {
   const statuses = section(section(record.body, "properties"), "instanceView").statuses;
-  const code = (Array.isArray(statuses) ? statuses : []).filter(isObject).map((s) => optionalString(s, "code") ?? "").find((c) => c.startsWith("PowerState/"));
+  const code = (Array.isArray(statuses) ? statuses : [])
+    .filter(isObject)
+    .map((s) => optionalString(s, "code") ?? "")
+    .find((c) => c.startsWith("PowerState/"));
   return code?.slice("PowerState/".length) ?? "running";
 }
 
@@ -168,10 +174,15 @@ export function runCommand(ctx: HandlerContext, req: ActionRequest): ActionRespo
   if (!vm) throw new ArmError(404, "ResourceNotFound", "The virtual machine was not found.");
   const osType = optionalString(section(section(section(vm.body, "properties"), "storageProfile"), "osDisk"), "osType") ?? "Linux";
   const commandId = optionalString(req.body, "commandId");
-  if (!commandId) throw new ArmError(400, "InvalidParameter", "Required parameter 'commandId' is missing (null).", [{ code: "InvalidParameter", message: "commandId is required", target: "commandId" }]);
+  if (!commandId)
+    throw new ArmError(400, "InvalidParameter", "Required parameter 'commandId' is missing (null).", [
+      { code: "InvalidParameter", message: "commandId is required", target: "commandId" },
+    ]);
   const wanted = osType.toLowerCase() === "windows" ? "RunPowerShellScript" : "RunShellScript";
   if (!["RunPowerShellScript", "RunShellScript"].includes(commandId) || commandId !== wanted) {
-    throw new ArmError(400, "InvalidParameter", `The command '${commandId}' is not supported for the ${osType} virtual machine ${vm.name}; use ${wanted}.`, [{ code: "InvalidParameter", message: `unsupported command ${commandId}`, target: "commandId" }]);
+    throw new ArmError(400, "InvalidParameter", `The command '${commandId}' is not supported for the ${osType} virtual machine ${vm.name}; use ${wanted}.`, [
+      { code: "InvalidParameter", message: `unsupported command ${commandId}`, target: "commandId" },
+    ]);
   }
   const power = powerState(vm);
   if (power !== "running") throw new ArmError(409, "OperationNotAllowed", `Cannot run a command on virtual machine ${vm.name}: it is ${power}. Start it first.`);

@@ -109,11 +109,7 @@ export function keptPrivateEndpointConnections(existing: ResourceRecord | undefi
 }
 
 /** Checks an enum value (case-insensitively, as the RPs do) and returns Azure's canonical casing. */
-export function enumValue(
-  value: string | undefined,
-  allowed: readonly string[],
-  onInvalid: (value: string) => ArmError,
-): string | undefined {
+export function enumValue(value: string | undefined, allowed: readonly string[], onInvalid: (value: string) => ArmError): string | undefined {
   if (value === undefined) return undefined;
   const match = allowed.find((candidate) => candidate.toLowerCase() === value.toLowerCase());
   if (!match) throw onInvalid(value);

@@ -123,7 +123,8 @@ function buildAccount(ctx: HandlerContext, request: JsonObject, existing: Resour
     minimumTlsVersion: minimumTlsVersion ?? optionalString(previous, "minimumTlsVersion") ?? "TLS1_0",
     allowBlobPublicAccess: optionalBoolean(requested, "allowBlobPublicAccess") ?? optionalBoolean(previous, "allowBlobPublicAccess") ?? false,
     supportsHttpsTrafficOnly: optionalBoolean(requested, "supportsHttpsTrafficOnly") ?? optionalBoolean(previous, "supportsHttpsTrafficOnly") ?? true,
-    networkAcls: networkAcls ?? (isObject(previous.networkAcls) ? clone(previous.networkAcls) : { bypass: "AzureServices", virtualNetworkRules: [], ipRules: [], defaultAction: "Allow" }),
+    networkAcls:
+      networkAcls ?? (isObject(previous.networkAcls) ? clone(previous.networkAcls) : { bypass: "AzureServices", virtualNetworkRules: [], ipRules: [], defaultAction: "Allow" }),
     encryption: {
       services: {
         file: { keyType: "Account", enabled: true, lastEnabledTime: created },
@@ -138,7 +139,8 @@ function buildAccount(ctx: HandlerContext, request: JsonObject, existing: Resour
   };
   const publicAccess = publicNetworkAccess ?? optionalString(previous, "publicNetworkAccess");
   if (publicAccess) properties.publicNetworkAccess = publicAccess;
-  if (kind !== "Storage" && kind !== "FileStorage") properties.accessTier = accessTier ?? optionalString(previous, "accessTier") ?? (skuName.startsWith("Premium_") ? "Premium" : "Hot");
+  if (kind !== "Storage" && kind !== "FileStorage")
+    properties.accessTier = accessTier ?? optionalString(previous, "accessTier") ?? (skuName.startsWith("Premium_") ? "Premium" : "Hot");
 
   return compact({
     location,

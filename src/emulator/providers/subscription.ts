@@ -10,7 +10,25 @@ import type { ActionResponse, EmulatorProvider, Json, JsonObject, ProviderRoute,
 import { type SubscriptionWorld, VM_SIZES, familyDisplayName, vmSizeInfo } from "../world.js";
 
 /** api-versions of Microsoft.Compute's usages (arm-compute 24 sends 2026-03-01). */
-const COMPUTE_USAGE_API_VERSIONS = ["2017-12-01", "2018-06-01", "2019-07-01", "2020-06-01", "2021-03-01", "2021-07-01", "2022-03-01", "2022-08-01", "2022-11-01", "2023-03-01", "2023-07-01", "2023-09-01", "2024-03-01", "2024-07-01", "2024-11-01", "2025-04-01", "2026-03-01"];
+const COMPUTE_USAGE_API_VERSIONS = [
+  "2017-12-01",
+  "2018-06-01",
+  "2019-07-01",
+  "2020-06-01",
+  "2021-03-01",
+  "2021-07-01",
+  "2022-03-01",
+  "2022-08-01",
+  "2022-11-01",
+  "2023-03-01",
+  "2023-07-01",
+  "2023-09-01",
+  "2024-03-01",
+  "2024-07-01",
+  "2024-11-01",
+  "2025-04-01",
+  "2026-03-01",
+];
 /** api-versions of Microsoft.Compute/skus (arm-compute 24 sends 2021-07-01). */
 const SKU_API_VERSIONS = ["2017-09-01", "2019-04-01", "2021-07-01"];
 const ML_API_VERSIONS = ["2022-10-01", "2022-12-01-preview", "2023-04-01", "2023-10-01", "2024-04-01", "2024-10-01", "2025-06-01"];
@@ -135,11 +153,7 @@ function resourceSkus(world: SubscriptionWorld, filter: string | undefined): Act
   return { status: 200, body: { value } };
 }
 
-function locationRoute(
-  path: string,
-  apiVersions: string[],
-  answer: (location: string, ctx: { store: ResourceStore; subscriptionId: string }) => ActionResponse,
-): ProviderRoute {
+function locationRoute(path: string, apiVersions: string[], answer: (location: string, ctx: { store: ResourceStore; subscriptionId: string }) => ActionResponse): ProviderRoute {
   return {
     method: "GET",
     path,
@@ -170,19 +184,27 @@ export function subscriptionWorldProviders(world: SubscriptionWorld): EmulatorPr
       namespace: "Microsoft.Compute",
       types: [],
       routes: [
-        locationRoute("Microsoft.Compute/locations/{location}/usages", COMPUTE_USAGE_API_VERSIONS, (location, ctx) => computeUsages(world, ctx.store, ctx.subscriptionId, location)),
+        locationRoute("Microsoft.Compute/locations/{location}/usages", COMPUTE_USAGE_API_VERSIONS, (location, ctx) =>
+          computeUsages(world, ctx.store, ctx.subscriptionId, location),
+        ),
         { method: "GET", path: "Microsoft.Compute/skus", apiVersions: SKU_API_VERSIONS, handle: (_ctx, _params, req) => resourceSkus(world, req.query.$filter) },
       ],
     },
     {
       namespace: "Microsoft.MachineLearningServices",
       types: [],
-      routes: [locationRoute("Microsoft.MachineLearningServices/locations/{location}/usages", ML_API_VERSIONS, (location, ctx) => mlUsages(world, ctx.store, ctx.subscriptionId, location))],
+      routes: [
+        locationRoute("Microsoft.MachineLearningServices/locations/{location}/usages", ML_API_VERSIONS, (location, ctx) =>
+          mlUsages(world, ctx.store, ctx.subscriptionId, location),
+        ),
+      ],
     },
     {
       namespace: "Microsoft.Authorization",
       types: [],
-      routes: [{ method: "GET", path: "Microsoft.Authorization/permissions", apiVersions: PERMISSIONS_API_VERSIONS, handle: () => ({ status: 200, body: world.permissionsBody() }) }],
+      routes: [
+        { method: "GET", path: "Microsoft.Authorization/permissions", apiVersions: PERMISSIONS_API_VERSIONS, handle: () => ({ status: 200, body: world.permissionsBody() }) },
+      ],
     },
   ];
 }

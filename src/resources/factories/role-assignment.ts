@@ -13,7 +13,9 @@ import { arm, change, sameId, type Change, type ResourceSpec } from "../spec.js"
  * assignment the same way and never duplicates it.
  */
 export function deterministicGuid(...parts: string[]): string {
-  const hash = createHash("sha1").update(parts.map((p) => p.toLowerCase()).join("|")).digest();
+  const hash = createHash("sha1")
+    .update(parts.map((p) => p.toLowerCase()).join("|"))
+    .digest();
   const bytes = Buffer.from(hash.subarray(0, 16));
   bytes[6] = (bytes[6]! & 0x0f) | 0x50;
   bytes[8] = (bytes[8]! & 0x3f) | 0x80;

@@ -98,7 +98,8 @@ export function nicSpec(azure: AzureContext, at: Placement, wanted: NicWanted): 
       const ipcs = n.ipConfigurations ?? [];
       if (!ipcs.some((c) => sameId(c.subnet?.id, wanted.subnetId))) changes.push(change("ipConfigurations.subnet", ipcs[0]?.subnet?.id, wanted.subnetId));
       if (ipcs.some((c) => c.publicIPAddress !== undefined && c.publicIPAddress !== null)) changes.push(change("ipConfigurations.publicIPAddress", "attached", "none"));
-      if (wanted.networkSecurityGroupId && !sameId(n.networkSecurityGroup?.id, wanted.networkSecurityGroupId)) changes.push(change("networkSecurityGroup.id", n.networkSecurityGroup?.id, wanted.networkSecurityGroupId));
+      if (wanted.networkSecurityGroupId && !sameId(n.networkSecurityGroup?.id, wanted.networkSecurityGroupId))
+        changes.push(change("networkSecurityGroup.id", n.networkSecurityGroup?.id, wanted.networkSecurityGroupId));
       return changes;
     },
     ...putOver(put),
@@ -130,7 +131,15 @@ export function vmSpec(azure: AzureContext, at: Placement, wanted: VmWanted): Re
       const changes: Change[] = [];
       compare(changes, "hardwareProfile.vmSize", vm.hardwareProfile?.vmSize, wanted.size);
       const nics = vm.networkProfile?.networkInterfaces ?? [];
-      if (!nics.some((n) => sameId(n.id, ids.nic))) changes.push(change("networkProfile.networkInterfaces", nics.map((n) => n.id), [ids.nic], { immutable: true }));
+      if (!nics.some((n) => sameId(n.id, ids.nic)))
+        changes.push(
+          change(
+            "networkProfile.networkInterfaces",
+            nics.map((n) => n.id),
+            [ids.nic],
+            { immutable: true },
+          ),
+        );
       if (wanted.securityType !== undefined) {
         // A VM that reports no security type is a Standard one (ARM returns "Standard" from 2025-11-01).
         const actual = vm.securityProfile?.securityType ?? "Standard";
@@ -145,7 +154,10 @@ export function vmSpec(azure: AzureContext, at: Placement, wanted: VmWanted): Re
             `${wanted.errorPrefix ?? "VM"}_SECURITY_TYPE_DRIFT`,
             `The ${wanted.label ?? "VM"} ${wanted.name} has another security type than ${wanted.securityType ?? "asked"}; Azure changes it only on a deallocated VM. Delete the VM and re-run, or ask for its security type${wanted.errorPrefix === "JUMPBOX" ? " with --jumpbox-security-type" : ""}.`,
           )
-        : new SecureAmlError(`${wanted.errorPrefix ?? "VM"}_NIC_DRIFT`, `The ${wanted.label ?? "VM"} ${wanted.name} is attached to another network interface than ${nicName(wanted.name)}; delete the VM and re-run.`),
+        : new SecureAmlError(
+            `${wanted.errorPrefix ?? "VM"}_NIC_DRIFT`,
+            `The ${wanted.label ?? "VM"} ${wanted.name} is attached to another network interface than ${nicName(wanted.name)}; delete the VM and re-run.`,
+          ),
     beforeCreate: async () => {
       if (wanted.sshPublicKey) {
         wanted.sshPublicKey();
@@ -188,7 +200,13 @@ export function vmSpec(azure: AzureContext, at: Placement, wanted: VmWanted): Re
   };
 }
 
-export function shutdownScheduleSpec(azure: AzureContext, at: Placement, vmName: string, shutdown: { time: string; timeZoneId: string }, group = "training-subnet"): ResourceSpec<Schedule> {
+export function shutdownScheduleSpec(
+  azure: AzureContext,
+  at: Placement,
+  vmName: string,
+  shutdown: { time: string; timeZoneId: string },
+  group = "training-subnet",
+): ResourceSpec<Schedule> {
   const ids = vmIds(at, vmName);
   const name = shutdownScheduleName(vmName);
   const put = async () =>
