@@ -9,6 +9,9 @@ import type { Question } from "../engine/types.js";
 import type { UiHost } from "../ui/types.js";
 import { promptValidator } from "../ui/prompt.js";
 import type { CommandRuntime } from "./runtime.js";
+import { resolveConfig } from "../config/resolve.js";
+import { LOCAL_DEFAULTS } from "../config/local.js";
+import { checkPasswordAgainstDeployment, checkWindowsPassword } from "../config/rules.js";
 
 /** A placeholder subscription for clients used only to list subscriptions (the URL names none). */
 const LISTING_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000";
@@ -85,8 +88,6 @@ function questionFor(field: FieldSpec, partial: Partial<DeploymentConfig>): Ques
 export async function resolveInteractively(input: ConfigCommandInput, runtime: CommandRuntime, requirePassword: boolean): Promise<ResolvedConfig> {
   if (input.precheck.resolved) return input.precheck.resolved;
   const ui: UiHost = runtime.ui;
-  const { resolveConfig } = await import("./../config/resolve.js");
-  const { LOCAL_DEFAULTS } = await import("../config/local.js");
   const ask = async (missing: FieldSpec[]): Promise<Partial<DeploymentConfig>> => {
     const answers: Partial<DeploymentConfig> = {};
     const known = { ...input.precheck.partial };
@@ -99,7 +100,6 @@ export async function resolveInteractively(input: ConfigCommandInput, runtime: C
     return answers;
   };
   const askPassword = async (): Promise<string | undefined> => {
-    const { checkPasswordAgainstDeployment, checkWindowsPassword } = await import("../config/rules.js");
     // Refused on the spot: what Azure refuses, and a value equal to a name of this deployment.
     const known = input.precheck.partial as Record<string, unknown>;
     const answer = await ui.request({

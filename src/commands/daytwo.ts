@@ -10,6 +10,7 @@ import { armCall, getOrUndefined } from "../azure/arm-errors.js";
 import { collect, sameText } from "../audit/ids.js";
 import { resolveTarget, type DeploymentTarget } from "./target.js";
 import { carriesDeployment, deploymentIdOf } from "./ownership.js";
+import { openCommandRuntime, reportCommandError } from "./runtime.js";
 
 export async function withDayTwoRuntime(
   input: CommandInput,
@@ -19,7 +20,6 @@ export async function withDayTwoRuntime(
 ): Promise<CommandResult> {
   const target = await resolveTarget(input);
   before?.(target);
-  const { openCommandRuntime, reportCommandError } = await import("./runtime.js");
   const runtime = await openCommandRuntime(input, { command, subscriptionId: target.subscriptionId, cloud: target.cloud });
   try {
     return await body({ target, runtime, azure: runtime.azure });

@@ -20,6 +20,9 @@ import { withDayTwoRuntime } from "./daytwo.js";
 import { rawArmGet } from "../audit/inventory.js";
 import { DEPLOYMENT_TAG } from "../steps/common.js";
 import { carriesDeployment, deploymentIdOf, describeResources, partitionOwned } from "./ownership.js";
+import { openState } from "../engine/state.js";
+import { detachExistingCompute } from "../steps/attach-compute.js";
+import { buildResult } from "../ui/index.js";
 
 /** api-version of workspace deletion with forceToPurge (2022-10-01, the SDK's, has no such flag). */
 const WORKSPACE_PURGE_API_VERSION = "2023-04-01";
@@ -75,7 +78,6 @@ export async function runDestroy(input: DestroyCommandInput): Promise<CommandRes
       const rg = target.resourceGroup;
       const rgId = `/subscriptions/${target.subscriptionId}/resourceGroups/${rg}`;
       if (target.state) {
-        const { openState } = await import("../engine/state.js");
         state = await openState(target.statePath, { create: false });
       }
       const resources = await azure.resources();
@@ -191,7 +193,6 @@ export async function runDestroy(input: DestroyCommandInput): Promise<CommandRes
         // detached (never deleted), and only the NSG rule this deployment recorded creating is removed.
         const recorded = target.state?.config as { attachCompute?: unknown; workspace?: unknown } | undefined;
         if (typeof recorded?.attachCompute === "string" && typeof recorded.workspace === "string") {
-          const { detachExistingCompute } = await import("../steps/attach-compute.js");
           const createdIds = target.state?.steps["attach-compute"]?.createdIds ?? [];
           const detached = await detachExistingCompute(
             azure,
@@ -288,7 +289,6 @@ export async function runDestroy(input: DestroyCommandInput): Promise<CommandRes
       }
 
       if (ui.mode === "json") {
-        const { buildResult } = await import("../ui/index.js");
         ui.writeResult(
           buildResult({
             command: "destroy",

@@ -9,6 +9,9 @@ import { FIELDS } from "../config/fields.js";
 import type { ResolveConfigInput, ValueSource } from "../config/resolve.js";
 import type { DeploymentState } from "../engine/state.js";
 import type { SavedDeployment } from "../ui/wizard.js";
+import { readState } from "../engine/state.js";
+import { precheckConfig } from "../config/resolve.js";
+import { stepsFor } from "../steps/index.js";
 
 const PERSON: ReadonlySet<ValueSource> = new Set<ValueSource>(["flag", "env", "file"]);
 const IDENTITY: ReadonlyArray<keyof DeploymentConfig> = ["subscriptionId", "resourceGroup", "prefix"];
@@ -36,7 +39,6 @@ export async function resumeDefaults(
   input: Omit<ResolveConfigInput, "interactive" | "defaults">,
   local = false,
 ): Promise<Partial<DeploymentConfig> | undefined> {
-  const { readState } = await import("../engine/state.js");
   let state: DeploymentState | undefined;
   try {
     state = await readState(statePath);
@@ -49,7 +51,6 @@ export async function resumeDefaults(
   const saved = savedConfigOf(state);
   if (typeof saved.subscriptionId !== "string" || typeof saved.resourceGroup !== "string") return undefined;
   try {
-    const { precheckConfig } = await import("../config/resolve.js");
     const pre = await precheckConfig({ ...input, interactive: true, requirePassword: false });
     for (const key of IDENTITY) {
       const source = pre.sources[key];
@@ -63,14 +64,12 @@ export async function resumeDefaults(
 
 /** What the first screen of `init` says about the recorded deployment. */
 export async function savedDeployment(statePath: string): Promise<SavedDeployment | undefined> {
-  const { readState } = await import("../engine/state.js");
   const state = await readState(statePath).catch(() => undefined);
   if (!state) return undefined;
   const config = savedConfigOf(state);
   if (typeof config.subscriptionId !== "string" || typeof config.resourceGroup !== "string") return undefined;
   let stepsTotal = Object.keys(state.steps).length;
   if (FIELDS.every((f) => config[f.key] !== undefined)) {
-    const { stepsFor } = await import("../steps/index.js");
     stepsTotal = stepsFor(config as DeploymentConfig).length;
   }
   const stepsDone = Object.values(state.steps).filter((s) => s.status === "done").length;
@@ -86,7 +85,6 @@ export async function savedDeployment(statePath: string): Promise<SavedDeploymen
 
 /** Ids the state proves this deployment created (lower-case), for the soft-deleted key vault choice. */
 export async function createdResourceIds(statePath: string): Promise<Set<string>> {
-  const { readState } = await import("../engine/state.js");
   const state = await readState(statePath).catch(() => undefined);
   const ids = new Set<string>();
   for (const step of Object.values(state?.steps ?? {})) for (const id of step.createdIds ?? []) ids.add(id.toLowerCase());

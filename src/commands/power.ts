@@ -7,6 +7,8 @@ import type { ResourceOutcome } from "../engine/types.js";
 import { ExitCode } from "../errors.js";
 import { armCall } from "../azure/arm-errors.js";
 import { findRunnables, withDayTwoRuntime } from "./daytwo.js";
+import { buildResult } from "../ui/index.js";
+import { errorInfoOf } from "./runtime.js";
 
 export async function runPower(input: DayTwoCommandInput, action: "stop" | "start"): Promise<CommandResult> {
   return withDayTwoRuntime(input, action, async ({ target, runtime, azure }) => {
@@ -90,8 +92,6 @@ export async function runPower(input: DayTwoCommandInput, action: "stop" | "star
 
     const exitCode = failures.length === 0 ? ExitCode.ok : ExitCode.failed;
     if (ui.mode === "json") {
-      const { buildResult } = await import("../ui/index.js");
-      const { errorInfoOf } = await import("./runtime.js");
       ui.writeResult(
         buildResult({
           command: action,

@@ -24,7 +24,8 @@ import { StaticTestCredential, decideEndpointTrust, type EndpointTrust } from ".
 import type { ResultCommand, UiHost } from "../ui/types.js";
 import type { RunningEmulator } from "../emulator/server.js";
 import { isStateUrl } from "../state/location.js";
-import type { ArmRecorder } from "../azure/record.js";
+import { createIoHost } from "../ui/index.js";
+import { ArmRecorder } from "../azure/record.js";
 
 /**
  * Poll interval for long-running operations against a loopback emulator. The emulator sends Retry-After
@@ -161,7 +162,6 @@ export async function openCommandRuntime(input: CommandInput, opts: CommandRunti
   const cloud = cloudProfile(cloudName);
   let caCertPem = await checkRuntimeInput(input, cloudName);
 
-  const { createIoHost } = await import("../ui/index.js");
   const ui = await createIoHost({
     output: run.output,
     color: run.color,
@@ -231,7 +231,6 @@ export async function openCommandRuntime(input: CommandInput, opts: CommandRunti
 
   let recorder: ArmRecorder | undefined;
   if (run.record !== undefined) {
-    const { ArmRecorder } = await import("../azure/record.js");
     recorder = new ArmRecorder({
       subscriptionId: opts.subscriptionId ?? (run.local ? LOCAL_SUBSCRIPTION_ID : undefined),
       ...(run.recordSubscription !== undefined ? { subscriptionPlaceholder: run.recordSubscription } : {}),

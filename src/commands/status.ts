@@ -9,6 +9,7 @@ import { getOrUndefined } from "../azure/arm-errors.js";
 import { collect, lastSegment } from "../audit/ids.js";
 import { findRunnables, withDayTwoRuntime } from "./daytwo.js";
 import { readResourceStatus, type ResourceStatus } from "../audit/resource-status.js";
+import { buildResult } from "../ui/index.js";
 
 /** Runs `fn` over items with at most `limit` at once. */
 async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -58,7 +59,6 @@ export async function runStatus(input: DayTwoCommandInput): Promise<CommandResul
     const clusters = runnables.computes.filter((c) => c.computeType === "AmlCompute");
 
     if (ui.mode === "json") {
-      const { buildResult } = await import("../ui/index.js");
       const action = (s: ResourceStatus): ResourceAction => (s.exists === false ? "absent" : "unchanged");
       const record = ui.record();
       record.resources = statuses.map((s) => ({ id: s.id, kind: s.kind, name: s.name, action: action(s), step: "status" }));

@@ -11,6 +11,8 @@ import { runChecks } from "../audit/checks.js";
 import { withDayTwoRuntime } from "./daytwo.js";
 import { MANAGED_TAG, MANAGED_TAG_VALUE } from "../steps/common.js";
 import type { InsideFinding, InsideResult } from "../audit/from-inside.js";
+import { pickJumpbox, verifyFromInside } from "../audit/from-inside.js";
+import { buildResult } from "../ui/index.js";
 
 export async function runVerify(input: DayTwoCommandInput): Promise<CommandResult> {
   return withDayTwoRuntime(input, "verify", async ({ target, runtime, azure }) => {
@@ -38,7 +40,6 @@ export async function runVerify(input: DayTwoCommandInput): Promise<CommandResul
       checked;
     let inside: InsideResult | undefined;
     if (input.flags.fromInside === true) {
-      const { pickJumpbox, verifyFromInside } = await import("../audit/from-inside.js");
       const jumpbox = pickJumpbox(inventory, target.config?.jumpboxName);
       ui.notify({ type: "log", level: "info", message: `probing the private names from inside the VNet on ${jumpbox.name ?? "the jump box"} (VM Run Command)` });
       inside = await verifyFromInside(azure, inventory, jumpbox);
@@ -48,7 +49,6 @@ export async function runVerify(input: DayTwoCommandInput): Promise<CommandResul
     const exitCode = findings.length === 0 ? ExitCode.ok : ExitCode.failed;
 
     if (ui.mode === "json") {
-      const { buildResult } = await import("../ui/index.js");
       ui.writeResult(
         buildResult({
           command: "verify",

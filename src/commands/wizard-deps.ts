@@ -21,6 +21,11 @@ import type { CommandRuntime } from "./runtime.js";
 import { estimateFor } from "./deployment-checks.js";
 import { commandSuffix } from "./resume-command.js";
 import { listLocations, listResourceGroups, listSubscriptions } from "./azure-choices.js";
+import { createInquirerBackend } from "../ui/index.js";
+import { writeConfigFile } from "../config/file.js";
+import { stepsFor } from "../steps/index.js";
+import { planSteps } from "../engine/engine.js";
+import { costFor, priceSourceOf } from "../pricing/index.js";
 
 /** Where the wizard offers to save the answers. */
 export const DEFAULT_WIZARD_CONFIG_FILE = "secure-aml.json";
@@ -162,13 +167,11 @@ export async function createInitWizardDeps(input: ConfigCommandInput, runtime: C
 
   let prompt = options.prompt;
   if (!prompt) {
-    const { createInquirerBackend } = await import("../ui/index.js");
     prompt = createInquirerBackend({ input: input.io.stdin, output: input.io.stderr, signal: runtime.signal });
   }
   const saveConfig =
     options.saveConfig ??
     (async (path: string, config: DeploymentConfig) => {
-      const { writeConfigFile } = await import("../config/file.js");
       await writeConfigFile(path, config);
     });
   // Saving is offered only when something was asked: a run that replays a whole file has nothing new.
@@ -192,11 +195,8 @@ export async function createInitWizardDeps(input: ConfigCommandInput, runtime: C
     given,
     givenSecrets,
     plan: async (config) => {
-      const { stepsFor } = await import("../steps/index.js");
-      const { planSteps } = await import("../engine/engine.js");
       const steps = stepsFor(config);
       const planned = await planSteps(steps, { config, secrets: {}, azure: runtime.azureFor(config.subscriptionId) }, { io: runtime.ui, signal: runtime.signal });
-      const { costFor, priceSourceOf } = await import("../pricing/index.js");
       const cost = await costFor(planned.resources, config, {
         source: priceSourceOf(input.flags, input.env),
         env: input.env,
