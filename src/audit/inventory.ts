@@ -17,6 +17,7 @@ import type { Workspace as DatabricksWorkspace } from "@azure/arm-databricks";
 import type { AzureContext } from "../azure/clients.js";
 import { armCall, getOrUndefined } from "../azure/arm-errors.js";
 import { collect, parseResourceId, sameText, typeOfId } from "./ids.js";
+import { prop } from "../shared/json.js";
 
 export const PRIVATE_LINK_SCOPE_API_VERSION = "2021-07-01-preview";
 
@@ -65,12 +66,6 @@ export interface Inventory {
   virtualMachines: VirtualMachine[];
   /** Azure Databricks workspaces of the group (training page: VNet injection). */
   databricksWorkspaces: DatabricksWorkspace[];
-}
-
-function prop(obj: unknown, ...path: string[]): unknown {
-  let cur: unknown = obj;
-  for (const key of path) cur = cur !== null && typeof cur === "object" ? (cur as Record<string, unknown>)[key] : undefined;
-  return cur;
 }
 
 function str(value: unknown): string | undefined {

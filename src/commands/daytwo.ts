@@ -8,6 +8,7 @@ import type { AzureContext } from "../azure/clients.js";
 import type { CommandRuntime } from "./runtime.js";
 import { armCall, getOrUndefined } from "../azure/arm-errors.js";
 import { collect, sameText } from "../audit/ids.js";
+import { prop } from "../shared/json.js";
 import { resolveTarget, type DeploymentTarget } from "./target.js";
 import { carriesDeployment, deploymentIdOf } from "./ownership.js";
 import { openCommandRuntime, reportCommandError } from "./runtime.js";
@@ -28,12 +29,6 @@ export async function withDayTwoRuntime(
   } finally {
     await runtime.close();
   }
-}
-
-function prop(obj: unknown, ...path: string[]): unknown {
-  let cur: unknown = obj;
-  for (const key of path) cur = cur !== null && typeof cur === "object" ? (cur as Record<string, unknown>)[key] : undefined;
-  return cur;
 }
 
 export interface ComputeView {

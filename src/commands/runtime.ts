@@ -24,6 +24,7 @@ import { StaticTestCredential, decideEndpointTrust, type EndpointTrust } from ".
 import type { ResultCommand, UiHost } from "../ui/types.js";
 import type { RunningEmulator } from "../emulator/server.js";
 import { isStateUrl } from "../state/location.js";
+import { isTerminal } from "../shared/terminal.js";
 import { createIoHost } from "../ui/index.js";
 import { ArmRecorder } from "../azure/record.js";
 
@@ -67,10 +68,6 @@ export interface CommandRuntime {
   recorder?: ArmRecorder;
   /** Stops the emulator, the UI's spinners and the signal handlers, and writes the --record file. Safe to call twice. */
   close(): Promise<void>;
-}
-
-function isTerminal(stream: unknown): boolean {
-  return typeof stream === "object" && stream !== null && (stream as { isTTY?: unknown }).isTTY === true;
 }
 
 export function isCi(env: NodeJS.ProcessEnv): boolean {

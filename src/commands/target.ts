@@ -8,6 +8,7 @@ import { LOCAL_SUBSCRIPTION_ID } from "../config/local.js";
 import { checkName, checkSubscriptionId } from "../config/rules.js";
 import { readState, type DeploymentState } from "../engine/state.js";
 import { InputError, type InputProblem } from "../errors.js";
+import { sameText } from "../audit/ids.js";
 
 export interface DeploymentTarget {
   subscriptionId: string;
@@ -94,8 +95,4 @@ export async function resolveTarget(input: CommandInput): Promise<DeploymentTarg
     state: matches ? state : undefined,
     statePath: run.statePath,
   };
-}
-
-function sameText(a: string | undefined, b: string | undefined): boolean {
-  return a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
 }
