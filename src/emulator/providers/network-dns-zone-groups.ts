@@ -1,5 +1,6 @@
 // Private DNS zone groups: the A records of an endpoint's names in its private DNS zones.
 // Part of the Microsoft.Network provider (network.ts); rules and sources: docs/emulator-network.md.
+import { sameText } from "../core/common.js";
 import type { HandlerContext, Json, JsonObject, ResourceRecord, ResourceStore, ResourceTypeHandler } from "../types.js";
 import {
   ASYNC_LRO,
@@ -13,7 +14,6 @@ import {
   lastSegment,
   propertiesOf,
   resourceGroupNameOf,
-  sameText,
   weakEtag,
 } from "./network-common.js";
 import { latencyOf } from "../../durations.js";

@@ -1,5 +1,6 @@
 // Network interfaces.
 // Part of the Microsoft.Network provider (network.ts); rules and sources: docs/emulator-network.md.
+import { isObject, sameRegion, sameText } from "../core/common.js";
 import type { JsonObject, ResourceRecord, ResourceStore, ResourceTypeHandler } from "../types.js";
 import {
   ASYNC_LRO,
@@ -11,11 +12,8 @@ import {
   clone,
   invalidReference,
   ipv4ToNumber,
-  isObject,
   propertiesOf,
   refId,
-  sameRegion,
-  sameText,
   weakEtag,
 } from "./network-common.js";
 import { latencyOf } from "../../durations.js";

@@ -5,6 +5,7 @@
 // (`subnets`, read-only); a gateway still used by a subnet cannot be deleted (InUseNatGatewayCannotBeDeleted).
 // Kept in its own file and registered beside the network provider (providers/index.ts).
 
+import { sameRegion, sameText } from "../core/common.js";
 import type { EmulatorProvider, HandlerContext, JsonObject, ResourceRecord, ResourceTypeHandler, WriteRequest } from "../types.js";
 import {
   ASYNC_LRO,
@@ -19,8 +20,6 @@ import {
   patchBase,
   propertiesOf,
   refId,
-  sameRegion,
-  sameText,
   weakEtag,
 } from "./network-common.js";
 import { latencyOf } from "../../durations.js";

@@ -1,5 +1,6 @@
 // Private endpoints: targets, group IDs, their NIC and addresses.
 // Part of the Microsoft.Network provider (network.ts); rules and sources: docs/emulator-network.md.
+import { normalizeLocation, sameText } from "../core/common.js";
 import { createHash } from "node:crypto";
 import type { HandlerContext, Json, JsonObject, ResourceRecord, ResourceStore, ResourceTypeHandler } from "../types.js";
 import {
@@ -11,12 +12,10 @@ import {
   badRequest,
   clone,
   lastSegment,
-  normalRegion,
   propertiesOf,
   refId,
   resourceGroupIdOf,
   resourceGroupNameOf,
-  sameText,
   topLevelTypeOf,
   weakEtag,
 } from "./network-common.js";
@@ -67,7 +66,7 @@ export function hostOf(url: string | undefined): string | undefined {
 export function targetFqdns(store: ResourceStore, target: ResourceRecord, groupId: string): string[] {
   const type = target.type.toLowerCase();
   const name = target.name.toLowerCase();
-  const region = normalRegion(asString(target.body.location) ?? "");
+  const region = normalizeLocation(asString(target.body.location) ?? "");
   const properties = propertiesOf(target.body);
   switch (type) {
     case "microsoft.storage/storageaccounts": {

@@ -1,5 +1,6 @@
 // Public IP addresses and Bastion hosts.
 // Part of the Microsoft.Network provider (network.ts); rules and sources: docs/emulator-network.md.
+import { isObject, sameRegion } from "../core/common.js";
 import type { HandlerContext, JsonObject, ResourceRecord, ResourceStore, ResourceTypeHandler } from "../types.js";
 import {
   ASYNC_LRO,
@@ -10,11 +11,9 @@ import {
   badRequest,
   clone,
   invalidReference,
-  isObject,
   propertiesOf,
   recordsReferencing,
   refId,
-  sameRegion,
   vnetIdOfSubnet,
   weakEtag,
 } from "./network-common.js";

@@ -1,5 +1,6 @@
 // Virtual networks and their subnets (address space, overlaps, delegations, subnets in use).
 // Part of the Microsoft.Network provider (network.ts); rules and sources: docs/emulator-network.md.
+import { isObject, sameRegion, sameText } from "../core/common.js";
 import type { ArmError, HandlerContext, Json, JsonObject, ResourceRecord, ResourceStore, ResourceTypeHandler } from "../types.js";
 import {
   ASYNC_LRO,
@@ -12,7 +13,6 @@ import {
   clone,
   invalidReference,
   isIpv6Prefix,
-  isObject,
   lastSegment,
   parseIpv4Prefix,
   propertiesOf,
@@ -20,8 +20,6 @@ import {
   rangesOverlap,
   recordsReferencing,
   refId,
-  sameRegion,
-  sameText,
   subnetPrefixes,
   vnetIdOfSubnet,
   weakEtag,
