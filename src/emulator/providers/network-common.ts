@@ -1,6 +1,7 @@
-// Helpers shared by the Microsoft.Network providers (network.ts, privatedns.ts): JSON narrowing,
-// resource-ID pieces, IPv4 prefix arithmetic and Azure's error shapes for references.
-import { isObject } from "../core/common.js";
+// Helpers shared by the Microsoft.Network providers (network.ts, privatedns.ts): the family's body shapes,
+// resource-ID pieces, IPv4 prefix arithmetic and Azure's error shapes for references (generic JSON
+// narrowing and comparisons: ../core/common.ts).
+import { asArray, asObject, asString, isObject } from "../core/common.js";
 import ipaddr from "ipaddr.js";
 import { ArmError, type Json, type JsonObject, type ResourceRecord, type ResourceStore } from "../types.js";
 
@@ -18,18 +19,6 @@ export const PRIVATE_DNS_LRO = { put: "async", delete: "async", header: "Azure-A
 
 export function badRequest(code: string, message: string): ArmError {
   return new ArmError(400, code, message);
-}
-
-export function asObject(value: Json | undefined): JsonObject {
-  return isObject(value) ? value : {};
-}
-
-export function asArray(value: Json | undefined): Json[] {
-  return Array.isArray(value) ? value : [];
-}
-
-export function asString(value: Json | undefined): string | undefined {
-  return typeof value === "string" ? value : undefined;
 }
 
 export function clone<T extends Json>(value: T): T {

@@ -1,14 +1,11 @@
 // Private endpoints: targets, group IDs, their NIC and addresses.
 // Part of the Microsoft.Network provider (network.ts); rules and sources: docs/emulator-network.md.
-import { normalizeLocation, sameText } from "../core/common.js";
+import { asArray, asObject, asString, normalizeLocation, sameText } from "../core/common.js";
 import { createHash } from "node:crypto";
 import type { HandlerContext, Json, JsonObject, ResourceRecord, ResourceStore, ResourceTypeHandler } from "../types.js";
 import {
   ASYNC_LRO,
   NETWORK_API_VERSIONS,
-  asArray,
-  asObject,
-  asString,
   badRequest,
   clone,
   lastSegment,
