@@ -2,6 +2,7 @@
 // 2026-03-01): NICs must exist and be free, the admin name must not be reserved, the password must be
 // complex enough (and is never stored or returned), Windows computer names are 15 characters at most,
 // platform images must exist; power actions and the instance view. Rules: docs/emulator-services.md.
+// The image and OS-profile rules (admin names, passwords, computer names) are in compute-os-profile.ts.
 
 import { isObject, normalizeLocation, sameId } from "../core/common.js";
 import { isKnownVmSizeName } from "../../config/vm-sizes.js";
