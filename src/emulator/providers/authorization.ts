@@ -3,8 +3,9 @@
 // updates of principal/role/scope, PrincipalNotFound for unknown or not yet replicated principals),
 // and the built-in role definitions the steps use. Rules and messages: docs/emulator-services.md.
 
+import { sameId } from "../core/common.js";
 import { ArmError, type EmulatorProvider, type HandlerContext, type JsonObject } from "../types.js";
-import { GUID_PATTERN, compact, enumValue, nowIso, optionalString, sameId, section } from "./service-common.js";
+import { GUID_PATTERN, compact, enumValue, nowIso, optionalString, section } from "./service-common.js";
 import { EMULATOR_TENANT_ID } from "./resources.js";
 import { principalState, principalTypeOf } from "./principals.js";
 import { latencyOf } from "../../durations.js";

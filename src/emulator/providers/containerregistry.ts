@@ -2,12 +2,12 @@
 // (5-50 alphanumerics), SKUs, publicNetworkAccess Disabled only on Premium, admin user and
 // listCredentials, async create/update/delete. Rules and messages: docs/emulator-services.md.
 
+import { isObject } from "../core/common.js";
 import { ArmError, type ActionResponse, type EmulatorProvider, type HandlerContext, type JsonObject, type ResourceRecord } from "../types.js";
 import {
   clone,
   compact,
   enumValue,
-  isObject,
   keptPrivateEndpointConnections,
   nowIso,
   optionalBoolean,

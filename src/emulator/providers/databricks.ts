@@ -8,8 +8,9 @@
 // NSG; deleting the workspace deletes the managed resource group. No REST spec of this namespace is in
 // /work/shared/arm-specs, so requests and responses are not spec-validated (docs/emulator-services.md).
 
+import { isObject } from "../core/common.js";
 import { ArmError, type EmulatorProvider, type HandlerContext, type Json, type JsonObject, type ResourceRecord } from "../types.js";
-import { compact, isObject, nowIso, optionalString, parseResourceId, patchedBody, requireLocation, section, tagsOf } from "./service-common.js";
+import { compact, nowIso, optionalString, parseResourceId, patchedBody, requireLocation, section, tagsOf } from "./service-common.js";
 import { latencyOf } from "../../durations.js";
 
 export const DATABRICKS_WORKSPACE_TYPE = "Microsoft.Databricks/workspaces";

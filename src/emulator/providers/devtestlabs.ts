@@ -2,21 +2,9 @@
 // VM, named shutdown-computevm-{vmName}, targeting an existing VM, with an HHmm daily time and a
 // Windows time zone ID. Rules and messages: docs/emulator-services.md.
 
+import { isObject } from "../core/common.js";
 import { ArmError, type EmulatorProvider, type HandlerContext, type JsonObject, type ResourceRecord } from "../types.js";
-import {
-  compact,
-  enumValue,
-  isObject,
-  nowIso,
-  optionalNumber,
-  optionalString,
-  parseResourceId,
-  patchedBody,
-  requireLocation,
-  resolveReference,
-  section,
-  tagsOf,
-} from "./service-common.js";
+import { compact, enumValue, nowIso, optionalNumber, optionalString, parseResourceId, patchedBody, requireLocation, resolveReference, section, tagsOf } from "./service-common.js";
 import { latencyOf } from "../../durations.js";
 
 export const SCHEDULE_TYPE = "Microsoft.DevTestLab/schedules";

@@ -3,13 +3,13 @@
 // 2023-06-01-preview; 2019-10-17-preview for @azure/arm-monitor), their scopedResources and
 // privateEndpointConnections. Rules and messages: docs/emulator-services.md.
 
+import { isObject, sameId } from "../core/common.js";
 import { ArmError, type EmulatorProvider, type HandlerContext, type Json, type JsonObject, type ResourceRecord, type ResourceStore } from "../types.js";
 import {
   clone,
   compact,
   editProperties,
   enumValue,
-  isObject,
   keptPrivateEndpointConnections,
   nowIso,
   optionalBoolean,
@@ -18,7 +18,6 @@ import {
   parseResourceId,
   requireLocation,
   resolveReference,
-  sameId,
   section,
   tagsOf,
 } from "./service-common.js";

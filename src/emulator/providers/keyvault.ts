@@ -2,16 +2,15 @@
 // (also when the resource group goes), deletedVaults list/get/purge, createMode "recover",
 // checkNameAvailability agreeing with PUT. Rules and messages: docs/emulator-services.md.
 
+import { isObject, normalizeLocation } from "../core/common.js";
 import { ArmError, type ActionResponse, type EmulatorProvider, type HandlerContext, type JsonObject, type ResourceRecord, type ResourceStore } from "../types.js";
 import {
   GUID_PATTERN,
   clone,
   compact,
   enumValue,
-  isObject,
   keptPrivateEndpointConnections,
   mergePatch,
-  normalizeLocation,
   optionalBoolean,
   optionalNumber,
   optionalString,

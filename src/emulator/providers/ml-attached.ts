@@ -8,8 +8,9 @@
 // port 22. The credentials are write-only: they are never stored, logged, echoed in an error or
 // returned (ARM returns administratorAccount without them). Rules: docs/emulator-services.md.
 
+import { isObject } from "../core/common.js";
 import { ArmError, type HandlerContext, type JsonObject, type ResourceRecord, type ResourceStore } from "../types.js";
-import { clone, compact, isObject, nowIso, optionalNumber, optionalString, resolveReference, section } from "./service-common.js";
+import { clone, compact, nowIso, optionalNumber, optionalString, resolveReference, section } from "./service-common.js";
 
 const VM_TYPE = "Microsoft.Compute/virtualMachines";
 const HDINSIGHT_TYPE = "Microsoft.HDInsight/clusters";

@@ -1,5 +1,7 @@
-// Helpers shared by the Microsoft.Network providers (network.ts, privatedns.ts): JSON narrowing,
-// resource-ID pieces, IPv4 prefix arithmetic and Azure's error shapes for references.
+// Helpers shared by the Microsoft.Network providers (network.ts, privatedns.ts): the family's body shapes,
+// resource-ID pieces, IPv4 prefix arithmetic and Azure's error shapes for references (generic JSON
+// narrowing and comparisons: ../core/common.ts).
+import { asArray, asObject, asString, isObject } from "../core/common.js";
 import ipaddr from "ipaddr.js";
 import { ArmError, type Json, type JsonObject, type ResourceRecord, type ResourceStore } from "../types.js";
 
@@ -19,22 +21,6 @@ export function badRequest(code: string, message: string): ArmError {
   return new ArmError(400, code, message);
 }
 
-export function isObject(value: Json | undefined): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-export function asObject(value: Json | undefined): JsonObject {
-  return isObject(value) ? value : {};
-}
-
-export function asArray(value: Json | undefined): Json[] {
-  return Array.isArray(value) ? value : [];
-}
-
-export function asString(value: Json | undefined): string | undefined {
-  return typeof value === "string" ? value : undefined;
-}
-
 export function clone<T extends Json>(value: T): T {
   return structuredClone(value);
 }
@@ -47,20 +33,6 @@ export function propertiesOf(body: JsonObject | undefined): JsonObject {
 /** The `id` of a `{ id }` sub-resource reference, when present. */
 export function refId(value: Json | undefined): string | undefined {
   return asString(asObject(value).id);
-}
-
-export function sameText(a: string | undefined, b: string | undefined): boolean {
-  return a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
-}
-
-/** Azure compares regions without case or spaces ("East US" is "eastus"). */
-export function sameRegion(a: string | undefined, b: string | undefined): boolean {
-  const normal = (value: string) => value.toLowerCase().replace(/\s+/g, "");
-  return a !== undefined && b !== undefined && normal(a) === normal(b);
-}
-
-export function normalRegion(value: string): string {
-  return value.toLowerCase().replace(/\s+/g, "");
 }
 
 /** `location` and `tags` of a tracked resource's new body: from the request, else kept from the stored one. */

@@ -1,21 +1,8 @@
 // Private DNS zone groups: the A records of an endpoint's names in its private DNS zones.
 // Part of the Microsoft.Network provider (network.ts); rules and sources: docs/emulator-network.md.
+import { asArray, asObject, asString, sameText } from "../core/common.js";
 import type { HandlerContext, Json, JsonObject, ResourceRecord, ResourceStore, ResourceTypeHandler } from "../types.js";
-import {
-  ASYNC_LRO,
-  NETWORK_API_VERSIONS,
-  asArray,
-  asObject,
-  asString,
-  badRequest,
-  clone,
-  invalidReference,
-  lastSegment,
-  propertiesOf,
-  resourceGroupNameOf,
-  sameText,
-  weakEtag,
-} from "./network-common.js";
+import { ASYNC_LRO, NETWORK_API_VERSIONS, badRequest, clone, invalidReference, lastSegment, propertiesOf, resourceGroupNameOf, weakEtag } from "./network-common.js";
 import { latencyOf } from "../../durations.js";
 import { A_RECORD, PRIVATE_DNS_ZONE, ZONE_GROUP, ZONE_GROUP_RECORD_TTL, requireRecord } from "./network-shared.js";
 

@@ -1,7 +1,8 @@
 // A private endpoint's connection as its target sees it (the target's privateEndpointConnections).
 // Part of the Microsoft.Network provider (network.ts); rules and sources: docs/emulator-network.md.
+import { asArray, asObject, asString } from "../core/common.js";
 import type { HandlerContext, JsonObject, ResourceRecord, ResourceStore } from "../types.js";
-import { asArray, asObject, asString, clone, lastSegment, propertiesOf, refId, weakEtag } from "./network-common.js";
+import { clone, lastSegment, propertiesOf, refId, weakEtag } from "./network-common.js";
 
 /** Writes (or refreshes) the endpoint's entry in the target's `properties.privateEndpointConnections`. */
 export function writeTargetConnection(ctx: HandlerContext, targetId: string, endpoint: ResourceRecord, state: JsonObject): void {

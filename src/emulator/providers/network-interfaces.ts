@@ -1,23 +1,8 @@
 // Network interfaces.
 // Part of the Microsoft.Network provider (network.ts); rules and sources: docs/emulator-network.md.
+import { asArray, asObject, asString, isObject, sameRegion, sameText } from "../core/common.js";
 import type { JsonObject, ResourceRecord, ResourceStore, ResourceTypeHandler } from "../types.js";
-import {
-  ASYNC_LRO,
-  NETWORK_API_VERSIONS,
-  asArray,
-  asObject,
-  asString,
-  badRequest,
-  clone,
-  invalidReference,
-  ipv4ToNumber,
-  isObject,
-  propertiesOf,
-  refId,
-  sameRegion,
-  sameText,
-  weakEtag,
-} from "./network-common.js";
+import { ASYNC_LRO, NETWORK_API_VERSIONS, badRequest, clone, invalidReference, ipv4ToNumber, propertiesOf, refId, weakEtag } from "./network-common.js";
 import { latencyOf } from "../../durations.js";
 import {
   BASTION_SUBNET_NAME,

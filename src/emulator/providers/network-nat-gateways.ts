@@ -5,24 +5,9 @@
 // (`subnets`, read-only); a gateway still used by a subnet cannot be deleted (InUseNatGatewayCannotBeDeleted).
 // Kept in its own file and registered beside the network provider (providers/index.ts).
 
+import { asArray, asObject, asString, sameRegion, sameText } from "../core/common.js";
 import type { EmulatorProvider, HandlerContext, JsonObject, ResourceRecord, ResourceTypeHandler, WriteRequest } from "../types.js";
-import {
-  ASYNC_LRO,
-  NETWORK_API_VERSIONS,
-  asArray,
-  asObject,
-  asString,
-  badRequest,
-  clone,
-  invalidReference,
-  locationAndTags,
-  patchBase,
-  propertiesOf,
-  refId,
-  sameRegion,
-  sameText,
-  weakEtag,
-} from "./network-common.js";
+import { ASYNC_LRO, NETWORK_API_VERSIONS, badRequest, clone, invalidReference, locationAndTags, patchBase, propertiesOf, refId, weakEtag } from "./network-common.js";
 import { latencyOf } from "../../durations.js";
 
 export const NAT_GATEWAY = "Microsoft.Network/natGateways";

@@ -1,22 +1,18 @@
 // Private endpoints: targets, group IDs, their NIC and addresses.
 // Part of the Microsoft.Network provider (network.ts); rules and sources: docs/emulator-network.md.
+import { asArray, asObject, asString, normalizeLocation, sameText } from "../core/common.js";
 import { createHash } from "node:crypto";
 import type { HandlerContext, Json, JsonObject, ResourceRecord, ResourceStore, ResourceTypeHandler } from "../types.js";
 import {
   ASYNC_LRO,
   NETWORK_API_VERSIONS,
-  asArray,
-  asObject,
-  asString,
   badRequest,
   clone,
   lastSegment,
-  normalRegion,
   propertiesOf,
   refId,
   resourceGroupIdOf,
   resourceGroupNameOf,
-  sameText,
   topLevelTypeOf,
   weakEtag,
 } from "./network-common.js";
@@ -67,7 +63,7 @@ export function hostOf(url: string | undefined): string | undefined {
 export function targetFqdns(store: ResourceStore, target: ResourceRecord, groupId: string): string[] {
   const type = target.type.toLowerCase();
   const name = target.name.toLowerCase();
-  const region = normalRegion(asString(target.body.location) ?? "");
+  const region = normalizeLocation(asString(target.body.location) ?? "");
   const properties = propertiesOf(target.body);
   switch (type) {
     case "microsoft.storage/storageaccounts": {

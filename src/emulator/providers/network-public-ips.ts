@@ -1,23 +1,8 @@
 // Public IP addresses and Bastion hosts.
 // Part of the Microsoft.Network provider (network.ts); rules and sources: docs/emulator-network.md.
+import { asArray, asObject, asString, isObject, sameRegion } from "../core/common.js";
 import type { HandlerContext, JsonObject, ResourceRecord, ResourceStore, ResourceTypeHandler } from "../types.js";
-import {
-  ASYNC_LRO,
-  NETWORK_API_VERSIONS,
-  asArray,
-  asObject,
-  asString,
-  badRequest,
-  clone,
-  invalidReference,
-  isObject,
-  propertiesOf,
-  recordsReferencing,
-  refId,
-  sameRegion,
-  vnetIdOfSubnet,
-  weakEtag,
-} from "./network-common.js";
+import { ASYNC_LRO, NETWORK_API_VERSIONS, badRequest, clone, invalidReference, propertiesOf, recordsReferencing, refId, vnetIdOfSubnet, weakEtag } from "./network-common.js";
 import { latencyOf } from "../../durations.js";
 import {
   BASTION,

@@ -1,21 +1,8 @@
 // Network security groups and their security rules.
 // Part of the Microsoft.Network provider (network.ts); rules and sources: docs/emulator-network.md.
+import { asArray, asObject, asString, isObject, sameText } from "../core/common.js";
 import type { HandlerContext, Json, JsonObject, ResourceRecord, ResourceStore, ResourceTypeHandler } from "../types.js";
-import {
-  ASYNC_LRO,
-  NETWORK_API_VERSIONS,
-  asArray,
-  asObject,
-  asString,
-  badRequest,
-  clone,
-  isObject,
-  lastSegment,
-  propertiesOf,
-  refId,
-  sameText,
-  weakEtag,
-} from "./network-common.js";
+import { ASYNC_LRO, NETWORK_API_VERSIONS, badRequest, clone, lastSegment, propertiesOf, refId, weakEtag } from "./network-common.js";
 import { latencyOf } from "../../durations.js";
 import {
   NIC,

@@ -1,16 +1,13 @@
 // Shared pieces of the Microsoft.Network handlers: type names, body helpers and the private IP allocation of a subnet.
 // Part of the Microsoft.Network provider (network.ts); rules and sources: docs/emulator-network.md.
+import { asArray, asObject, asString, isObject, sameRegion, sameText } from "../core/common.js";
 import type { HandlerContext, Json, JsonObject, ResourceRecord, ResourceStore, WriteRequest } from "../types.js";
 import {
-  asArray,
-  asObject,
-  asString,
   badRequest,
   clone,
   invalidReference,
   ipv4ToNumber,
   isIpv6Prefix,
-  isObject,
   lastSegment,
   locationAndTags,
   numberToIpv4,
@@ -18,8 +15,6 @@ import {
   patchBase,
   propertiesOf,
   refId,
-  sameRegion,
-  sameText,
   subnetPrefixes,
   vnetIdOfSubnet,
   weakEtag,

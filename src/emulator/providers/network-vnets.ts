@@ -1,18 +1,15 @@
 // Virtual networks and their subnets (address space, overlaps, delegations, subnets in use).
 // Part of the Microsoft.Network provider (network.ts); rules and sources: docs/emulator-network.md.
+import { asArray, asObject, asString, isObject, sameRegion, sameText } from "../core/common.js";
 import type { ArmError, HandlerContext, Json, JsonObject, ResourceRecord, ResourceStore, ResourceTypeHandler } from "../types.js";
 import {
   ASYNC_LRO,
   type Ipv4Range,
   NETWORK_API_VERSIONS,
-  asArray,
-  asObject,
-  asString,
   badRequest,
   clone,
   invalidReference,
   isIpv6Prefix,
-  isObject,
   lastSegment,
   parseIpv4Prefix,
   propertiesOf,
@@ -20,8 +17,6 @@ import {
   rangesOverlap,
   recordsReferencing,
   refId,
-  sameRegion,
-  sameText,
   subnetPrefixes,
   vnetIdOfSubnet,
   weakEtag,

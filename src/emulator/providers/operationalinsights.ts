@@ -2,22 +2,9 @@
 // 2023-09-01 and 2025-07-01): sku, retention, public network access for ingestion and query,
 // customerId GUID. Rules and messages: docs/emulator-services.md.
 
+import { isObject } from "../core/common.js";
 import { ArmError, type ActionResponse, type EmulatorProvider, type HandlerContext, type JsonObject, type ResourceRecord } from "../types.js";
-import {
-  clone,
-  compact,
-  enumValue,
-  isObject,
-  mergePatch,
-  nowIso,
-  optionalBoolean,
-  optionalNumber,
-  optionalString,
-  patchedBody,
-  requireLocation,
-  section,
-  tagsOf,
-} from "./service-common.js";
+import { clone, compact, enumValue, mergePatch, nowIso, optionalBoolean, optionalNumber, optionalString, patchedBody, requireLocation, section, tagsOf } from "./service-common.js";
 import { scopedResourcesLinking } from "./insights.js";
 import { latencyOf } from "../../durations.js";
 

@@ -3,9 +3,10 @@
 // and the target's `privateLinkResources` (the group IDs and DNS zones a private endpoint needs).
 // The connections themselves are made by private endpoints (network-private-endpoints.ts). Rules and messages:
 // docs/emulator-services.md ("Private endpoint connections on the target").
+import { isObject } from "../core/common.js";
 import { ArmError, type ActionResponse, type HandlerContext, type JsonObject, type ResourceRecord, type ResourceTypeHandler } from "../types.js";
 import { latencyOf, type DurationType } from "../../durations.js";
-import { clone, isObject, optionalString, section } from "./service-common.js";
+import { clone, optionalString, section } from "./service-common.js";
 
 const CONNECTION_STATES = ["Approved", "Rejected", "Pending", "Disconnected"] as const;
 

@@ -1,22 +1,9 @@
 // Microsoft.Network private DNS (its own RP and spec, api-version 2020-06-01): zones, their virtual
 // network links and A record sets. Zones and links are global resources.
+import { asArray, asObject, asString, isObject, sameText } from "../core/common.js";
 import { ArmError, type EmulatorProvider, type HandlerContext, type JsonObject, type ResourceRecord, type ResourceTypeHandler } from "../types.js";
 import ipaddr from "ipaddr.js";
-import {
-  PRIVATE_DNS_LRO,
-  PRIVATE_DNS_API_VERSIONS,
-  asArray,
-  asObject,
-  asString,
-  badRequest,
-  clone,
-  isObject,
-  locationAndTags,
-  patchBase,
-  propertiesOf,
-  refId,
-  sameText,
-} from "./network-common.js";
+import { PRIVATE_DNS_LRO, PRIVATE_DNS_API_VERSIONS, badRequest, clone, locationAndTags, patchBase, propertiesOf, refId } from "./network-common.js";
 import { latencyOf } from "../../durations.js";
 
 const ZONE = "Microsoft.Network/privateDnsZones";

@@ -2,7 +2,8 @@
 // provider registrations) that ARM itself serves. Routing of these paths lives in the core (server.ts),
 // because their shapes are not `/providers/{namespace}/...`; the rules and bodies live here.
 import { AZURE_REGIONS } from "../../config/regions.js";
-import { ArmError, type EmulatorProvider, type Json, type JsonObject, type ResourceTypeHandler } from "../types.js";
+import { isObject } from "../core/common.js";
+import { ArmError, type EmulatorProvider, type JsonObject, type ResourceTypeHandler } from "../types.js";
 import { latencyOf } from "../../durations.js";
 
 export const RESOURCE_GROUP_TYPE = "Microsoft.Resources/resourceGroups";
@@ -38,10 +39,6 @@ export const SUBSCRIPTIONS_API_VERSIONS = ["2016-06-01", "2018-06-01", "2019-06-
 // ARM's rule: 1-90 characters, letters (Unicode), digits, underscores, parentheses, hyphens and periods,
 // not ending in a period.
 const RESOURCE_GROUP_NAME = /^[-\p{L}\p{N}_().]{1,90}$/u;
-
-function isObject(value: Json | undefined): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 export const resourceGroupHandler: ResourceTypeHandler = {
   type: RESOURCE_GROUP_TYPE,

@@ -19,8 +19,9 @@
 //     [{"name": "...", "addresses": ["10.0.0.5"], "tcp443": true}], as ConvertTo-Json prints it;
 //     value[1] is StdErr.
 
+import { isObject } from "../core/common.js";
 import { ArmError, type ActionRequest, type ActionResponse, type HandlerContext, type JsonObject, type ResourceRecord, type ResourceStore } from "../types.js";
-import { isObject, optionalString, resolveReference, section } from "./service-common.js";
+import { optionalString, resolveReference, section } from "./service-common.js";
 
 const NIC_TYPE = "Microsoft.Network/networkInterfaces";
 const ZONE_TYPE = "Microsoft.Network/privateDnsZones";

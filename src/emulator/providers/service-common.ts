@@ -1,6 +1,7 @@
 // Helpers shared by the service providers (storage, key vault, registry, ML, insights, ...).
 // Kept out of the core on purpose: these encode service-provider conventions, not ARM's routing.
 
+import { isObject, normalizeLocation, sameId } from "../core/common.js";
 import { randomBytes, randomUUID } from "node:crypto";
 import { ArmError, type HandlerContext, type Json, type JsonObject, type ResourceRecord, type ResourceStore } from "../types.js";
 
@@ -8,10 +9,6 @@ import { ArmError, type HandlerContext, type Json, type JsonObject, type Resourc
 export { EMULATOR_TENANT_ID } from "./resources.js";
 
 export const GUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function isObject(value: Json | undefined): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** The object under `key`, or an empty object (never undefined) for optional sections. */
 export function section(parent: JsonObject | undefined, key: string): JsonObject {
@@ -77,11 +74,6 @@ export function patchedBody(current: JsonObject, sections: Record<string, Json |
   const body: JsonObject = isObject(merged) ? merged : clone(current);
   body.tags = isObject(requestedTags) ? clone(requestedTags) : isObject(current.tags) ? clone(current.tags) : {};
   return body;
-}
-
-/** ARM normalises regions to lower case without spaces ("East US" -> "eastus"). */
-export function normalizeLocation(location: string | undefined): string | undefined {
-  return location?.replace(/\s+/g, "").toLowerCase();
 }
 
 export function requireLocation(body: JsonObject): string {
@@ -163,10 +155,6 @@ export function parseResourceId(id: string): ParsedResourceId {
     result.name = rest.length % 2 === 0 ? rest[rest.length - 1] : undefined;
   }
   return result;
-}
-
-export function sameId(a: string | undefined, b: string | undefined): boolean {
-  return a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
 }
 
 /**

@@ -2,12 +2,12 @@
 // async create (202 + Location, as StorageAccounts_Create in storage 2023-05-01), PATCH, listKeys.
 // Rules and messages: docs/emulator-services.md.
 
+import { isObject } from "../core/common.js";
 import { ArmError, type ActionResponse, type EmulatorProvider, type HandlerContext, type JsonObject, type ResourceRecord, type ResourceStore } from "../types.js";
 import {
   clone,
   compact,
   enumValue,
-  isObject,
   keptPrivateEndpointConnections,
   mergePatch,
   nowIso,

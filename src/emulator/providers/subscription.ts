@@ -6,6 +6,7 @@
 // (computeRPCommon.json Usage_List, ResourceSkus_List 2021-07-01, machineLearningServices.json
 // Usages_List, Permissions_ListForResourceGroup).
 import { AZURE_REGIONS } from "../../config/regions.js";
+import { asString, isObject, normalizeLocation } from "../core/common.js";
 import type { ActionResponse, EmulatorProvider, Json, JsonObject, ProviderRoute, ResourceStore } from "../types.js";
 import { type SubscriptionWorld, VM_SIZES, familyDisplayName, vmSizeInfo } from "../world.js";
 
@@ -34,26 +35,14 @@ const SKU_API_VERSIONS = ["2017-09-01", "2019-04-01", "2021-07-01"];
 const ML_API_VERSIONS = ["2022-10-01", "2022-12-01-preview", "2023-04-01", "2023-10-01", "2024-04-01", "2024-10-01", "2025-06-01"];
 const PERMISSIONS_API_VERSIONS = ["2015-07-01", "2018-01-01-preview", "2022-04-01"];
 
-function isObject(value: Json | undefined): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function str(value: Json | undefined): string | undefined {
-  return typeof value === "string" ? value : undefined;
-}
-
-function region(location: string): string {
-  return location.replace(/\s+/g, "").toLowerCase();
-}
-
 /** vCPUs of the world's virtual machines in a region, per lower-cased family. */
 export function vmVcpus(store: ResourceStore, subscriptionId: string, location: string): Map<string, number> {
   const used = new Map<string, number>();
   for (const vm of store.listByType("Microsoft.Compute/virtualMachines", `/subscriptions/${subscriptionId}`)) {
-    if (region(str(vm.body.location) ?? "") !== location) continue;
+    if (normalizeLocation(asString(vm.body.location) ?? "") !== location) continue;
     const properties = isObject(vm.body.properties) ? vm.body.properties : {};
     const hardware = isObject(properties.hardwareProfile) ? properties.hardwareProfile : {};
-    const size = vmSizeInfo(str(hardware.vmSize) ?? "");
+    const size = vmSizeInfo(asString(hardware.vmSize) ?? "");
     if (size) used.set(size.family.toLowerCase(), (used.get(size.family.toLowerCase()) ?? 0) + size.vCPUs);
   }
   return used;
@@ -65,20 +54,20 @@ function mlVcpus(store: ResourceStore, subscriptionId: string, location: string)
   for (const compute of store.listByType("Microsoft.MachineLearningServices/workspaces/computes", `/subscriptions/${subscriptionId}`)) {
     const properties = isObject(compute.body.properties) ? compute.body.properties : {};
     const workspace = compute.id.split("/computes/")[0] ?? "";
-    const where = str(properties.computeLocation) ?? str(compute.body.location) ?? str(store.get(workspace)?.body.location) ?? "";
-    if (region(where) !== location) continue;
+    const where = asString(properties.computeLocation) ?? asString(compute.body.location) ?? asString(store.get(workspace)?.body.location) ?? "";
+    if (normalizeLocation(where) !== location) continue;
     const inner = isObject(properties.properties) ? properties.properties : {};
-    const size = vmSizeInfo(str(inner.vmSize) ?? "");
+    const size = vmSizeInfo(asString(inner.vmSize) ?? "");
     if (!size) continue;
     const scale = isObject(inner.scaleSettings) ? inner.scaleSettings : {};
-    const nodes = str(properties.computeType) === "AmlCompute" ? (typeof scale.minNodeCount === "number" ? scale.minNodeCount : 0) : 1;
+    const nodes = asString(properties.computeType) === "AmlCompute" ? (typeof scale.minNodeCount === "number" ? scale.minNodeCount : 0) : 1;
     used.set(size.family.toLowerCase(), (used.get(size.family.toLowerCase()) ?? 0) + nodes * size.vCPUs);
   }
   return used;
 }
 
 function knownRegion(location: string): string {
-  const name = region(location);
+  const name = normalizeLocation(location);
   if (!AZURE_REGIONS.some((r) => r.name === name)) {
     throw Object.assign(new Error(), { notFound: name });
   }
@@ -92,7 +81,9 @@ function usageEntry(value: string, localized: string, current: number, limit: nu
 function computeUsages(world: SubscriptionWorld, store: ResourceStore, subscriptionId: string, location: string): ActionResponse {
   const used = vmVcpus(store, subscriptionId, location);
   const total = [...used.values()].reduce((a, b) => a + b, 0);
-  const vmCount = store.listByType("Microsoft.Compute/virtualMachines", `/subscriptions/${subscriptionId}`).filter((vm) => region(str(vm.body.location) ?? "") === location).length;
+  const vmCount = store
+    .listByType("Microsoft.Compute/virtualMachines", `/subscriptions/${subscriptionId}`)
+    .filter((vm) => normalizeLocation(asString(vm.body.location) ?? "") === location).length;
   const value: Json[] = [
     usageEntry("availabilitySets", "Availability Sets", 0, 2500),
     usageEntry("cores", "Total Regional vCPUs", total, world.limitFor(location, "cores")),
@@ -121,7 +112,7 @@ function mlUsages(world: SubscriptionWorld, store: ResourceStore, subscriptionId
 /** `$filter=location eq 'eastus'` (the only filter ResourceSkus_List supports). */
 function filterLocation(filter: string | undefined): string | undefined {
   const match = /^\s*location\s+eq\s+'([^']+)'\s*$/i.exec(filter ?? "");
-  return match ? region(match[1]!) : undefined;
+  return match ? normalizeLocation(match[1]!) : undefined;
 }
 
 function resourceSkus(world: SubscriptionWorld, filter: string | undefined): ActionResponse {

@@ -1,9 +1,6 @@
 // ARM resource IDs: parsing, building and comparing. IDs are compared case-insensitively, as ARM does,
 // while the casing of the first creation is what the emulator returns.
-
-export function sameText(a: string | undefined, b: string | undefined): boolean {
-  return a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
-}
+import { sameText } from "./common.js";
 
 /** Lower-cased key of an ID (no trailing slash), used by the store. */
 export function idKey(id: string): string {

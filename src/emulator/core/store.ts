@@ -3,8 +3,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import writeFileAtomic from "write-file-atomic";
-import type { Json, JsonObject, ResourceRecord, ResourceStore } from "./types.js";
-import { idKey, isAtOrBelow, parentIdOf, sameText } from "./routing.js";
+import type { Json, JsonObject, ResourceRecord, ResourceStore } from "../types.js";
+import { sameText } from "./common.js";
+import { idKey, isAtOrBelow, parentIdOf } from "./routing.js";
 
 export type OperationStatus = "InProgress" | "Succeeded" | "Failed" | "Canceled";
 
