@@ -5,7 +5,11 @@ import { isObject } from "../core/common.js";
 import { ArmError, type HandlerContext, type JsonObject } from "../types.js";
 import { clone, compact, invalidParameter, optionalBoolean, optionalString, section } from "./service-common.js";
 
-/** Azure's reserved admin user names (Virtual Machines FAQ, "What are the username requirements"). */
+/**
+ * Azure's reserved admin user names (Virtual Machines FAQ, "What are the username requirements").
+ * Kept apart from the CLI's copy in config/rules.ts on purpose: the emulator plays Azure, and the tests that
+ * check the CLI refuses these names before any call would pass against a shared table even if it were wrong.
+ */
 export const RESERVED_ADMIN_NAMES = [
   "administrator",
   "admin",
