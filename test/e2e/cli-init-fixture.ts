@@ -119,14 +119,7 @@ export function oneJsonDocument(stdout: string): Record<string, unknown> {
 
 export const ESCAPE = /\u001b/;
 
-/** Waits until `check` is true, polling; fails after `timeoutMs`. */
-export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 60_000): Promise<void> {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+export { waitFor } from "../helpers/wait.js";
 
 /** Steps recorded in a state file by status. */
 export async function stateSteps(statePath: string): Promise<Record<string, { status: string }>> {
