@@ -128,8 +128,9 @@ test("init --local --yes in an empty working directory builds everything (the RE
       .map((s) => `${s.id}:done`)
       .sort(),
   );
-  const emulatorFiles = await fs.readdir(path.join(dir, ".secure-aml", "emulator"));
-  assert.ok(emulatorFiles.length > 0, "the emulator keeps its world beside the state file");
+  // The emulator keeps its world beside the state file: the deployment is in it.
+  const world = await fs.readFile(path.join(dir, ".secure-aml", "emulator", "world.json"), "utf8");
+  assert.ok(world.includes(`/workspaces/${config.workspace}"`), `the workspace ${config.workspace} is in the saved world`);
 });
 
 function nonLoopbackAddress(): string | undefined {
