@@ -3,6 +3,9 @@
 // announces or what `status` lists against this set, so a resource the run drops (or adds) fails.
 // Computing it sends no request: the specs only capture the Azure context; their reads are not called.
 
+import type { DeploymentConfig } from "../../src/config/types.js";
+import { createAzureContext } from "../../src/azure/clients.js";
+import { createStaticTestCredential } from "../../src/azure/credential.js";
 import type { StepContext } from "../../src/steps/index.js";
 import { stepsFor } from "../../src/steps/index.js";
 import { flatten, type Sequence } from "../../src/resources/spec.js";
@@ -36,4 +39,19 @@ export async function declaredResources(ctx: StepContext, outputsOf: (stepId: st
 /** Lower-case, de-duplicated, sorted IDs (role assignments and sub-resources are matched by ID). */
 export function idSet(resources: ReadonlyArray<{ id: string }>): string[] {
   return [...new Set(resources.map((r) => r.id.toLowerCase()))].sort();
+}
+
+/** A principal ID for the workspace's identity where no workspace exists (unit tests). */
+export const TEST_WORKSPACE_PRINCIPAL = "00000000-0000-4000-8000-00000000c0de";
+
+/**
+ * What the steps of `config` declare with no Azure at all (unit tests): the context points at a closed
+ * loopback port, so a declaration that tried to read would fail rather than pass unnoticed, and the
+ * workspace's principal is TEST_WORKSPACE_PRINCIPAL.
+ */
+export async function declaredOffline(config: DeploymentConfig): Promise<DeclaredResource[]> {
+  const endpoint = "https://127.0.0.1:9";
+  const azure = createAzureContext({ subscriptionId: config.subscriptionId, endpoint, credential: createStaticTestCredential(endpoint), cloud: config.cloud });
+  const outputs = (step: string): Record<string, string> => (step === "workspace" ? { workspacePrincipalId: TEST_WORKSPACE_PRINCIPAL } : {});
+  return declaredResources({ config, secrets: {}, azure }, outputs);
 }

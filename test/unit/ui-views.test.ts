@@ -6,10 +6,8 @@ import { groupPlan, planSection, renderPlan } from "../../src/ui/plan.js";
 import { renderDiagram } from "../../src/ui/diagram.js";
 import { renderSummary } from "../../src/ui/summary.js";
 import { hasControlCharacters } from "../../src/ui/format.js";
-import { createAzureContext } from "../../src/azure/clients.js";
-import { createStaticTestCredential } from "../../src/azure/credential.js";
 import { SUBNET_TRAINING, privateEndpointName } from "../../src/steps/common.js";
-import { declaredResources } from "../helpers/declared.js";
+import { declaredOffline } from "../helpers/declared.js";
 
 const SUB = "00000000-0000-0000-0000-000000000001";
 const RG = `/subscriptions/${SUB}/resourceGroups/aml-rg`;
@@ -60,19 +58,12 @@ function tutorialConfig(overrides: Partial<DeploymentConfig> = {}): DeploymentCo
   };
 }
 
-const PRINCIPAL = "00000000-0000-4000-8000-00000000c0de";
-
 /**
  * The plan fixture from the product's own declarations (stepsFor(config) and each step's resources), so
- * the views see the IDs, names and groups `plan` really produces. The Azure context points at a closed
- * loopback port: declaring sends no request.
+ * the views see the IDs, names and groups `plan` really produces.
  */
 async function declaredPlan(config: DeploymentConfig): Promise<PlannedResource[]> {
-  const endpoint = "https://127.0.0.1:9";
-  const azure = createAzureContext({ subscriptionId: config.subscriptionId, endpoint, credential: createStaticTestCredential(endpoint), cloud: config.cloud });
-  const outputs = (step: string): Record<string, string> => (step === "workspace" ? { workspacePrincipalId: PRINCIPAL } : {});
-  const declared = await declaredResources({ config, secrets: {}, azure }, outputs);
-  return declared.map((d) => ({ id: d.id, kind: d.kind, name: d.name, group: d.group, action: "create" as const }));
+  return (await declaredOffline(config)).map((d) => ({ id: d.id, kind: d.kind, name: d.name, group: d.group, action: "create" as const }));
 }
 
 const config = tutorialConfig();
