@@ -71,7 +71,9 @@ test("--attached-vm: an Ubuntu VM with SSH key login, its port-22 rule, attached
   assertNoKey("the state file", stateText, key.needles);
   assert.ok(stateText.includes(key.path), "the state records the key's PATH (not its content)");
   const emulatorFiles = await filesUnder(emulator().dataDir);
-  assert.ok(emulatorFiles.length > 0, "the emulator persisted its world");
+  // Scanning proves something only if the world holding the VM is among the files.
+  const worldFile = emulatorFiles.find((file) => path.basename(file) === "world.json");
+  assert.ok(worldFile && (await fs.readFile(worldFile, "utf8")).includes(`/virtualMachines/${vmName}"`), "the emulator persisted its world, with the VM");
   for (const file of emulatorFiles) assertNoKey(`the emulator's ${path.basename(file)}`, await fs.readFile(file, "latin1"), key.needles);
 
   // Read back through the real SDK clients: what Azure holds.

@@ -8,6 +8,10 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before } from "node:test";
 import { startTestEmulator, type TestEmulator } from "../helpers/emulator.js";
+import { declaredResources, type DeclaredResource } from "../helpers/declared.js";
+import { createAzureContext } from "../../src/azure/clients.js";
+import { createStaticTestCredential } from "../../src/azure/credential.js";
+import type { DeploymentConfig } from "../../src/config/types.js";
 
 /** dist/test/e2e → the repository root (bin/secure-aml.js). */
 export const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../bin/secure-aml.js");
@@ -115,14 +119,7 @@ export function oneJsonDocument(stdout: string): Record<string, unknown> {
 
 export const ESCAPE = /\u001b/;
 
-/** Waits until `check` is true, polling; fails after `timeoutMs`. */
-export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 60_000): Promise<void> {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+export { waitFor } from "../helpers/wait.js";
 
 /** Steps recorded in a state file by status. */
 export async function stateSteps(statePath: string): Promise<Record<string, { status: string }>> {
@@ -153,4 +150,21 @@ export async function resourcesIn(emulator: TestEmulator, resourceGroup: string)
   return dump.value
     .map((r) => ({ id: String((r as { id: unknown }).id), type: String((r as { type?: unknown }).type ?? "").toLowerCase() }))
     .filter((r) => r.id.toLowerCase().includes(marker));
+}
+
+/**
+ * What the steps of the deployment a CLI run recorded in `statePath` declare: its configuration and
+ * each step's outputs from the state file, through stepsFor(config) and the steps' resources().
+ */
+export async function declaredByState(emulator: TestEmulator, statePath: string): Promise<DeclaredResource[]> {
+  const state = JSON.parse(await fs.readFile(statePath, "utf8")) as { config: DeploymentConfig; steps: Record<string, { outputs?: Record<string, string> }> };
+  const { config } = state;
+  const azure = createAzureContext({
+    subscriptionId: config.subscriptionId,
+    endpoint: emulator.endpoint,
+    caCertPem: emulator.caCert,
+    credential: createStaticTestCredential(emulator.endpoint),
+    cloud: config.cloud,
+  });
+  return declaredResources({ config, secrets: {}, azure }, (id) => state.steps[id]?.outputs ?? {});
 }

@@ -6,7 +6,19 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import { emulatorArgs, emulatorForFile, oneJsonDocument, resourcesIn, runCli, startCli, stateSteps, tempDir, waitFor, type ResultDoc } from "./cli-init-fixture.js";
+import {
+  declaredByState,
+  emulatorArgs,
+  emulatorForFile,
+  oneJsonDocument,
+  resourcesIn,
+  runCli,
+  startCli,
+  stateSteps,
+  tempDir,
+  waitFor,
+  type ResultDoc,
+} from "./cli-init-fixture.js";
 
 const emulator = emulatorForFile({ latency: "realistic", timeScale: 0.02, validateSpecs: false });
 
@@ -32,12 +44,23 @@ let reference: { privateEndpoints: string[]; roleAssignments: number } | undefin
 
 test("an uninterrupted run (the reference for what a finished deployment holds)", async (t) => {
   const dir = await tempDir(t, "ref");
-  const result = await runCli(["init", "--yes", "--output", "json", ...emulatorArgs(emulator(), "cliref", path.join(dir, "s.json"))], { cwd: dir });
+  const statePath = path.join(dir, "s.json");
+  const result = await runCli(["init", "--yes", "--output", "json", ...emulatorArgs(emulator(), "cliref", statePath)], { cwd: dir });
   assert.equal(result.code, 0, result.stderr);
   assert.equal((oneJsonDocument(result.stdout) as ResultDoc).ok, true);
   reference = await duplicationCounts("cliref-rg");
-  assert.equal(reference.privateEndpoints.length, 6, reference.privateEndpoints.join(" "));
-  assert.ok(reference.roleAssignments >= 2);
+  // Exactly what the steps declare: one endpoint per private-link group, one assignment per declared role.
+  const declared = await declaredByState(emulator(), statePath);
+  assert.deepEqual(
+    reference.privateEndpoints,
+    declared
+      .filter((d) => d.kind === "Microsoft.Network/privateEndpoints")
+      .map((d) => d.name.split("-").pop() ?? "")
+      .sort(),
+  );
+  // The tutorial's endpoints: storage (blob, file), key vault, registry, workspace, Azure Monitor.
+  assert.deepEqual(reference.privateEndpoints, ["amlworkspace", "azuremonitor", "blob", "file", "registry", "vault"]);
+  assert.equal(reference.roleAssignments, declared.filter((d) => d.kind === "Microsoft.Authorization/roleAssignments").length);
 });
 
 test("a second init on the same state exits 3 while the first runs; Ctrl-C then exits 130 with the resume command", async (t) => {

@@ -8,7 +8,23 @@ import fs from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { cleanEnv, emulatorArgs, emulatorForFile, ESCAPE, oneJsonDocument, resourcesIn, runCli, stateSteps, tempDir, WRITE_METHODS, type ResultDoc } from "./cli-init-fixture.js";
+import { idSet } from "../helpers/declared.js";
+import type { DeploymentConfig } from "../../src/config/types.js";
+import { stepsFor } from "../../src/steps/index.js";
+import {
+  cleanEnv,
+  declaredByState,
+  emulatorArgs,
+  emulatorForFile,
+  ESCAPE,
+  oneJsonDocument,
+  resourcesIn,
+  runCli,
+  stateSteps,
+  tempDir,
+  WRITE_METHODS,
+  type ResultDoc,
+} from "./cli-init-fixture.js";
 
 const emulator = emulatorForFile({ validateSpecs: true });
 
@@ -24,7 +40,8 @@ test("init --yes --output json creates every resource, then a re-run writes noth
   assert.equal(doc.ok, true);
   assert.equal(doc.command, "init");
   assert.equal(doc.exitCode, 0);
-  assert.ok(doc.resources.length >= 40, `a full deployment has many resources, got ${doc.resources.length}`);
+  // Exactly what the steps of this deployment declare (stepsFor(config) and their resources).
+  assert.deepEqual(idSet(doc.resources), idSet(await declaredByState(emulator(), state)), "the result lists every declared resource, and only those");
   const kinds = new Set(doc.resources.map((r) => r.kind.toLowerCase()));
   for (const kind of [
     "microsoft.resources/resourcegroups",
@@ -47,7 +64,20 @@ test("init --yes --output json creates every resource, then a re-run writes noth
     const expected = r.kind === "Microsoft.MachineLearningServices/workspaces" ? ["created", "updated"] : ["created"];
     assert.ok(expected.includes(r.action), `${r.kind} ${r.name} is ${r.action}`);
   }
-  assert.ok(doc.counts.writes > 0 && doc.counts.reads > 0, JSON.stringify(doc.counts));
+  {
+    // The counts are the client's: every request the emulator received was counted (an attempt lost on a
+    // closing kept-alive socket is counted but never arrives), and every write went into the deployment.
+    const log = await emulator().requestLog();
+    const received = (...classes: string[]) => log.filter((e) => classes.includes(e.class)).length;
+    assert.ok(doc.counts.writes >= received("write"), `${JSON.stringify(doc.counts)}; ${received("write")} writes received`);
+    assert.ok(doc.counts.reads + doc.counts.polls >= received("read", "poll", "action"), `${JSON.stringify(doc.counts)}; ${log.length} received`);
+    const ids = idSet(doc.resources);
+    assert.deepEqual(
+      log.filter((e) => e.class === "write" && !ids.includes(e.path.toLowerCase())).map((e) => `${e.method} ${e.path}`),
+      [],
+      "every write went to a resource of the result",
+    );
+  }
   assert.deepEqual(doc.errors, []);
   assert.ok(!first.stdout.includes("Correct-Horse") && !first.stderr.includes("Correct-Horse"), "the password is never printed");
   const stateText = await fs.readFile(state, "utf8");
@@ -68,7 +98,13 @@ test("init --yes --output json creates every resource, then a re-run writes noth
     [],
     "the emulator saw no write request",
   );
-  assert.ok(log.length > 0, "the re-run did read");
+  // The state is a cache, not the truth: the re-run read every resource of the deployment.
+  const read = new Set(log.filter((e) => e.method === "GET").map((e) => e.path.toLowerCase()));
+  assert.deepEqual(
+    idSet(doc.resources).filter((id) => !read.has(id)),
+    [],
+    "the re-run read every resource",
+  );
 });
 
 test("init --local --yes in an empty working directory builds everything (the README's command)", async (t) => {
@@ -80,12 +116,21 @@ test("init --local --yes in an empty working directory builds everything (the RE
   assert.match(result.stdout, /is ready/);
   assert.match(result.stdout, /local emulator/);
   assert.doesNotMatch(result.stderr, ESCAPE);
-  const steps = await stateSteps(path.join(dir, ".secure-aml", "state.json"));
-  const statuses = Object.entries(steps).map(([id, s]) => `${id}:${s.status}`);
-  assert.ok(statuses.length >= 15, statuses.join(" "));
-  for (const s of statuses) assert.match(s, /:done$/);
-  const emulatorFiles = await fs.readdir(path.join(dir, ".secure-aml", "emulator"));
-  assert.ok(emulatorFiles.length > 0, "the emulator keeps its world beside the state file");
+  const statePath = path.join(dir, ".secure-aml", "state.json");
+  const steps = await stateSteps(statePath);
+  const { config } = JSON.parse(await fs.readFile(statePath, "utf8")) as { config: DeploymentConfig };
+  // Every step of this deployment (stepsFor its configuration) recorded, each done.
+  assert.deepEqual(
+    Object.entries(steps)
+      .map(([id, s]) => `${id}:${s.status}`)
+      .sort(),
+    stepsFor(config)
+      .map((s) => `${s.id}:done`)
+      .sort(),
+  );
+  // The emulator keeps its world beside the state file: the deployment is in it.
+  const world = await fs.readFile(path.join(dir, ".secure-aml", "emulator", "world.json"), "utf8");
+  assert.ok(world.includes(`/workspaces/${config.workspace}"`), `the workspace ${config.workspace} is in the saved world`);
 });
 
 function nonLoopbackAddress(): string | undefined {

@@ -6,31 +6,45 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs/promises";
 import path from "node:path";
-import { emulatorArgs, emulatorForFile, ESCAPE, oneJsonDocument, runCli, tempDir, WRITE_METHODS, type ResultDoc } from "./cli-init-fixture.js";
+import { emulatorArgs, emulatorForFile, ESCAPE, oneJsonDocument, runCli, tempDir, type ResultDoc } from "./cli-init-fixture.js";
 
 const emulator = emulatorForFile({ validateSpecs: true });
 
-async function assertNoWrites(): Promise<void> {
+/** Requests that only read: GET, HEAD and the name-availability check (a POST that changes nothing). */
+function isRead(entry: { method: string; path: string }): boolean {
+  return entry.method === "GET" || entry.method === "HEAD" || (entry.method === "POST" && /\/checkNameAvailability$/i.test(entry.path));
+}
+
+/**
+ * Plan's promise: it sent nothing but reads, and it read what exists: the resource group, and each
+ * resource it planned, except one whose parent it plans to create (planned as created without a read).
+ */
+async function assertReadOnly(resourceGroupId: string, planned?: ReadonlyArray<{ id: string; action: string }>): Promise<void> {
   const log = await emulator().requestLog();
-  // Plan's promise: reads only (GET, HEAD, checkNameAvailability), and it did read.
-  assert.ok(
-    log.some((e) => e.method === "GET"),
-    "plan read what exists",
-  );
-  const writes = log.filter((e) => WRITE_METHODS.has(e.method) || (e.method === "POST" && !/checkNameAvailability/i.test(e.path)));
   assert.deepEqual(
-    writes.map((e) => `${e.method} ${e.path}`),
+    log.filter((e) => !isRead(e)).map((e) => `${e.method} ${e.path}`),
     [],
-    "plan sent no write",
+    "plan sent nothing but reads",
+  );
+  const read = new Set(log.filter((e) => e.method === "GET").map((e) => e.path.toLowerCase()));
+  assert.ok(read.has(resourceGroupId.toLowerCase()), `plan read ${resourceGroupId}`);
+  if (!planned) return;
+  const creating = planned.filter((p) => p.action === "create").map((p) => `${p.id.toLowerCase()}/`);
+  assert.deepEqual(
+    planned.map((p) => p.id.toLowerCase()).filter((id) => !read.has(id) && !creating.some((parent) => id.startsWith(parent))),
+    [],
+    "plan read each resource it planned",
   );
 }
+
+const groupId = (name: string) => `/subscriptions/${emulator().subscriptionId}/resourceGroups/${name}`;
 
 test("plan on an empty world: every resource to create, zero writes, estimate and NSG guidance", async (t) => {
   const dir = await tempDir(t, "plan");
   await emulator().clearRequestLog();
   const result = await runCli(["plan", ...emulatorArgs(emulator(), "planempty", path.join(dir, "state.json"))], { cwd: dir });
   assert.equal(result.code, 0, result.stderr);
-  await assertNoWrites();
+  await assertReadOnly(groupId("planempty-rg"));
   assert.match(result.stdout, /\+ create\s+resourceGroups\s+planempty-rg/);
   assert.match(result.stdout, /\+ create\s+virtualNetworks\s+planempty-vnet/);
   assert.match(result.stdout, /\+ create\s+privateEndpoints/);
@@ -56,14 +70,17 @@ test("plan --output json: one document in init's shape; after init every resourc
   assert.equal(empty.ok, true);
   assert.equal(empty.counts.writes, 0);
   assert.ok(empty.planned);
-  const creates = empty.planned.filter((p) => p.action === "create").length;
-  assert.ok(creates >= empty.planned.length - 1, `all but the image-build update are creates (${creates}/${empty.planned.length})`);
+  // Everything is a create but the image-build step's setting on the workspace its own step creates.
+  assert.deepEqual(
+    empty.planned.filter((p) => p.action !== "create").map((p) => `${p.action} ${p.kind} ${p.name}`),
+    ["update Microsoft.MachineLearningServices/workspaces planjson-ws"],
+  );
   assert.ok(
     empty.resources.every((r) => r.action === "absent"),
     "nothing exists yet",
   );
   assert.ok(empty.estimate && empty.estimate.criticalPathSeconds > 0 && empty.estimate.criticalPathSeconds < empty.estimate.sequentialSeconds);
-  await assertNoWrites();
+  await assertReadOnly(groupId("planjson-rg"), empty.planned);
 
   const init = await runCli(["init", "--yes", "--output", "json", ...args], { cwd: dir });
   assert.equal(init.code, 0, init.stderr);
@@ -88,7 +105,7 @@ test("plan --output json: one document in init's shape; after init every resourc
       .sort(),
     Object.keys(initDoc).sort(),
   );
-  await assertNoWrites();
+  await assertReadOnly(groupId("planjson-rg"), done.planned);
 
   const text = await runCli(["plan", ...args], { cwd: dir });
   assert.equal(text.code, 0, text.stderr);

@@ -14,6 +14,7 @@ import { openState } from "../../src/engine/state.js";
 import { DEPLOYMENT_TAG, MANAGED_TAGS, managedTags } from "../../src/steps/common.js";
 import { azureFor, deploy, testConfig, testSecrets } from "./steps-fixture.js";
 import { spawnCli, type CliRun } from "../helpers/cli.js";
+import { idSet } from "../helpers/declared.js";
 
 const WRITES = new Set(["PUT", "PATCH", "DELETE", "POST"]);
 
@@ -220,9 +221,20 @@ describe("ownership: only what carries this deployment's id is deleted, purged, 
     const id = state.meta?.deploymentId;
     assert.match(id ?? "", /^[0-9a-f-]{36}$/);
     const dump = await emulator.resources();
-    const tracked = dump.value.filter((r) => r.resourceGroup?.toLowerCase() === config.resourceGroup.toLowerCase() && r.body.tags !== undefined && r.body.tags !== null);
-    assert.ok(tracked.length >= 20, `found the deployment's tracked resources (${tracked.length})`);
-    const unstamped = tracked.filter((r) => (r.body.tags as Record<string, string>)[DEPLOYMENT_TAG] !== id).map((r) => `${r.type} ${r.name}`);
+    // ARM's tracked resources (those with a location; they carry tags), whether or not they have tags now.
+    const tracked = dump.value.filter((r) => r.resourceGroup?.toLowerCase() === config.resourceGroup.toLowerCase() && typeof r.body.location === "string");
+    // They are what init reports (plus Azure's own NICs of private endpoints): nothing is left out of the check.
+    const reported = idSet((JSON.parse(run.stdout) as { resources: Array<{ id: string }> }).resources);
+    assert.deepEqual(
+      tracked.filter((r) => !reported.includes(r.id.toLowerCase()) && !/\/networkInterfaces\/pe-.*\.nic\./i.test(r.id)).map((r) => r.id),
+      [],
+      "every tracked resource in the group is one init reports",
+    );
+    assert.ok(
+      tracked.some((r) => /\/Microsoft\.MachineLearningServices\/workspaces\/[^/]+$/i.test(r.id)),
+      "the workspace is among them",
+    );
+    const unstamped = tracked.filter((r) => (r.body.tags as Record<string, string> | undefined)?.[DEPLOYMENT_TAG] !== id).map((r) => `${r.type} ${r.name}`);
     // Azure's own untagged NICs of private endpoints are ours through their endpoint (ownership.ts).
     assert.deepEqual(
       unstamped.filter((l) => !/networkInterfaces pe-.*\.nic\./.test(l)),

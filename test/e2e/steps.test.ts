@@ -13,6 +13,7 @@ import { MANAGED_TAG, READER_ROLE_ID, dnsLinkName, privateEndpointName, shutdown
 import { roleAssignmentName, readerRoleDefinitionId } from "../../src/steps/storage-endpoint-reader.js";
 import { PRIVATE_LINK_SCOPE_API_VERSION } from "../../src/steps/monitor-private-link.js";
 import { azureFor, deploy, testConfig, testSecrets } from "./steps-fixture.js";
+import { declaredResources, idSet } from "../helpers/declared.js";
 
 function field(obj: unknown, ...path: string[]): unknown {
   let cur: unknown = obj;
@@ -40,7 +41,10 @@ describe("the step graph against the emulator", () => {
 
   it("builds every resource of the tutorial with its security properties", async () => {
     const run = await deploy({ config, secrets: testSecrets, azure });
-    deployedIds = [...new Set(run.resources.map((r) => r.id.toLowerCase()))].sort();
+    deployedIds = idSet(run.resources);
+    // Exactly what the steps declare (stepsFor(config) and each step's resources): none dropped, none extra.
+    const declared = await declaredResources({ config, secrets: testSecrets, azure }, (id) => run.results.get(id)?.outputs ?? {});
+    assert.deepEqual(deployedIds, idSet(declared), "the run reports every declared resource, and only those");
     assert.deepEqual(
       run.resources.filter((r) => r.action === "unchanged"),
       [],
@@ -54,12 +58,21 @@ describe("the step graph against the emulator", () => {
         .sort(),
       ["Training", config.workspace].sort(),
     );
-    assert.equal(azure.counter.snapshot().writes > 0, true);
     const rg = config.resourceGroup;
+
+    // Every write the emulator received went to a resource the run reports, and the client counted it
+    // (the counter counts each attempt sent; one lost on a closing kept-alive socket never arrives).
+    const log = await emulator.requestLog();
+    const writeRequests = log.filter((e) => e.class === "write");
+    assert.deepEqual(
+      writeRequests.map((e) => e.path.toLowerCase()).filter((p) => !deployedIds.includes(p)),
+      [],
+      "no write outside the deployment",
+    );
+    assert.ok(azure.counter.snapshot().writes >= writeRequests.length, `${azure.counter.snapshot().writes} counted, ${writeRequests.length} received`);
 
     // Azure refuses concurrent endpoint writes on one storage account: the file endpoint is not even
     // read before the blob endpoint's create has finished.
-    const log = await emulator.requestLog();
     const blobPath = `/privateEndpoints/${privateEndpointName(config.storageAccount, "blob")}`;
     const filePath = `/privateEndpoints/${privateEndpointName(config.storageAccount, "file")}`;
     const lastBlobEndpointRequest = log.map((e) => e.path.endsWith(blobPath)).lastIndexOf(true);

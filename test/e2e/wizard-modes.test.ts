@@ -6,7 +6,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import { cleanEnv, emulatorArgs, emulatorForFile, ESCAPE, oneJsonDocument, PASSWORD, runCli, tempDir, type ResultDoc } from "./cli-init-fixture.js";
+import fs from "node:fs/promises";
+import { cleanEnv, declaredByState, emulatorArgs, emulatorForFile, ESCAPE, oneJsonDocument, PASSWORD, runCli, tempDir, type ResultDoc } from "./cli-init-fixture.js";
+import { idSet } from "../helpers/declared.js";
+import type { DeploymentConfig } from "../../src/config/types.js";
+import { stepsFor } from "../../src/steps/index.js";
 import { runInPty, screenTail, terminalEnv } from "./wizard-pty-fixture.js";
 
 const emulator = emulatorForFile();
@@ -29,27 +33,49 @@ test("init --yes under the tty, plain and json renderers: the same deployment, e
   const dir = await tempDir(t, "modes");
 
   // JSON: one document on stdout, the reference for the others.
-  const json = await runCli(["init", "--yes", "--output", "json", ...emulatorArgs(emulator(), "modejson", path.join(dir, "json.json"))], { cwd: dir });
+  const jsonState = path.join(dir, "json.json");
+  const json = await runCli(["init", "--yes", "--output", "json", ...emulatorArgs(emulator(), "modejson", jsonState)], { cwd: dir });
   assert.equal(json.code, 0, json.stderr);
   const doc = oneJsonDocument(json.stdout) as ResultDoc;
   assert.equal(doc.ok, true);
   assert.equal(doc.command, "init");
   assert.deepEqual(doc.errors, []);
-  assert.ok(doc.resources.length >= 40, `${doc.resources.length} resources`);
+  assert.deepEqual(idSet(doc.resources), idSet(await declaredByState(emulator(), jsonState)), "every resource the steps declare, and only those");
   for (const r of doc.resources) assert.match(r.id, /^\/subscriptions\/[^/]+\/resource[gG]roups\/modejson-rg/i, r.id);
   assert.doesNotMatch(json.stdout + json.stderr, ESCAPE, "no escape codes in JSON mode without a terminal");
   const expected = actionCounts(doc);
 
   // Plain: CI=1 on a pipe (stdin open and silent): timestamped lines on stderr, the summary on stdout.
-  const plain = await runCli(["init", "--yes", ...emulatorArgs(emulator(), "modeplain", path.join(dir, "plain.json"))], { cwd: dir, env: cleanEnv({ CI: "1" }) });
+  const plainState = path.join(dir, "plain.json");
+  const plain = await runCli(["init", "--yes", ...emulatorArgs(emulator(), "modeplain", plainState)], { cwd: dir, env: cleanEnv({ CI: "1" }) });
   assert.equal(plain.code, 0, plain.stderr);
   assert.doesNotMatch(plain.stdout, ESCAPE, "plain stdout has no escape code");
   assert.doesNotMatch(plain.stderr, ESCAPE, "plain stderr has no escape code");
   const lines = plain.stderr.trimEnd().split("\n");
-  assert.ok(lines.length >= 19, plain.stderr);
   for (const line of lines) assert.match(line, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \S+\s/, `timestamped: ${line}`);
-  assert.ok(
-    lines.some((l) => /\bdone\b.*Resource group/i.test(l) || /Resource group.*\bdone\b/i.test(l)),
+  // One "start" and one "done" line for each step of this deployment (stepsFor its configuration).
+  const { config: plainConfig } = JSON.parse(await fs.readFile(plainState, "utf8")) as { config: DeploymentConfig };
+  const tagged = (tag: string) =>
+    lines
+      .map((l) => l.replace(/^\S+ /, ""))
+      .filter((l) => l.startsWith(`${tag} `))
+      .map((l) => l.slice(tag.length).trimStart());
+  const titles = stepsFor(plainConfig).map((step) => step.title);
+  assert.deepEqual(
+    titles.map((title) => tagged("done").filter((l) => l.startsWith(`${title} (`)).length),
+    titles.map(() => 1),
+    `one done line per step:\n${plain.stderr}`,
+  );
+  assert.equal(tagged("done").length, titles.length, plain.stderr);
+  // A start line for each step (a retried step has one per attempt), none for anything else.
+  assert.deepEqual(
+    titles.filter((title) => !tagged("start").some((l) => l === title || l.startsWith(`${title} (`))),
+    [],
+    plain.stderr,
+  );
+  assert.deepEqual(
+    tagged("start").filter((l) => !titles.some((title) => l === title || l.startsWith(`${title} (`))),
+    [],
     plain.stderr,
   );
   assert.match(plain.stdout, /"modeplain-ws" is ready/);

@@ -8,6 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import type { ResourceManagementClient } from "@azure/arm-resources";
 import { startTestEmulator, type TestEmulator } from "../helpers/emulator.js";
+import { waitFor } from "../helpers/wait.js";
 
 const API = "2024-01-01";
 const POLL = { updateIntervalInMs: 5 };
@@ -19,14 +20,6 @@ async function clientFor(emulator: TestEmulator): Promise<ResourceManagementClie
 
 function idOf(emulator: TestEmulator, rg: string, type: string, name: string): string {
   return `/subscriptions/${emulator.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.EmulatorTest/${type}/${name}`;
-}
-
-async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 describe("emulator core: long-running operations (latency none)", () => {
@@ -90,7 +83,7 @@ describe("emulator core: long-running operations (latency none)", () => {
     assert.equal(initial.status, 202);
     assert.ok(initial.headers.location?.startsWith("https://127.0.0.1:"));
     assert.ok(initial.headers["azure-asyncoperation"]?.startsWith("https://127.0.0.1:"));
-    await waitFor(async () => !(await client.resources.checkExistenceById(id, API)).body, "the delete to complete");
+    await waitFor("the delete to complete", async () => !(await client.resources.checkExistenceById(id, API)).body);
     const second = idOf(emulator, "lro-rg", "gadgets", "doomed2");
     await client.resources.beginCreateOrUpdateByIdAndWait(second, API, { location: "eastus" }, POLL);
     await client.resources.beginDeleteByIdAndWait(second, API, POLL);
@@ -171,12 +164,12 @@ describe("emulator core: realistic latency, exclusive writes and restart", () =>
     assert.equal(initial.status, 201);
     assert.equal(initial.headers["retry-after"], undefined, "1.2 s left: a whole-second wait would overshoot; the client's own interval is finer");
     const statusUrl = new URL(initial.headers["azure-asyncoperation"]!);
-    await waitFor(async () => {
+    await waitFor("the widget create", async () => {
       const status = await emulator.raw("GET", statusUrl.pathname + statusUrl.search);
       const running = (status.body as { status: string }).status === "InProgress";
       if (running) assert.equal(status.headers["retry-after"], undefined);
       return !running;
-    }, "the widget create");
+    });
   });
 
   it("refuses writes to a busy resource or its children with 409 AnotherOperationInProgress", async () => {
@@ -218,7 +211,7 @@ describe("emulator core: realistic latency, exclusive writes and restart", () =>
     assert.equal((await client.resourceGroups.get("slow-rg")).name, "slow-rg");
     const reloaded = await client.resources.getById(id, API);
     assert.equal(reloaded.properties?.size, 7);
-    await waitFor(async () => (await client.resources.getById(id, API)).properties?.provisioningState === "Succeeded", "the pending create to finish");
+    await waitFor("the pending create to finish", async () => (await client.resources.getById(id, API)).properties?.provisioningState === "Succeeded");
     const keyMode = (await fs.stat(path.join(dataDir, "server-key.pem"))).mode & 0o777;
     assert.equal(keyMode, 0o600);
   });

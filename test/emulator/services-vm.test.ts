@@ -4,6 +4,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { ComputeManagementClient } from "@azure/arm-compute";
 import type { DevTestLabsClient } from "@azure/arm-devtestlabs";
+import type { RoleAssignment } from "@azure/arm-authorization";
+import { waitFor } from "../helpers/wait.js";
 import { POLL, REGION, assertNoResponseFindings, rejectsWithCode, startServicesFixture, type ServicesFixture } from "./services-fixture.js";
 
 const RG = "rg-vm";
@@ -182,9 +184,20 @@ describe("principal replication delay (realistic latency, time scale 0.01)", () 
     await rejectsWithCode(auth.roleAssignments.create(storage.id ?? "", "7a1c4b8e-2d6a-4c1e-9a7b-5e8d0c2f1a01", { roleDefinitionId, principalId }), "PrincipalNotFound", 400);
     const typed = await auth.roleAssignments.create(storage.id ?? "", "7a1c4b8e-2d6a-4c1e-9a7b-5e8d0c2f1a01", { roleDefinitionId, principalId, principalType: "ServicePrincipal" });
     assert.equal(typed.principalId, principalId);
-    // 60 s of replication at time scale 0.01 is 0.6 s.
-    await new Promise((resolve) => setTimeout(resolve, 800));
-    const later = await auth.roleAssignments.create(vault.id ?? "", "7a1c4b8e-2d6a-4c1e-9a7b-5e8d0c2f1a02", { roleDefinitionId, principalId });
-    assert.equal(later.principalType, "ServicePrincipal");
+    // Once replicated (60 s, 0.6 s at time scale 0.01, on the emulator's own clock), the same request
+    // without principalType succeeds. Retried until then; any answer but PrincipalNotFound fails at once.
+    let later: RoleAssignment | undefined;
+    let notYet = 0;
+    await waitFor("the workspace identity to replicate", async () => {
+      try {
+        later = await auth.roleAssignments.create(vault.id ?? "", "7a1c4b8e-2d6a-4c1e-9a7b-5e8d0c2f1a02", { roleDefinitionId, principalId });
+        return true;
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== "PrincipalNotFound") throw error;
+        notYet++;
+        return false;
+      }
+    });
+    assert.equal(later?.principalType, "ServicePrincipal", `after ${notYet} PrincipalNotFound answers`);
   });
 });

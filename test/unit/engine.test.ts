@@ -350,21 +350,30 @@ describe("runSteps: failures", () => {
 
   it("does not wait forever for a step that ignores its abort signal", async () => {
     const { state, path } = await newState();
+    const started = deferred();
     const never = deferred();
     const stubborn: Step<unknown> = {
       id: "stubborn",
       title: "Stubborn",
       dependsOn: [],
       run: async () => {
+        started.resolve();
         await never.promise;
         return { resources: [] };
       },
     };
     const controller = new AbortController();
     const run = runSteps([stubborn], {}, baseOptions(state, recorder(), { signal: controller.signal, abortGraceMs: 5 }));
+    // Abort only once the step runs: aborted earlier, the step would never start and nothing could finish late.
+    await started.promise;
     controller.abort();
     const summary = await run;
     assert.equal(summary.status, "interrupted");
+    assert.deepEqual(
+      summary.steps.map((s) => [s.id, s.status]),
+      [["stubborn", "interrupted"]],
+    );
+    assert.equal(state.step("stubborn")?.attempts, 1, "the attempt was under way when the run gave up on it");
     // Count every state write from here on: the late finish must make none.
     let lateWrites = 0;
     const update = state.update.bind(state);

@@ -14,6 +14,8 @@ import { costFor, priceSourceOf } from "../../src/pricing/index.js";
 import { fetchLivePrices, filterFor, PRICES_URL_ENV } from "../../src/pricing/live.js";
 import { OFFLINE_PRICES } from "../../src/pricing/table.js";
 import { renderPlan } from "../../src/ui/plan.js";
+import { privateEndpointName } from "../../src/steps/common.js";
+import { declaredOffline } from "../helpers/declared.js";
 
 function config(extra: Partial<DeploymentConfig> = {}): DeploymentConfig {
   const c: Record<string, unknown> = { subscriptionId: "00000000-0000-0000-0000-000000000001", location: "eastus", ...extra };
@@ -28,8 +30,11 @@ function resources(c: DeploymentConfig) {
     { id: `${RG}/Microsoft.Network/bastionHosts/${c.bastionName}`, kind: "Microsoft.Network/bastionHosts", name: c.bastionName },
     { id: `${RG}/Microsoft.Network/publicIPAddresses/${c.bastionPublicIp}`, kind: "Microsoft.Network/publicIPAddresses", name: c.bastionPublicIp },
     { id: `${RG}/Microsoft.ContainerRegistry/registries/${c.registry}`, kind: "Microsoft.ContainerRegistry/registries", name: c.registry },
-    { id: `${RG}/Microsoft.Network/privateEndpoints/pe1`, kind: "Microsoft.Network/privateEndpoints", name: "pe1" },
-    { id: `${RG}/Microsoft.Network/privateEndpoints/pe2`, kind: "Microsoft.Network/privateEndpoints", name: "pe2" },
+    ...[privateEndpointName(c.registry, "registry"), privateEndpointName(c.storageAccount, "blob")].map((name) => ({
+      id: `${RG}/Microsoft.Network/privateEndpoints/${name}`,
+      kind: "Microsoft.Network/privateEndpoints",
+      name,
+    })),
     { id: `${RG}/Microsoft.Network/privateDnsZones/privatelink.azurecr.io`, kind: "Microsoft.Network/privateDnsZones", name: "privatelink.azurecr.io" },
     { id: `${RG}/Microsoft.Compute/virtualMachines/${c.jumpboxName}`, kind: "Microsoft.Compute/virtualMachines", name: c.jumpboxName },
     {
@@ -46,13 +51,19 @@ function resources(c: DeploymentConfig) {
   ];
 }
 
-test("the bundled price table names its source, date, region and currency, and prices every meter", () => {
+test("the bundled price table names its source, date, region and currency, and prices every meter", async () => {
   assert.match(OFFLINE_PRICES.url, /^https:\/\/prices\.azure\.com\/api\/retail\/prices$/);
   assert.match(OFFLINE_PRICES.date, /^\d{4}-\d{2}-\d{2}$/);
   assert.equal(OFFLINE_PRICES.currency, "USD");
   assert.equal(OFFLINE_PRICES.region, "eastus");
-  assert.ok(OFFLINE_PRICES.entries.length >= 8);
   for (const e of OFFLINE_PRICES.entries) assert.ok(e.retailPrice > 0 && Number.isFinite(e.retailPrice), e.key);
+  // Every resource the tutorial's deployment declares gets a price (or a stated zero) from the table.
+  const c = config();
+  const estimate = estimateCost(await declaredOffline(c), c, OFFLINE_PRICES);
+  assert.deepEqual(
+    estimate.resources.filter((r) => r.estimatedMonthlyCost === null).map((r) => `${r.kind} ${r.name}: ${r.basis}`),
+    [],
+  );
 });
 
 test("estimateCost: each resource per hour and per month, the total, and what stop saves", () => {

@@ -6,6 +6,8 @@ import { groupPlan, planSection, renderPlan } from "../../src/ui/plan.js";
 import { renderDiagram } from "../../src/ui/diagram.js";
 import { renderSummary } from "../../src/ui/summary.js";
 import { hasControlCharacters } from "../../src/ui/format.js";
+import { SUBNET_TRAINING, privateEndpointName } from "../../src/steps/common.js";
+import { declaredOffline } from "../helpers/declared.js";
 
 const SUB = "00000000-0000-0000-0000-000000000001";
 const RG = `/subscriptions/${SUB}/resourceGroups/aml-rg`;
@@ -56,38 +58,59 @@ function tutorialConfig(overrides: Partial<DeploymentConfig> = {}): DeploymentCo
   };
 }
 
-function planned(kind: string, name: string, action: PlannedResource["action"] = "create", group = "", changes?: Change[]): PlannedResource {
-  const p: PlannedResource = { id: `${RG}/providers/${kind}/${name}`, kind, name, action, group };
-  if (changes) p.changes = changes;
-  return p;
+/**
+ * The plan fixture from the product's own declarations (stepsFor(config) and each step's resources), so
+ * the views see the IDs, names and groups `plan` really produces.
+ */
+async function declaredPlan(config: DeploymentConfig): Promise<PlannedResource[]> {
+  return (await declaredOffline(config)).map((d) => ({ id: d.id, kind: d.kind, name: d.name, group: d.group, action: "create" as const }));
 }
 
+const config = tutorialConfig();
+const DECLARED = await declaredPlan(config);
+
+/** A resource the deployment declares (fails when the product makes no such kind and name). */
+function planned(kind: string, name: string, action: PlannedResource["action"] = "create", changes?: Change[]): PlannedResource {
+  const found = DECLARED.find((d) => d.kind === kind && d.name === name);
+  assert.ok(found, `the deployment declares no ${kind} named ${name}: ${DECLARED.map((d) => d.name).join(", ")}`);
+  return changes ? { ...found, action, changes } : { ...found, action };
+}
+
+/** A kind secure-aml never makes, to see how the view places the unknown. */
+function foreign(kind: string, name: string, group: string): PlannedResource {
+  return { id: `${RG}/providers/${kind}/${name}`, kind, name, action: "create", group };
+}
+
+const blobEndpoint = privateEndpointName(config.storageAccount, "blob");
+const trainingSubnet = SUBNET_TRAINING;
+const readerOnBlob = `Reader on ${blobEndpoint}`;
+
 const PLAN: PlannedResource[] = [
-  planned("Microsoft.Storage/storageAccounts", "amlstabcde"),
+  planned("Microsoft.Storage/storageAccounts", config.storageAccount),
   planned("Microsoft.Network/privateDnsZones", "privatelink.blob.core.windows.net"),
-  planned("Microsoft.Network/privateEndpoints", "amlstabcde-blob-pe"),
-  planned("Microsoft.Network/virtualNetworks", "aml-vnet", "update", "network", [{ field: "addressSpace", actual: "10.0.0.0/16", wanted: "172.16.0.0/16" }]),
-  planned("Microsoft.Network/virtualNetworks/subnets", "aml-vnet/Training"),
-  planned("Microsoft.Resources/resourceGroups", "aml-rg", "none"),
-  planned("Microsoft.MachineLearningServices/workspaces", "aml-ws"),
-  planned("Microsoft.MachineLearningServices/workspaces/computes", "aml-ws/cpu-cluster"),
-  planned("Microsoft.Network/bastionHosts", "aml-bastion"),
-  planned("Microsoft.Compute/virtualMachines", "aml-jump"),
-  planned("Microsoft.Insights/components", "aml-appi"),
-  planned("Microsoft.Authorization/roleAssignments", "reader-on-blob-pe"),
-  planned("Contoso.Widgets/things", "odd", "create", "training-subnet"),
-  planned("Contoso.Widgets/others", "odder", "create", "nowhere-known"),
+  planned("Microsoft.Network/privateEndpoints", blobEndpoint),
+  planned("Microsoft.Network/virtualNetworks", config.vnetName, "update", [{ field: "addressSpace", actual: "10.0.0.0/16", wanted: "172.16.0.0/16" }]),
+  planned("Microsoft.Network/virtualNetworks/subnets", trainingSubnet),
+  planned("Microsoft.Resources/resourceGroups", config.resourceGroup, "none"),
+  planned("Microsoft.MachineLearningServices/workspaces", config.workspace),
+  planned("Microsoft.MachineLearningServices/workspaces/computes", config.computeCluster),
+  planned("Microsoft.Network/bastionHosts", config.bastionName),
+  planned("Microsoft.Compute/virtualMachines", config.jumpboxName),
+  planned("Microsoft.Insights/components", config.appInsights),
+  planned("Microsoft.Authorization/roleAssignments", readerOnBlob),
+  foreign("Contoso.Widgets/things", "odd", "training-subnet"),
+  foreign("Contoso.Widgets/others", "odder", "nowhere-known"),
 ];
 
 test("plan grouping follows the tutorial's architecture", () => {
   const sections = new Map(groupPlan(PLAN).map((g) => [g.id, g.resources.map((r) => r.name)]));
   assert.deepEqual([...sections.keys()], ["resource-group", "network", "training", "services", "dns", "access", "global", "other"]);
-  assert.deepEqual(sections.get("network"), ["aml-vnet", "aml-vnet/Training"]);
-  assert.deepEqual(sections.get("training"), ["amlstabcde-blob-pe", "aml-ws/cpu-cluster", "aml-jump", "odd"]);
+  assert.deepEqual(sections.get("network"), ["aml-vnet", trainingSubnet]);
+  assert.deepEqual(sections.get("training"), [blobEndpoint, config.computeCluster, "aml-jump", "odd"]);
   assert.deepEqual(sections.get("services"), ["amlstabcde", "aml-ws"]);
   assert.deepEqual(sections.get("dns"), ["privatelink.blob.core.windows.net"]);
   assert.deepEqual(sections.get("access"), ["aml-bastion"]);
-  assert.deepEqual(sections.get("global"), ["aml-appi", "reader-on-blob-pe"]);
+  assert.deepEqual(sections.get("global"), ["aml-appi", readerOnBlob]);
   assert.deepEqual(sections.get("other"), ["odder"]);
   // A kind is classified case-insensitively, the longest known prefix winning.
   assert.equal(planSection({ kind: "microsoft.machinelearningservices/workspaces/computes", group: "" }), "training");
@@ -108,8 +131,8 @@ test("renderPlan lists every resource with kind, name and action, the changes, t
   assert.match(text, /~25 min/);
   assert.match(text, /~60 min one after another/);
   // Network comes before Training, which comes before the DNS zones.
-  assert.ok(text.indexOf("aml-vnet") < text.indexOf("amlstabcde-blob-pe"));
-  assert.ok(text.indexOf("amlstabcde-blob-pe") < text.indexOf("privatelink.blob.core.windows.net"));
+  assert.ok(text.indexOf("aml-vnet") < text.indexOf(blobEndpoint));
+  assert.ok(text.indexOf(blobEndpoint) < text.indexOf("privatelink.blob.core.windows.net"));
   assert.match(renderPlan([]), /Nothing to do\./);
 });
 
@@ -166,11 +189,11 @@ test("renderDiagram draws the VNet, its three subnets, the endpoints in Training
 });
 
 test("renderSummary: portal links, the way to studio, how to stop and how to tear down", () => {
-  const config = tutorialConfig();
+  const outcome = (p: PlannedResource, action: "created" | "unchanged") => ({ id: p.id, kind: p.kind, name: p.name, action });
   const resources = [
-    { id: RG, kind: "Microsoft.Resources/resourceGroups", name: "aml-rg", action: "created" as const },
-    { id: `${RG}/providers/Microsoft.MachineLearningServices/workspaces/aml-ws`, kind: "Microsoft.MachineLearningServices/workspaces", name: "aml-ws", action: "created" as const },
-    { id: `${RG}/providers/Microsoft.Compute/virtualMachines/aml-jump`, kind: "Microsoft.Compute/virtualMachines", name: "aml-jump", action: "unchanged" as const },
+    outcome(planned("Microsoft.Resources/resourceGroups", config.resourceGroup), "created"),
+    outcome(planned("Microsoft.MachineLearningServices/workspaces", config.workspace), "created"),
+    outcome(planned("Microsoft.Compute/virtualMachines", config.jumpboxName), "unchanged"),
   ];
   const text = renderSummary({ config, resources, durationMs: 1_450_000, commandSuffix: "--config secure-aml.json" });
   assert.equal(hasControlCharacters(text), false);
