@@ -3,13 +3,10 @@
 // own tests exercise every generic behaviour (sync and async writes, Azure-AsyncOperation and Location
 // headers, child and extension resources, exclusive writes, long-running actions) without depending on
 // a real provider's rules. It is not part of Azure and never registered otherwise.
-import { ArmError, type EmulatorProvider, type HandlerContext, type Json, type JsonObject, type ResourceRecord } from "../../src/emulator/types.js";
+import { isObject } from "../../src/emulator/core/common.js";
+import { ArmError, type EmulatorProvider, type HandlerContext, type JsonObject, type ResourceRecord } from "../../src/emulator/types.js";
 
 const API_VERSIONS = ["2024-01-01"];
-
-function isObject(value: Json | undefined): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 function propertiesOf(body: JsonObject): JsonObject {
   const properties = isObject(body.properties) ? { ...body.properties } : {};
