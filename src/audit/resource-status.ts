@@ -6,7 +6,7 @@
 import type { Provider } from "@azure/arm-resources";
 import type { AzureContext } from "../azure/clients.js";
 import { getOrUndefined, isAbort } from "../azure/arm-errors.js";
-import { kindOf, stringAt, type Kind } from "../resources/kinds/index.js";
+import { genericKind, kindOf, type Kind } from "../resources/kinds/index.js";
 import { parseResourceId, typeOfId } from "./ids.js";
 
 export interface ResourceStatus {
@@ -52,12 +52,7 @@ async function apiVersionOf(azure: AzureContext, type: string): Promise<string |
 /** The generic reader of a type secure-aml has no kind for, or undefined when its provider lists no api-version. */
 async function genericReader(azure: AzureContext, type: string): Promise<Kind<unknown> | undefined> {
   const apiVersion = await apiVersionOf(azure, type);
-  if (apiVersion === undefined) return undefined;
-  return {
-    type,
-    read: async (az, _id, fullId) => (await az.resources()).resources.getById(fullId, apiVersion),
-    provisioningState: (body) => stringAt(body, "properties", "provisioningState"),
-  };
+  return apiVersion === undefined ? undefined : genericKind(type, apiVersion);
 }
 
 /** Status of one resource; `listed` holds the lower-cased IDs of the group's generic list (fallback). */
