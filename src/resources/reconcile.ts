@@ -212,7 +212,11 @@ export interface StepDeclaration<C> {
   outputs?(ctx: C, found: Found): Record<string, string> | Promise<Record<string, string>>;
 }
 
-export type DeclaredStep<C> = Step<C> & { resources: StepDeclaration<C>["resources"] };
+/**
+ * The engine's Step with its declaration's resources and outputs kept: tests read what a step writes
+ * from it, and `declareStep({ ...someStep, resources })` declares a variant of a step.
+ */
+export type DeclaredStep<C> = Step<C> & Pick<StepDeclaration<C>, "resources" | "outputs">;
 
 /** The engine's Step for a declaration: `run` converges its resources, `plan` plans them. */
 export function declareStep<C extends { azure: AzureContext }>(declaration: StepDeclaration<C>): DeclaredStep<C> {
@@ -220,6 +224,7 @@ export function declareStep<C extends { azure: AzureContext }>(declaration: Step
   return {
     ...identity,
     resources,
+    outputs,
     async run(ctx: C, io: StepIo): Promise<StepResult> {
       const layout = await resources(ctx, io);
       const { resources: done, found } = await convergeAll(layout, ctx.azure, io);

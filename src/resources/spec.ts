@@ -7,6 +7,7 @@ import type { AzureContext } from "../azure/clients.js";
 import { getOrUndefined } from "../azure/arm-errors.js";
 import { parseResourceId } from "../audit/ids.js";
 import type { Kind } from "./kinds/kind.js";
+import type { OperationSeconds } from "../durations.js";
 
 export type { Change } from "../engine/types.js";
 
@@ -54,6 +55,11 @@ export interface ResourceSpec<T> {
   ownedBy?: { step: string; changes: Change[] };
   /** Read-only remarks `plan` adds to a create (e.g. a soft-deleted vault holds the name). */
   explainCreate?(): Promise<Change[]>;
+  /**
+   * Realistic seconds of this resource's writes on real Azure, when they are not its type's row in
+   * src/durations.ts (an ML compute's depend on its compute type). The step's `expectedSeconds` counts them.
+   */
+  seconds?: OperationSeconds;
 }
 
 /** A spec of any resource type (methods are bivariant, so every ResourceSpec<T> is one). */

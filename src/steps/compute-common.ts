@@ -7,6 +7,7 @@ import type { AzureStepContext } from "./context.js";
 import * as kinds from "../resources/kinds/index.js";
 import { arm, changesOf, differs, differsId, type Change, type ResourceSpec } from "../resources/spec.js";
 import { SUBNET_TRAINING, computeId, placed, subnetId } from "./common.js";
+import { mlComputeLatency } from "../durations.js";
 
 /**
  * What a compute needs at boot: the workspace endpoint, and the endpoints (with their DNS zone groups,
@@ -42,12 +43,13 @@ const fixed = { immutable: true };
 export function computeSpecBase(
   { config, azure }: AzureStepContext,
   wanted: ComputeWanted,
-): Pick<ResourceSpec<ComputeResource>, "id" | "kind" | "name" | "group" | "read" | "provisioningState" | "deleteFailed" | "create"> & {
+): Pick<ResourceSpec<ComputeResource>, "id" | "kind" | "name" | "group" | "read" | "provisioningState" | "deleteFailed" | "create" | "seconds"> & {
   fixedChanges(c: ComputeResource): Change[];
 } {
   const ml = async () => (await azure.machineLearning()).computeOperations;
   return {
     ...arm(kinds.mlCompute, azure, computeId(config, wanted.name), wanted.name, "training-subnet"),
+    seconds: mlComputeLatency(wanted.computeType),
     fixedChanges: (c) => {
       const { computeType, props } = computeView(c);
       return changesOf(

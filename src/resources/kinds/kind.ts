@@ -1,6 +1,7 @@
 // How to read one ARM type and find its provisioning state: the one place for it, used by the steps
 // (ResourceSpec.read through `arm(...)`) and by `status` (audit/resource-status.ts).
 
+import type { GenericResource } from "@azure/arm-resources";
 import type { AzureContext } from "../../azure/clients.js";
 import type { ParsedId } from "../../audit/ids.js";
 
@@ -26,6 +27,25 @@ export function groupOf(id: ParsedId): string {
 
 export function defineKind<T>(kind: Kind<T>): Kind<T> {
   return kind;
+}
+
+/** A kind read through the generic resources API at one api-version (no SDK package of its own). */
+export interface GenericKind extends Kind<GenericResource> {
+  apiVersion: string;
+}
+
+/**
+ * The kind of a type secure-aml reads and writes through the generic resources API at `apiVersion`:
+ * GET by ID, the provisioning state from `properties.provisioningState`. A new ARM type needs nothing
+ * more (`status` reads any type this way: audit/resource-status.ts).
+ */
+export function genericKind(type: string, apiVersion: string): GenericKind {
+  return {
+    type,
+    apiVersion,
+    read: async (azure, _id, fullId) => (await azure.resources()).resources.getById(fullId, apiVersion),
+    provisioningState: (r) => stringAt(r, "properties", "provisioningState"),
+  };
 }
 
 /** A string property at a path of an untyped body (generic-resources reads). */

@@ -1,7 +1,7 @@
 // Kinds outside Microsoft.Network: resource groups, storage, key vault, registry, monitoring, Machine
 // Learning, compute, schedules, role assignments.
 
-import type { GenericResource, ResourceGroup } from "@azure/arm-resources";
+import type { ResourceGroup } from "@azure/arm-resources";
 import type { StorageAccount } from "@azure/arm-storage";
 import type { Vault } from "@azure/arm-keyvault";
 import type { Registry } from "@azure/arm-containerregistry";
@@ -12,7 +12,7 @@ import type { VirtualMachine } from "@azure/arm-compute";
 import type { Schedule } from "@azure/arm-devtestlabs";
 import type { RoleAssignment } from "@azure/arm-authorization";
 import type { Workspace as DatabricksWorkspace } from "@azure/arm-databricks";
-import { defineKind, groupOf, nameAt, stringAt } from "./kind.js";
+import { defineKind, genericKind, groupOf, nameAt, stringAt } from "./kind.js";
 
 /** Private link scopes go through the generic resources API at this version: @azure/arm-monitor 7 has no accessModeSettings. */
 export const PRIVATE_LINK_SCOPE_API_VERSION = "2021-07-01-preview";
@@ -53,17 +53,9 @@ export const appInsightsComponent = defineKind<ApplicationInsightsComponent>({
   provisioningState: (c) => c.provisioningState,
 });
 
-export const privateLinkScope = defineKind<GenericResource>({
-  type: "Microsoft.Insights/privateLinkScopes",
-  read: async (azure, _id, fullId) => (await azure.resources()).resources.getById(fullId, PRIVATE_LINK_SCOPE_API_VERSION),
-  provisioningState: (r) => stringAt(r, "properties", "provisioningState"),
-});
+export const privateLinkScope = genericKind("Microsoft.Insights/privateLinkScopes", PRIVATE_LINK_SCOPE_API_VERSION);
 
-export const privateLinkScopedResource = defineKind<GenericResource>({
-  type: "Microsoft.Insights/privateLinkScopes/scopedResources",
-  read: async (azure, _id, fullId) => (await azure.resources()).resources.getById(fullId, PRIVATE_LINK_SCOPE_API_VERSION),
-  provisioningState: (r) => stringAt(r, "properties", "provisioningState"),
-});
+export const privateLinkScopedResource = genericKind("Microsoft.Insights/privateLinkScopes/scopedResources", PRIVATE_LINK_SCOPE_API_VERSION);
 
 export const mlWorkspace = defineKind<Workspace>({
   type: "Microsoft.MachineLearningServices/workspaces",
