@@ -26,10 +26,26 @@ export interface Change {
 }
 
 /** What `plan` says about a resource without writing anything. */
+/** The vCPUs a resource takes from a regional quota when it is created (a VM, an ML compute): preflight adds them up. */
+export interface CapacityDemand {
+  /** The VM size, e.g. Standard_DS3_v2. */
+  vmSize: string;
+  /** How many VMs of that size at most (a cluster's maximum node count). */
+  instances: number;
+  /** The regional quota the vCPUs count against: the Compute provider's, or Machine Learning's for ML computes. */
+  quota: "compute" | "machineLearning";
+  /** The option that sets the size, for the fix ("--jumpbox-size"). */
+  sizeOption: string;
+  /** What it is, in messages ("jump box jumpbox", "compute cluster cpu-cluster (4 nodes at most)"). */
+  what: string;
+}
+
 export interface PlannedResource {
   id: string;
   kind: string;
   name: string;
+  /** What creating it takes from a quota (VMs and ML computes), declared by its spec. */
+  capacity?: CapacityDemand;
   /** create: missing; update: exists but differs (with `changes`); recreate: Failed, deleted and created anew; none: as wanted. */
   action: "create" | "update" | "recreate" | "none";
   changes?: Change[];

@@ -140,27 +140,15 @@ function willCreate(input: PreflightInput, kind: string, name: string): boolean 
   return input.plan.steps.some((step) => step.resources.some((r) => lower(r.kind) === lower(kind) && lower(r.name) === lower(name) && r.action === "create"));
 }
 
-/** The VMs this deployment adds: the jump box (compute quota), the compute cluster and instance (ML quota). */
+/**
+ * The VMs this run will create, from what each planned resource declares it takes (`capacity`: the jump box
+ * and an attached VM from the Compute quota, the compute cluster at its maximum and the instance from Machine
+ * Learning's): a step that adds a VM is checked without an entry here.
+ */
 function vmNeeds(input: PreflightInput): Array<{ what: string; flag: string; size: string; nodes: number; quota: QuotaNeed["quota"] }> {
-  const { config } = input;
-  const needs: Array<{ what: string; flag: string; size: string; nodes: number; quota: QuotaNeed["quota"] }> = [];
-  if (config.jumpbox && willCreate(input, "Microsoft.Compute/virtualMachines", config.jumpboxName)) {
-    needs.push({ what: `jump box ${config.jumpboxName}`, flag: "--jumpbox-size", size: config.jumpboxSize, nodes: 1, quota: "compute" });
-  }
-  const computes = "Microsoft.MachineLearningServices/workspaces/computes";
-  if (willCreate(input, computes, config.computeCluster)) {
-    needs.push({
-      what: `compute cluster ${config.computeCluster} (${config.clusterMaxNodes} nodes at most)`,
-      flag: "--cluster-vm-size",
-      size: config.clusterVmSize,
-      nodes: config.clusterMaxNodes,
-      quota: "machineLearning",
-    });
-  }
-  if (willCreate(input, computes, config.computeInstance)) {
-    needs.push({ what: `compute instance ${config.computeInstance}`, flag: "--instance-vm-size", size: config.instanceVmSize, nodes: 1, quota: "machineLearning" });
-  }
-  return needs;
+  // Only creations: a resource Azure recreates after a failed create already counts in the usage read.
+  const created = input.plan.steps.flatMap((step) => step.resources.filter((r) => r.action === "create"));
+  return created.flatMap(({ capacity: c }) => (c ? [{ what: c.what, flag: c.sizeOption, size: c.vmSize, nodes: c.instances, quota: c.quota }] : []));
 }
 
 async function readSkus(input: PreflightInput): Promise<Map<string, SkuInfo>> {

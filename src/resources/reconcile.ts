@@ -120,7 +120,7 @@ export async function converge<T>(spec: ResourceSpec<T>, azure: AzureContext, io
 
 /** What converge would do, without writing. */
 export async function planResource<T>(spec: ResourceSpec<T>): Promise<PlannedResource> {
-  const base = { id: spec.id, kind: spec.kind, name: spec.name, group: spec.group };
+  const base = { id: spec.id, kind: spec.kind, name: spec.name, group: spec.group, ...(spec.capacity ? { capacity: spec.capacity } : {}) };
   const decision = decide(spec, await spec.read());
   switch (decision.action) {
     case "create": {

@@ -2,7 +2,7 @@
 // resources out: a sequence, with `parallel(...)` branches where the order does not matter. The
 // reconciler (reconcile.ts) reads, decides and writes; a step never re-implements that.
 
-import type { Change } from "../engine/types.js";
+import type { CapacityDemand, Change } from "../engine/types.js";
 import type { AzureContext } from "../azure/clients.js";
 import { getOrUndefined } from "../azure/arm-errors.js";
 import { parseResourceId } from "../audit/ids.js";
@@ -60,6 +60,8 @@ export interface ResourceSpec<T> {
    * src/durations.ts (an ML compute's depend on its compute type). The step's `expectedSeconds` counts them.
    */
   seconds?: OperationSeconds;
+  /** What creating it takes from a regional vCPU quota (VMs, ML computes): preflight checks it before any write. */
+  capacity?: CapacityDemand;
 }
 
 /** A spec of any resource type (methods are bivariant, so every ResourceSpec<T> is one). */

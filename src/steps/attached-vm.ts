@@ -34,6 +34,7 @@ export function attachedVmWanted(config: DeploymentConfig): VmWanted {
     subnetId: subnetId(config, SUBNET_TRAINING),
     image: { ...attachedVmImage },
     size: config.attachedVmSize ?? "Standard_DS3_v2",
+    sizeOption: "--attached-vm-size",
     adminUsername: user,
     // SSH key login only: no password is sent; the public key is read (and checked) when the VM is created.
     adminPassword: undefined,

@@ -17,6 +17,8 @@ function clusterSpec(ctx: AzureStepContext): ResourceSpec<ComputeResource> {
     name: config.computeCluster,
     computeType: "AmlCompute",
     vmSize: config.clusterVmSize,
+    sizeOption: "--cluster-vm-size",
+    instances: config.clusterMaxNodes,
     properties: {
       computeType: "AmlCompute",
       description: "secure-aml training cluster (Training subnet, no public IP)",

@@ -28,6 +28,10 @@ export interface ComputeWanted {
   name: string;
   computeType: "AmlCompute" | "ComputeInstance";
   vmSize: string;
+  /** The option that sets `vmSize` ("--cluster-vm-size"), for preflight's fix. */
+  sizeOption: string;
+  /** How many nodes at most (a cluster's maximum; 1 for an instance): what the ML vCPU quota must hold. */
+  instances: number;
   /** The create body's `properties` (computeType, description and the kind's own properties), or how to make it at create time. */
   properties: NonNullable<ComputeResource["properties"]> | (() => Promise<NonNullable<ComputeResource["properties"]>>);
   /**
@@ -43,13 +47,20 @@ const fixed = { immutable: true };
 export function computeSpecBase(
   { config, azure }: AzureStepContext,
   wanted: ComputeWanted,
-): Pick<ResourceSpec<ComputeResource>, "id" | "kind" | "name" | "group" | "read" | "provisioningState" | "deleteFailed" | "create" | "seconds"> & {
+): Pick<ResourceSpec<ComputeResource>, "id" | "kind" | "name" | "group" | "read" | "provisioningState" | "deleteFailed" | "create" | "seconds" | "capacity"> & {
   fixedChanges(c: ComputeResource): Change[];
 } {
   const ml = async () => (await azure.machineLearning()).computeOperations;
   return {
     ...arm(kinds.mlCompute, azure, computeId(config, wanted.name), wanted.name, "training-subnet"),
     seconds: mlComputeLatency(wanted.computeType),
+    capacity: {
+      vmSize: wanted.vmSize,
+      instances: wanted.instances,
+      quota: "machineLearning",
+      sizeOption: wanted.sizeOption,
+      what: wanted.computeType === "AmlCompute" ? `compute cluster ${wanted.name} (${wanted.instances} nodes at most)` : `compute instance ${wanted.name}`,
+    },
     fixedChanges: (c) => {
       const { computeType, props } = computeView(c);
       return changesOf(

@@ -35,6 +35,8 @@ function instanceSpec(ctx: AzureStepContext): ResourceSpec<ComputeResource> {
     name: config.computeInstance,
     computeType: "ComputeInstance",
     vmSize: config.instanceVmSize,
+    sizeOption: "--instance-vm-size",
+    instances: 1,
     apiVersion: COMPUTE_INSTANCE_API_VERSION,
     // The tenant of the assigned user is the subscription's (read once, at create time).
     properties: async () => ({

@@ -22,6 +22,7 @@ export function jumpboxVm({ config, secrets }: Pick<StepContext, "config" | "sec
     subnetId: subnetId(config, SUBNET_TRAINING),
     image: { ...jumpboxImage },
     size: config.jumpboxSize,
+    sizeOption: "--jumpbox-size",
     adminUsername: config.jumpboxAdmin,
     adminPassword: secrets.jumpboxPassword,
     passwordHint: "set SECURE_AML_JUMPBOX_PASSWORD (or answer the prompt), or use --no-jumpbox",

@@ -7,6 +7,8 @@
 // - plan reports the same, read-only.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { generateKeyPairSync } from "node:crypto";
+import fs from "node:fs/promises";
 import path from "node:path";
 import type { RequestLogEntry } from "../helpers/emulator.js";
 import { emulatorArgs, emulatorForFile, oneJsonDocument, runCli, tempDir, type ResultDoc } from "./cli-init-fixture.js";
@@ -159,6 +161,31 @@ describe("a subscription that cannot take the deployment", () => {
       ["PREFLIGHT_ROLE_ASSIGNMENT_DENIED"],
     );
     assert.equal(fits.code, 4);
+  });
+  it("a VM another step adds (--attached-vm) counts against the Compute quota, with its own size option in the fix", async (t) => {
+    const dir = await tempDir(t, "preflight-attached-vm");
+    const key = path.join(dir, "id_rsa");
+    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    await fs.writeFile(key, privateKey.export({ type: "pkcs1", format: "pem" }).toString(), { mode: 0o600 });
+    const base = emulatorArgs(emulator(), "blocked3", path.join(dir, "state.json"));
+    // Every size but the attached VM's (Standard_DS3_v2, standardDSv2Family: 0 left) fits.
+    const sizes = ["--jumpbox-size", "Standard_D2s_v5", "--cluster-vm-size", "Standard_D4s_v5", "--instance-vm-size", "Standard_D4s_v5"];
+    const result = await runCli(["plan", "--output", "json", ...sizes, "--attached-vm", "trainvm", "--attached-vm-ssh-key", key, ...base], { cwd: dir });
+    assert.equal(result.code, 4, result.stderr);
+    const doc = oneJsonDocument(result.stdout) as ResultDoc;
+    const quota = doc.errors.find((e) => e.code === "PREFLIGHT_QUOTA");
+    assert.match(quota?.message ?? "", /attached VM trainvm/);
+    assert.match(quota?.message ?? "", /standardDSv2Family/);
+    assert.doesNotMatch(quota?.message ?? "", /compute cluster|compute instance|jump box/, "only the VM whose family has no quota left");
+
+    const fits = await runCli(["plan", "--output", "json", ...sizes, "--attached-vm", "trainvm", "--attached-vm-size", "Standard_D2s_v5", "--attached-vm-ssh-key", key, ...base], {
+      cwd: dir,
+    });
+    const fitsDoc = oneJsonDocument(fits.stdout) as ResultDoc;
+    assert.deepEqual(
+      fitsDoc.errors.map((e) => e.code),
+      ["PREFLIGHT_ROLE_ASSIGNMENT_DENIED"],
+    );
   });
 });
 

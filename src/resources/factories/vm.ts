@@ -17,6 +17,8 @@ export interface VmWanted {
   subnetId: string;
   image: ImageReference;
   size: string;
+  /** The option that sets `size` ("--jumpbox-size"): preflight's fix when the region lacks the size or its quota. */
+  sizeOption: string;
   adminUsername: string;
   /** Only sent on creation; a missing password fails before the first write (unless sshPublicKey is given). */
   adminPassword: string | undefined;
@@ -127,6 +129,7 @@ export function vmSpec(azure: AzureContext, at: Placement, wanted: VmWanted): Re
   const ids = vmIds(at, wanted.name);
   return {
     ...arm(kinds.virtualMachine, azure, ids.vm, wanted.name, wanted.group ?? "training-subnet"),
+    capacity: { vmSize: wanted.size, instances: 1, quota: "compute", sizeOption: wanted.sizeOption, what: `${wanted.label ?? "VM"} ${wanted.name}` },
     diff: (vm) => {
       const changes: Change[] = [];
       compare(changes, "hardwareProfile.vmSize", vm.hardwareProfile?.vmSize, wanted.size);
