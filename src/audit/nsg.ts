@@ -51,74 +51,19 @@ export const ATTACHED_COMPUTE_SSH_FLOW: RequiredFlow = {
   reason: "attached VM / HDInsight: SSH from Azure Machine Learning",
 };
 
+/** One of Azure's default rules: any protocol and port, from `source` to `destination`. */
+function defaultRule(name: string, priority: number, direction: "Inbound" | "Outbound", access: "Allow" | "Deny", source: string, destination: string): SecurityRule {
+  return { name, priority, direction, access, protocol: "*", sourceAddressPrefix: source, sourcePortRange: "*", destinationAddressPrefix: destination, destinationPortRange: "*" };
+}
+
 /** Azure's default rules (present in every NSG, lowest priority). */
 const DEFAULT_RULES: SecurityRule[] = [
-  {
-    name: "AllowVnetInBound",
-    priority: 65000,
-    direction: "Inbound",
-    access: "Allow",
-    protocol: "*",
-    sourceAddressPrefix: "VirtualNetwork",
-    sourcePortRange: "*",
-    destinationAddressPrefix: "VirtualNetwork",
-    destinationPortRange: "*",
-  },
-  {
-    name: "AllowAzureLoadBalancerInBound",
-    priority: 65001,
-    direction: "Inbound",
-    access: "Allow",
-    protocol: "*",
-    sourceAddressPrefix: "AzureLoadBalancer",
-    sourcePortRange: "*",
-    destinationAddressPrefix: "*",
-    destinationPortRange: "*",
-  },
-  {
-    name: "DenyAllInBound",
-    priority: 65500,
-    direction: "Inbound",
-    access: "Deny",
-    protocol: "*",
-    sourceAddressPrefix: "*",
-    sourcePortRange: "*",
-    destinationAddressPrefix: "*",
-    destinationPortRange: "*",
-  },
-  {
-    name: "AllowVnetOutBound",
-    priority: 65000,
-    direction: "Outbound",
-    access: "Allow",
-    protocol: "*",
-    sourceAddressPrefix: "VirtualNetwork",
-    sourcePortRange: "*",
-    destinationAddressPrefix: "VirtualNetwork",
-    destinationPortRange: "*",
-  },
-  {
-    name: "AllowInternetOutBound",
-    priority: 65001,
-    direction: "Outbound",
-    access: "Allow",
-    protocol: "*",
-    sourceAddressPrefix: "*",
-    sourcePortRange: "*",
-    destinationAddressPrefix: "Internet",
-    destinationPortRange: "*",
-  },
-  {
-    name: "DenyAllOutBound",
-    priority: 65500,
-    direction: "Outbound",
-    access: "Deny",
-    protocol: "*",
-    sourceAddressPrefix: "*",
-    sourcePortRange: "*",
-    destinationAddressPrefix: "*",
-    destinationPortRange: "*",
-  },
+  defaultRule("AllowVnetInBound", 65000, "Inbound", "Allow", "VirtualNetwork", "VirtualNetwork"),
+  defaultRule("AllowAzureLoadBalancerInBound", 65001, "Inbound", "Allow", "AzureLoadBalancer", "*"),
+  defaultRule("DenyAllInBound", 65500, "Inbound", "Deny", "*", "*"),
+  defaultRule("AllowVnetOutBound", 65000, "Outbound", "Allow", "VirtualNetwork", "VirtualNetwork"),
+  defaultRule("AllowInternetOutBound", 65001, "Outbound", "Allow", "*", "Internet"),
+  defaultRule("DenyAllOutBound", 65500, "Outbound", "Deny", "*", "*"),
 ];
 
 type Match = "full" | "partial" | "none";
