@@ -83,15 +83,7 @@ export class SpecFindings {
         body: wire.payload === undefined ? undefined : (JSON.parse(wire.payload) as Json),
       });
       if (findings.length > 0) {
-        this.record({
-          time: new Date().toISOString(),
-          direction: "response",
-          method: state.method,
-          path: state.url.pathname,
-          apiVersion: state.apiVersion,
-          status: reply.status,
-          findings,
-        });
+        this.recordResponse(state, reply, findings);
       }
     } catch (error) {
       this.log(`emulator: response validation failed: ${(error as Error).message}`);
@@ -100,14 +92,10 @@ export class SpecFindings {
 
   /** The provider accepted a name Azure's spec forbids: an emulator bug that tests must see. */
   recordLeniency(state: RequestState, reply: Reply, nameRuleErrors: SpecFinding[]): void {
-    this.record({
-      time: new Date().toISOString(),
-      direction: "response",
-      method: state.method,
-      path: state.url.pathname,
-      apiVersion: state.apiVersion,
-      status: reply.status,
-      findings: nameRuleErrors.map((finding) => ({
+    this.recordResponse(
+      state,
+      reply,
+      nameRuleErrors.map((finding) => ({
         severity: "error",
         code: LENIENT_NAME_RULE,
         message: `The emulator accepted (HTTP ${reply.status}) a name that breaks the spec (${finding.code}: ${finding.message}); Azure's resource provider refuses it with its own error code, so the emulator's provider is too lenient.`,
@@ -115,6 +103,18 @@ export class SpecFindings {
         operationId: finding.operationId,
         specApiVersion: finding.specApiVersion,
       })),
+    );
+  }
+
+  private recordResponse(state: RequestState, reply: Reply, findings: SpecFindingEntry["findings"]): void {
+    this.record({
+      time: new Date().toISOString(),
+      direction: "response",
+      method: state.method,
+      path: state.url.pathname,
+      apiVersion: state.apiVersion,
+      status: reply.status,
+      findings,
     });
   }
 
