@@ -5,7 +5,7 @@
 // docs/emulator-services.md ("Private endpoint connections on the target").
 import { isObject } from "../core/common.js";
 import { ArmError, type ActionResponse, type HandlerContext, type JsonObject, type ResourceRecord, type ResourceTypeHandler } from "../types.js";
-import { latencyOf, type DurationType } from "../../durations.js";
+import { latencyOf } from "../../durations.js";
 import { clone, optionalString, section } from "./service-common.js";
 
 const CONNECTION_STATES = ["Approved", "Rejected", "Pending", "Disconnected"] as const;
@@ -84,7 +84,7 @@ export function connectionHandler(options: ConnectionTypeOptions): ResourceTypeH
     location: "none",
     lro: options.lro,
     systemData: options.systemData,
-    latency: latencyOf(type as DurationType),
+    latency: latencyOf(type),
     put(_ctx, req) {
       if (!req.existing) {
         throw new ArmError(
