@@ -103,6 +103,8 @@ async function checkProviders(input: PreflightInput, report: PreflightReport): P
       neededBy.set(lower(namespace), entry);
     }
   }
+  // Nothing left to write (every step proven done): no namespace to check.
+  if (neededBy.size === 0) return;
   const client = await input.azure.resources();
   const states = new Map<string, { namespace: string; state: string }>();
   for await (const provider of client.providers.list({ abortSignal: input.signal })) {
