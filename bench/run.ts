@@ -23,7 +23,6 @@ import {
   removeDir,
   runCli,
   startTestEmulator,
-  type Driver,
   type RequestLogEntry,
 } from "./lib.js";
 import { measurePackage, packageSection } from "./package.js";
@@ -37,7 +36,6 @@ interface Settings {
   runs: number;
   sequentialRuns: number;
   timeScale: number;
-  driver: Driver;
   out: string;
   startupRuns: number;
 }
@@ -49,7 +47,6 @@ function settingsFrom(argv: string[]): Settings {
       runs: { type: "string" },
       "sequential-runs": { type: "string" },
       "time-scale": { type: "string" },
-      driver: { type: "string" },
       out: { type: "string" },
       "startup-runs": { type: "string" },
       "no-snapshot": { type: "boolean" },
@@ -59,7 +56,6 @@ function settingsFrom(argv: string[]): Settings {
     runs: Number(values.runs ?? 3),
     sequentialRuns: Number(values["sequential-runs"] ?? 1),
     timeScale: Number(values["time-scale"] ?? 0.02),
-    driver: values.driver === "standin" ? "standin" : "cli",
     out: path.resolve(REPO_ROOT, values.out ?? "docs/performance.md"),
     startupRuns: Number(values["startup-runs"] ?? 10),
   };
@@ -112,7 +108,7 @@ async function oneRun(settings: Settings, options: { concurrency?: number; conve
   const args = initArgs(emulator, { statePath, concurrency: options.concurrency });
   const measure = async (): Promise<RunFigures> => {
     await emulator.clearRequestLog();
-    const run = await runCli(args, { env, driver: settings.driver, cwd: dir, timeoutMs: 900_000 });
+    const run = await runCli(args, { env, cwd: dir, timeoutMs: 900_000 });
     if (run.code !== 0) throw new Error(`init exited ${String(run.code)}: ${run.stderr.slice(-1500)}`);
     const log = await emulator.requestLog();
     const output = jsonOutput(run.stdout) ?? {};
