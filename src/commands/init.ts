@@ -167,10 +167,6 @@ export async function runInit(input: ConfigCommandInput): Promise<CommandResult>
 
     // Preflight (src/preflight): every problem the subscription has with this deployment, before the first
     // write (exit 4, nothing written); then the resource providers it needs are registered.
-    // Every run's first write after the resource group is the virtual network (the critical path: network →
-    // Bastion): its client (the largest SDK) loads while preflight waits on reads, so that the VNet's PUT goes
-    // out as soon as the group exists and the other first steps load their clients during the VNet's wait.
-    azure.network().catch(() => undefined);
     const { preflightForInit } = await import("../preflight/index.js");
     await preflightForInit({ azure, config, steps, ui, yes: run.yes, signal: runtime.signal, state });
 
