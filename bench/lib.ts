@@ -22,12 +22,8 @@ function findRepoRoot(start: string): string {
   return path.resolve(start, "../..");
 }
 
-/** How `secure-aml` is started: the real CLI (default) or the harness's stand-in (bench/standin-init.ts). */
-export type Driver = "cli" | "standin";
-
-function driverScript(driver: Driver): string {
-  return driver === "cli" ? path.join(REPO_ROOT, "bin", "secure-aml.js") : path.join(REPO_ROOT, "dist", "bench", "standin-init.js");
-}
+/** The CLI the harnesses run, as a person does. */
+const CLI_SCRIPT = path.join(REPO_ROOT, "bin", "secure-aml.js");
 
 export interface CliRun {
   code: number | null;
@@ -45,7 +41,6 @@ export interface SpawnedCli {
 export interface CliOptions {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
-  driver?: Driver;
   /** Kill (SIGKILL) after this long; the run then reports signal SIGKILL. */
   timeoutMs?: number;
   /** Extra node flags (e.g. --cpu-prof). */
@@ -64,7 +59,7 @@ export function cliEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 
 export function spawnCli(args: string[], options: CliOptions = {}): SpawnedCli {
   const started = performance.now();
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), driverScript(options.driver ?? "cli"), ...args], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), CLI_SCRIPT, ...args], {
     cwd: options.cwd ?? REPO_ROOT,
     env: options.env ?? cliEnv(),
     stdio: ["ignore", "pipe", "pipe"],

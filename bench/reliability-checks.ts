@@ -20,7 +20,6 @@ import {
   startTestEmulator,
   waitForRequestCount,
   type CliRun,
-  type Driver,
   type Inventory,
   type TestEmulator,
 } from "./lib.js";
@@ -28,7 +27,6 @@ import { BAD_INPUTS, VALID_PASSWORD, canaryState, type BadInputCase } from "./ba
 import { mulberry32 } from "../src/emulator/faults.js";
 
 export interface ScenarioOptions {
-  driver: Driver;
   log: (line: string) => void;
 }
 
@@ -67,7 +65,7 @@ export async function cleanRun(options: ScenarioOptions & { latency?: "none" | "
   const dir = await makeTempDir("baseline");
   try {
     const statePath = path.join(dir, "state.json");
-    const run = await runCli(initArgs(emulator, { statePath, extra: options.extra }), { env: envWith(VALID_PASSWORD), driver: options.driver, cwd: dir });
+    const run = await runCli(initArgs(emulator, { statePath, extra: options.extra }), { env: envWith(VALID_PASSWORD), cwd: dir });
     if (run.code !== 0) throw new Error(`clean init exited ${String(run.code)}: ${brief(run)}\n${run.stderr.slice(-2000)}`);
     const inventory = inventoryOf(await emulator.resources());
     const state = await checkStateFile(statePath);
@@ -160,10 +158,10 @@ async function killPoint(options: CrashOptions, mode: KillPoint["mode"], target:
     rerunErrors: [],
   };
   try {
-    Object.assign(point, await runAndKill(emulator, args, { env, driver: options.driver, cwd: dir }, mode, target));
+    Object.assign(point, await runAndKill(emulator, args, { env, cwd: dir }, mode, target));
     const maxReruns = options.maxReruns ?? 5;
     for (let attempt = 1; attempt <= maxReruns; attempt++) {
-      const rerun = await runCli(args, { env, driver: options.driver, cwd: dir, timeoutMs: 300_000 });
+      const rerun = await runCli(args, { env, cwd: dir, timeoutMs: 300_000 });
       point.reruns = attempt;
       if (rerun.code === 0) break;
       point.rerunErrors.push(`rerun ${attempt}: exit ${String(rerun.code)} ${brief(rerun)}`);
@@ -235,7 +233,7 @@ export async function faultRun(options: ScenarioOptions & { baseline: Baseline; 
   const args = initArgs(emulator, { statePath, extra: options.permanent ? ["--retry-timeout", "10"] : undefined });
   try {
     await emulator.setFaults(options.spec);
-    const first = await runCli(args, { env, driver: options.driver, cwd: dir, timeoutMs: 600_000 });
+    const first = await runCli(args, { env, cwd: dir, timeoutMs: 600_000 });
     const faultsInjected = countRequests(await emulator.requestLog()).faults;
     const result: FaultRun = {
       label: options.label,
@@ -260,7 +258,7 @@ export async function faultRun(options: ScenarioOptions & { baseline: Baseline; 
     const maxReruns = options.maxReruns ?? 3;
     while (last.code !== 0 && result.reruns < maxReruns) {
       result.reruns += 1;
-      last = await runCli(args, { env, driver: options.driver, cwd: dir, timeoutMs: 600_000 });
+      last = await runCli(args, { env, cwd: dir, timeoutMs: 600_000 });
     }
     result.finalExit = last.code;
     await emulator.setFaults("");
@@ -298,15 +296,15 @@ export async function lockScenario(options: ScenarioOptions & { timeScale: numbe
   const env = envWith(VALID_PASSWORD);
   const args = initArgs(emulator, { statePath });
   try {
-    const holder = spawnCli(args, { env, driver: options.driver, cwd: dir });
+    const holder = spawnCli(args, { env, cwd: dir });
     await waitForRequestCount(emulator, 3, holder.child, 5);
-    const second = await runCli(args, { env, driver: options.driver, cwd: dir, timeoutMs: 120_000 });
+    const second = await runCli(args, { env, cwd: dir, timeoutMs: 120_000 });
     const firstStillRunning = holder.child.exitCode === null;
     holder.child.kill("SIGKILL");
     await holder.done;
     const recoveryExits: Array<number | null> = [];
     for (let attempt = 0; attempt < 4; attempt++) {
-      const rerun = await runCli(args, { env, driver: options.driver, cwd: dir, timeoutMs: 600_000 });
+      const rerun = await runCli(args, { env, cwd: dir, timeoutMs: 600_000 });
       recoveryExits.push(rerun.code);
       if (rerun.code === 0 || rerun.code === 3) break;
     }
@@ -357,7 +355,7 @@ export async function twoStatesScenario(options: ScenarioOptions & { baseline: B
     const states = prefixes.map((prefix) => path.join(dir, prefix, "state.json"));
     await Promise.all(prefixes.map((prefix) => fs.mkdir(path.join(dir, prefix))));
     const runs = await Promise.all(
-      prefixes.map((prefix, i) => runCli(initArgs(emulator, { statePath: states[i]!, prefix }), { env, driver: options.driver, cwd: path.join(dir, prefix), timeoutMs: 600_000 })),
+      prefixes.map((prefix, i) => runCli(initArgs(emulator, { statePath: states[i]!, prefix }), { env, cwd: path.join(dir, prefix), timeoutMs: 600_000 })),
     );
     const dump = await emulator.resources();
     const inventory = inventoryOf(dump);
@@ -411,7 +409,7 @@ export async function badInputScenario(options: ScenarioOptions & { cases?: read
     const worker = async (): Promise<void> => {
       while (next < cases.length) {
         const index = next++;
-        results[index] = await badInputCase(emulator, options.driver, path.join(dir, `case-${index}`), cases[index]!);
+        results[index] = await badInputCase(emulator, path.join(dir, `case-${index}`), cases[index]!);
       }
     };
     await Promise.all(Array.from({ length: options.parallel ?? 2 }, worker));
@@ -426,7 +424,7 @@ export async function badInputScenario(options: ScenarioOptions & { cases?: read
   }
 }
 
-async function badInputCase(emulator: TestEmulator, driver: Driver, dir: string, badCase: BadInputCase): Promise<BadInputResult> {
+async function badInputCase(emulator: TestEmulator, dir: string, badCase: BadInputCase): Promise<BadInputResult> {
   await fs.mkdir(dir, { recursive: true });
   const statePath = path.join(dir, "state.json");
   const stateText = badCase.stateFile ?? canaryState();
@@ -450,10 +448,10 @@ async function badInputCase(emulator: TestEmulator, driver: Driver, dir: string,
     if (at >= 0) args.splice(at, 2);
   }
   args.push(...(badCase.extraArgs ?? []));
-  let run = await runCli(args, { env: envWith(VALID_PASSWORD, badCase.env ?? {}), driver, cwd: dir, timeoutMs: 60_000 });
+  let run = await runCli(args, { env: envWith(VALID_PASSWORD, badCase.env ?? {}), cwd: dir, timeoutMs: 60_000 });
   // Exit 0 with no output at all means the CLI module was empty: dist/ was being rebuilt by a
   // concurrent \`tsc\` (several people share the tree). Run the case again rather than report noise.
-  if (run.code === 0 && run.stdout === "" && run.stderr === "") run = await runCli(args, { env: envWith(VALID_PASSWORD, badCase.env ?? {}), driver, cwd: dir, timeoutMs: 60_000 });
+  if (run.code === 0 && run.stdout === "" && run.stderr === "") run = await runCli(args, { env: envWith(VALID_PASSWORD, badCase.env ?? {}), cwd: dir, timeoutMs: 60_000 });
   const text = `${run.stdout}\n${run.stderr}`;
   const after = await fs.readFile(statePath, "utf8").catch(() => "<missing>");
   const namesField = text.toLowerCase().includes(badCase.field.toLowerCase());
@@ -498,7 +496,7 @@ async function listFiles(dir: string): Promise<string[]> {
   return out;
 }
 
-export async function secretsScenario(options: ScenarioOptions): Promise<SecretsResult> {
+export async function secretsScenario(_options: ScenarioOptions): Promise<SecretsResult> {
   const emulator = await startTestEmulator({ latency: "none" });
   const dir = await makeTempDir("secrets");
   const password = `Uq-${randomBytes(9).toString("base64url")}-7z!`;
@@ -514,7 +512,7 @@ export async function secretsScenario(options: ScenarioOptions): Promise<Secrets
     const labels = ["failing run (VM write refused)", "resumed run", "converged rerun"];
     for (const [i, label] of labels.entries()) {
       if (i === 1) await emulator.setFaults("");
-      const run = await runCli(args, { env, driver: options.driver, cwd: dir, timeoutMs: 600_000 });
+      const run = await runCli(args, { env, cwd: dir, timeoutMs: 600_000 });
       runs.push({ label, exit: run.code });
       texts.push({ where: `stdout of the ${label}`, text: run.stdout }, { where: `stderr of the ${label}`, text: run.stderr });
       const json = jsonOutput(run.stdout);
@@ -608,7 +606,7 @@ export async function safetyScenario(_options: ScenarioOptions): Promise<SafetyR
         "--state",
         path.join(dir, "none.json"),
       ],
-      { env: cliEnv(), driver: "cli", cwd: dir, timeoutMs: 120_000 },
+      { env: cliEnv(), cwd: dir, timeoutMs: 120_000 },
     );
     const text = `${run.stdout}\n${run.stderr}`;
     const available = !/not implemented/i.test(text);
@@ -639,7 +637,6 @@ export async function safetyScenario(_options: ScenarioOptions): Promise<SafetyR
       ["init", "--local", "--yes", "--endpoint", "https://management.azure.com", "--location", "eastus", "--output", "json", "--no-color", "--state", path.join(dir, "s.json")],
       {
         env: envWith(VALID_PASSWORD),
-        driver: "cli",
         cwd: dir,
         timeoutMs: 60_000,
       },
@@ -739,7 +736,7 @@ export async function deploymentSnapshot(options: ScenarioOptions & { measure?: 
   let resourceGroup = "";
   let keyVault = "";
   try {
-    const run = await runCli(initArgs(emulator, { statePath, prefix: "daytwo" }), { env: envWith(VALID_PASSWORD), driver: options.driver, cwd: dir });
+    const run = await runCli(initArgs(emulator, { statePath, prefix: "daytwo" }), { env: envWith(VALID_PASSWORD), cwd: dir });
     if (run.code !== 0) throw new Error(`init for the day-two snapshot exited ${String(run.code)}: ${brief(run)}`);
     const state = JSON.parse(await fs.readFile(statePath, "utf8")) as { config: { resourceGroup: string; keyVault: string } };
     resourceGroup = state.config.resourceGroup;
@@ -771,11 +768,11 @@ export async function deploymentSnapshot(options: ScenarioOptions & { measure?: 
     const emu = await startTestEmulator({ latency: "none", dataDir: copy.worldDir });
     try {
       if (command === "start") {
-        const stopped = await runCli(dayTwoArgs(emu, "stop", copy.statePath), { env: cliEnv(), driver: options.driver, cwd: copy.dir });
+        const stopped = await runCli(dayTwoArgs(emu, "stop", copy.statePath), { env: cliEnv(), cwd: copy.dir });
         if (stopped.code !== 0) throw new Error(`clean stop exited ${String(stopped.code)}: ${brief(stopped)}`);
       }
       await emu.clearRequestLog();
-      const run = await runCli(dayTwoArgs(emu, command, copy.statePath), { env: cliEnv(), driver: options.driver, cwd: copy.dir });
+      const run = await runCli(dayTwoArgs(emu, command, copy.statePath), { env: cliEnv(), cwd: copy.dir });
       if (run.code !== 0) throw new Error(`clean ${command} exited ${String(run.code)}: ${brief(run)}`);
       snapshot.cleanRequests[command] = (await emu.requestLog()).length;
       const problems = checkDayTwo(command, await dayTwoFacts(emu, snapshot));
@@ -840,15 +837,15 @@ async function dayTwoKillPoint(
   try {
     const env = cliEnv();
     if (command === "start") {
-      const stopped = await runCli(dayTwoArgs(emulator, "stop", copy.statePath), { env, driver: options.driver, cwd: copy.dir, timeoutMs: 300_000 });
+      const stopped = await runCli(dayTwoArgs(emulator, "stop", copy.statePath), { env, cwd: copy.dir, timeoutMs: 300_000 });
       if (stopped.code !== 0) throw new Error(`stop before start exited ${String(stopped.code)}: ${brief(stopped)}`);
     }
     await emulator.clearRequestLog();
     const args = dayTwoArgs(emulator, command, copy.statePath);
-    Object.assign(point, await runAndKill(emulator, args, { env, driver: options.driver, cwd: copy.dir }, mode, target));
+    Object.assign(point, await runAndKill(emulator, args, { env, cwd: copy.dir }, mode, target));
     const rerunErrors: string[] = [];
     for (let attempt = 1; attempt <= (options.maxReruns ?? 3); attempt++) {
-      const rerun = await runCli(args, { env, driver: options.driver, cwd: copy.dir, timeoutMs: 300_000 });
+      const rerun = await runCli(args, { env, cwd: copy.dir, timeoutMs: 300_000 });
       point.reruns = attempt;
       if (rerun.code === 0) break;
       rerunErrors.push(`rerun ${attempt}: exit ${String(rerun.code)} ${brief(rerun)}`);
@@ -925,7 +922,6 @@ export async function ownershipScenario(options: ScenarioOptions & { snapshot: D
   const run = (args: string[], statePath = copy.statePath) =>
     runCli([...args, "--endpoint", emulator.endpoint, "--ca-cert", emulator.caCertPath, "--state", statePath, "--output", "json", "--no-color"], {
       env,
-      driver: options.driver,
       cwd: copy.dir,
       timeoutMs: 300_000,
     });
@@ -1060,7 +1056,7 @@ export async function tokenScenario(options: ScenarioOptions): Promise<NamedCase
   };
   try {
     await clear();
-    const control = await runCli(status(undefined), { env: env(), driver: options.driver, cwd: dir, timeoutMs: 120_000 });
+    const control = await runCli(status(undefined), { env: env(), cwd: dir, timeoutMs: 120_000 });
     const controlEnvs = await azEnvs();
     record(
       "control: the cloud's own endpoint asks az for a real token",
@@ -1073,7 +1069,7 @@ export async function tokenScenario(options: ScenarioOptions): Promise<NamedCase
       `${controlEnvs.length} az environment(s) checked, password variable present in ${controlEnvs.filter((e) => e.includes(PASSWORD_ENV)).length}`,
     );
     await clear();
-    const dotted = await runCli(status(`https://localhost.:${port}`), { env: env(), driver: options.driver, cwd: dir, timeoutMs: 120_000 });
+    const dotted = await runCli(status(`https://localhost.:${port}`), { env: env(), cwd: dir, timeoutMs: 120_000 });
     record(
       '"localhost." (trailing dot) gets the static token, never a real one',
       dotted.code !== 2 && (await azEnvs()).length === 0,
@@ -1085,7 +1081,7 @@ export async function tokenScenario(options: ScenarioOptions): Promise<NamedCase
     const addresses = await lookup(host, { all: true }).catch(() => []);
     if (addresses.length > 0 && addresses.every((a) => a.address.startsWith("127."))) {
       await clear();
-      const named = await runCli(status(`https://${host}:${port}`), { env: env(), driver: options.driver, cwd: dir, timeoutMs: 120_000 });
+      const named = await runCli(status(`https://${host}:${port}`), { env: env(), cwd: dir, timeoutMs: 120_000 });
       record(
         `a host name resolving to 127.0.0.1 (${host}) gets the static token`,
         named.code !== 2 && (await azEnvs()).length === 0,
@@ -1098,7 +1094,7 @@ export async function tokenScenario(options: ScenarioOptions): Promise<NamedCase
       ["a remote IPv6 endpoint not declared trusted", "https://[2001:db8::5]", {}],
     ] as const) {
       await clear();
-      const refusedRun = await runCli(status(endpoint), { env: env(extraEnv), driver: options.driver, cwd: dir, timeoutMs: 120_000 });
+      const refusedRun = await runCli(status(endpoint), { env: env(extraEnv), cwd: dir, timeoutMs: 120_000 });
       record(
         `${name}: exit 2, no token, no request`,
         refusedRun.code === 2 && (await azEnvs()).length === 0 && (await emulator.requestLog()).length === 0,
@@ -1106,7 +1102,7 @@ export async function tokenScenario(options: ScenarioOptions): Promise<NamedCase
       );
     }
     await clear();
-    const declared = await runCli(status("https://192.0.2.10", ["--trust-endpoint", "https://192.0.2.10"]), { env: env(), driver: options.driver, cwd: dir, timeoutMs: 120_000 });
+    const declared = await runCli(status("https://192.0.2.10", ["--trust-endpoint", "https://192.0.2.10"]), { env: env(), cwd: dir, timeoutMs: 120_000 });
     record(
       "a remote endpoint declared trusted gets the real credential (az asked)",
       declared.code === 1 && (await azEnvs()).length > 0,
@@ -1115,7 +1111,6 @@ export async function tokenScenario(options: ScenarioOptions): Promise<NamedCase
     await clear();
     const staticRemote = await runCli(status("https://192.0.2.10", ["--trust-endpoint", "https://192.0.2.10"]), {
       env: env({ SECURE_AML_CREDENTIAL: "static" }),
-      driver: options.driver,
       cwd: dir,
       timeoutMs: 120_000,
     });

@@ -132,7 +132,7 @@ export async function diskFullScenario(options: ScenarioOptions): Promise<DiskFu
     try {
       const statePath = path.join(mnt, "state.json");
       const args = initArgs(emulator, { statePath });
-      const full = await runCli(args, { env: env(), driver: options.driver, cwd: dir, timeoutMs: 300_000 });
+      const full = await runCli(args, { env: env(), cwd: dir, timeoutMs: 300_000 });
       const text = await fs.readFile(statePath, "utf8").catch(() => undefined);
       let stateIntact = text === undefined;
       if (text !== undefined) {
@@ -147,13 +147,13 @@ export async function diskFullScenario(options: ScenarioOptions): Promise<DiskFu
       );
 
       remount(mnt, "size=4m");
-      const resume = await runCli(args, { env: env(), driver: options.driver, cwd: dir, timeoutMs: 300_000 });
+      const resume = await runCli(args, { env: env(), cwd: dir, timeoutMs: 300_000 });
       const check = await checkStateFile(statePath);
 
       const before = await fs.readFile(statePath, "utf8").catch(() => "");
       remount(mnt, "ro");
       await emulator.clearRequestLog();
-      const readOnly = await runCli(args, { env: env(), driver: options.driver, cwd: dir, timeoutMs: 300_000 });
+      const readOnly = await runCli(args, { env: env(), cwd: dir, timeoutMs: 300_000 });
       const after = await fs.readFile(statePath, "utf8").catch(() => "<missing>");
       const readOnlyRequests = (await emulator.requestLog()).length;
       return {
@@ -217,9 +217,9 @@ export async function lockCasesScenario(options: ScenarioOptions & { timeScale: 
       const real = path.join(slowDir, `state-${round}.json`);
       const alias = path.join(slowDir, `alias-${round}.json`);
       await fs.symlink(real, alias);
-      const holder = spawnCli(initArgs(slow, { statePath: alias, prefix: `sl${round}` }), { env: env(), driver: options.driver, cwd: slowDir });
+      const holder = spawnCli(initArgs(slow, { statePath: alias, prefix: `sl${round}` }), { env: env(), cwd: slowDir });
       await waitForRequestCount(slow, 3, holder.child, 5);
-      const second = await runCli(initArgs(slow, { statePath: real, prefix: `sl${round}` }), { env: env(), driver: options.driver, cwd: slowDir, timeoutMs: 120_000 });
+      const second = await runCli(initArgs(slow, { statePath: real, prefix: `sl${round}` }), { env: env(), cwd: slowDir, timeoutMs: 120_000 });
       holdersStillRunning.push(holder.child.exitCode === null);
       symlinkSecondExits.push(second.code);
       holder.child.kill("SIGKILL");
@@ -232,7 +232,7 @@ export async function lockCasesScenario(options: ScenarioOptions & { timeScale: 
   }
 
   return withEmulator("statecases", async (emulator, dir) => {
-    const run = (statePath: string, cwd = dir) => runCli(initArgs(emulator, { statePath }), { env: env(), driver: options.driver, cwd, timeoutMs: 300_000 });
+    const run = (statePath: string, cwd = dir) => runCli(initArgs(emulator, { statePath }), { env: env(), cwd, timeoutMs: 300_000 });
 
     // Hard link: make a real state first, then give it a second name.
     const linked = path.join(dir, "linked.json");
@@ -332,7 +332,7 @@ export async function teamStateScenario(options: ScenarioOptions): Promise<TeamS
       const read = () => readState(url, { blob: { env: { SECURE_AML_STATE_CONNECTION_STRING: azurite.connectionString } } });
       const outputs: string[] = [];
 
-      const first = await runCli(args, { env: teamEnv(), driver: options.driver, cwd: dir, timeoutMs: 300_000 });
+      const first = await runCli(args, { env: teamEnv(), cwd: dir, timeoutMs: 300_000 });
       outputs.push(first.stdout, first.stderr);
       const afterFirst = await read();
       const firstAllDone = afterFirst !== undefined && Object.values(afterFirst.steps).length > 0 && Object.values(afterFirst.steps).every((s) => s.status === "done");
@@ -354,7 +354,7 @@ export async function teamStateScenario(options: ScenarioOptions): Promise<TeamS
       };
       const a = startHolder();
       await a.holding;
-      const second = await runCli(args, { env: teamEnv(), driver: options.driver, cwd: dir, timeoutMs: 300_000 });
+      const second = await runCli(args, { env: teamEnv(), cwd: dir, timeoutMs: 300_000 });
       outputs.push(second.stdout, second.stderr);
       const holderStillRunning = a.child.exitCode === null;
       a.child.stdin.end();
@@ -365,7 +365,7 @@ export async function teamStateScenario(options: ScenarioOptions): Promise<TeamS
       const killedPid = await killed.holding;
       killed.child.kill("SIGKILL");
       await killed.exited;
-      const takeover = await runCli(args, { env: teamEnv(), driver: options.driver, cwd: dir, timeoutMs: 300_000 });
+      const takeover = await runCli(args, { env: teamEnv(), cwd: dir, timeoutMs: 300_000 });
       outputs.push(takeover.stdout, takeover.stderr);
       const afterTakeover = await read();
       outputs.push(JSON.stringify(afterTakeover));

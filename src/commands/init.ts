@@ -170,11 +170,11 @@ export async function runInit(input: ConfigCommandInput): Promise<CommandResult>
     const { preflightForInit } = await import("../preflight/index.js");
     await preflightForInit({ azure, config, steps, ui, yes: run.yes, signal: runtime.signal, state });
 
+    // One save for both (each is a synced write, and the first step waits for it).
+    state.setConfig(config);
     await state.update((s) => {
       s.meta = { ...(s.meta ?? {}), local: String(run.local), ...(run.endpoint ? { endpoint: run.endpoint } : {}) };
     });
-    state.setConfig(config);
-    await state.save();
 
     for (const { step, reason } of skippedSteps(config)) ui.notify({ type: "step-skip", id: step.id, title: step.title, reason });
 

@@ -215,6 +215,12 @@ export interface PlanStepsOptions {
   state?: StateHandle;
   signal?: AbortSignal;
   only?: string[];
+  /**
+   * How many steps are planned at once (default 1: one at a time, in dependency order). Planning only
+   * reads and takes dependencies' outputs from the state, never from another plan, so any order is
+   * correct; the summary keeps dependency order either way.
+   */
+  concurrency?: number;
 }
 
 export interface PlanSummary {
@@ -223,19 +229,18 @@ export interface PlanSummary {
 }
 
 /**
- * Read-only: calls each step's `plan` in dependency order (one at a time) and gathers what would be
- * created or changed. Steps without `plan` contribute nothing. StepIo.outputs returns recorded outputs
- * of done steps, or {} when a dependency does not exist yet.
+ * Read-only: calls each step's `plan` in dependency order (`concurrency` at a time) and gathers what
+ * would be created or changed. Steps without `plan` contribute nothing. StepIo.outputs returns
+ * recorded outputs of done steps, or {} when a dependency does not exist yet.
  */
 export async function planSteps<C>(steps: Step<C>[], ctx: C, opts: PlanStepsOptions): Promise<PlanSummary> {
   validateGraph(steps);
   const selected = new Set(selectSteps(steps, opts.only).map((s) => s.id));
   const byId = new Map(steps.map((s) => [s.id, s]));
   const signal = opts.signal ?? new AbortController().signal;
-  const summary: PlanSummary = { steps: [], resources: [] };
-  for (const id of topologicalOrder(steps)) {
-    if (!selected.has(id)) continue;
-    if (signal.aborted) throw new SecureAmlError("INTERRUPTED", "Planning was interrupted.", ExitCode.interrupted);
+  const order = topologicalOrder(steps).filter((id) => selected.has(id));
+  const planned: Array<PlanSummary["steps"][number] | undefined> = [];
+  const planOne = async (id: string): Promise<PlanSummary["steps"][number]> => {
     const step = byId.get(id) as Step<C>;
     const io: StepIo = {
       signal,
@@ -246,8 +251,29 @@ export async function planSteps<C>(steps: Step<C>[], ctx: C, opts: PlanStepsOpti
       },
     };
     const resources = step.plan ? await step.plan(ctx, io) : [];
-    summary.steps.push({ id, title: step.title, ...(step.expectedSeconds !== undefined ? { expectedSeconds: step.expectedSeconds } : {}), resources });
-    summary.resources.push(...resources);
+    return { id, title: step.title, ...(step.expectedSeconds !== undefined ? { expectedSeconds: step.expectedSeconds } : {}), resources };
+  };
+  let next = 0;
+  let failed = false;
+  const worker = async (): Promise<void> => {
+    while (!failed && next < order.length) {
+      const index = next++;
+      if (signal.aborted) throw new SecureAmlError("INTERRUPTED", "Planning was interrupted.", ExitCode.interrupted);
+      try {
+        planned[index] = await planOne(order[index] as string);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+    }
+  };
+  const workers = Math.min(order.length, Math.max(1, Math.floor(opts.concurrency ?? 1)));
+  await Promise.all(Array.from({ length: workers }, worker));
+  const summary: PlanSummary = { steps: [], resources: [] };
+  for (const entry of planned) {
+    if (!entry) continue;
+    summary.steps.push(entry);
+    summary.resources.push(...entry.resources);
   }
   return summary;
 }

@@ -103,6 +103,8 @@ async function checkProviders(input: PreflightInput, report: PreflightReport): P
       neededBy.set(lower(namespace), entry);
     }
   }
+  // Nothing left to write (every step proven done): no namespace to check.
+  if (neededBy.size === 0) return;
   const client = await input.azure.resources();
   const states = new Map<string, { namespace: string; state: string }>();
   for await (const provider of client.providers.list({ abortSignal: input.signal })) {
@@ -195,6 +197,13 @@ async function checkSizesAndQuotas(input: PreflightInput, report: PreflightRepor
   const needs = vmNeeds(input);
   if (needs.length === 0) return;
   const { location } = input.config;
+  // The usages are read while the SKU list (large in Azure) is: which quotas matter is known from the needs.
+  const usages = new Map<QuotaNeed["quota"], Promise<Map<string, number>>>();
+  for (const quota of new Set(needs.map((n) => n.quota))) {
+    const read = usagesByFamily(input, quota);
+    read.catch(() => undefined); // reported where it is awaited (or not needed: the SKU list failed)
+    usages.set(quota, read);
+  }
   let skus: Map<string, SkuInfo>;
   try {
     skus = await readSkus(input);
@@ -240,7 +249,7 @@ async function checkSizesAndQuotas(input: PreflightInput, report: PreflightRepor
     if (wanted.length === 0) continue;
     let left: Map<string, number>;
     try {
-      left = await usagesByFamily(input, quota);
+      left = await (usages.get(quota) ?? usagesByFamily(input, quota));
     } catch (error) {
       report.notes.push(`${quota === "compute" ? "Compute" : "Machine Learning"} vCPU quota in ${location} not checked (${describe(error)})`);
       continue;
@@ -287,8 +296,10 @@ export function permitsAction(permissions: Array<{ actions?: string[]; notAction
 
 async function subscriptionPermissions(input: PreflightInput): Promise<Array<{ actions?: string[]; notActions?: string[] }>> {
   // arm-authorization lists permissions at a resource group or resource only; the subscription-scope
-  // operation (Permissions_ListForSubscription, same shape) goes through the same client and pipeline.
-  const client = await input.azure.authorization();
+  // operation (Permissions_ListForSubscription, same shape) is sent through the pipeline of the resources
+  // client (same credential, endpoint and policies), which the run has loaded already: a first run (the only
+  // one that asks at subscription scope) then loads arm-authorization later, off its critical path.
+  const client = await input.azure.resources();
   const { createSerializer } = await import("@azure/core-client");
   type Permissions = { value?: Array<{ actions?: string[]; notActions?: string[] }> };
   // Without a body mapper, core-client hands back the parsed JSON as `body`.

@@ -12,10 +12,12 @@ import type { UiHost } from "../ui/types.js";
 import { ExitCode, SecureAmlError } from "../errors.js";
 import { PreflightCode, runPreflightChecks, type PreflightInput, type PreflightProblem, type PreflightReport } from "./checks.js";
 import { registerProviders } from "./register.js";
+import { preflightScope } from "./scope.js";
 
 export { PreflightCode, runPreflightChecks, permitsAction } from "./checks.js";
 export type { PreflightProblem, PreflightReport, ProviderNeed, QuotaNeed } from "./checks.js";
 export { registerProviders } from "./register.js";
+export { preflightScope, sameConfiguration, type PreflightScope } from "./scope.js";
 
 /** Exit 4: the subscription cannot take this deployment as asked; nothing was created. */
 export class PreflightError extends SecureAmlError {
@@ -80,14 +82,14 @@ export interface InitPreflightOptions {
 }
 
 /**
- * init's preflight: plans the steps (reads), checks, and either throws PreflightError (exit 4, nothing
+ * init's preflight: plans the steps the state does not prove done (src/preflight/scope.ts), checks, and either throws PreflightError (exit 4, nothing
  * written) or registers the missing providers (asking first at a terminal without --yes) and waits until
  * they are Registered.
  */
 export async function preflightForInit(options: InitPreflightOptions): Promise<PreflightReport> {
   const { azure, config, ui, signal } = options;
-  const { planSteps } = await import("../engine/engine.js");
-  const plan = await planSteps(options.steps, { config, secrets: {}, azure }, { io: ui, state: options.state, signal });
+  // Only what this run may still write is checked: steps the state proves done are not planned again.
+  const { plan } = await preflightScope(options);
   const report = await runPreflightChecks({ azure, config, plan, signal } satisfies PreflightInput);
   for (const note of report.notes) ui.notify({ type: "log", level: "warn", message: `Preflight: not checked: ${note}.` });
   if (report.problems.length > 0) throw new PreflightError(report);
