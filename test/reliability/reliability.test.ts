@@ -18,7 +18,7 @@ import {
 } from "../../bench/reliability-checks.js";
 import { BAD_INPUTS } from "../../bench/bad-inputs.js";
 
-const options = { driver: "cli" as const, log: (line: string) => void process.stderr.write(`# ${line}\n`) };
+const options = { log: (line: string) => void process.stderr.write(`# ${line}\n`) };
 
 describe("reliability (CI subset)", { concurrency: false }, () => {
   let baseline: Baseline;

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { diskFullScenario, lockCasesScenario, stateCases } from "../../bench/reliability-state.js";
 
-const options = { driver: "cli" as const, log: (line: string) => void process.stderr.write(`# ${line}\n`) };
+const options = { log: (line: string) => void process.stderr.write(`# ${line}\n`) };
 
 describe("reliability: the state file", { concurrency: false }, () => {
   test("disk full, read-only, symlink and hard-link locks, shared directory, foreign state", async (t) => {
