@@ -12,8 +12,7 @@
 //   code of the CLI's modules in os.tmpdir()/node-compile-cache (or $NODE_COMPILE_CACHE), so a later run
 //   skips most of the parsing. It never fails the run: an unwritable folder only leaves the cache off, and
 //   NODE_DISABLE_COMPILE_CACHE=1 turns it off.
-process.getBuiltinModule("node:module").enableCompileCache?.();
-const { existsSync } = process.getBuiltinModule("node:fs");
+const { existsSync, readFileSync } = process.getBuiltinModule("node:fs");
 const { fileURLToPath } = process.getBuiltinModule("node:url");
 
 const at = (relative) => new URL(relative, import.meta.url);
@@ -34,4 +33,47 @@ if (entry === undefined) {
   process.stderr.write("secure-aml: the CLI is not built. In a clone run `npm ci && npm run build`; an installed package carries dist/bundle.\n");
   process.exit(1);
 }
-await import(entry.href);
+
+/**
+ * `secure-aml --help` (or -h, --version, -V) from the bundle with stdout not a terminal: the text commander
+ * prints for it, which scripts/bundle.mjs rendered from the same program when it built the bundle
+ * (test/package/help-snapshot.test.ts checks that they are equal), so it is printed without loading the
+ * CLI. On a terminal commander wraps help to the terminal's width: the CLI renders it.
+ */
+function staticOutputFor(argv) {
+  if (entry !== bundled || argv.length !== 3 || process.getBuiltinModule("node:tty").isatty(1)) return undefined;
+  let texts;
+  try {
+    texts = JSON.parse(readFileSync(fileURLToPath(at("../dist/bundle/cli/static-output.json")), "utf8"));
+  } catch {
+    return undefined; // none beside this bundle: the CLI answers
+  }
+  return Object.hasOwn(texts, argv[2]) ? texts[argv[2]] : undefined;
+}
+
+const staticOutput = staticOutputFor(process.argv);
+if (staticOutput === undefined) {
+  process.getBuiltinModule("node:module").enableCompileCache?.();
+  await import(entry.href);
+} else {
+  writeToStdout(staticOutput);
+}
+
+/**
+ * Writes to file descriptor 1 directly: creating process.stdout would load Node's stream classes, most of the
+ * time this path takes. A pipe whose reader has gone (`secure-aml --help | head`) is not an error worth a
+ * stack trace (as in src/cli/main.ts); a non-blocking descriptor that is full takes the rest through
+ * process.stdout, which waits for it.
+ */
+function writeToStdout(text) {
+  const { writeSync } = process.getBuiltinModule("node:fs");
+  const bytes = Buffer.from(text);
+  let written = 0;
+  try {
+    while (written < bytes.length) written += writeSync(1, bytes, written);
+  } catch (error) {
+    if (error.code === "EPIPE") return;
+    if (error.code !== "EAGAIN") throw error;
+    process.stdout.write(bytes.subarray(written));
+  }
+}

@@ -15,6 +15,7 @@
 import { build } from "esbuild";
 import { builtinModules as builtinList } from "node:module";
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync, statSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -169,6 +170,22 @@ if (chunksOnStart.length > 0 || facadesOnStart.length > 0) {
 
 // The bundle is ESM whatever the nearest package.json says.
 writeFileSync(path.join(outdir, "package.json"), JSON.stringify({ type: "module" }) + "\n");
+// The program's own help and version are fixed text: rendered here once, by the bundle just built (the same
+// commander program, stdout not a terminal, so commander's 80 columns), for the launcher to print without
+// loading the CLI when stdout is not a terminal (bin/secure-aml.js; test/package/help-snapshot.test.ts
+// checks that they stay equal to what commander prints).
+const staticOutput = {};
+for (const args of [["--help"], ["-h"], ["--version"], ["-V"]]) {
+  const env = { ...process.env };
+  for (const name of ["NO_COLOR", "FORCE_COLOR", "CLICOLOR_FORCE"]) delete env[name];
+  const rendered = spawnSync(process.execPath, [path.join(outdir, "cli/main.js"), ...args], { env, encoding: "utf8" });
+  if (rendered.status !== 0 || rendered.stderr !== "") {
+    console.error(`bundle: secure-aml ${args.join(" ")} failed (exit ${rendered.status}): ${rendered.stderr}`);
+    process.exit(1);
+  }
+  staticOutput[args.join(" ")] = rendered.stdout;
+}
+writeFileSync(path.join(outdir, "cli/static-output.json"), JSON.stringify(staticOutput) + "\n");
 // What is in each chunk and why (esbuild's analyser reads it): beside the bundle, not in the package.
 writeFileSync(path.join(path.dirname(outdir), "bundle-meta.json"), JSON.stringify(result.metafile));
 

@@ -1,5 +1,6 @@
 // Entry point of `secure-aml` (bin/secure-aml.js imports this file). It imports only the CLI itself
 // (./program.js) at start-up, so that `--help` and `--version` load nothing else (see program.ts).
+import type { CommandIo } from "./command-contract.js";
 import { runCli } from "./program.js";
 
 // `secure-aml --help | head` closes the pipe early: that is not an error worth a stack trace.
@@ -27,8 +28,18 @@ async function takeSecretsFromEnvironment(): Promise<void> {
   delete process.env[PASSWORD_ENV];
 }
 
+const io: CommandIo = {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  // Created on first read: `--help` and `--version` have no input, and creating it (a file or pipe stream)
+  // loads stream classes and fs/promises.
+  get stdin() {
+    return process.stdin;
+  },
+};
+
 const code = await runCli(process.argv, {
-  io: { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin },
+  io,
   env,
   beforeCommand: takeSecretsFromEnvironment,
 });

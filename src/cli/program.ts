@@ -218,7 +218,7 @@ export interface CliContext {
   beforeCommand?: () => Promise<void>;
 }
 
-interface Outcome {
+export interface Outcome {
   /** Set when an action has run. */
   code?: number;
   output: RunOptions["output"];
@@ -236,11 +236,15 @@ async function reportError(error: unknown, ctx: CliContext, outcome: Outcome): P
 }
 
 /**
- * The whole program, without running it. `outcome` receives each action's result. `fields` (the table of
- * src/config/fields.ts) gives init and plan their deployment flags; without it (no init or plan named on the
- * command line) they have only their other options, which is all the program's own help shows of them.
+ * The program, without running it; `outcome` receives each action's result. Only the subcommands in `named`
+ * get their whole option set: init and plan the deployment flags of `fields` (the table of
+ * src/config/fields.ts), every command but the emulator the common options. commander runs a subcommand, or
+ * shows its help, only when its exact name is an argument, and the program's own help shows each
+ * subcommand's name, description and whether it has options (the options each keeps in any case come first
+ * in its help, the others after them, so the order is the same). Building every option (about 150) costs
+ * `--help` a third of what it may take beyond bare node, and a garbage collection.
  */
-function buildProgram(ctx: CliContext, outcome: Outcome, fields: readonly FieldSpec[] | undefined): Command {
+function buildProgram(ctx: CliContext, outcome: Outcome, named: ReadonlySet<string>, fields: readonly FieldSpec[] | undefined): Command {
   const program = new Command("secure-aml")
     .description(
       "Builds the network-isolated Azure Machine Learning workspace of Microsoft's secure-workspace tutorial " +
@@ -278,10 +282,10 @@ function buildProgram(ctx: CliContext, outcome: Outcome, fields: readonly FieldS
 
   const configCommand = (name: "init" | "plan", description: string) => {
     const cmd = new Command(name).description(description);
-    if (fields !== undefined) addConfigOptions(cmd, fields);
+    if (named.has(name) && fields !== undefined) addConfigOptions(cmd, fields);
     if (name === "plan") cmd.addOption(new Option("--diagram <file>", "also write the architecture diagram (.svg, else Mermaid text)"));
     cmd.addOption(new Option("--prices <source>", "cost estimate from offline (the bundled price table, default) or live (Azure Retail Prices API) [SECURE_AML_PRICES]"));
-    addCommonOptions(cmd);
+    if (named.has(name)) addCommonOptions(cmd);
     cmd.addHelpText("after", `${EXAMPLES[name]}\n${EXIT_CODES_HELP}\n${ENV_HELP}\n`);
     cmd.action(
       withErrors(name, async (opts) => {
@@ -339,7 +343,7 @@ function buildProgram(ctx: CliContext, outcome: Outcome, fields: readonly FieldS
       cmd.addOption(new Option("--force", "also delete a resource group secure-aml did not create"));
       cmd.addOption(new Option("--purge", "purge the soft-deleted key vault and workspace so their names can be reused"));
     }
-    addCommonOptions(cmd);
+    if (named.has(name)) addCommonOptions(cmd);
     cmd.addHelpText("after", `${EXAMPLES[name]}\n${EXIT_CODES_HELP}\n`);
     cmd.action(
       withErrors(name, async (opts) => {
@@ -424,17 +428,23 @@ function wantsJson(argv: readonly string[], env: NodeJS.ProcessEnv): boolean {
   return env.SECURE_AML_OUTPUT === "json";
 }
 
+/** The commands whose flags come from the field table. */
+const CONFIG_COMMANDS: readonly CommandName[] = ["init", "plan"];
+
 /**
- * The commands whose flags come from the field table. commander runs a subcommand only when its exact name
- * is an argument (`init ...`, `help init`), so the table loads exactly when one of them can run or show its help.
+ * The program as runCli builds it for `argv` (process.argv form): the subcommands named in it complete (see
+ * buildProgram), the field table loaded only when init or plan is named.
  */
-const CONFIG_COMMANDS: ReadonlySet<string> = new Set<CommandName>(["init", "plan"]);
+export async function programFor(argv: readonly string[], ctx: CliContext, outcome: Outcome = { output: "text", command: "init" }): Promise<Command> {
+  const named = new Set(argv.slice(2));
+  const fields = CONFIG_COMMANDS.some((name) => named.has(name)) ? (await import("../config/fields.js")).FIELDS : undefined;
+  return buildProgram(ctx, outcome, named, fields);
+}
 
 /** Runs the CLI on argv (process.argv form) and returns the exit code; never calls process.exit. */
 export async function runCli(argv: readonly string[], ctx: CliContext): Promise<number> {
   const outcome: Outcome = { output: "text", command: "init" };
-  const fields = argv.slice(2).some((arg) => CONFIG_COMMANDS.has(arg)) ? (await import("../config/fields.js")).FIELDS : undefined;
-  const program = buildProgram(ctx, outcome, fields);
+  const program = await programFor(argv, ctx, outcome);
   if (argv.length <= 2) {
     program.outputHelp({ error: true });
     return (await import("../errors.js")).ExitCode.badInput;
