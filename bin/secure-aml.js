@@ -6,9 +6,11 @@
 //   none and installs without a warning), the tsc build is compiled now (about 5 s, once) and run.
 //
 // Start-up time is part of the interface (issue 13: the installed `--help` within 1.5x bare `node -e 0`):
+// - `--help`, `-h`, `--version` and `-V` from the bundle, stdout not a terminal, print the text that the
+//   bundle's build rendered with the same program, without loading the CLI (staticOutputFor below).
 // - Node's built-ins come from process.getBuiltinModule, not `import ... from "node:fs"`: an ES import of
 //   node:fs makes Node build its ES facade, which loads fs/promises, readline and the streams (about 3 ms).
-// - V8's compile cache (Node >= 22.1; absent on Node 20, where this line does nothing) keeps the compiled
+// - V8's compile cache (Node >= 22.1; absent on Node 20, where the call does nothing) keeps the compiled
 //   code of the CLI's modules in os.tmpdir()/node-compile-cache (or $NODE_COMPILE_CACHE), so a later run
 //   skips most of the parsing. It never fails the run: an unwritable folder only leaves the cache off, and
 //   NODE_DISABLE_COMPILE_CACHE=1 turns it off.
