@@ -6,6 +6,9 @@
 //   none and installs without a warning), the tsc build is compiled now (about 5 s, once) and run.
 //
 // Start-up time is part of the interface (issue 13: the installed `--help` within 1.5x bare `node -e 0`):
+// - This file is CommonJS (bin/package.json says so): Node then starts without its ES module loader, about
+//   3 ms that `--help` does not need. It is written to run as an ES module too (no require, import.meta or
+//   top-level await: only import() and process.getBuiltinModule), so a copy without bin/package.json works.
 // - `--help`, `-h`, `--version` and `-V` from the bundle, stdout not a terminal, print the text that the
 //   bundle's build rendered with the same program, without loading the CLI (staticOutputFor below).
 // - Node's built-ins come from process.getBuiltinModule, not `import ... from "node:fs"`: an ES import of
@@ -14,10 +17,12 @@
 //   code of the CLI's modules in os.tmpdir()/node-compile-cache (or $NODE_COMPILE_CACHE), so a later run
 //   skips most of the parsing. It never fails the run: an unwritable folder only leaves the cache off, and
 //   NODE_DISABLE_COMPILE_CACHE=1 turns it off.
-const { existsSync, readFileSync } = process.getBuiltinModule("node:fs");
-const { fileURLToPath } = process.getBuiltinModule("node:url");
+const { existsSync, readFileSync, realpathSync } = process.getBuiltinModule("node:fs");
+const { fileURLToPath, pathToFileURL } = process.getBuiltinModule("node:url");
 
-const at = (relative) => new URL(relative, import.meta.url);
+// This file, through npm's bin link: __filename as CommonJS, else the path node was given, resolved.
+const launcher = pathToFileURL(typeof __filename === "string" ? __filename : realpathSync(process.argv[1]));
+const at = (relative) => new URL(relative, launcher);
 const compiled = at("../dist/src/cli/main.js");
 const bundled = at("../dist/bundle/cli/main.js");
 const tsc = at("../node_modules/typescript/bin/tsc");
@@ -25,7 +30,7 @@ const tsc = at("../node_modules/typescript/bin/tsc");
 let entry = [compiled, bundled].find((url) => existsSync(fileURLToPath(url)));
 if (entry === undefined && existsSync(fileURLToPath(at("../src/cli/main.ts"))) && existsSync(fileURLToPath(tsc))) {
   process.stderr.write("secure-aml: first run in this clone: compiling the CLI (npm run build)...\n");
-  const { spawnSync } = await import("node:child_process");
+  const { spawnSync } = process.getBuiltinModule("node:child_process");
   const project = fileURLToPath(at("../tsconfig.json"));
   // tsc's messages go to stderr: stdout belongs to the command (--output json).
   const build = spawnSync(process.execPath, [fileURLToPath(tsc), "-p", project], { stdio: ["ignore", 2, 2] });
@@ -56,7 +61,7 @@ function staticOutputFor(argv) {
 const staticOutput = staticOutputFor(process.argv);
 if (staticOutput === undefined) {
   process.getBuiltinModule("node:module").enableCompileCache?.();
-  await import(entry.href);
+  import(entry.href);
 } else {
   writeToStdout(staticOutput);
 }

@@ -43,7 +43,9 @@ describe("the installed CLI's build-time help and version", () => {
     dir = await mkdtemp(path.join(os.tmpdir(), "secure-aml-help-"));
     const installed = path.join(dir, "lib", "node_modules", "secure-aml");
     await mkdir(path.join(installed, "bin"), { recursive: true });
+    // As npm installs it: the launcher runs as CommonJS (test/package/bundle.test.ts runs it as an ES module).
     await cp(path.join(repo, "bin", "secure-aml.js"), path.join(installed, "bin", "secure-aml.js"));
+    await cp(path.join(repo, "bin", "package.json"), path.join(installed, "bin", "package.json"));
     await cp(path.join(repo, "package.json"), path.join(installed, "package.json"));
     const bundled = await run([path.join(repo, "scripts", "bundle.mjs"), "--outdir", path.join(installed, "dist", "bundle")], repo);
     assert.equal(bundled.code, 0, `bundle failed: ${bundled.stderr}${bundled.stdout}`);
