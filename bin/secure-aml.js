@@ -61,6 +61,8 @@ function staticOutputFor(argv) {
 const staticOutput = staticOutputFor(process.argv);
 if (staticOutput === undefined) {
   process.getBuiltinModule("node:module").enableCompileCache?.();
+  // Not awaited (CommonJS has no top-level await): a CLI that fails to load is an unhandled rejection,
+  // which Node prints before it exits with 1.
   import(entry.href);
 } else {
   writeToStdout(staticOutput);
