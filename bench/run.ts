@@ -153,25 +153,25 @@ async function oneRun(settings: Settings, options: { concurrency?: number; conve
 }
 
 async function startup(settings: Settings): Promise<{ bareMs: number; helpMs: number; versionMs: number; azureModulesOnHelp: string[]; azureModulesOnVersion: string[] }> {
-  const time = async (args: string[], script?: string): Promise<number> => {
-    const samples: number[] = [];
-    for (let i = 0; i < settings.startupRuns; i++) {
+  // Interleaved (bare, --help, --version, bare, ...): a change in the machine's load during the measurement
+  // shifts all three alike instead of one of them.
+  const once = (args: string[]): Promise<number> =>
+    new Promise<number>((resolve, reject) => {
       const started = performance.now();
-      await new Promise<void>((resolve, reject) => {
-        import("node:child_process").then(({ execFile }) =>
-          execFile(process.execPath, script ? [script, ...args] : args, { env: cliEnv() }, (error) =>
-            error && (error as { code?: unknown }).code !== 0 ? reject(error) : resolve(),
-          ),
-        );
-      });
-      samples.push(performance.now() - started);
-    }
-    return median(samples);
-  };
+      import("node:child_process").then(({ execFile }) =>
+        execFile(process.execPath, args, { env: cliEnv() }, (error) => (error && (error as { code?: unknown }).code !== 0 ? reject(error) : resolve(performance.now() - started))),
+      );
+    });
   const bin = path.join(REPO_ROOT, "bin", "secure-aml.js");
-  const bareMs = await time(["-e", "0"]);
-  const helpMs = await time(["--help"], bin);
-  const versionMs = await time(["--version"], bin);
+  const samples = { bare: [] as number[], help: [] as number[], version: [] as number[] };
+  for (let i = 0; i < settings.startupRuns; i++) {
+    samples.bare.push(await once(["-e", "0"]));
+    samples.help.push(await once([bin, "--help"]));
+    samples.version.push(await once([bin, "--version"]));
+  }
+  const bareMs = median(samples.bare);
+  const helpMs = median(samples.help);
+  const versionMs = median(samples.version);
   // Which modules a --help/--version process loads: a preload that prints the ESM and CommonJS
   // modules under node_modules/@azure at exit.
   const dir = await makeTempDir("startup");

@@ -15,6 +15,7 @@
 import { build } from "esbuild";
 import { builtinModules as builtinList } from "node:module";
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync, statSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -73,6 +74,25 @@ const commonJsNamedExportsPlugin = {
   },
 };
 
+/**
+ * commander requires node:child_process when it loads, for "executable" subcommands (a separate program per
+ * command), which secure-aml does not have. That require costs every start about 4 ms (it loads net, dgram,
+ * and the socket machinery): a third of what `--help` may add to bare node (issue 13). commander gets a
+ * stand-in that requires child_process on first use of one of its functions.
+ */
+const lazyChildProcessPlugin = {
+  name: "lazy-child-process",
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /^node:child_process$/ }, (args) =>
+      /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer) ? { path: args.path, namespace: "lazy-child-process" } : undefined,
+    );
+    pluginBuild.onLoad({ filter: /.*/, namespace: "lazy-child-process" }, () => ({
+      contents: 'let loaded;\nmodule.exports = new Proxy({}, { get: (_, name) => (loaded ??= require("node:child_process"))[name] });\n',
+      loader: "js",
+    }));
+  },
+};
+
 /** Node's rule for a file's module format: .cjs/.mjs, else the nearest package.json's "type". */
 function isCommonJs(file) {
   if (file.endsWith(".cjs")) return true;
@@ -109,7 +129,7 @@ const result = await build({
   legalComments: "none",
   metafile: true,
   logLevel: "warning",
-  plugins: [lazyRequirePlugin, commonJsNamedExportsPlugin],
+  plugins: [lazyRequirePlugin, commonJsNamedExportsPlugin, lazyChildProcessPlugin],
 });
 
 // A package left unbundled would fail only on a user's machine: refuse to ship one. Allowed: packages that
@@ -130,8 +150,42 @@ if (external.size > 0) {
   process.exit(1);
 }
 
+// `--help` and `--version` read the launcher, cli/main.js and esbuild's small runtime chunk (helpers such as
+// __name, shared by every entry), nothing else (issue 13: within 1.5x bare node). esbuild moves any module
+// that the commands share into a chunk of its own, and an ES import of node:fs or node:process builds that
+// module's ES facade (fs/promises, readline, streams, the standard streams): a change to src/cli/ that
+// brings either back is refused here rather than measured later.
+const cliEntry = path.relative(root, path.join(outdir, "cli/main.js")).split(path.sep).join("/");
+const startPath = result.metafile.outputs[cliEntry]?.imports.filter((imported) => imported.kind === "import-statement") ?? [];
+const isRuntimeOnly = (output) => Object.keys(result.metafile.outputs[output]?.inputs ?? { unknown: 1 }).length === 0;
+const chunksOnStart = startPath.filter((imported) => !imported.external && !isRuntimeOnly(imported.path)).map((imported) => imported.path);
+const facadesOnStart = startPath.filter((imported) => imported.external && /^(node:)?(fs|process)$/.test(imported.path)).map((imported) => imported.path);
+if (chunksOnStart.length > 0 || facadesOnStart.length > 0) {
+  console.error(
+    `bundle: cli/main.js must load alone for --help: it imports ${[...chunksOnStart, ...facadesOnStart].join(", ")} at start-up ` +
+      "(use await import() for secure-aml modules, process.getBuiltinModule() for node:fs and node:process)",
+  );
+  process.exit(1);
+}
+
 // The bundle is ESM whatever the nearest package.json says.
 writeFileSync(path.join(outdir, "package.json"), JSON.stringify({ type: "module" }) + "\n");
+// The program's own help and version are fixed text: rendered here once, by the bundle just built (the same
+// commander program, stdout not a terminal, so commander's 80 columns), for the launcher to print without
+// loading the CLI when stdout is not a terminal (bin/secure-aml.js; test/package/help-snapshot.test.ts
+// checks that they stay equal to what commander prints).
+const staticOutput = {};
+for (const args of [["--help"], ["-h"], ["--version"], ["-V"]]) {
+  const env = { ...process.env };
+  for (const name of ["NO_COLOR", "FORCE_COLOR", "CLICOLOR_FORCE"]) delete env[name];
+  const rendered = spawnSync(process.execPath, [path.join(outdir, "cli/main.js"), ...args], { env, encoding: "utf8" });
+  if (rendered.status !== 0 || rendered.stderr !== "") {
+    console.error(`bundle: secure-aml ${args.join(" ")} failed (exit ${rendered.status}): ${rendered.stderr}`);
+    process.exit(1);
+  }
+  staticOutput[args.join(" ")] = rendered.stdout;
+}
+writeFileSync(path.join(outdir, "cli/static-output.json"), JSON.stringify(staticOutput) + "\n");
 // What is in each chunk and why (esbuild's analyser reads it): beside the bundle, not in the package.
 writeFileSync(path.join(path.dirname(outdir), "bundle-meta.json"), JSON.stringify(result.metafile));
 

@@ -1,10 +1,7 @@
-// Entry point of `secure-aml` (bin/secure-aml.js imports this file).
+// Entry point of `secure-aml` (bin/secure-aml.js imports this file). It imports only the CLI itself
+// (./program.js) at start-up, so that `--help` and `--version` load nothing else (see program.ts).
+import type { CommandIo } from "./command-contract.js";
 import { runCli } from "./program.js";
-import { PASSWORD_ENV } from "../config/validate.js";
-import { takeStateConnectionString } from "../state/location.js";
-
-// The team state's connection string leaves the environment before anything can start a child process.
-takeStateConnectionString();
 
 // `secure-aml --help | head` closes the pipe early: that is not an error worth a stack trace.
 for (const stream of [process.stdout, process.stderr]) {
@@ -14,14 +11,37 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-// The jump-box password is read from this copy only and removed from the process environment at
-// once, so no child process inherits it (the `az` that AzureCliCredential starts, for one).
+// The environment the commands read: a copy, so that the secrets can leave the process environment.
 const env: NodeJS.ProcessEnv = { ...process.env };
-delete process.env[PASSWORD_ENV];
+
+/**
+ * Before a command runs, and so before anything can start a child process (the `az` that
+ * AzureCliCredential starts, for one), the secrets leave the process environment: the team state's
+ * connection string goes to src/state/location.ts (and out of `env` too), the jump-box password stays only
+ * in `env`. Done when a command is about to run rather than at start-up because the modules that know
+ * these names are shared with the commands (bundle chunks): `--help` and `--version` need neither.
+ */
+async function takeSecretsFromEnvironment(): Promise<void> {
+  const [{ STATE_CONNECTION_STRING_ENV, takeStateConnectionString }, { PASSWORD_ENV }] = await Promise.all([import("../state/location.js"), import("../config/validate.js")]);
+  takeStateConnectionString();
+  delete env[STATE_CONNECTION_STRING_ENV];
+  delete process.env[PASSWORD_ENV];
+}
+
+const io: CommandIo = {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  // Created on first read: `--help` and `--version` have no input, and creating it (a file or pipe stream)
+  // loads stream classes and fs/promises.
+  get stdin() {
+    return process.stdin;
+  },
+};
 
 const code = await runCli(process.argv, {
-  io: { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin },
+  io,
   env,
+  beforeCommand: takeSecretsFromEnvironment,
 });
 
 // Exit explicitly once the output is flushed, instead of waiting for the event loop to drain: the SDKs'
