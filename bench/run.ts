@@ -256,6 +256,9 @@ async function main(): Promise<void> {
   const seqWall = median(sequential.map((r) => r.wallMs));
   const cpMs = expectedPath.seconds * settings.timeScale * 1000;
   const ratio = wall / cpMs;
+  // The engine's share: from the first write to the end. Preflight (issue 11) reads and loads the SDKs its
+  // checks need before any write, by design; this figure shows the scheduling apart from that fixed cost.
+  const afterFirstWrite = median(parallel.map((r) => r.wallMs - (r.firstWriteMs ?? 0)));
   const pick = (runs: RunFigures[], f: (r: RunFigures) => number): number => median(runs.map(f));
   const polls = reference.pollsPerOperation;
   const longOps = polls.filter((p) => /bastionhosts|virtualmachines|workspaces|computes|privateendpoints/i.test(p.path));
@@ -279,6 +282,7 @@ async function main(): Promise<void> {
     `| critical path (durations table) × ${settings.timeScale} | ${formatMs(cpMs)} (${expectedPath.seconds} s real) | |`,
     `| wall / critical path | **${ratio.toFixed(2)}** | ≤ 1.10 ${ratio <= 1.1 ? "(met)" : "(**missed**)"} |`,
     `| of the wall time: before the first write (start-up, sign-in, state, preflight; median) | ${formatMs(pick(parallel, (r) => r.firstWriteMs ?? Number.NaN))} (first request at ${formatMs(pick(parallel, (r) => r.firstRequestMs ?? Number.NaN))}) | counted in the ratio |`,
+    `| from the first write to the end / critical path (the engine's scheduling, without start-up and preflight) | ${formatMs(afterFirstWrite)} / ${formatMs(cpMs)} = **${(afterFirstWrite / cpMs).toFixed(2)}** | |`,
     `| wall time with \`--concurrency 1\` | ${formatMs(seqWall)} (table sum ${formatMs(expectedSum * settings.timeScale * 1000)}) | |`,
     `| speed-up of the parallel run | **${(seqWall / wall).toFixed(2)}×** | |`,
     `| ARM requests (median): writes / POSTs / reads / polls | ${pick(parallel, (r) => r.counts.writes)} / ${pick(parallel, (r) => r.counts.actions)} / ${pick(parallel, (r) => r.counts.reads)} / ${pick(parallel, (r) => r.counts.polls)} | |`,

@@ -13,6 +13,7 @@ import type { StateHandle } from "../engine/state.js";
 import type { PlannedResource, Step, StepIo } from "../engine/types.js";
 import type { UiHost } from "../ui/types.js";
 import type { AnySpec, Sequence } from "../resources/spec.js";
+import { plannedIdentity } from "../resources/reconcile.js";
 
 /** How many steps are planned at once when their resources must be read. */
 const PLAN_CONCURRENCY = 8;
@@ -77,7 +78,7 @@ async function resourceGroupExists(azure: AzureContext, config: DeploymentConfig
  * `planResource` after a 404): created, or, for a resource another step creates, changed after it.
  */
 function absent(spec: AnySpec): PlannedResource {
-  const base = { id: spec.id, kind: spec.kind, name: spec.name, group: spec.group };
+  const base = plannedIdentity(spec);
   return spec.ownedBy ? { ...base, action: "update", changes: spec.ownedBy.changes } : { ...base, action: "create" };
 }
 

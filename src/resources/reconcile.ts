@@ -119,8 +119,13 @@ export async function converge<T>(spec: ResourceSpec<T>, azure: AzureContext, io
 }
 
 /** What converge would do, without writing. */
+/** What every plan entry of `spec` says whatever the action: which resource, its view group, its quota demand. */
+export function plannedIdentity(spec: AnySpec): Pick<PlannedResource, "id" | "kind" | "name" | "group" | "capacity"> {
+  return { id: spec.id, kind: spec.kind, name: spec.name, group: spec.group, ...(spec.capacity ? { capacity: spec.capacity } : {}) };
+}
+
 export async function planResource<T>(spec: ResourceSpec<T>): Promise<PlannedResource> {
-  const base = { id: spec.id, kind: spec.kind, name: spec.name, group: spec.group, ...(spec.capacity ? { capacity: spec.capacity } : {}) };
+  const base = plannedIdentity(spec);
   const decision = decide(spec, await spec.read());
   switch (decision.action) {
     case "create": {
