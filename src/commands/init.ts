@@ -4,21 +4,32 @@
 // only), run the step graph, and report — a summary on a terminal, timestamped lines without one,
 // or exactly one JSON document on stdout with --output json.
 
+import { randomUUID } from "node:crypto";
 import type { ConfigCommandInput, CommandResult } from "../cli/command-contract.js";
 import type { DeploymentConfig, Secrets } from "../config/types.js";
 import { ExitCode, InputError, SecureAmlError } from "../errors.js";
 import type { StateHandle } from "../engine/state.js";
 import type { RunSummary } from "../engine/engine.js";
-import { buildResult, renderPlan, renderSummary } from "../ui/index.js";
+import { buildResult, renderPlan, renderSummary, runWizard, offerResume, createInquirerBackend } from "../ui/index.js";
 import { checkRuntimeInput, openCommandRuntime, reportCommandError, type CommandRuntime } from "./runtime.js";
 import { assertCloudSupported, assertKnownCloudSupported, estimateFor } from "./deployment-checks.js";
 import { AZURE_STEP_ERRORS, retryPolicyFor } from "./step-retry-policy.js";
 import { commandSuffix, resumeCommand } from "./resume-command.js";
 import { resolveInteractively } from "./azure-choices.js";
-import { DEFAULT_WIZARD_CONFIG_FILE, wantsWizard } from "./wizard-deps.js";
+import { DEFAULT_WIZARD_CONFIG_FILE, wantsWizard, createInitWizardDeps } from "./wizard-deps.js";
 import { FIELDS, flagAttributeName } from "../config/fields.js";
 import { estimateCost } from "../pricing/estimate.js";
 import { OFFLINE_PRICES } from "../pricing/table.js";
+import { savedDeployment, createdResourceIds, otherStatePath } from "./init-resume.js";
+import { validateConfig } from "../config/validate.js";
+import { withComputeInstanceUser } from "../azure/signed-in.js";
+import { stepsFor, skippedSteps } from "../steps/index.js";
+import { planSteps, runSteps } from "../engine/engine.js";
+import { costFor, priceSourceOf } from "../pricing/index.js";
+import { writeConfigFile } from "../config/file.js";
+import { preflightForInit } from "../preflight/index.js";
+import { checkPasswordAgainstDeployment } from "../config/rules.js";
+import { openState } from "../engine/state.js";
 
 /** Where the fallback confirmation offers to save the answers. */
 const SAVED_CONFIG_FILE = DEFAULT_WIZARD_CONFIG_FILE;
@@ -33,7 +44,7 @@ export async function runInit(input: ConfigCommandInput): Promise<CommandResult>
   try {
     const partial = assertKnownCloudSupported(input);
     // A bad --prices is bad input: exit 2 before anything is opened.
-    (await import("../pricing/index.js")).priceSourceOf(input.flags, env);
+    priceSourceOf(input.flags, env);
 
     let config: DeploymentConfig;
     let secrets: Secrets;
@@ -45,9 +56,6 @@ export async function runInit(input: ConfigCommandInput): Promise<CommandResult>
       // file records a deployment — offer to resume it; otherwise (or for a different deployment) the
       // wizard: five questions, the review with the cost, confirmation.
       runtime = await openCommandRuntime(input, { command: "init", cloud: partial.cloud });
-      const { createInitWizardDeps } = await import("./wizard-deps.js");
-      const { runWizard, offerResume, createInquirerBackend } = await import("../ui/index.js");
-      const { savedDeployment, createdResourceIds, otherStatePath } = await import("./init-resume.js");
       const prompt = createInquirerBackend({ input: io.stdin, output: io.stderr, signal: runtime.signal });
       const saved = await savedDeployment(run.statePath);
       const known = input.precheck.partial;
@@ -68,7 +76,6 @@ export async function runInit(input: ConfigCommandInput): Promise<CommandResult>
         typedSecrets = offered.secrets;
       }
       if (choice === "resume") {
-        const { validateConfig } = await import("../config/validate.js");
         secrets = { ...input.precheck.secrets, ...typedSecrets };
         const problems = validateConfig(known, secrets, { reportMissing: true, requirePassword: known.jumpbox !== false });
         if (problems.length > 0) throw new InputError(problems);
@@ -126,18 +133,14 @@ export async function runInit(input: ConfigCommandInput): Promise<CommandResult>
     // re-run keeps it), else the signed-in person; a service principal must name one (exit 2, no write).
     const assignedBefore = (state.data.config as Partial<DeploymentConfig>).computeInstanceUser;
     if (config.computeInstanceUser === undefined && typeof assignedBefore === "string") config = { ...config, computeInstanceUser: assignedBefore };
-    const { withComputeInstanceUser } = await import("../azure/signed-in.js");
     config = await withComputeInstanceUser(config, { credential: runtime.credential, scope: azure.cloud.armScope, loopback: runtime.loopback });
-    const { stepsFor, skippedSteps } = await import("../steps/index.js");
     const steps = stepsFor(config);
     const resume = wizard ? resumeAfterWizard(input, config, wizard.savedTo) : resumeCommand(input);
 
     // A person at a terminal sees the plan and confirms it; --yes and scripts go straight on.
     if (ui.interactive && !run.yes && !wizard) {
-      const { planSteps } = await import("../engine/engine.js");
       const ctx = { config, secrets: {}, azure };
       const planned = await planSteps(steps, ctx, { io: ui, state, signal: runtime.signal });
-      const { costFor, priceSourceOf } = await import("../pricing/index.js");
       const cost = await costFor(planned.resources, config, {
         source: priceSourceOf(input.flags, env),
         env,
@@ -158,7 +161,6 @@ export async function runInit(input: ConfigCommandInput): Promise<CommandResult>
           default: false,
         });
         if (save === true) {
-          const { writeConfigFile } = await import("../config/file.js");
           await writeConfigFile(SAVED_CONFIG_FILE, config);
           ui.notify({ type: "log", level: "info", message: `Saved the answers (no password) to ${SAVED_CONFIG_FILE}.` });
         }
@@ -167,7 +169,6 @@ export async function runInit(input: ConfigCommandInput): Promise<CommandResult>
 
     // Preflight (src/preflight): every problem the subscription has with this deployment, before the first
     // write (exit 4, nothing written); then the resource providers it needs are registered.
-    const { preflightForInit } = await import("../preflight/index.js");
     await preflightForInit({ azure, config, steps, ui, yes: run.yes, signal: runtime.signal, state });
 
     // One save for both (each is a synced write, and the first step waits for it).
@@ -178,7 +179,6 @@ export async function runInit(input: ConfigCommandInput): Promise<CommandResult>
 
     for (const { step, reason } of skippedSteps(config)) ui.notify({ type: "step-skip", id: step.id, title: step.title, reason });
 
-    const { runSteps } = await import("../engine/engine.js");
     const summary = await runSteps(
       steps,
       { config, secrets, azure },
@@ -257,7 +257,6 @@ export function resumeAfterWizard(input: ConfigCommandInput, config: DeploymentC
 export async function ensureDeploymentId(state: StateHandle): Promise<string> {
   const recorded = state.data.meta?.deploymentId ?? (state.data.config as { deploymentId?: unknown }).deploymentId;
   if (typeof recorded === "string" && /^[0-9a-f-]{36}$/i.test(recorded)) return recorded;
-  const { randomUUID } = await import("node:crypto");
   const id = randomUUID();
   await state.update((s) => {
     s.meta = { ...(s.meta ?? {}), deploymentId: id };
@@ -268,15 +267,12 @@ export async function ensureDeploymentId(state: StateHandle): Promise<string> {
 async function openInitState(statePath: string, secrets: Secrets, config: DeploymentConfig): Promise<StateHandle> {
   // Whichever way the answers came (flags, wizard, prompts), a password Azure would refuse, or one
   // equal to a name that is printed and stored, stops here: exit 2, before the state or Azure.
-  const { checkPasswordAgainstDeployment } = await import("../config/rules.js");
   if (config.jumpbox !== false && secrets.jumpboxPassword !== undefined) {
     const rules = checkPasswordAgainstDeployment(secrets.jumpboxPassword, config as unknown as Record<string, unknown>);
     if (rules.length > 0) {
-      const { InputError } = await import("../errors.js");
       throw new InputError(rules.map((rule) => ({ field: "jumpboxPassword", env: "SECURE_AML_JUMPBOX_PASSWORD", rule })));
     }
   }
-  const { openState } = await import("../engine/state.js");
   const secretValues = secrets.jumpboxPassword ? [secrets.jumpboxPassword] : [];
   return openState(statePath, { create: true, secretValues });
 }

@@ -15,6 +15,13 @@ import { formatDuration } from "../ui/format.js";
 import { openCommandRuntime, reportCommandError, type CommandRuntime } from "./runtime.js";
 import { assertCloudSupported, assertKnownCloudSupported, estimateFor } from "./deployment-checks.js";
 import { resolveInteractively } from "./azure-choices.js";
+import { openState } from "../engine/state.js";
+import { priceSourceOf, costFor } from "../pricing/index.js";
+import { withComputeInstanceUser } from "../azure/signed-in.js";
+import { stepsFor, skippedSteps } from "../steps/index.js";
+import { planSteps } from "../engine/engine.js";
+import { trainingNsgRulesFor } from "../steps/training-nsg.js";
+import { preflightForPlan, renderPreflight, PreflightError } from "../preflight/index.js";
 
 export interface DiagramWritten {
   /** The file actually written. */
@@ -62,7 +69,6 @@ function currentAction(p: PlannedResource, all: readonly PlannedResource[]): Res
 }
 
 async function openStateReadOnly(path: string): Promise<StateHandle | undefined> {
-  const { openState } = await import("../engine/state.js");
   try {
     return await openState(path, { create: false, lock: false });
   } catch (error) {
@@ -78,7 +84,6 @@ export async function runPlan(input: PlanCommandInput): Promise<CommandResult> {
   let resultWritten = false;
   try {
     const partial = assertKnownCloudSupported(input);
-    const { priceSourceOf } = await import("../pricing/index.js");
     const prices = priceSourceOf(input.flags, env);
     runtime = await openCommandRuntime(input, { command: "plan", subscriptionId: input.precheck.resolved?.config.subscriptionId, cloud: partial.cloud });
     let { config } = await resolveInteractively(input, runtime, false);
@@ -89,22 +94,16 @@ export async function runPlan(input: PlanCommandInput): Promise<CommandResult> {
     // As init: the compute instance's person (a service principal must name one: exit 2).
     const assignedBefore = (state?.data.config as Partial<DeploymentConfig> | undefined)?.computeInstanceUser;
     if (config.computeInstanceUser === undefined && typeof assignedBefore === "string") config = { ...config, computeInstanceUser: assignedBefore };
-    const { withComputeInstanceUser } = await import("../azure/signed-in.js");
     config = await withComputeInstanceUser(config, { credential: runtime.credential, scope: azure.cloud.armScope, loopback: runtime.loopback });
 
-    const { stepsFor, skippedSteps } = await import("../steps/index.js");
-    const { planSteps } = await import("../engine/engine.js");
-    const { trainingNsgRulesFor } = await import("../steps/training-nsg.js");
     const steps = stepsFor(config);
     const skipped = skippedSteps(config).map(({ step, reason }) => ({ step: step.id, title: step.title, reason }));
     const { criticalPath, ...estimate } = estimateFor(steps);
     const plan = await planSteps(steps, { config, secrets: {}, azure }, { io: ui, state, signal: runtime.signal });
     // Preflight (src/preflight): what the subscription must allow; any problem makes plan exit 4 as init would.
-    const { preflightForPlan, renderPreflight, PreflightError } = await import("../preflight/index.js");
     const preflight = await preflightForPlan({ azure, config, plan, signal: runtime.signal });
     const blocked = preflight.problems.length > 0 ? new PreflightError(preflight) : undefined;
     const exitCode = blocked ? ExitCode.cannotDeploy : ExitCode.ok;
-    const { costFor } = await import("../pricing/index.js");
     const cost = await costFor(plan.resources, config, {
       source: prices,
       env,
