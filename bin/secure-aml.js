@@ -9,7 +9,7 @@
 // - This file is CommonJS (bin/package.json says so): Node then starts without its ES module loader, about
 //   3 ms that `--help` does not need. It is written to run as an ES module too (no require, import.meta or
 //   top-level await: only import() and process.getBuiltinModule), so a copy without bin/package.json works.
-// - `--help`, `-h`, `--version` and `-V` from the bundle, stdout not a terminal, print the text that the
+// - `--help`, `-h`, `--version` and `-V` from the bundle (stdout not a terminal, or one of 80 columns or more) print the text that the
 //   bundle's build rendered with the same program, without loading the CLI (staticOutputFor below).
 // - Node's built-ins come from process.getBuiltinModule, not `import ... from "node:fs"`: an ES import of
 //   node:fs makes Node build its ES facade, which loads fs/promises, readline and the streams (about 3 ms).
@@ -42,13 +42,14 @@ if (entry === undefined) {
 }
 
 /**
- * `secure-aml --help` (or -h, --version, -V) from the bundle with stdout not a terminal: the text commander
- * prints for it, which scripts/bundle.mjs rendered from the same program when it built the bundle
- * (test/package/help-snapshot.test.ts checks that they are equal), so it is printed without loading the
- * CLI. On a terminal commander wraps help to the terminal's width: the CLI renders it.
+ * `secure-aml --help` (or -h, --version, -V) from the bundle: the text commander prints for it, which
+ * scripts/bundle.mjs rendered from the same program when it built the bundle (test/package/help-snapshot.test.ts
+ * checks that they are equal), so it is printed without loading the CLI. Help is wrapped at 80 columns at most
+ * (src/cli/program.ts HELP_MAX_WIDTH): on a terminal narrower than that, the CLI renders it to the terminal's width.
  */
 function staticOutputFor(argv) {
-  if (entry !== bundled || argv.length !== 3 || process.getBuiltinModule("node:tty").isatty(1)) return undefined;
+  if (entry !== bundled || argv.length !== 3) return undefined;
+  if (process.getBuiltinModule("node:tty").isatty(1) && !(process.stdout.columns >= HELP_MAX_WIDTH)) return undefined;
   let texts;
   try {
     texts = JSON.parse(readFileSync(fileURLToPath(at("../dist/bundle/cli/static-output.json")), "utf8"));
@@ -58,6 +59,8 @@ function staticOutputFor(argv) {
   return Object.hasOwn(texts, argv[2]) ? texts[argv[2]] : undefined;
 }
 
+/** src/cli/program.ts HELP_MAX_WIDTH: the width the pre-rendered help was wrapped at. */
+const HELP_MAX_WIDTH = 80;
 const staticOutput = staticOutputFor(process.argv);
 if (staticOutput === undefined) {
   process.getBuiltinModule("node:module").enableCompileCache?.();

@@ -178,6 +178,8 @@ function addConfigOptions(cmd: Command, fields: readonly FieldSpec[]): Command {
   return cmd;
 }
 
+// src/shared/terminal.ts's, written here again on purpose: this module imports nothing at start-up, so that
+// `--help` reads one file (scripts/bundle.mjs fails the bundle when cli/main.js imports a shared chunk).
 function isTerminal(stream: unknown): boolean {
   return typeof stream === "object" && stream !== null && (stream as { isTTY?: unknown }).isTTY === true;
 }
@@ -244,6 +246,27 @@ async function reportError(error: unknown, ctx: CliContext, outcome: Outcome): P
  * in its help, the others after them, so the order is the same). Building every option (about 150) cost
  * the program's `--help` about 2 ms on Node 22 and a garbage collection, a sixth of what it took beyond bare node.
  */
+/**
+ * Help is wrapped at 80 columns at most (a narrower terminal: its width). Help reads best at that width, and
+ * the same text on every terminal of 80 columns or more is what lets bin/secure-aml.js print the text the
+ * bundle's build rendered (scripts/bundle.mjs) instead of loading the CLI for `--help`.
+ */
+export const HELP_MAX_WIDTH = 80;
+
+function helpWidthOf(stream: unknown): number {
+  const columns = isTerminal(stream) ? (stream as { columns?: unknown }).columns : undefined;
+  return typeof columns === "number" && columns > 0 ? Math.min(columns, HELP_MAX_WIDTH) : HELP_MAX_WIDTH;
+}
+
+function outputTo(ctx: CliContext) {
+  return {
+    writeOut: (text: string) => ctx.io.stdout.write(text),
+    writeErr: (text: string) => ctx.io.stderr.write(text),
+    getOutHelpWidth: () => helpWidthOf(ctx.io.stdout),
+    getErrHelpWidth: () => helpWidthOf(ctx.io.stderr),
+  };
+}
+
 function buildProgram(ctx: CliContext, outcome: Outcome, named: ReadonlySet<string>, fields: readonly FieldSpec[] | undefined): Command {
   const program = new Command("secure-aml")
     .description(
@@ -253,10 +276,7 @@ function buildProgram(ctx: CliContext, outcome: Outcome, named: ReadonlySet<stri
     .version(packageVersion(), "-V, --version", "print the version")
     .helpOption("-h, --help", "show help")
     .showSuggestionAfterError(true)
-    .configureOutput({
-      writeOut: (text) => ctx.io.stdout.write(text),
-      writeErr: (text) => ctx.io.stderr.write(text),
-    })
+    .configureOutput(outputTo(ctx))
     .exitOverride()
     .addHelpText("after", `${EXAMPLES.program}\n${EXIT_CODES_HELP}\n${ENV_HELP}\n`);
 
@@ -410,7 +430,7 @@ function buildProgram(ctx: CliContext, outcome: Outcome, named: ReadonlySet<stri
   // Subcommands inherit the output settings and error handling of the program.
   for (const cmd of program.commands) {
     cmd
-      .configureOutput({ writeOut: (t) => ctx.io.stdout.write(t), writeErr: (t) => ctx.io.stderr.write(t) })
+      .configureOutput(outputTo(ctx))
       .exitOverride()
       .showSuggestionAfterError(true);
   }

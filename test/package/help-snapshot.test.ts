@@ -131,3 +131,24 @@ describe("the program's help does not depend on which subcommands are complete",
     }
   });
 });
+
+describe("help is wrapped at 80 columns at most, so a wide terminal gets the build-time text", () => {
+  const contextFor = (stdout: PassThrough): CliContext => ({ io: { stdout, stderr: new PassThrough(), stdin: new PassThrough() }, env: {} });
+  const terminal = (columns: number) => Object.assign(new PassThrough(), { isTTY: true, columns });
+  const helpFor = async (stdout: PassThrough, args: string[]) => {
+    const program = await programFor(["node", "secure-aml", ...args, "--help"], contextFor(stdout));
+    const command = args.length === 0 ? program : program.commands.find((c) => c.name() === args[0]);
+    return command?.helpInformation() ?? "";
+  };
+
+  for (const args of [[], ["init"], ["destroy"]]) {
+    it(`secure-aml ${[...args, "--help"].join(" ")}: the same on a pipe and on terminals of 80 and 200 columns; laid out anew on 60`, async () => {
+      const piped = await helpFor(new PassThrough(), args);
+      assert.equal(await helpFor(terminal(80), args), piped);
+      assert.equal(await helpFor(terminal(200), args), piped);
+      const narrow = await helpFor(terminal(60), args);
+      // Commander lays help out for the terminal's width (below 40 columns left for descriptions it stops wrapping them).
+      assert.notEqual(narrow, piped, "a 60-column terminal gets help laid out for its width");
+    });
+  }
+});
