@@ -280,7 +280,7 @@ async function main(): Promise<void> {
     "|---|---|---|",
     `| wall time of \`init\` (median) | ${formatMs(wall)} | |`,
     `| critical path (durations table) × ${settings.timeScale} | ${formatMs(cpMs)} (${expectedPath.seconds} s real) | |`,
-    `| wall / critical path | **${ratio.toFixed(2)}** | ≤ 1.10 ${ratio <= 1.1 ? "(met)" : "(**missed**)"} |`,
+    `| wall / critical path | **${ratio.toFixed(3)}** | ≤ 1.10 ${ratio <= 1.1 ? "(met)" : "(**missed**)"} |`,
     `| of the wall time: before the first write (start-up, sign-in, state, preflight; median) | ${formatMs(pick(parallel, (r) => r.firstWriteMs ?? Number.NaN))} (first request at ${formatMs(pick(parallel, (r) => r.firstRequestMs ?? Number.NaN))}) | counted in the ratio |`,
     `| from the first write to the end / critical path (the engine's scheduling, without start-up and preflight) | ${formatMs(afterFirstWrite)} / ${formatMs(cpMs)} = **${(afterFirstWrite / cpMs).toFixed(2)}** | |`,
     `| wall time with \`--concurrency 1\` | ${formatMs(seqWall)} (table sum ${formatMs(expectedSum * settings.timeScale * 1000)}) | |`,
