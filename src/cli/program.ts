@@ -429,10 +429,7 @@ function buildProgram(ctx: CliContext, outcome: Outcome, named: ReadonlySet<stri
 
   // Subcommands inherit the output settings and error handling of the program.
   for (const cmd of program.commands) {
-    cmd
-      .configureOutput(outputTo(ctx))
-      .exitOverride()
-      .showSuggestionAfterError(true);
+    cmd.configureOutput(outputTo(ctx)).exitOverride().showSuggestionAfterError(true);
   }
   return program;
 }

@@ -5,33 +5,16 @@
 // itself builds each subcommand's whole option set only when the subcommand is named (src/cli/program.ts):
 // the program's help must not depend on that either.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { PassThrough } from "node:stream";
 import { after, before, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
+import { repo, run } from "./run-node.js";
 import { programFor, type CliContext } from "../../src/cli/program.js";
 
-const repo = fileURLToPath(new URL("../../../", import.meta.url));
 const tscMain = path.join(repo, "dist", "src", "cli", "main.js");
 const STATIC_ARGUMENTS = ["--help", "-h", "--version", "-V"];
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[], cwd: string): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, args, { cwd, env: { ...process.env, NO_COLOR: "1" }, maxBuffer: 32 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === "number" ? error.code : 1;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 describe("the installed CLI's build-time help and version", () => {
   let dir: string;
