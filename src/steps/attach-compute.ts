@@ -14,7 +14,6 @@ import { parseResourceId } from "../audit/ids.js";
 import { SecureAmlError, ExitCode } from "../errors.js";
 import { attachableKind, attachedComputeName } from "../config/attach-rules.js";
 import { attachSpec, ruleInForeignNsgSpec } from "./attach-compute-common.js";
-import { computeId } from "./common.js";
 import { chained, writeSeconds } from "../durations.js";
 
 /** HDInsight clusters are read through the generic resources API (no HDInsight SDK in the dependencies). */
@@ -96,7 +95,6 @@ export const attachComputeStep = declareStep<AzureStepContext>({
     );
     return layout;
   },
-  outputs: ({ config }) => ({ attachedComputeId: computeId(config, attachedComputeName(config.attachCompute ?? "")) }),
 });
 
 /**

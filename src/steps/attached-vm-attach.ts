@@ -7,7 +7,7 @@ import type { AzureStepContext } from "./context.js";
 import { declareStep } from "../resources/reconcile.js";
 import { nicName, vmIds } from "../resources/factories/vm.js";
 import { getOrUndefined } from "../azure/arm-errors.js";
-import { computeId, placement } from "./common.js";
+import { placement } from "./common.js";
 import { attachSpec, privateIpOf } from "./attach-compute-common.js";
 import { attachedVmName } from "./attached-vm.js";
 import { writeSeconds } from "../durations.js";
@@ -38,5 +38,4 @@ export const attachedVmAttachStep = declareStep<AzureStepContext>({
       ),
     ];
   },
-  outputs: ({ config }) => ({ attachedComputeId: computeId(config, attachedVmName(config)) }),
 });

@@ -6,7 +6,7 @@
 
 import type { AzureStepContext } from "./context.js";
 import { declareStep } from "../resources/reconcile.js";
-import { nicName, nicSpec, vmIds, vmSpec, type VmWanted } from "../resources/factories/vm.js";
+import { nicName, nicSpec, vmSpec, type VmWanted } from "../resources/factories/vm.js";
 import { readSshKeyPair } from "../config/ssh-key.js";
 import { SUBNET_TRAINING, placement, resourceId, subnetId } from "./common.js";
 import { ownedNsgSpec } from "./attach-compute-common.js";
@@ -67,5 +67,4 @@ export const attachedVmStep = declareStep<AzureStepContext>({
       vmSpec(azure, at, wanted),
     ];
   },
-  outputs: ({ config }) => ({ attachedVmId: vmIds(placement(config), attachedVmName(config)).vm }),
 });

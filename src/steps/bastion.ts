@@ -57,5 +57,4 @@ export const bastionStep = declareStep<AzureStepContext>({
   expectedSeconds: chained(writeSeconds("Microsoft.Network/publicIPAddresses"), writeSeconds("Microsoft.Network/bastionHosts")),
   mutex: "vnet",
   resources: (ctx) => [publicIpSpec(ctx), bastionSpec(ctx)],
-  outputs: ({ config }) => ({ bastionId: bastionId(config) }),
 });

@@ -6,7 +6,7 @@ import type { AzureStepContext } from "./context.js";
 import { SecureAmlError } from "../errors.js";
 import { declareStep } from "../resources/reconcile.js";
 import { changesOf, differs, type ResourceSpec } from "../resources/spec.js";
-import { SUBNET_TRAINING, computeId, subnetId } from "./common.js";
+import { SUBNET_TRAINING, subnetId } from "./common.js";
 import { COMPUTE_DEPENDS_ON, computeSpecBase, computeView } from "./compute-common.js";
 import { mlComputeWriteSeconds } from "../durations.js";
 
@@ -69,5 +69,4 @@ export const computeClusterStep = declareStep<AzureStepContext>({
   dependsOn: [...COMPUTE_DEPENDS_ON],
   expectedSeconds: mlComputeWriteSeconds("AmlCompute"),
   resources: (ctx) => [clusterSpec(ctx)],
-  outputs: ({ config }) => ({ computeClusterId: computeId(config, config.computeCluster) }),
 });

@@ -8,7 +8,7 @@ import { ExitCode, SecureAmlError } from "../errors.js";
 import { subscriptionTenantId } from "../azure/clients.js";
 import { declareStep } from "../resources/reconcile.js";
 import { changesOf, differs, type Change, type ResourceSpec } from "../resources/spec.js";
-import { SUBNET_TRAINING, computeId, subnetId } from "./common.js";
+import { SUBNET_TRAINING, subnetId } from "./common.js";
 import { COMPUTE_DEPENDS_ON, computeSpecBase, computeView } from "./compute-common.js";
 import { mlComputeWriteSeconds } from "../durations.js";
 
@@ -89,5 +89,4 @@ export const computeInstanceStep = declareStep<AzureStepContext>({
   expectedSeconds: mlComputeWriteSeconds("ComputeInstance"),
   // the instance boots its VM at creation (the cluster, at 0 nodes, allocates none)
   resources: (ctx) => [instanceSpec(ctx)],
-  outputs: ({ config }) => ({ computeInstanceId: computeId(config, config.computeInstance) }),
 });

@@ -101,10 +101,4 @@ export const databricksNetworkStep = declareStep<AzureStepContext>({
   ),
   mutex: "vnet",
   resources: (ctx) => [nsgSpec(ctx), ...databricksSubnets(ctx.config).map((s) => subnetSpec(ctx, s))],
-  outputs: ({ config }) => ({
-    databricksNsgId: databricksNsgId(config),
-    databricksPublicSubnetId: subnetId(config, SUBNET_DATABRICKS_PUBLIC),
-    databricksPrivateSubnetId: subnetId(config, SUBNET_DATABRICKS_PRIVATE),
-    defaultSubnetId: subnetId(config, SUBNET_DEFAULT),
-  }),
 });

@@ -80,5 +80,4 @@ export const databricksWorkspaceStep = declareStep<AzureStepContext>({
   // Azure Databricks writes the NSG and the subnets' network intent policies while it deploys.
   mutex: "vnet",
   resources: (ctx) => [workspaceSpec(ctx)],
-  outputs: ({ config }) => ({ databricksWorkspaceId: databricksWorkspaceId(config, workspaceName(config)) }),
 });

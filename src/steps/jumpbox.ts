@@ -5,7 +5,7 @@
 
 import type { StepContext } from "./context.js";
 import { declareStep } from "../resources/reconcile.js";
-import { vmIds, vmSpecs, type VmWanted } from "../resources/factories/vm.js";
+import { vmSpecs, type VmWanted } from "../resources/factories/vm.js";
 import { SUBNET_TRAINING, placement, subnetId } from "./common.js";
 import { chained, writeSeconds } from "../durations.js";
 
@@ -43,5 +43,4 @@ export const jumpboxStep = declareStep<StepContext>({
   // the NIC, the VM, then its auto-shutdown schedule
   expectedSeconds: chained(writeSeconds("Microsoft.Network/networkInterfaces"), writeSeconds("Microsoft.Compute/virtualMachines"), writeSeconds("Microsoft.DevTestLab/schedules")),
   resources: (ctx) => vmSpecs(ctx.azure, placement(ctx.config), jumpboxVm(ctx)),
-  outputs: ({ config }) => ({ jumpboxId: vmIds(placement(config), config.jumpboxName).vm }),
 });

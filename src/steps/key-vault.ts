@@ -115,5 +115,4 @@ export const keyVaultStep = declareStep<AzureStepContext>({
   dependsOn: ["resource-group"],
   expectedSeconds: writeSeconds("Microsoft.KeyVault/vaults"),
   resources: (ctx, deps) => [keyVaultSpec(ctx, deps)],
-  outputs: ({ config }) => ({ keyVaultId: keyVaultId(config) }),
 });

@@ -80,5 +80,4 @@ export const monitorPrivateLinkStep = declareStep<AzureStepContext>({
     ...scopedResources(ctx.config).map((s) => scopedResourceSpec(ctx, s.name, s.linkedResourceId)),
     ...endpointsInParallel(ctx.azure, placement(ctx.config), [endpointTo(ctx, ctx.config.privateLinkScope, privateLinkScopeId(ctx.config), "azuremonitor")]),
   ],
-  outputs: ({ config }) => ({ privateLinkScopeId: privateLinkScopeId(config) }),
 });

@@ -55,5 +55,4 @@ export const monitoringStep = declareStep<AzureStepContext>({
   // Log Analytics, then Application Insights over it
   expectedSeconds: chained(writeSeconds("Microsoft.OperationalInsights/workspaces"), writeSeconds("Microsoft.Insights/components")),
   resources: (ctx) => [logAnalyticsSpec(ctx), appInsightsSpec(ctx)],
-  outputs: ({ config }) => ({ logAnalyticsWorkspaceId: logAnalyticsId(config), appInsightsId: appInsightsId(config) }),
 });

@@ -99,5 +99,4 @@ export const natGatewayStep = declareStep<AzureStepContext>({
   ),
   mutex: "vnet",
   resources: (ctx) => [publicIpSpec(ctx), natGatewaySpec(ctx), ...NAT_SUBNETS.map((s) => associationSpec(ctx, s))],
-  outputs: ({ config }) => ({ natGatewayId: natGatewayId(config) }),
 });

@@ -116,10 +116,4 @@ export const networkStep = declareStep<AzureStepContext>({
   expectedSeconds: writeSeconds("Microsoft.Network/virtualNetworks"),
   mutex: "vnet",
   resources: (ctx) => [vnetSpec(ctx), ...wantedSubnets(ctx.config).map((s) => subnetSpec(ctx, s))],
-  outputs: ({ config }) => ({
-    vnetId: vnetId(config),
-    trainingSubnetId: subnetId(config, SUBNET_TRAINING),
-    scoringSubnetId: subnetId(config, SUBNET_SCORING),
-    bastionSubnetId: subnetId(config, SUBNET_BASTION),
-  }),
 });

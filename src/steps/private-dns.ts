@@ -49,5 +49,4 @@ export const privateDnsStep = declareStep<AzureStepContext>({
   // zones in parallel, each zone then its VNet link
   expectedSeconds: chained(writeSeconds("Microsoft.Network/privateDnsZones"), writeSeconds("Microsoft.Network/privateDnsZones/virtualNetworkLinks")),
   resources: (ctx) => [parallel(...zones(ctx).map((zone) => [zoneSpec(ctx, zone), linkSpec(ctx, zone)]))],
-  outputs: (ctx) => ({ zones: zones(ctx).join(",") }),
 });

@@ -41,5 +41,4 @@ export const registryStep = declareStep<AzureStepContext>({
   dependsOn: ["resource-group"],
   expectedSeconds: writeSeconds("Microsoft.ContainerRegistry/registries"),
   resources: (ctx) => [registrySpec(ctx)],
-  outputs: ({ config }) => ({ registryId: registryId(config) }),
 });

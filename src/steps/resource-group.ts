@@ -32,5 +32,4 @@ export const resourceGroupStep = declareStep<AzureStepContext>({
   // one resource group
   expectedSeconds: writeSeconds("Microsoft.Resources/resourceGroups"),
   resources: (ctx) => [resourceGroupSpec(ctx)],
-  outputs: ({ config }) => ({ resourceGroupId: rgId(config) }),
 });

@@ -6,7 +6,7 @@ import type { AzureStepContext } from "./context.js";
 import type { PrivateLinkGroup } from "../azure/clouds.js";
 import { declareStep } from "../resources/reconcile.js";
 import { endpointsOneAfterAnother, type PrivateEndpointWanted } from "../resources/factories/private-endpoint.js";
-import { placement, privateEndpointId, storageId } from "./common.js";
+import { placement, storageId } from "./common.js";
 import { endpointTo } from "./private-endpoint.js";
 import { chained, parallel, writeSeconds } from "../durations.js";
 
@@ -30,9 +30,4 @@ export const storageEndpointsStep = declareStep<AzureStepContext>({
   // blob and file (the default); with --batch-endpoints four, still one at a time
   expectedSeconds: storageEndpointsSeconds(2),
   resources: (ctx) => endpointsOneAfterAnother(ctx.azure, placement(ctx.config), storageEndpoints(ctx)),
-  outputs: (ctx) => ({
-    storagePrivateEndpointIds: storageEndpoints(ctx)
-      .map((w) => privateEndpointId(ctx.config, w.name))
-      .join(","),
-  }),
 });

@@ -56,5 +56,4 @@ export const storageStep = declareStep<AzureStepContext>({
   expectedSeconds: writeSeconds("Microsoft.Storage/storageAccounts"),
   // one account; its private endpoints are the storage-endpoints step (one at a time)
   resources: (ctx) => [storageSpec(ctx)],
-  outputs: ({ config }) => ({ storageAccountId: storageId(config) }),
 });

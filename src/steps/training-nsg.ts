@@ -199,5 +199,4 @@ export const trainingNsgStep = declareStep<AzureStepContext>({
   expectedSeconds: chained(writeSeconds("Microsoft.Network/networkSecurityGroups"), writeSeconds("Microsoft.Network/virtualNetworks/subnets", "update")),
   mutex: "vnet",
   resources: (ctx) => [nsgSpec(ctx), associationSpec(ctx)],
-  outputs: ({ config }) => ({ trainingNsgId: nsgId(config) }),
 });
