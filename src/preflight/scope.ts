@@ -13,7 +13,10 @@ import type { StateHandle } from "../engine/state.js";
 import type { PlannedResource, Step, StepIo } from "../engine/types.js";
 import type { UiHost } from "../ui/types.js";
 import type { AnySpec, Sequence } from "../resources/spec.js";
-import { plannedIdentity } from "../resources/reconcile.js";
+import { plannedIdentity, planResource } from "../resources/reconcile.js";
+import { getOrUndefined } from "../azure/arm-errors.js";
+import { flatten } from "../resources/spec.js";
+import { topologicalOrder, planSteps } from "../engine/engine.js";
 
 /** How many steps are planned at once when their resources must be read. */
 const PLAN_CONCURRENCY = 8;
@@ -67,7 +70,6 @@ function inResourceGroup(id: string, config: DeploymentConfig): boolean {
 }
 
 async function resourceGroupExists(azure: AzureContext, config: DeploymentConfig, signal?: AbortSignal): Promise<boolean> {
-  const { getOrUndefined } = await import("../azure/arm-errors.js");
   const client = await azure.resources();
   const group = await getOrUndefined({ resource: rgId(config), operation: "read resource group" }, () => client.resourceGroups.get(config.resourceGroup, { abortSignal: signal }));
   return group !== undefined;
@@ -86,9 +88,6 @@ function absent(spec: AnySpec): PlannedResource {
 async function planInMissingGroup(input: PreflightScopeInput): Promise<PreflightScope["plan"]> {
   const { config, state, signal } = input;
   const ctx = { config, secrets: {}, azure: input.azure };
-  const { flatten } = await import("../resources/spec.js");
-  const { planResource } = await import("../resources/reconcile.js");
-  const { topologicalOrder } = await import("../engine/engine.js");
   const byId = new Map(input.steps.map((s) => [s.id, s]));
   const io = (id: string): StepIo => ({
     signal: signal ?? new AbortController().signal,
@@ -120,7 +119,6 @@ export async function preflightScope(input: PreflightScopeInput): Promise<Prefli
   const proven = new Set(provenDone);
   const pending = input.steps.filter((s) => !proven.has(s.id)).map((s) => s.id);
   if (pending.length === 0) return { resourceGroupExists: true, provenDone, plan: { steps: [] } };
-  const { planSteps } = await import("../engine/engine.js");
   const plan = await planSteps(input.steps, { config, secrets: {}, azure }, { io: input.ui, state, signal, only: pending, concurrency: PLAN_CONCURRENCY });
   return { resourceGroupExists: true, provenDone, plan };
 }
