@@ -4,11 +4,9 @@
 import type { ComputeResource } from "@azure/arm-machinelearning";
 import type { AzureStepContext } from "./context.js";
 import { SecureAmlError } from "../errors.js";
-import { declareStep } from "../resources/reconcile.js";
 import { changesOf, differs, type ResourceSpec } from "../resources/spec.js";
 import { SUBNET_TRAINING, subnetId } from "./common.js";
-import { COMPUTE_DEPENDS_ON, computeSpecBase, computeView } from "./compute-common.js";
-import { mlComputeWriteSeconds } from "../durations.js";
+import { computeSpecBase, computeView, declareComputeStep } from "./compute-common.js";
 
 function clusterSpec(ctx: AzureStepContext): ResourceSpec<ComputeResource> {
   const { config, azure } = ctx;
@@ -63,10 +61,4 @@ function clusterSpec(ctx: AzureStepContext): ResourceSpec<ComputeResource> {
   };
 }
 
-export const computeClusterStep = declareStep<AzureStepContext>({
-  id: "compute-cluster",
-  title: "Compute cluster",
-  dependsOn: [...COMPUTE_DEPENDS_ON],
-  expectedSeconds: mlComputeWriteSeconds("AmlCompute"),
-  resources: (ctx) => [clusterSpec(ctx)],
-});
+export const computeClusterStep = declareComputeStep("compute-cluster", "Compute cluster", "AmlCompute", clusterSpec);

@@ -7,7 +7,8 @@ import type { AzureStepContext } from "./context.js";
 import * as kinds from "../resources/kinds/index.js";
 import { arm, changesOf, differs, differsId, type Change, type ResourceSpec } from "../resources/spec.js";
 import { SUBNET_TRAINING, computeId, placed, subnetId } from "./common.js";
-import { mlComputeLatency } from "../durations.js";
+import { mlComputeLatency, mlComputeWriteSeconds } from "../durations.js";
+import { declareStep } from "../resources/reconcile.js";
 
 /**
  * What a compute needs at boot: the workspace endpoint, and the endpoints (with their DNS zone groups,
@@ -15,6 +16,14 @@ import { mlComputeLatency } from "../durations.js";
  * pull from. A node that boots before those names resolve privately fails its setup.
  */
 export const COMPUTE_DEPENDS_ON: string[] = ["workspace-endpoint", "storage-endpoints", "key-vault-endpoint", "registry-endpoint", "network"];
+
+/**
+ * A compute step: its one compute, after every endpoint the compute uses at boot (COMPUTE_DEPENDS_ON), expected
+ * to take its compute type's create time (an instance boots its VM at creation; a cluster at 0 nodes allocates none).
+ */
+export function declareComputeStep(id: string, title: string, computeType: "AmlCompute" | "ComputeInstance", spec: (ctx: AzureStepContext) => ResourceSpec<ComputeResource>) {
+  return declareStep<AzureStepContext>({ id, title, dependsOn: [...COMPUTE_DEPENDS_ON], expectedSeconds: mlComputeWriteSeconds(computeType), resources: (ctx) => [spec(ctx)] });
+}
 
 export type ComputeProps = (AmlComputeProperties & ComputeInstanceProperties) | undefined;
 

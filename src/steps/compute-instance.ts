@@ -6,11 +6,9 @@ import type { ComputeResource } from "@azure/arm-machinelearning";
 import type { AzureStepContext } from "./context.js";
 import { ExitCode, SecureAmlError } from "../errors.js";
 import { subscriptionTenantId } from "../azure/clients.js";
-import { declareStep } from "../resources/reconcile.js";
 import { changesOf, differs, type Change, type ResourceSpec } from "../resources/spec.js";
 import { SUBNET_TRAINING, subnetId } from "./common.js";
-import { COMPUTE_DEPENDS_ON, computeSpecBase, computeView } from "./compute-common.js";
-import { mlComputeWriteSeconds } from "../durations.js";
+import { computeSpecBase, computeView, declareComputeStep } from "./compute-common.js";
 
 /** The ML api-version the instance is written at: the first stable one with idleTimeBeforeShutdown is 2023-04-01. */
 export const COMPUTE_INSTANCE_API_VERSION = "2024-04-01";
@@ -82,11 +80,4 @@ function instanceSpec(ctx: AzureStepContext): ResourceSpec<ComputeResource> {
   };
 }
 
-export const computeInstanceStep = declareStep<AzureStepContext>({
-  id: "compute-instance",
-  title: "Compute instance",
-  dependsOn: [...COMPUTE_DEPENDS_ON],
-  expectedSeconds: mlComputeWriteSeconds("ComputeInstance"),
-  // the instance boots its VM at creation (the cluster, at 0 nodes, allocates none)
-  resources: (ctx) => [instanceSpec(ctx)],
-});
+export const computeInstanceStep = declareComputeStep("compute-instance", "Compute instance", "ComputeInstance", instanceSpec);
