@@ -151,40 +151,31 @@ export async function runDestroy(input: DestroyCommandInput): Promise<CommandRes
           // go with the group and stay soft-deleted, recoverable by their owners.
           const workspaces = ours.filter((r) => sameText(r.type, "Microsoft.MachineLearningServices/workspaces"));
           const logs = ours.filter((r) => sameText(r.type, "Microsoft.OperationalInsights/workspaces"));
-          for (const ws of workspaces) {
-            const id = `purge:${ws.name}`;
-            const title = `Delete workspace ${ws.name} for good (no soft delete)`;
-            ui.notify({ type: "step-start", id, title, attempt: 1, expectedSeconds: 120 });
+          // Each purge is shown as a step of its own: started, then done with the resource it deleted.
+          const asStep = async (r: (typeof ours)[number], title: string, expectedSeconds: number, purge: () => Promise<void>) => {
+            const id = `purge:${r.name}`;
+            ui.notify({ type: "step-start", id, title, attempt: 1, expectedSeconds });
             const started = Date.now();
-            const problem = await purgeWorkspace(azure, ws.id ?? "", signal);
-            if (problem)
-              leftBehind.push(
-                `Machine Learning workspace ${ws.name}: could not be deleted for good (${problem}); after the group is deleted it stays soft-deleted for 14 days (recover or purge it in the portal: Machine Learning > Recently deleted)`,
-              );
-            else purged.push(`Machine Learning workspace ${ws.name}`);
-            ui.notify({
-              type: "step-done",
-              id,
-              title,
-              durationMs: Date.now() - started,
-              resources: [{ id: ws.id ?? "", kind: ws.type ?? "", name: ws.name ?? "", action: "deleted" }],
+            await purge();
+            const resources: ResourceOutcome[] = [{ id: r.id ?? "", kind: r.type ?? "", name: r.name ?? "", action: "deleted" }];
+            ui.notify({ type: "step-done", id, title, durationMs: Date.now() - started, resources });
+          };
+          for (const ws of workspaces) {
+            await asStep(ws, `Delete workspace ${ws.name} for good (no soft delete)`, 120, async () => {
+              const problem = await purgeWorkspace(azure, ws.id ?? "", signal);
+              if (problem)
+                leftBehind.push(
+                  `Machine Learning workspace ${ws.name}: could not be deleted for good (${problem}); after the group is deleted it stays soft-deleted for 14 days (recover or purge it in the portal: Machine Learning > Recently deleted)`,
+                );
+              else purged.push(`Machine Learning workspace ${ws.name}`);
             });
           }
           for (const la of logs) {
-            const id = `purge:${la.name}`;
-            const title = `Delete Log Analytics workspace ${la.name} for good`;
-            ui.notify({ type: "step-start", id, title, attempt: 1, expectedSeconds: 30 });
-            const started = Date.now();
-            await armCall({ resource: la.id ?? "", operation: "force-delete Log Analytics workspace" }, async () =>
-              (await azure.operationalInsights()).workspaces.beginDeleteAndWait(rg, la.name ?? "", { force: true, ...azure.lro(signal) }),
-            );
-            purged.push(`Log Analytics workspace ${la.name}`);
-            ui.notify({
-              type: "step-done",
-              id,
-              title,
-              durationMs: Date.now() - started,
-              resources: [{ id: la.id ?? "", kind: la.type ?? "", name: la.name ?? "", action: "deleted" }],
+            await asStep(la, `Delete Log Analytics workspace ${la.name} for good`, 30, async () => {
+              await armCall({ resource: la.id ?? "", operation: "force-delete Log Analytics workspace" }, async () =>
+                (await azure.operationalInsights()).workspaces.beginDeleteAndWait(rg, la.name ?? "", { force: true, ...azure.lro(signal) }),
+              );
+              purged.push(`Log Analytics workspace ${la.name}`);
             });
           }
         }

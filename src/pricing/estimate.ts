@@ -59,6 +59,14 @@ function round(n: number, digits = 4): number {
   return Math.round(n * f) / f;
 }
 
+/** Types billed by the hour (or day) while they exist: the price table's key and what the price covers. */
+const FIXED_HOURLY: ReadonlyArray<[kind: string, key: string, basis: string]> = [
+  ["microsoft.network/bastionhosts", "bastion-standard", "Bastion Standard, per hour while it exists (cannot be stopped)"],
+  ["microsoft.network/publicipaddresses", "public-ip-standard", "Standard static IPv4, per hour"],
+  ["microsoft.containerregistry/registries", "registry-premium", "Premium registry, per day"],
+  ["microsoft.network/privateendpoints", "private-endpoint", "per endpoint-hour (+ data processed)"],
+];
+
 const USAGE_BASED: ReadonlyArray<[prefix: string, basis: string]> = [
   ["microsoft.storage/storageaccounts", "billed by use (GB stored, transactions)"],
   ["microsoft.keyvault/vaults", "billed by use (operations)"],
@@ -87,21 +95,10 @@ export function estimateCost(
 
   const priceOf = (r: { kind: string; name: string }): Priced | null | undefined => {
     const kind = r.kind.toLowerCase();
-    if (kind === "microsoft.network/bastionhosts") {
-      const p = price("bastion-standard");
-      return p === undefined ? null : { hourly: p, basis: "Bastion Standard, per hour while it exists (cannot be stopped)" };
-    }
-    if (kind === "microsoft.network/publicipaddresses") {
-      const p = price("public-ip-standard");
-      return p === undefined ? null : { hourly: p, basis: "Standard static IPv4, per hour" };
-    }
-    if (kind === "microsoft.containerregistry/registries") {
-      const p = price("registry-premium");
-      return p === undefined ? null : { hourly: p, basis: "Premium registry, per day" };
-    }
-    if (kind === "microsoft.network/privateendpoints") {
-      const p = price("private-endpoint");
-      return p === undefined ? null : { hourly: p, basis: "per endpoint-hour (+ data processed)" };
+    const fixed = FIXED_HOURLY.find(([k]) => kind === k);
+    if (fixed) {
+      const p = price(fixed[1]);
+      return p === undefined ? null : { hourly: p, basis: fixed[2] };
     }
     if (kind === "microsoft.network/privatednszones") {
       const p = price("private-dns-zone");
