@@ -22,6 +22,8 @@ const RG = `${PREFIX}-rg`;
 const VNET = `${PREFIX}-vnet`;
 const WORKSPACE = "dbx-ws-1";
 const MANAGED_RG = `databricks-rg-${WORKSPACE}`;
+/** What every command line here deploys: Databricks with its workspace and restricted outbound, no Bastion or jump box. */
+const FEATURES = ["--no-bastion", "--no-jumpbox", "--databricks", "--databricks-workspace", WORKSPACE, "--restrict-outbound"];
 
 describe("init --databricks --databricks-workspace --restrict-outbound", () => {
   let dir: string;
@@ -29,19 +31,7 @@ describe("init --databricks --databricks-workspace --restrict-outbound", () => {
   let network: NetworkManagementClient;
   let databricks: AzureDatabricksManagementClient;
   let resources: ResourceManagementClient;
-  const initArgs = (): string[] => [
-    "init",
-    "--yes",
-    "--output",
-    "json",
-    "--no-bastion",
-    "--no-jumpbox",
-    "--databricks",
-    "--databricks-workspace",
-    WORKSPACE,
-    "--restrict-outbound",
-    ...emulatorArgs(emulator(), PREFIX, state),
-  ];
+  const initArgs = (): string[] => ["init", "--yes", "--output", "json", ...FEATURES, ...emulatorArgs(emulator(), PREFIX, state)];
   const dayTwo = (command: string, extra: string[] = []): string[] => [
     command,
     ...extra,
@@ -168,42 +158,14 @@ describe("init --databricks --databricks-workspace --restrict-outbound", () => {
   });
 
   it("plan and plan --diagram know every new resource", async () => {
-    const planned = await runCli(
-      [
-        "plan",
-        "--output",
-        "json",
-        "--no-bastion",
-        "--no-jumpbox",
-        "--databricks",
-        "--databricks-workspace",
-        WORKSPACE,
-        "--restrict-outbound",
-        ...emulatorArgs(emulator(), PREFIX, state),
-      ],
-      { cwd: dir, env: cleanEnv() },
-    );
+    const planned = await runCli(["plan", "--output", "json", ...FEATURES, ...emulatorArgs(emulator(), PREFIX, state)], { cwd: dir, env: cleanEnv() });
     assert.equal(planned.code, 0, planned.stderr);
     const doc = oneJsonDocument(planned.stdout) as ResultDoc;
     const names = new Set((doc.planned ?? doc.resources).map((r) => r.name));
     for (const name of [WORKSPACE, "default", "databricks-public", "databricks-private", `${VNET}-databricks-nsg`, `${VNET}-training-nsg`])
       assert.ok(names.has(name), `plan lists ${name}`);
     const diagramFile = path.join(dir, "architecture.mmd");
-    const diagram = await runCli(
-      [
-        "plan",
-        "--diagram",
-        diagramFile,
-        "--no-bastion",
-        "--no-jumpbox",
-        "--databricks",
-        "--databricks-workspace",
-        WORKSPACE,
-        "--restrict-outbound",
-        ...emulatorArgs(emulator(), PREFIX, state),
-      ],
-      { cwd: dir, env: cleanEnv() },
-    );
+    const diagram = await runCli(["plan", "--diagram", diagramFile, ...FEATURES, ...emulatorArgs(emulator(), PREFIX, state)], { cwd: dir, env: cleanEnv() });
     assert.equal(diagram.code, 0, diagram.stderr);
     const mermaid = await fs.readFile(diagramFile, "utf8");
     for (const text of ["databricks-public 172.16.9.0/24", "databricks-private 172.16.10.0/24", "default 172.16.8.0/24", `Azure Databricks ${WORKSPACE}`, "Internet denied"])
